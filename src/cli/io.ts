@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { Output, Prompter } from '../steps/context.js';
+
+/** CI counts as set unless it is empty, "0" or "false". */
+export function isCI(env: NodeJS.ProcessEnv): boolean {
+  const ci = env.CI;
+  return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
+}
+
+/**
+ * Prompts only with a terminal on both ends and no CI: decided here, not by the prompt library
+ * (which would throw or silently take defaults without a terminal).
+ */
+export function canPrompt(stdin: { isTTY?: boolean }, stdout: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
+  return Boolean(stdin.isTTY) && Boolean(stdout.isTTY) && !isCI(env);
+}
+
+/** Colour when the stream is a terminal, unless NO_COLOR is set; FORCE_COLOR wins both ways. */
+export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  return Boolean(stream.isTTY) && env.TERM !== 'dumb';
+}
+
+export function chalkFor(enabled: boolean): ChalkInstance {
+  return new Chalk({ level: enabled ? 1 : 0 });
+}
+
+/** In --json mode stdout carries only the JSON document; everything else goes to stderr. */
+export function processOutput(json: boolean): Output {
+  return {
+    out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    info: (text) => (json ? process.stderr : process.stdout).write(`${text}\n`),
+    interactiveErr: Boolean(process.stderr.isTTY),
+  };
+}
+
+/** @inquirer/prompts behind the Prompter interface, loaded only when a prompt is really shown. */
+export function inquirerPrompter(): Prompter {
+  const load = () => import('@inquirer/prompts');
+  return {
+    input: async (q) => (await load()).input(q),
+    confirm: async (q) => (await load()).confirm(q),
+    select: async (q) => (await load()).select(q),
+    checkbox: async (q) => (await load()).checkbox(q),
+  };
+}
+
+/** A prompter for non-interactive runs: reaching it is a bug, since steps check `interactive`. */
+export const noPrompter: Prompter = {
+  input: () => Promise.reject(new Error('prompt without a terminal')),
+  confirm: () => Promise.reject(new Error('prompt without a terminal')),
+  select: () => Promise.reject(new Error('prompt without a terminal')),
+  checkbox: () => Promise.reject(new Error('prompt without a terminal')),
+};
+
+let cachedVersion: string | undefined;
+/** This package's version, from its package.json. */
+export function packageVersion(): string {
+  cachedVersion ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return cachedVersion;
+}

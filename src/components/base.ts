@@ -1,0 +1,46 @@
+import type { Component } from './types.js';
+
+/** Every generated project: the Hono + SDK server with the production base features. */
+export const base: Component = {
+  id: 'base',
+  templates: ['base'],
+  dependencies: [
+    '@modelcontextprotocol/sdk',
+    'hono',
+    '@hono/node-server',
+    'zod',
+    'jose',
+    'pino',
+    'prom-client',
+    '@opentelemetry/api',
+    '@opentelemetry/sdk-trace-node',
+    '@opentelemetry/sdk-trace-base',
+    '@opentelemetry/resources',
+    '@opentelemetry/exporter-trace-otlp-http',
+    '@opentelemetry/semantic-conventions',
+  ],
+  devDependencies: ['typescript', 'vitest', 'tsx', '@types/node'],
+  scripts: {
+    build: 'tsc -p tsconfig.build.json',
+    prestart: 'npm run build',
+    start: 'node dist/index.js',
+    dev: 'tsx watch src/index.ts',
+    typecheck: 'tsc -p tsconfig.json --noEmit',
+    test: 'vitest run',
+  },
+  env: [
+    { name: 'PORT', default: '3000', description: 'TCP port to listen on' },
+    { name: 'HOST', default: '127.0.0.1', description: 'Interface to bind; 0.0.0.0 inside containers' },
+    { name: 'ALLOWED_ORIGINS', default: 'http://localhost:3000', description: 'Comma-separated Origin allow-list; a request with any other Origin gets 403' },
+    { name: 'ALLOWED_HOSTS', default: 'localhost,127.0.0.1', description: 'Comma-separated Host header allow-list (DNS rebinding protection)' },
+    { name: 'AUTH_MODE', default: 'apikey', description: 'none | apikey | jwt' },
+    { name: 'API_KEYS', default: '', description: 'Comma-separated API keys (AUTH_MODE=apikey)', secret: true },
+    { name: 'JWT_JWKS_URL', default: '', description: 'JWKS URL of the authorization server (AUTH_MODE=jwt)' },
+    { name: 'JWT_ISSUER', default: '', description: 'Expected token issuer (AUTH_MODE=jwt)' },
+    { name: 'JWT_AUDIENCE', default: '', description: 'Expected token audience: this server\'s resource URL (AUTH_MODE=jwt)' },
+    { name: 'RATE_LIMIT_RPS', default: '10', description: 'Sustained requests per second per client identity; bursts up to twice that' },
+    { name: 'LOG_LEVEL', default: 'info', description: 'pino log level' },
+    { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', default: '', description: 'OTLP/HTTP endpoint; tracing is on when set' },
+    { name: 'SESSION_MODE', default: 'stateless', description: 'stateless | stateful (stateful keeps MCP sessions for server-to-client features)' },
+  ],
+};

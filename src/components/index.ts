@@ -1,0 +1,23 @@
+import type { DeployTarget, PatternId, StoreId } from '../core/ids.js';
+import { base } from './base.js';
+import { docker } from './docker.js';
+import type { Component } from './types.js';
+
+export type { Component, EnvVar } from './types.js';
+
+/** What this version can generate for a pattern: its components and the options it supports. */
+export interface PatternSupport {
+  components: Component[];
+  stores: readonly StoreId[];
+  deploy: readonly DeployTarget[];
+}
+
+/** Patterns this version generates. A pattern missing here is advised on but not generated. */
+export const GENERATORS: Partial<Record<PatternId, PatternSupport>> = {
+  single: { components: [base], stores: ['memory'], deploy: ['docker'] },
+};
+
+/** Components contributed by deploy targets, whatever the pattern. */
+export const DEPLOY_COMPONENTS: Partial<Record<DeployTarget, Component>> = {
+  docker,
+};

@@ -1,0 +1,25 @@
+import type { PinnedPackage } from '../core/versions.js';
+
+/** An environment variable a generated project reads; listed in `.env.example` and the README. */
+export interface EnvVar {
+  name: string;
+  /** Value written to `.env.example`; empty when there is no safe default. */
+  default: string;
+  description: string;
+  /** Secrets are never given a value in generated files. */
+  secret?: boolean;
+}
+
+/**
+ * A component: one feature of a generated project and everything it contributes.
+ * Adding a feature is one file in `src/components/` plus one entry in the registry.
+ */
+export interface Component {
+  id: string;
+  /** Template folders under `templates/` whose files this component contributes. */
+  templates: string[];
+  dependencies?: PinnedPackage[];
+  devDependencies?: PinnedPackage[];
+  scripts?: Record<string, string>;
+  env?: EnvVar[];
+}

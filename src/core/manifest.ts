@@ -1,0 +1,34 @@
+import type { AuthMode, DeployTarget, PatternId, SessionMode, StoreId } from './ids.js';
+
+export const MANIFEST_FILE = 'mcp-arch.json';
+export const MANIFEST_SCHEMA_VERSION = 1;
+
+/**
+ * `mcp-arch.json` at the root of a generated project: what was generated and how to run it.
+ * `mcp-arch verify` reads it to decide which checks apply and how to start the project.
+ */
+export interface Manifest {
+  schemaVersion: typeof MANIFEST_SCHEMA_VERSION;
+  generator: { name: 'create-mcp-arch'; version: string };
+  name: string;
+  pattern: PatternId;
+  store: StoreId;
+  sessionMode: SessionMode;
+  authMode: AuthMode;
+  deploy: DeployTarget[];
+  /** Component ids in the blueprint, e.g. `base`, `docker`, `ci`. */
+  components: string[];
+  /** Ids of the checklist items that apply to this project. */
+  checks: string[];
+  start: {
+    /** Command that serves the project, run from its root. */
+    command: string;
+    /** Environment variable carrying the port. */
+    portEnv: string;
+    port: number;
+    healthPath: string;
+    readyPath: string;
+    metricsPath: string;
+    mcpPath: string;
+  };
+}

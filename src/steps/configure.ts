@@ -1,0 +1,85 @@
+import { GENERATORS } from '../components/index.js';
+import { generatablePatterns } from '../core/compat.js';
+import { UserError } from '../core/errors.js';
+import { AUTH_MODES, type AuthMode, type DeployTarget, type SessionMode, type StoreId } from '../core/ids.js';
+import { PATTERNS } from '../core/patterns.js';
+import type { Context } from './context.js';
+
+const AUTH_LABELS: Record<AuthMode, string> = {
+  apikey: 'API keys (Authorization: Bearer <key>)',
+  jwt: 'JWT from your authorization server (JWKS, issuer and audience checked)',
+  none: 'none (local development only)',
+};
+
+/**
+ * The project options after the pattern: store, deploy targets, auth and session mode.
+ * A default comes from the recommendation where the answers imply one; an option with a
+ * single possible value is settled without asking.
+ */
+export async function configure(
+  ctx: Pick<Context, 'options' | 'recommendation' | 'interactive' | 'yes' | 'prompt' | 'name' | 'project'>,
+): Promise<void> {
+  const pattern = ctx.options.pattern;
+  if (pattern === undefined) {
+    if (ctx.yes) ctx.options.pattern = 'single';
+    else throw new UserError(`Missing --pattern: pass one of ${generatablePatterns().join(', ')}, answer the advisor questions, or pass --yes.`);
+  }
+  const id = ctx.options.pattern!;
+  const catalog = PATTERNS[id];
+  const support = GENERATORS[id];
+  if (!support) {
+    throw new UserError(`--pattern ${id}: this version advises on ${id} but does not generate it yet. Patterns it generates: ${generatablePatterns().join(', ')}.`);
+  }
+  const rec = ctx.recommendation?.pattern === id ? ctx.recommendation : undefined;
+  const missing: string[] = [];
+
+  const recStore = rec && support.stores.includes(rec.store) ? rec.store : undefined;
+  const store = await settle<StoreId>(ctx, ctx.options.store, support.stores, recStore ?? support.stores[0]!, recStore !== undefined, '--store', missing, (choices, def) =>
+    ctx.prompt.select({ message: 'Session store?', choices: choices.map((s) => ({ value: s, name: s })), default: def }),
+  );
+  const sessionMode = await settle<SessionMode>(ctx, ctx.options.sessionMode, catalog.sessionModes, rec?.sessionMode ?? catalog.sessionModes[0]!, rec !== undefined, '--session-mode', missing, (choices, def) =>
+    ctx.prompt.select({
+      message: 'Session mode?',
+      choices: choices.map((m) => ({ value: m, name: m === 'stateless' ? 'stateless (any replica serves any request)' : 'stateful (sessions for server-to-client features)' })),
+      default: def,
+    }),
+  );
+  const authMode = await settle<AuthMode>(ctx, ctx.options.authMode, AUTH_MODES, 'apikey', false, '--auth', missing, (choices, def) =>
+    ctx.prompt.select({ message: 'Client authentication?', choices: choices.map((m) => ({ value: m, name: AUTH_LABELS[m] })), default: def }),
+  );
+
+  let deploy = ctx.options.deploy;
+  const defaultDeploy = catalog.defaultDeploy.filter((t) => support.deploy.includes(t));
+  if (deploy === undefined) {
+    if (support.deploy.length === 1 || ctx.yes) deploy = support.deploy.length === 1 ? [...support.deploy] : defaultDeploy;
+    else if (ctx.interactive) {
+      deploy = await ctx.prompt.checkbox<DeployTarget>({
+        message: 'Deployment targets?',
+        choices: support.deploy.map((t) => ({ value: t, name: t, checked: defaultDeploy.includes(t) })),
+      });
+    } else missing.push('--deploy');
+  }
+
+  if (missing.length > 0) {
+    throw new UserError(`Missing options for the ${id} pattern: ${missing.join(', ')}. Pass them, put them in an --answers file, or pass --yes to accept the defaults.`);
+  }
+  ctx.project = { name: ctx.name!, pattern: id, store: store!, sessionMode: sessionMode!, authMode: authMode!, deploy: deploy! };
+}
+
+async function settle<T>(
+  ctx: Pick<Context, 'interactive' | 'yes'>,
+  given: T | undefined,
+  choices: readonly T[],
+  fallback: T,
+  implied: boolean,
+  flag: string,
+  missing: string[],
+  ask: (choices: T[], def: T) => Promise<T>,
+): Promise<T | undefined> {
+  if (given !== undefined) return given;
+  if (choices.length === 1) return choices[0];
+  if (ctx.interactive) return ask([...choices], fallback);
+  if (ctx.yes || implied) return fallback;
+  missing.push(flag);
+  return undefined;
+}

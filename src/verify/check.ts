@@ -1,0 +1,134 @@
+import { CHECKLIST, type ChecklistItem } from '../core/checklist.js';
+import type { Manifest } from '../core/manifest.js';
+
+/** Every status a check can report, best to least conclusive. */
+export const CHECK_STATUSES = ['pass', 'fail', 'warn', 'skip', 'n/a', 'manual'] as const;
+
+/**
+ * - `pass`: evidence was found that the item holds.
+ * - `fail`: evidence was found that it does not, or the evidence it needs is missing.
+ * - `warn`: it holds, with a weakness worth fixing.
+ * - `skip`: the check could not run (unreadable file, unparsable input); never a pass.
+ * - `n/a`: the item does not apply to this project; the summary says why.
+ * - `manual`: only a person can confirm it; the findings say what to look at.
+ */
+export type CheckStatus = (typeof CHECK_STATUSES)[number];
+
+/** One concrete thing a check found. `file` is relative to the project root, `/`-separated. */
+export interface Finding {
+  message: string;
+  file?: string;
+  /** 1-based line in `file`, when the finding points at one (SARIF uses it). */
+  line?: number;
+  /** What to change to fix it: the file, setting or variable to edit. */
+  remediation: string;
+}
+
+/** What one part (static or live) of a check concluded. */
+export interface CheckOutcome {
+  status: CheckStatus;
+  /** One line a person can read without the findings. */
+  summary: string;
+  findings: Finding[];
+}
+
+/**
+ * Read-only view of a generated project for static checks.
+ * File reads are cached for the whole run, so checks can read the same file freely.
+ */
+export interface StaticContext {
+  /** Absolute path of the project root. */
+  readonly dir: string;
+  readonly manifest: Manifest;
+  /**
+   * Text of a file relative to the root, or `undefined` when it does not exist.
+   * Throws when it exists but cannot be read; the runner reports that as `skip`.
+   */
+  readFile(rel: string): Promise<string | undefined>;
+  exists(rel: string): Promise<boolean>;
+  /**
+   * Files under `rel` (recursively, relative to the root, `/`-separated, sorted), skipping
+   * dependency and build output folders. Empty when `rel` does not exist.
+   */
+  listFiles(rel?: string): Promise<string[]>;
+  /** 1-based line of the first match of `pattern` in the file, for pointing findings at code. */
+  lineOf(rel: string, pattern: RegExp | string): Promise<number | undefined>;
+}
+
+/**
+ * What a live part will receive: a running instance to probe. Live probes are not part of
+ * this release; the type exists so checks can grow a `live` part without changing the contract.
+ */
+export interface LiveContext extends StaticContext {
+  /** Base URL of the instance, e.g. `http://127.0.0.1:3000`. */
+  readonly url: string;
+  /** Headers to send with every probe (credentials given with `--header`). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly fetch: typeof globalThis.fetch;
+}
+
+/**
+ * A check proves one checklist item against a project. `src/verify/checks/<category>-<name>.ts`
+ * holds the check of item `<category>.<name>`.
+ *
+ * The runner, not the check, reports `n/a` for patterns the item does not list, and turns a
+ * thrown error into `skip`. A part that finds no evidence must not pass: it fails, or reports
+ * `n/a`/`manual` with the reason.
+ */
+export interface Check {
+  readonly item: ChecklistItem;
+  /** Reads files, config and manifests only; never starts the project or opens a socket. */
+  static?(ctx: StaticContext): Promise<CheckOutcome>;
+  /** Probes a running instance. When both parts run, the worse status wins. */
+  live?(ctx: LiveContext): Promise<CheckOutcome>;
+}
+
+/** `pass` when there are no findings, otherwise `fail` (or `warn` when every finding is only a warning). */
+export function conclude(
+  passSummary: string,
+  problems: { failures: Finding[]; warnings?: Finding[] },
+  failSummary?: string,
+): CheckOutcome {
+  const warnings = problems.warnings ?? [];
+  if (problems.failures.length > 0) {
+    return {
+      status: 'fail',
+      summary: failSummary ?? firstMessage(problems.failures),
+      findings: [...problems.failures, ...warnings],
+    };
+  }
+  if (warnings.length > 0) {
+    return { status: 'warn', summary: `${passSummary}; ${lowerFirst(firstMessage(warnings))}`, findings: warnings };
+  }
+  return { status: 'pass', summary: passSummary, findings: [] };
+}
+
+export function notApplicable(summary: string, findings: Finding[] = []): CheckOutcome {
+  return { status: 'n/a', summary, findings };
+}
+
+export function manual(summary: string, findings: Finding[]): CheckOutcome {
+  return { status: 'manual', summary, findings };
+}
+
+export function skipped(summary: string): CheckOutcome {
+  return { status: 'skip', summary, findings: [] };
+}
+
+function firstMessage(findings: Finding[]): string {
+  const [first] = findings;
+  const more = findings.length > 1 ? ` (and ${findings.length - 1} more)` : '';
+  return `${first?.message ?? 'problem found'}${more}`;
+}
+
+function lowerFirst(text: string): string {
+  // Leaves identifiers such as `ALLOWED_ORIGINS` or `Dockerfile` alone.
+  return /^[A-Z][a-z ]/.test(text) && !text.startsWith('Dockerfile') ? text.charAt(0).toLowerCase() + text.slice(1) : text;
+}
+
+/** The checklist item with this id; a typo is a programming error, caught by the registry test. */
+export function checklistItem(id: string): ChecklistItem {
+  const item = CHECKLIST.find((candidate) => candidate.id === id);
+  if (!item) throw new Error(`no checklist item ${id}`);
+  return item;
+}

@@ -1,0 +1,48 @@
+import { checklistItem, conclude, type Check, type Finding } from '../check.js';
+import { APP_FILE, ENV_EXAMPLE, configuredValues, envExample, middlewareWiring, sources } from '../project.js';
+import { findFirst } from '../source.js';
+
+export const securityOriginValidation: Check = {
+  item: checklistItem('security.origin-validation'),
+  async static(ctx) {
+    const failures: Finding[] = [];
+    const warnings: Finding[] = [];
+    const env = await envExample(ctx);
+    const allowed = env?.get('ALLOWED_ORIGINS');
+    if (!env || !allowed) {
+      failures.push({ message: `ALLOWED_ORIGINS is not listed in ${ENV_EXAMPLE}`, file: ENV_EXAMPLE, remediation: `Add ALLOWED_ORIGINS=<comma-separated origins of your clients> to ${ENV_EXAMPLE}.` });
+    } else if (allowed.value.split(',').some((origin) => origin.trim() === '*')) {
+      failures.push({ message: `ALLOWED_ORIGINS in ${ENV_EXAMPLE} allows any origin (*): any web page can drive the server (DNS rebinding)`, file: ENV_EXAMPLE, line: allowed.line, remediation: `List the exact origins of your clients in ALLOWED_ORIGINS in ${ENV_EXAMPLE}.` });
+    }
+    for (const setting of await configuredValues(ctx, 'ALLOWED_ORIGINS')) {
+      if (setting.value.split(',').some((origin) => origin.trim() === '*')) {
+        failures.push({ message: `ALLOWED_ORIGINS is * in ${setting.file}`, file: setting.file, line: setting.line, remediation: `List the exact client origins in ALLOWED_ORIGINS in ${setting.file}.` });
+      }
+    }
+
+    const code = await sources(ctx);
+    const wildcardDefault = findFirst(code, /ALLOWED_ORIGINS[^\n;]*(?:\?\?|\|\|)\s*['"]\*['"]/);
+    if (wildcardDefault) {
+      failures.push({ message: 'The code falls back to allowing any origin when ALLOWED_ORIGINS is unset', file: wildcardDefault.file, line: wildcardDefault.line, remediation: `Default ALLOWED_ORIGINS to an empty list (reject every Origin) in ${wildcardDefault.file}.` });
+    }
+
+    const wiring = await middlewareWiring(ctx, /origin/i);
+    if (!wiring.module) {
+      failures.push({ message: 'No Origin validation middleware in src/middleware/', file: 'src/middleware/origin.ts', remediation: 'Add src/middleware/origin.ts: reject a request whose Origin header is present and not allowed with 403, and use it in src/app.ts.' });
+    } else {
+      if (!/\b403\b/.test(wiring.module.code)) {
+        failures.push({ message: `${wiring.module.file} never answers 403`, file: wiring.module.file, remediation: `Reject a present, disallowed Origin with 403 Forbidden in ${wiring.module.file}.` });
+      }
+      if (!wiring.usedIn) {
+        failures.push({ message: `${wiring.module.file} is not used in ${APP_FILE}: Origin is never checked`, file: APP_FILE, remediation: `Import the origin middleware from ${wiring.module.file} and app.use() it before the /mcp route in ${APP_FILE}.` });
+      }
+    }
+
+    const host = await middlewareWiring(ctx, /host/i);
+    if (!host.usedIn && !env?.has('ALLOWED_HOSTS')) {
+      warnings.push({ message: 'No Host header validation: DNS rebinding is only half covered', file: APP_FILE, remediation: `Validate the Host header against ALLOWED_HOSTS (src/middleware/host.ts) in ${APP_FILE}.` });
+    }
+
+    return conclude(`Origin allow-list from ALLOWED_ORIGINS${allowed?.value ? ` (${allowed.value})` : ' (empty: every Origin rejected)'}, enforced with 403 in ${APP_FILE}`, { failures, warnings });
+  },
+};

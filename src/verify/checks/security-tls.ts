@@ -1,0 +1,54 @@
+import { checklistItem, conclude, notApplicable, type Check, type Finding } from '../check.js';
+import { dig, hasK8s, isRecord, k8sObjects, resourcesOf } from '../project.js';
+
+export const securityTls: Check = {
+  item: checklistItem('security.tls'),
+  async static(ctx) {
+    const objects = await k8sObjects(ctx);
+    if (hasK8s(objects)) {
+      const failures: Finding[] = [];
+      const warnings: Finding[] = [];
+      const ingresses = resourcesOf(objects, 'Ingress');
+      for (const ingress of ingresses) {
+        const tls = dig(ingress.body, 'spec', 'tls');
+        const remediation = `Add spec.tls to Ingress ${ingress.name} in ${ingress.file}: the hosts it serves and a secretName holding the certificate (e.g. from cert-manager).`;
+        if (!Array.isArray(tls) || tls.length === 0) {
+          failures.push({ message: `Ingress ${ingress.name} has no tls section: MCP traffic and credentials cross the network in clear text`, file: ingress.file, line: ingress.line, remediation });
+          continue;
+        }
+        const covered = new Set(tls.flatMap((entry) => (Array.isArray(dig(entry, 'hosts')) ? (dig(entry, 'hosts') as unknown[]) : [])));
+        const rules = dig(ingress.body, 'spec', 'rules');
+        for (const rule of Array.isArray(rules) ? rules : []) {
+          const host = isRecord(rule) ? rule.host : undefined;
+          if (typeof host === 'string' && !covered.has(host)) {
+            failures.push({ message: `Ingress ${ingress.name} serves ${host} without TLS`, file: ingress.file, line: ingress.line, remediation });
+          }
+        }
+        if (tls.some((entry) => !dig(entry, 'secretName'))) {
+          warnings.push({ message: `Ingress ${ingress.name}: a tls entry has no secretName (the controller's default certificate is used)`, file: ingress.file, line: ingress.line, remediation });
+        }
+      }
+      for (const service of resourcesOf(objects, 'Service')) {
+        const type = dig(service.body, 'spec', 'type');
+        if (type === 'LoadBalancer' || type === 'NodePort') {
+          failures.push({ message: `Service ${service.name} is exposed as ${String(type)}, bypassing the TLS-terminating Ingress`, file: service.file, line: service.line, remediation: `Make Service ${service.name} ClusterIP in ${service.file} and expose it through the Ingress with tls.` });
+        }
+      }
+      if (ingresses.length === 0 && failures.length === 0) {
+        return notApplicable('The Kubernetes manifests expose the server only inside the cluster (no Ingress): TLS is terminated by whatever exposes it; prove it with --live --url https://...');
+      }
+      return conclude(`Every Ingress terminates TLS for all of its hosts`, { failures, warnings });
+    }
+
+    const template = await ctx.readFile('template.yaml');
+    if (template !== undefined && /Type:\s*HttpApi\b|FunctionUrlConfig|Type:\s*Api\b/.test(template)) {
+      return conclude('Served through API Gateway / Lambda function URLs, which accept HTTPS only', { failures: [] });
+    }
+    if (ctx.manifest.deploy.includes('vercel') && (await ctx.exists('vercel.json'))) {
+      return conclude('Served by Vercel, which terminates TLS and redirects HTTP to HTTPS', { failures: [] });
+    }
+    return notApplicable(
+      'The project ships no ingress or platform endpoint, so TLS cannot be proven from its files: it listens on plain HTTP for local use. Terminate TLS in the proxy or platform that exposes it, then run verify --live --url https://<host>',
+    );
+  },
+};

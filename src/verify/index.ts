@@ -1,0 +1,32 @@
+import type { VerifyReport } from './report.js';
+import { formatJson } from './reporters/json.js';
+import { formatJunit } from './reporters/junit.js';
+import { formatMarkdown } from './reporters/markdown.js';
+import { formatPretty } from './reporters/pretty.js';
+import { formatSarif } from './reporters/sarif.js';
+
+export { CHECK_STATUSES, type Check, type CheckOutcome, type CheckStatus, type Finding, type LiveContext, type StaticContext } from './check.js';
+export { CHECKS } from './checks/index.js';
+export { loadManifest, parseManifest } from './manifest.js';
+export { REPORT_SCHEMA_VERSION, type CategoryScore, type CheckResult, type VerifyReport } from './report.js';
+export { exitCodeFor, verify, type ExitCodeOptions, type VerifyOptions } from './run.js';
+
+/** Output formats of `mcp-arch verify --format`. */
+export const REPORT_FORMATS = ['pretty', 'json', 'junit', 'markdown', 'sarif'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/** Renders a report. `color` only affects `pretty`; the caller decides it (TTY, NO_COLOR, FORCE_COLOR). */
+export function formatReport(report: VerifyReport, format: ReportFormat, { color = false }: { color?: boolean } = {}): string {
+  switch (format) {
+    case 'pretty':
+      return formatPretty(report, { color });
+    case 'json':
+      return formatJson(report);
+    case 'junit':
+      return formatJunit(report);
+    case 'markdown':
+      return formatMarkdown(report);
+    case 'sarif':
+      return formatSarif(report);
+  }
+}

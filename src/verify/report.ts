@@ -1,0 +1,47 @@
+import type { Severity } from '../core/checklist.js';
+import type { CheckCategory, PatternId } from '../core/ids.js';
+import type { CheckStatus, Finding } from './check.js';
+
+/** Version of the JSON report; bumped on any breaking change to its shape. */
+export const REPORT_SCHEMA_VERSION = 1;
+
+/** One checklist item's result. */
+export interface CheckResult {
+  id: string;
+  category: CheckCategory;
+  title: string;
+  severity: Severity;
+  status: CheckStatus;
+  summary: string;
+  findings: Finding[];
+  durationMs: number;
+}
+
+export type StatusCounts = Record<CheckStatus, number>;
+
+/**
+ * A category's score: `pass` counts fully, `warn` half, `fail` nothing; `skip`, `n/a` and
+ * `manual` are left out. `null` when nothing in the category was scored.
+ */
+export interface CategoryScore {
+  category: CheckCategory;
+  counts: StatusCounts;
+  score: number | null;
+}
+
+/** The result of `mcp-arch verify`: what `--format json` prints, and what every reporter renders. */
+export interface VerifyReport {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  tool: { name: string; version: string };
+  project: { dir: string; name: string; pattern: PatternId };
+  /** Which parts ran: static always; live when requested and a check has a live part. */
+  mode: { static: true; live: boolean; url?: string };
+  startedAt: string;
+  durationMs: number;
+  results: CheckResult[];
+  summary: {
+    total: number;
+    counts: StatusCounts;
+    categories: CategoryScore[];
+  };
+}

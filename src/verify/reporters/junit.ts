@@ -1,0 +1,63 @@
+import { CHECK_CATEGORIES } from '../../core/ids.js';
+import type { CheckResult, VerifyReport } from '../report.js';
+
+/**
+ * JUnit XML: one testsuite per category, one testcase per check. `fail` is a failure;
+ * `skip`, `n/a` and `manual` are skipped (with the reason); `warn` passes with the warning in system-out.
+ */
+export function formatJunit(report: VerifyReport): string {
+  const seconds = (ms: number) => (ms / 1000).toFixed(3);
+  const suites: string[] = [];
+  for (const category of CHECK_CATEGORIES) {
+    const results = report.results.filter((result) => result.category === category);
+    if (results.length === 0) continue;
+    const failures = results.filter((result) => result.status === 'fail').length;
+    const skipped = results.filter((result) => isSkipped(result)).length;
+    const time = results.reduce((sum, result) => sum + result.durationMs, 0);
+    suites.push(
+      `  <testsuite name="${xml(category)}" tests="${results.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${seconds(time)}" timestamp="${xml(report.startedAt.replace(/\.\d+Z$/, ''))}">`,
+      ...results.map((result) => testcase(result, seconds)),
+      '  </testsuite>',
+    );
+  }
+  const { counts, total } = report.summary;
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="${xml(`mcp-arch verify ${report.project.name}`)}" tests="${total}" failures="${counts.fail}" errors="0" skipped="${counts.skip + counts['n/a'] + counts.manual}" time="${seconds(report.durationMs)}">`,
+    ...suites,
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+function testcase(result: CheckResult, seconds: (ms: number) => string): string {
+  const open = `    <testcase classname="${xml(`mcp-arch.${result.category}`)}" name="${xml(`${result.id}: ${result.title}`)}" time="${seconds(result.durationMs)}"`;
+  const details = result.findings
+    .map((finding) => `${finding.file ? `${finding.file}${finding.line ? `:${finding.line}` : ''}: ` : ''}${finding.message}\nfix: ${finding.remediation}`)
+    .join('\n\n');
+  if (result.status === 'fail') {
+    return `${open}>\n      <failure message="${xml(result.summary)}" type="${xml(result.severity)}">${xml(details)}</failure>\n    </testcase>`;
+  }
+  if (isSkipped(result)) {
+    return `${open}>\n      <skipped message="${xml(`${result.status}: ${result.summary}`)}"/>${details ? `\n      <system-out>${xml(details)}</system-out>` : ''}\n    </testcase>`;
+  }
+  if (result.status === 'warn') {
+    return `${open}>\n      <system-out>${xml(`warning: ${result.summary}\n\n${details}`)}</system-out>\n    </testcase>`;
+  }
+  return `${open}/>`;
+}
+
+function isSkipped(result: CheckResult): boolean {
+  return result.status === 'skip' || result.status === 'n/a' || result.status === 'manual';
+}
+
+/** Escapes text for XML attributes and content, dropping characters XML 1.0 cannot carry. */
+export function xml(text: string): string {
+  return text
+    .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+}

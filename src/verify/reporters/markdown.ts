@@ -1,0 +1,60 @@
+import { CHECK_CATEGORIES } from '../../core/ids.js';
+import type { CheckStatus } from '../check.js';
+import type { VerifyReport } from '../report.js';
+
+const EMOJI: Record<CheckStatus, string> = {
+  pass: '✅',
+  fail: '❌',
+  warn: '⚠️',
+  skip: '⏭️',
+  'n/a': '➖',
+  manual: '📝',
+};
+
+/** A Markdown summary for CI job pages (e.g. `$GITHUB_STEP_SUMMARY`). */
+export function formatMarkdown(report: VerifyReport): string {
+  const { counts } = report.summary;
+  const out: string[] = [
+    `## mcp-arch verify: ${cell(report.project.name)} (${report.project.pattern})`,
+    '',
+    `${counts.pass} passed, ${counts.fail} failed, ${counts.warn} warnings, ${counts.manual} manual, ${counts.skip} skipped, ${counts['n/a']} n/a`,
+    '',
+    '| Category | Score | Pass | Fail | Warn |',
+    '| --- | --- | --- | --- | --- |',
+    ...report.summary.categories.map((entry) => `| ${entry.category} | ${entry.score === null ? '–' : `${entry.score}%`} | ${entry.counts.pass} | ${entry.counts.fail} | ${entry.counts.warn} |`),
+    '',
+    '| Status | Check | Severity | Summary |',
+    '| --- | --- | --- | --- |',
+  ];
+  for (const category of CHECK_CATEGORIES) {
+    for (const result of report.results.filter((entry) => entry.category === category)) {
+      out.push(`| ${EMOJI[result.status]} ${result.status} | \`${result.id}\` ${cell(result.title)} | ${result.severity} | ${cell(result.summary)} |`);
+    }
+  }
+  const detailed = report.results.filter((result) => (result.status === 'fail' || result.status === 'warn' || result.status === 'manual') && result.findings.length > 0);
+  if (detailed.length > 0) {
+    out.push('', '### Findings', '');
+    for (const result of detailed) {
+      out.push(`<details><summary>${EMOJI[result.status]} <code>${html(result.id)}</code> ${html(result.summary)}</summary>`, '');
+      for (const finding of result.findings) {
+        const where = finding.file ? `\`${finding.file}${finding.line ? `:${finding.line}` : ''}\` ` : '';
+        out.push(`- ${where}${inline(finding.message)}  `, `  Fix: ${inline(finding.remediation)}`);
+      }
+      out.push('', '</details>', '');
+    }
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}
+
+/** Text safe inside a table cell: no pipes or newlines breaking the row. */
+function cell(text: string): string {
+  return html(text).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function inline(text: string): string {
+  return html(text).replace(/\r?\n/g, ' ');
+}
+
+function html(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

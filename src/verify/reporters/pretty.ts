@@ -1,0 +1,86 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import { CHECK_CATEGORIES, type CheckCategory } from '../../core/ids.js';
+import type { CheckStatus } from '../check.js';
+import type { CheckResult, VerifyReport } from '../report.js';
+
+export interface PrettyOptions {
+  /** Decided by the caller from the TTY, NO_COLOR and FORCE_COLOR; chalk's own detection ignores NO_COLOR. */
+  color: boolean;
+}
+
+const SYMBOLS: Record<CheckStatus, string> = {
+  pass: '✔',
+  fail: '✖',
+  warn: '▲',
+  skip: '○',
+  'n/a': '–',
+  manual: '?',
+};
+
+const CATEGORY_TITLES: Record<CheckCategory, string> = {
+  'pre-deployment': 'Pre-deployment',
+  security: 'Security',
+  observability: 'Observability',
+  resilience: 'Resilience',
+};
+
+/** Human-readable report for a terminal: grouped by category, with scores, findings and fixes. */
+export function formatPretty(report: VerifyReport, { color }: PrettyOptions): string {
+  const c = new Chalk({ level: color ? 1 : 0 });
+  const paint = painter(c);
+  const lines: string[] = [];
+  lines.push(c.bold(`mcp-arch verify: ${report.project.name}`) + c.dim(` (${report.project.pattern}) ${report.project.dir}`));
+  if (report.mode.url && !report.mode.live) lines.push(c.dim(`Live probes requested for ${report.mode.url}: no check has a live probe in this version; static checks only.`));
+  lines.push('');
+
+  for (const category of CHECK_CATEGORIES) {
+    const results = report.results.filter((result) => result.category === category);
+    if (results.length === 0) continue;
+    const score = report.summary.categories.find((entry) => entry.category === category)?.score;
+    lines.push(`${c.bold(CATEGORY_TITLES[category])}  ${score === null || score === undefined ? c.dim('not scored') : scoreText(c, score)}`);
+    for (const result of results) lines.push(...formatResult(result, paint, c));
+    lines.push('');
+  }
+
+  const { counts } = report.summary;
+  const totals = (['pass', 'fail', 'warn', 'manual', 'skip', 'n/a'] as const)
+    .filter((status) => counts[status] > 0)
+    .map((status) => paint(status, `${counts[status]} ${status === 'n/a' ? 'n/a' : status === 'pass' ? 'passed' : status === 'fail' ? 'failed' : status}`));
+  lines.push(`${totals.join(c.dim(', '))} ${c.dim(`in ${report.durationMs} ms`)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function formatResult(result: CheckResult, paint: (status: CheckStatus, text: string) => string, c: ChalkInstance): string[] {
+  const lines = [`  ${paint(result.status, SYMBOLS[result.status])} ${result.title} ${c.dim(`[${result.id}]`)}`, `      ${c.dim(result.summary)}`];
+  if (result.status === 'pass' || result.status === 'n/a') return lines;
+  for (const finding of result.findings) {
+    const where = finding.file ? c.cyan(`${finding.file}${finding.line ? `:${finding.line}` : ''}`) + ' ' : '';
+    lines.push(`      ${paint(result.status, '→')} ${where}${finding.message}`);
+    lines.push(`        ${c.dim('fix:')} ${finding.remediation}`);
+  }
+  return lines;
+}
+
+function painter(c: ChalkInstance): (status: CheckStatus, text: string) => string {
+  return (status, text) => {
+    switch (status) {
+      case 'pass':
+        return c.green(text);
+      case 'fail':
+        return c.red(text);
+      case 'warn':
+        return c.yellow(text);
+      case 'manual':
+        return c.magenta(text);
+      default:
+        return c.dim(text);
+    }
+  };
+}
+
+function scoreText(c: ChalkInstance, score: number): string {
+  const text = `${score}%`;
+  if (score >= 90) return c.green(text);
+  if (score >= 60) return c.yellow(text);
+  return c.red(text);
+}

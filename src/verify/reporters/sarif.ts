@@ -1,0 +1,64 @@
+import { CHECKLIST } from '../../core/checklist.js';
+import type { VerifyReport } from '../report.js';
+
+/**
+ * SARIF 2.1.0 for code scanning: one rule per checklist item, one result per static finding
+ * that points at a file (`fail` as error, `warn` as warning). Paths are relative to the
+ * project root (`%SRCROOT%`).
+ */
+export function formatSarif(report: VerifyReport): string {
+  const ids = new Set(report.results.map((result) => result.id));
+  const items = CHECKLIST.filter((item) => ids.has(item.id));
+  const ruleIndex = new Map(items.map((item, index) => [item.id, index]));
+  const results = report.results.flatMap((result) => {
+    if (result.status !== 'fail' && result.status !== 'warn') return [];
+    return result.findings
+      .filter((finding) => finding.file)
+      .map((finding) => ({
+        ruleId: result.id,
+        ruleIndex: ruleIndex.get(result.id) ?? 0,
+        level: result.status === 'fail' ? 'error' : 'warning',
+        message: { text: `${finding.message}. Fix: ${finding.remediation}` },
+        locations: [
+          {
+            physicalLocation: {
+              artifactLocation: { uri: encodeURI(finding.file as string), uriBaseId: '%SRCROOT%' },
+              ...(finding.line ? { region: { startLine: finding.line } } : {}),
+            },
+          },
+        ],
+      }));
+  });
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'mcp-arch verify',
+            semanticVersion: report.tool.version,
+            version: report.tool.version,
+            rules: items.map((item) => ({
+              id: item.id,
+              name: item.id.replace(/[.-](\w)/g, (_, letter: string) => letter.toUpperCase()),
+              shortDescription: { text: item.title },
+              fullDescription: { text: `Deployment checklist (${item.category}): ${item.title}.` },
+              defaultConfiguration: { level: item.severity === 'critical' || item.severity === 'high' ? 'error' : 'warning' },
+              properties: { category: item.category, severity: item.severity, tags: ['mcp', item.category] },
+            })),
+          },
+        },
+        originalUriBaseIds: { '%SRCROOT%': { uri: `${pathToFileUri(report.project.dir)}/` } },
+        invocations: [{ executionSuccessful: true, startTimeUtc: report.startedAt }],
+        results,
+      },
+    ],
+  };
+  return `${JSON.stringify(sarif, null, 2)}\n`;
+}
+
+function pathToFileUri(dir: string): string {
+  const posix = dir.replace(/\\/g, '/');
+  return `file://${posix.startsWith('/') ? '' : '/'}${encodeURI(posix)}`.replace(/\/$/, '');
+}
