@@ -1,3 +1,5 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach } from 'vitest';
 import { CHECKLIST } from '../../../src/core/checklist.js';
 import type { CheckResult } from '../../../src/verify/report.js';
@@ -128,4 +130,29 @@ spec:
 
 export async function writeAll(target: Project, files: Record<string, string>): Promise<void> {
   for (const [rel, text] of Object.entries(files)) await target.write(rel, text);
+}
+
+/** Applies a replacement to every file under `src/` it matches; throws when it matches none. */
+export async function replaceInSources(target: Project, pattern: RegExp, replacement: string): Promise<string[]> {
+  const changed: string[] = [];
+  for (const file of await listFiles(target.dir, 'src')) {
+    const text = await target.read(file);
+    const next = text.replace(new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`), replacement);
+    if (next !== text) {
+      await target.write(file, next);
+      changed.push(file);
+    }
+  }
+  if (changed.length === 0) throw new Error(`${pattern} matches nothing under src/: the fixture no longer matches the templates`);
+  return changed;
+}
+
+async function listFiles(root: string, rel: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(path.join(root, rel), { withFileTypes: true })) {
+    const child = `${rel}/${entry.name}`;
+    if (entry.isDirectory()) out.push(...(await listFiles(root, child)));
+    else out.push(child);
+  }
+  return out;
 }

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { destinationOf, toBlueprint, type TemplateCatalog } from '../../src/core/blueprint.js';
+import { checklistFor } from '../../src/core/checklist.js';
+import { UserError } from '../../src/core/errors.js';
+import type { ProjectOptions } from '../../src/core/options.js';
+import { versions } from '../../src/core/versions.js';
+
+const options: ProjectOptions = { name: 'demo', pattern: 'single', store: 'memory', deploy: ['docker'], authMode: 'apikey', sessionMode: 'stateless' };
+const catalog: TemplateCatalog = {
+  base: ['src/index.ts', '_gitignore', 'README.md.hbs', '_github/workflows/ci.yml.hbs', '_env.example.hbs'],
+  docker: ['Dockerfile', '_dockerignore'],
+  unused: ['never.txt'],
+};
+
+describe('destinationOf', () => {
+  it('drops .hbs and turns leading underscores into dots per segment', () => {
+    expect(destinationOf('README.md.hbs')).toEqual({ destination: 'README.md', render: true });
+    expect(destinationOf('_github/workflows/ci.yml.hbs')).toEqual({ destination: '.github/workflows/ci.yml', render: true });
+    expect(destinationOf('src/a_b.ts')).toEqual({ destination: 'src/a_b.ts', render: false });
+  });
+});
+
+describe('toBlueprint', () => {
+  const bp = toBlueprint(options, catalog, '9.9.9');
+
+  it('is JSON-serialisable and deterministic', () => {
+    expect(JSON.parse(JSON.stringify(bp))).toEqual(bp);
+    expect(toBlueprint(options, catalog, '9.9.9')).toEqual(bp);
+  });
+
+  it('plans the files of its components only, plus package.json and mcp-arch.json', () => {
+    expect(bp.files.map((f) => f.destination)).toEqual(
+      ['.dockerignore', '.env.example', '.github/workflows/ci.yml', '.gitignore', 'Dockerfile', 'README.md', 'mcp-arch.json', 'package.json', 'src/index.ts'].sort((a, b) => a.localeCompare(b)),
+    );
+    expect(bp.components).toEqual(['base', 'docker']);
+  });
+
+  it('leaves out deploy components that were not chosen', () => {
+    const noDocker = toBlueprint({ ...options, deploy: [] }, catalog, '1.0.0');
+    expect(noDocker.files.map((f) => f.destination)).not.toContain('Dockerfile');
+  });
+
+  it('pins every dependency from the versions map', () => {
+    for (const [name, version] of Object.entries({ ...bp.dependencies, ...bp.devDependencies })) {
+      expect(version).toBe(versions[name as keyof typeof versions]);
+    }
+    expect(bp.dependencies['@modelcontextprotocol/sdk']).toBeDefined();
+  });
+
+  it('writes the manifest with the applicable checks and how to start', () => {
+    expect(bp.manifest).toMatchObject({ pattern: 'single', store: 'memory', generator: { version: '9.9.9' }, start: { command: 'npm start', portEnv: 'PORT', healthPath: '/health' } });
+    expect(bp.manifest.checks).toEqual(checklistFor('single').map((c) => c.id));
+  });
+
+  it('carries the chosen auth and session mode as env defaults', () => {
+    const jwt = toBlueprint({ ...options, authMode: 'jwt', sessionMode: 'stateful' }, catalog, '1.0.0');
+    expect(jwt.env.find((v) => v.name === 'AUTH_MODE')?.default).toBe('jwt');
+    expect(jwt.env.find((v) => v.name === 'SESSION_MODE')?.default).toBe('stateful');
+    expect(jwt.variables.mermaid).toContain('JWT');
+  });
+
+  it('refuses options that do not fit, naming the flag', () => {
+    expect(() => toBlueprint({ ...options, store: 'redis' }, catalog, '1')).toThrow(/--store redis/);
+    expect(() => toBlueprint({ ...options, deploy: ['k8s'] }, catalog, '1')).toThrow(/--deploy k8s/);
+    expect(() => toBlueprint({ ...options, pattern: 'gateway' }, catalog, '1')).toThrow(UserError);
+  });
+
+  it('refuses two templates writing one file', () => {
+    expect(() => toBlueprint(options, { base: ['Dockerfile'], docker: ['Dockerfile'] }, '1')).toThrow(/two templates write Dockerfile/);
+  });
+});
