@@ -214,15 +214,26 @@ export async function replicas(ctx: StaticContext): Promise<Replicas> {
   }
   const compose = await composeFile(ctx);
   if (compose) {
-    const services = appServices(compose);
-    let count = 0;
-    for (const [, service] of services) {
-      const deploy = isRecord(service.deploy) ? service.deploy : {};
-      count += typeof deploy.replicas === 'number' ? deploy.replicas : 1;
-    }
+    const count = composeInstances(compose);
     raise(count, `${compose.file}: ${count} instances of the app`);
   }
   return { max, evidence };
+}
+
+/**
+ * How many instances of one program the Compose file runs. Services built from the project
+ * that run the same command are replicas; services with different commands (several example
+ * servers, a worker) are different programs and do not add up.
+ */
+export function composeInstances(compose: ComposeFile): number {
+  const byCommand = new Map<string, number>();
+  for (const [, service] of appServices(compose)) {
+    const deploy = isRecord(service.deploy) ? service.deploy : {};
+    const count = typeof deploy.replicas === 'number' ? deploy.replicas : typeof service.scale === 'number' ? service.scale : 1;
+    const key = JSON.stringify([service.command ?? null, service.entrypoint ?? null]);
+    byCommand.set(key, (byCommand.get(key) ?? 0) + count);
+  }
+  return Math.max(0, ...byCommand.values());
 }
 
 /** How a middleware module is wired into the app. */

@@ -3,7 +3,7 @@ import { PATTERN_IDS, type DeployTarget } from '../../core/ids.js';
 import { MANIFEST_FILE } from '../../core/manifest.js';
 import { PATTERNS } from '../../core/patterns.js';
 import { checklistItem, conclude, type Check, type Finding, type StaticContext } from '../check.js';
-import { APP_FILE, COMPOSE_FILES, DOCKERFILE, appServices, composeFile, hasK8s, isRecord, k8sObjects, resourcesOf } from '../project.js';
+import { APP_FILE, COMPOSE_FILES, DOCKERFILE, composeFile, composeInstances, hasK8s, isRecord, k8sObjects, resourcesOf } from '../project.js';
 
 /** Files a pattern cannot work without, beyond its deploy targets. */
 const PATTERN_FILES: Partial<Record<string, { file: string; why: string }[]>> = {
@@ -110,11 +110,7 @@ async function singleInstanceProblems(ctx: StaticContext, title: string): Promis
   }
   const compose = await composeFile(ctx);
   if (compose) {
-    let count = 0;
-    for (const [, service] of appServices(compose)) {
-      const deploy = isRecord(service.deploy) ? service.deploy : {};
-      count += typeof deploy.replicas === 'number' ? deploy.replicas : 1;
-    }
+    const count = composeInstances(compose);
     if (count > 1) out.push({ message: `${compose.file} runs ${count} instances of the app, but the pattern is ${title}`, file: compose.file, remediation: advice });
   }
   return out;

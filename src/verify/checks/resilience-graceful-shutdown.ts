@@ -37,6 +37,9 @@ export const resilienceGracefulShutdown: Check = {
         if (!/\.close\s*\(|closeAllConnections|closeIdleConnections/.test(drain.code)) {
           failures.push({ message: `${drain.file} never closes the server: new connections keep being accepted while draining`, file: drain.file, remediation: `Call server.close() when draining in ${drain.file}.` });
         }
+        if (!/drain|shuttingDown|stopping|closing|ready/i.test(drain.code)) {
+          warnings.push({ message: `${drain.file} does not visibly take the instance out of rotation (readiness 503) before closing`, file: drain.file, remediation: `Flip readiness to 503 at the start of the drain in ${drain.file}, so load balancers stop routing to it.` });
+        }
         if (!/setTimeout|AbortSignal\.timeout|timeout/i.test(drain.code)) {
           warnings.push({ message: `${drain.file} has no drain deadline: a stuck request blocks shutdown until the orchestrator kills the process`, file: drain.file, remediation: `Bound the drain with a timeout below the orchestrator's grace period in ${drain.file}.` });
         }

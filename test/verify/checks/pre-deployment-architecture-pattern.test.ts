@@ -27,6 +27,17 @@ describe(ID, () => {
     expect(messages(result)).toContain('HorizontalPodAutoscaler mcp-server scales out');
   });
 
+  it('fails a single-server Compose file that runs replicas, but not several different programs', async () => {
+    const target = await project();
+    await target.write('compose.yaml', 'services:\n  api:\n    build: .\n  docs:\n    build: .\n    command: ["node", "dist/docs.js"]\n');
+    const programs = await check(target, ID);
+    expect(programs.status, messages(programs)).toBe('pass');
+    await target.write('compose.yaml', 'services:\n  api:\n    build: .\n    deploy:\n      replicas: 2\n');
+    const replicas = await check(target, ID);
+    expect(replicas.status).toBe('fail');
+    expect(messages(replicas)).toContain('compose.yaml runs 2 instances');
+  });
+
   it('fails a deploy target the pattern does not support', async () => {
     const target = await project({ deploy: ['docker', 'lambda'] });
     const result = await check(target, ID);

@@ -1,0 +1,188 @@
+import { z } from 'zod';
+
+export type AuthConfig =
+  | { mode: 'none' }
+  | { mode: 'apikey'; apiKeys: string[] }
+  | { mode: 'jwt'; jwksUrl: URL; issuer: string; audience: string };
+
+export type SessionMode = 'stateless' | 'stateful';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl?: URL;
+  allowedOrigins: string[];
+  /** `['*']` turns Host validation off. */
+  allowedHosts: string[];
+  auth: AuthConfig;
+  /** 0 turns rate limiting off. */
+  rateLimitRps: number;
+  rateLimitBurst: number;
+  /** Number of reverse proxies in front of the server whose X-Forwarded-For entries are trusted. */
+  trustProxy: number;
+  logLevel: LogLevel;
+  otlpEndpoint?: URL;
+  serviceName?: string;
+  sessionMode: SessionMode;
+  sessionIdleTimeoutMs: number;
+  maxBodyBytes: number;
+  requestTimeoutMs: number;
+  shutdownDelayMs: number;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const MIN_API_KEY_LENGTH = 16;
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+
+const list = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0),
+);
+
+const integer = (min: number, max: number, fallback: number) =>
+  z.coerce
+    .number({ error: 'expected a number' })
+    .int({ error: 'expected a whole number' })
+    .min(min, { error: `expected at least ${min}` })
+    .max(max, { error: `expected at most ${max}` })
+    .default(fallback);
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T, fallback?: T[number]) => {
+  const schema = z.enum(values, { error: `expected one of: ${values.join(', ')}` });
+  return fallback === undefined ? schema.optional() : schema.default(fallback as never);
+};
+
+const trustProxy = z
+  .string()
+  .regex(/^(true|false|\d{1,2})$/, { error: 'expected true, false or a number of proxy hops' })
+  .transform((value) => (value === 'true' ? 1 : value === 'false' ? 0 : Number(value)))
+  .default(0);
+
+const schema = z.object({
+  PORT: integer(0, 65535, 3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PUBLIC_URL: httpUrl.optional(),
+  ALLOWED_ORIGINS: list.default([]),
+  ALLOWED_HOSTS: list.default(['localhost', '127.0.0.1', '[::1]']),
+  AUTH_MODE: oneOf(['none', 'apikey', 'jwt'] as const),
+  API_KEYS: list.default([]),
+  JWT_JWKS_URL: httpUrl.optional(),
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  RATE_LIMIT_RPS: integer(0, 1_000_000, 10),
+  RATE_LIMIT_BURST: integer(1, 1_000_000, 0).optional(),
+  TRUST_PROXY: trustProxy,
+  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  SESSION_MODE: oneOf(['stateless', 'stateful'] as const, 'stateless'),
+  SESSION_IDLE_TIMEOUT_MS: integer(1000, 86_400_000, 30 * 60_000),
+  MAX_BODY_BYTES: integer(1024, 100 * 1024 * 1024, 1024 * 1024),
+  REQUEST_TIMEOUT_MS: integer(100, 3_600_000, 30_000),
+  SHUTDOWN_DELAY_MS: integer(0, 600_000, 0),
+  SHUTDOWN_TIMEOUT_MS: integer(100, 600_000, 10_000),
+});
+
+type RawConfig = z.infer<typeof schema>;
+
+/**
+ * Reads and validates the configuration. Throws a ConfigError that names every bad
+ * variable, so a misconfigured deployment fails at start instead of at the first request.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty value (`JWT_ISSUER=` copied from .env.example) means "not set", not "set to nothing".
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([name, value]) => name in schema.shape && value !== undefined && value.trim() !== ''),
+  );
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'config');
+        return `${name}: ${issue.message} (got ${JSON.stringify(present[name])})`;
+      }),
+    );
+  }
+  return toConfig(parsed.data);
+}
+
+function toConfig(raw: RawConfig): Config {
+  const problems: string[] = [];
+  const auth = authConfig(raw, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    port: raw.PORT,
+    host: raw.HOST,
+    publicUrl: raw.PUBLIC_URL ? new URL(raw.PUBLIC_URL) : undefined,
+    allowedOrigins: raw.ALLOWED_ORIGINS.map((origin) => origin.replace(/\/+$/, '').toLowerCase()),
+    allowedHosts: raw.ALLOWED_HOSTS.map((host) => host.toLowerCase()),
+    auth,
+    rateLimitRps: raw.RATE_LIMIT_RPS,
+    rateLimitBurst: raw.RATE_LIMIT_BURST ?? Math.max(1, raw.RATE_LIMIT_RPS * 2),
+    trustProxy: raw.TRUST_PROXY,
+    logLevel: raw.LOG_LEVEL,
+    otlpEndpoint: raw.OTEL_EXPORTER_OTLP_ENDPOINT ? new URL(raw.OTEL_EXPORTER_OTLP_ENDPOINT) : undefined,
+    serviceName: raw.OTEL_SERVICE_NAME,
+    sessionMode: raw.SESSION_MODE,
+    sessionIdleTimeoutMs: raw.SESSION_IDLE_TIMEOUT_MS,
+    maxBodyBytes: raw.MAX_BODY_BYTES,
+    requestTimeoutMs: raw.REQUEST_TIMEOUT_MS,
+    shutdownDelayMs: raw.SHUTDOWN_DELAY_MS,
+    shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
+  };
+}
+
+function authConfig(raw: RawConfig, problems: string[]): AuthConfig {
+  const mode = raw.AUTH_MODE;
+  if (mode === undefined) {
+    // Serving without authentication is fine on loopback; anywhere else it must be a decision.
+    if (!LOOPBACK_HOSTS.has(raw.HOST)) {
+      problems.push(
+        `AUTH_MODE: not set while HOST=${raw.HOST} is reachable from other machines; ` +
+          'set AUTH_MODE=apikey (with API_KEYS) or AUTH_MODE=jwt (with JWT_JWKS_URL, JWT_ISSUER, JWT_AUDIENCE), ' +
+          'or AUTH_MODE=none to serve without authentication on purpose',
+      );
+    }
+    return { mode: 'none' };
+  }
+  if (mode === 'none') return { mode };
+  if (mode === 'apikey') {
+    if (raw.API_KEYS.length === 0) {
+      problems.push('API_KEYS: required when AUTH_MODE=apikey; set a comma-separated list of keys (e.g. from `openssl rand -hex 32`)');
+    }
+    if (raw.API_KEYS.some((key) => key.length < MIN_API_KEY_LENGTH)) {
+      problems.push(`API_KEYS: every key must be at least ${MIN_API_KEY_LENGTH} characters long`);
+    }
+    return { mode, apiKeys: raw.API_KEYS };
+  }
+  const missing = (['JWT_JWKS_URL', 'JWT_ISSUER', 'JWT_AUDIENCE'] as const).filter((name) => raw[name] === undefined);
+  for (const name of missing) problems.push(`${name}: required when AUTH_MODE=jwt`);
+  if (raw.JWT_JWKS_URL) {
+    const jwksUrl = new URL(raw.JWT_JWKS_URL);
+    if (jwksUrl.protocol !== 'https:' && !LOOPBACK_HOSTS.has(jwksUrl.hostname.replace(/^\[|\]$/g, ''))) {
+      problems.push('JWT_JWKS_URL: must use https (plain http is only accepted on loopback)');
+    }
+  }
+  return {
+    mode,
+    jwksUrl: new URL(raw.JWT_JWKS_URL ?? 'http://127.0.0.1/'),
+    issuer: raw.JWT_ISSUER ?? '',
+    audience: raw.JWT_AUDIENCE ?? '',
+  };
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host) || host.startsWith('127.');
+}

@@ -1,0 +1,125 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { execa, type ResultPromise } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../cli/run-bin.js';
+import { envWithNode, nodeBinDir } from './node-runtime.js';
+
+/**
+ * The whole path a user walks: generate the single project, install it, type-check it, run its
+ * own tests on Node 22 and 24, start it, call a tool with the SDK client, verify it, stop it.
+ */
+const work = mkdtempSync(join(tmpdir(), 'e2e-single-'));
+const app = join(work, 'app');
+const API_KEY = 'e2e-key-0123456789abcdef';
+let node24: string;
+let node22: string;
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(url: string, child: ResultPromise, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited early with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+beforeAll(async () => {
+  [node24, node22] = [await nodeBinDir(24), await nodeBinDir(22)];
+  const generated = await run('mcpArch', ['generate', 'app', '--pattern', 'single', '--yes', '--no-install', '--no-git'], { cwd: work });
+  expect(generated.exitCode, generated.stderr).toBe(0);
+  await execa('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app, env: envWithNode(node24), stdin: 'ignore' });
+});
+
+describe('generated single project', () => {
+  it('type-checks', async () => {
+    const result = await execa('npm', ['run', 'typecheck'], { cwd: app, env: envWithNode(node24), reject: false });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+  });
+
+  it.each([
+    ['24', () => node24],
+    ['22', () => node22],
+  ])('passes its own tests on Node %s', async (_major, bin) => {
+    const result = await execa('npm', ['test'], { cwd: app, env: envWithNode(bin()), reject: false, stdin: 'ignore' });
+    expect(result.exitCode, result.stdout.slice(-4000) + result.stderr.slice(-2000)).toBe(0);
+    expect(result.stdout).toMatch(/Tests\s+\d+ passed/);
+  });
+
+  it('serves MCP with npm start: a tool call through the SDK client, then a clean stop', async () => {
+    const port = await freePort();
+    const server = execa('npm', ['start'], {
+      cwd: app,
+      env: envWithNode(node24, { PORT: String(port), HOST: '127.0.0.1', API_KEYS: API_KEY, AUTH_MODE: 'apikey', LOG_LEVEL: 'info' }),
+      reject: false,
+      stdin: 'ignore',
+      detached: false,
+    });
+    try {
+      await waitForHealth(`http://127.0.0.1:${port}/health`, server);
+      const client = new Client({ name: 'e2e', version: '1.0.0' });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${API_KEY}` } } }),
+      );
+      const { tools } = await client.listTools();
+      expect(tools.length).toBeGreaterThan(0);
+      const echo = tools.find((t) => t.name === 'echo');
+      expect(echo, `tools: ${tools.map((t) => t.name).join(', ')}`).toBeDefined();
+      const result = await client.callTool({ name: 'echo', arguments: { text: 'hello from e2e' } });
+      expect(JSON.stringify(result.content)).toContain('hello from e2e');
+      await client.close();
+
+      const unauthenticated = await fetch(`http://127.0.0.1:${port}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(unauthenticated.status).toBe(401);
+      expect(unauthenticated.headers.get('www-authenticate')).toMatch(/^Bearer /);
+    } finally {
+      // npm start runs node as a child: signal the whole tree the way a container runtime would.
+      await execa('pkill', ['-TERM', '-f', `${app}/dist/index.js`], { reject: false });
+      server.kill('SIGTERM');
+    }
+    const ended = await server;
+    expect(ended.exitCode === 0 || ended.signal === 'SIGTERM', `exit ${ended.exitCode} ${ended.signal}`).toBe(true);
+    const lines = ended.stdout.split('\n').filter((l) => l.startsWith('{'));
+    expect(lines.length).toBeGreaterThan(0);
+    expect(ended.stdout).not.toContain(API_KEY);
+  });
+
+  it('passes mcp-arch verify checklist, and fails a copy whose Origin check was removed', async () => {
+    const ok = await run('mcpArch', ['verify', 'checklist', '--dir', app, '--format', 'json']);
+    const report = JSON.parse(ok.stdout);
+    const failed = report.results.filter((r: { status: string }) => r.status === 'fail');
+    expect(ok.exitCode, JSON.stringify(failed, null, 2)).toBe(0);
+    expect(report.results.find((r: { id: string }) => r.id === 'resilience.backup-recovery').status).toBe('manual');
+
+    const broken = join(work, 'broken');
+    cpSync(app, broken, { recursive: true, filter: (src) => !src.includes('node_modules') });
+    const appTs = join(broken, 'src', 'app.ts');
+    writeFileSync(appTs, readFileSync(appTs, 'utf8').replace(/^.*origin.*$/gim, ''));
+    const bad = await run('mcpArch', ['verify', 'checklist', '--dir', broken, '--format', 'json']);
+    expect(bad.exitCode).toBe(1);
+    const origin = JSON.parse(bad.stdout).results.find((r: { id: string }) => r.id === 'security.origin-validation');
+    expect(origin.status).toBe('fail');
+  });
+});
