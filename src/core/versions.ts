@@ -16,7 +16,7 @@ export const versions = {
   '@opentelemetry/api': '1.9.0',
   '@opentelemetry/sdk-trace-node': '2.12.0',
   '@opentelemetry/sdk-trace-base': '2.12.0',
-  '@opentelemetry/resources': '2.12.0',
+  '@opentelemetry/resources': '2.12.1',
   '@opentelemetry/exporter-trace-otlp-http': '0.223.1',
   '@opentelemetry/semantic-conventions': '1.45.0',
   typescript: '5.9.3',

@@ -98,7 +98,7 @@ export function conclude(
     };
   }
   if (warnings.length > 0) {
-    return { status: 'warn', summary: `${passSummary}; ${lowerFirst(firstMessage(warnings))}`, findings: warnings };
+    return { status: 'warn', summary: `${passSummary}. Warning: ${firstMessage(warnings)}`, findings: warnings };
   }
   return { status: 'pass', summary: passSummary, findings: [] };
 }
@@ -119,11 +119,6 @@ function firstMessage(findings: Finding[]): string {
   const [first] = findings;
   const more = findings.length > 1 ? ` (and ${findings.length - 1} more)` : '';
   return `${first?.message ?? 'problem found'}${more}`;
-}
-
-function lowerFirst(text: string): string {
-  // Leaves identifiers such as `ALLOWED_ORIGINS` or `Dockerfile` alone.
-  return /^[A-Z][a-z ]/.test(text) && !text.startsWith('Dockerfile') ? text.charAt(0).toLowerCase() + text.slice(1) : text;
 }
 
 /** The checklist item with this id; a typo is a programming error, caught by the registry test. */

@@ -2,7 +2,7 @@ import { parseDocument } from 'yaml';
 import type { StaticContext } from './check.js';
 import { lineAt } from './context.js';
 import { ALERTS_FILE, isRecord } from './project.js';
-import { balancedArgs, findFirst, type SourceFile } from './source.js';
+import { balancedArgs, findFirst, stringConstants, type SourceFile } from './source.js';
 
 /** A metric the app registers with prom-client. */
 export interface RegisteredMetric {
@@ -62,21 +62,25 @@ const REGISTRATION = /new\s+(?:[A-Za-z_$][\w$]*\.)?(Counter|Gauge|Histogram|Summ
 export function registeredMetrics(files: readonly SourceFile[]): { metrics: RegisteredMetric[]; unresolved: { file: string; line: number }[] } {
   const metrics: RegisteredMetric[] = [];
   const unresolved: { file: string; line: number }[] = [];
+  const constants = new Map<string, string>();
+  for (const { code } of files) for (const [key, value] of stringConstants(code)) constants.set(key, value);
   for (const { file, code } of files) {
     if (!/['"]prom-client['"]/.test(code)) continue;
     for (const match of code.matchAll(REGISTRATION)) {
       const open = code.indexOf('(', match.index + match[0].length - 1);
       const args = balancedArgs(code, open) ?? '';
       const line = lineAt(code, match.index);
-      const name = /\bname\s*:\s*(['"])([a-zA-Z_:][a-zA-Z0-9_:]*)\1/.exec(args);
-      if (!name) {
+      const literal = /\bname\s*:\s*(['"])([a-zA-Z_:][a-zA-Z0-9_:]*)\1/.exec(args)?.[2];
+      const reference = /\bname\s*:\s*([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)?)\s*[,}\n]/.exec(args)?.[1];
+      const name = literal ?? (reference ? constants.get(reference) : undefined);
+      if (!name || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(name)) {
         unresolved.push({ file, line });
         continue;
       }
       const before = code.slice(Math.max(0, match.index - 120), match.index);
       const holder = /(?:(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::[^=]+)?=|([A-Za-z_$][\w$]*)\s*:)\s*$/.exec(before);
       metrics.push({
-        name: name[2] as string,
+        name,
         type: (match[1] as string).toLowerCase() as RegisteredMetric['type'],
         file,
         line,

@@ -262,3 +262,82 @@ export function isReferenced(code: string, name: string): boolean {
 export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/**
+ * String constants a file defines: `const NAME = 'x'` as `NAME`, and the literal members of
+ * `const NAMES = { key: 'x' }` as `NAMES.key`, so code that names things through constants
+ * can still be read.
+ */
+export function stringConstants(code: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const match of code.matchAll(/(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::[^=]+)?=\s*(['"])([^'"\n]*)\2/g)) {
+    out.set(match[1] as string, match[3] as string);
+  }
+  for (const match of code.matchAll(/(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::[^=]+)?=\s*\{/g)) {
+    const body = balancedArgs(code, match.index + match[0].length - 1) ?? '';
+    for (const member of body.matchAll(/(?:^|[,{\s])([A-Za-z_$][\w$]*|'[^']*'|"[^"]*")\s*:\s*(['"])([^'"\n]*)\2/g)) {
+      out.set(`${match[1] as string}.${(member[1] as string).replace(/^['"]|['"]$/g, '')}`, member[3] as string);
+    }
+  }
+  return out;
+}
+
+/** The initialiser of `const name = ...` (an array, object or call up to its closing bracket), or `undefined`. */
+export function declarationOf(code: string, name: string): string | undefined {
+  const match = new RegExp(`(?:const|let|var)\\s+${escapeRegExp(name)}\\b[^=]*=\\s*`).exec(code);
+  if (!match) return undefined;
+  const start = match.index + match[0].length;
+  const opener = code[start];
+  if (opener === '[' || opener === '{' || opener === '(') return balancedArgs(code, start);
+  const end = code.indexOf(';', start);
+  return code.slice(start, end < 0 ? undefined : end);
+}
+
+/**
+ * Files reachable from `entry` through relative imports (static `import ... from` and
+ * dynamic `import()`), `entry` included. Specifiers ending in `.js` map to `.ts` sources.
+ */
+export function reachableFrom(files: readonly SourceFile[], entry: string): Set<string> {
+  const byPath = new Map(files.map((file) => [file.file, file]));
+  const seen = new Set<string>();
+  const queue = [entry];
+  while (queue.length > 0) {
+    const current = queue.pop() as string;
+    if (seen.has(current)) continue;
+    const file = byPath.get(current);
+    if (!file) continue;
+    seen.add(current);
+    const directory = current.split('/').slice(0, -1).join('/');
+    for (const specifier of runtimeImports(file.code)) {
+      const target = resolveRelative(directory, specifier);
+      for (const candidate of [target, target.replace(/\.(?:[cm]?js)$/, '.ts'), target.replace(/\.(?:[cm]?js)$/, '.tsx'), `${target}.ts`, `${target}/index.ts`]) {
+        if (byPath.has(candidate)) {
+          queue.push(candidate);
+          break;
+        }
+      }
+    }
+  }
+  return seen;
+}
+
+/** Relative modules a file loads at run time: type-only imports and re-exports load nothing. */
+function runtimeImports(code: string): string[] {
+  const out: string[] = [];
+  const statements = /\b(import|export)\s+(type\s+)?(?:[^'";]*?\bfrom\s*)?(['"])(\.{1,2}\/[^'"]+)\3|\bimport\s*\(\s*(['"])(\.{1,2}\/[^'"]+)\5\s*\)/g;
+  for (const match of code.matchAll(statements)) {
+    if (match[6]) out.push(match[6]);
+    else if (!match[2] && match[4]) out.push(match[4]);
+  }
+  return out;
+}
+
+function resolveRelative(directory: string, specifier: string): string {
+  const parts = directory ? directory.split('/') : [];
+  for (const segment of specifier.split('/')) {
+    if (segment === '.' || segment === '') continue;
+    if (segment === '..') parts.pop();
+    else parts.push(segment);
+  }
+  return parts.join('/');
+}

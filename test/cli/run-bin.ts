@@ -13,8 +13,9 @@ export function run(bin: keyof typeof BIN, args: string[], options: Options = {}
     reject: false,
     stdin: 'ignore',
     ...options,
+    encoding: 'utf8',
     env: { CI: 'true', NO_COLOR: '1', ...(options.env as Record<string, string> | undefined) },
-  });
+  }) as unknown as Promise<{ exitCode: number; stdout: string; stderr: string; signal?: string }>;
 }
 
 /** A temporary directory removed after the file's tests. */

@@ -1,7 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Chalk } from 'chalk';
+import { afterAll } from 'vitest';
 import { loadTemplates } from '../../src/render/templates.js';
 import type { Choice, Context, Prompter } from '../../src/steps/context.js';
 
@@ -34,11 +35,18 @@ export function scriptedPrompter(script: [RegExp, Answer | ((choices: Choice<unk
   };
 }
 
+const created: string[] = [];
+afterAll(() => {
+  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+});
+
 export function makeContext(overrides: Partial<Context> = {}): Context & { printed: string[] } {
   const printed: string[] = [];
+  const cwd = mkdtempSync(join(tmpdir(), 'wizard-'));
+  created.push(cwd);
   const templates = loadTemplates();
   return {
-    cwd: mkdtempSync(join(tmpdir(), 'wizard-')),
+    cwd,
     env: {},
     version: '0.0.0-test',
     interactive: false,

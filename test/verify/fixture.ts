@@ -11,7 +11,7 @@ import { MANIFEST_FILE, MANIFEST_SCHEMA_VERSION, type Manifest } from '../../src
 import { PATTERNS } from '../../src/core/patterns.js';
 import { helpers } from '../../src/render/helpers.js';
 
-const TEMPLATES = process.env.DEV_TEMPLATES ?? fileURLToPath(new URL('../../templates/', import.meta.url));
+const TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
 /** What trying a template folder out leaves behind; the generator skips these too. */
 const LEFT_BY_TRYING_OUT = new Set(['node_modules', 'dist', 'package-lock.json', '.DS_Store', 'coverage']);
 

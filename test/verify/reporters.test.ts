@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { REPORT_FORMATS, formatReport } from '../../src/verify/index.js';
+import { colorEnabled } from '../../src/cli/io.js';
+import { REPORT_FORMATS, formatReport, verify } from '../../src/verify/index.js';
+import { makeProject } from './fixture.js';
 import { sampleReport } from './sample-report.js';
 
 const ANSI = /\u001b\[/;
@@ -67,6 +69,21 @@ describe('pretty', () => {
     expect(out).toContain('fix: List the exact origins');
     expect(out).toContain('– TLS/HTTPS enabled');
     expect(out).toMatch(/1 passed.*1 failed.*1 warn.*1 manual.*1 skip.*2 n\/a/);
+  });
+
+  it('decides colour from the terminal, NO_COLOR and FORCE_COLOR', () => {
+    expect(colorEnabled({ isTTY: true }, {})).toBe(true);
+    expect(colorEnabled({ isTTY: false }, {})).toBe(false);
+    expect(colorEnabled({ isTTY: true }, { NO_COLOR: '1' })).toBe(false);
+    expect(colorEnabled({ isTTY: true }, { NO_COLOR: '' })).toBe(true);
+    expect(colorEnabled({ isTTY: true }, { TERM: 'dumb' })).toBe(false);
+    expect(colorEnabled({ isTTY: false }, { FORCE_COLOR: '1' })).toBe(true);
+    expect(colorEnabled({ isTTY: true }, { FORCE_COLOR: '0' })).toBe(false);
+  });
+
+  it('has no ANSI escapes under NO_COLOR even where chalk would colour', () => {
+    const color = colorEnabled({ isTTY: true }, { NO_COLOR: '1' });
+    expect(formatReport(sampleReport(), 'pretty', { color })).not.toMatch(ANSI);
   });
 
   it('colours only when told to', () => {
@@ -142,5 +159,24 @@ describe('sarif', () => {
     const out = formatReport(sampleReport(), 'sarif');
     expect(out).not.toContain('CHECKLIST.md');
     expect(out).not.toContain('No Host header validation');
+  });
+});
+
+describe('reports of a real run', () => {
+  it('point SARIF results at the offending line of a broken project', async () => {
+    const project = await makeProject();
+    try {
+      await project.edit('.env.example', (text) => text.replace(/^ALLOWED_ORIGINS=.*$/m, 'ALLOWED_ORIGINS=*'));
+      const expectedLine = (await project.read('.env.example')).split('\n').indexOf('ALLOWED_ORIGINS=*') + 1;
+      const report = await verify({ dir: project.dir });
+      const sarif = JSON.parse(formatReport(report, 'sarif')) as { runs: { results: { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region?: { startLine: number } } }[] }[] }[] };
+      const origin = sarif.runs[0]?.results.find((result) => result.ruleId === 'security.origin-validation');
+      expect(origin?.locations[0]?.physicalLocation).toEqual({ artifactLocation: { uri: '.env.example', uriBaseId: '%SRCROOT%' }, region: { startLine: expectedLine } });
+      expect(parseXml(formatReport(report, 'junit')).attributes.failures).toBe('1');
+      expect(formatReport(report, 'markdown')).toContain('❌ fail | `security.origin-validation`');
+      expect(JSON.parse(formatReport(report, 'json'))).toEqual(JSON.parse(JSON.stringify(report)));
+    } finally {
+      await project.cleanup();
+    }
   });
 });

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CHECKLIST } from '../../src/core/checklist.js';
 import { UserError } from '../../src/core/errors.js';
 import { checklistItem, type Check } from '../../src/verify/check.js';
-import { exitCodeFor, verify } from '../../src/verify/index.js';
+import { exitCodeFor, formatReport, verify } from '../../src/verify/index.js';
 import type { VerifyReport } from '../../src/verify/report.js';
 import { sampleReport } from './sample-report.js';
 
@@ -145,6 +145,13 @@ describe('verify', () => {
     expect(error.exitCode).toBe(2);
     expect(error.message).toContain('--url');
     await expect(verify({ dir, live: true, url: 'ftp://x' })).rejects.toThrow(/http/);
+  });
+
+  it('says so when live probes were asked for but no check has one', async () => {
+    await writeManifest(MANIFEST);
+    const report = await verify({ dir, live: true, url: 'http://127.0.0.1:3000' });
+    expect(report.mode).toEqual({ static: true, live: false, url: 'http://127.0.0.1:3000' });
+    expect(formatReport(report, 'pretty', { color: false })).toContain('no check has a live probe');
   });
 
   it('merges a live part with the static part, the worse status winning', async () => {

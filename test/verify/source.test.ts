@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { promqlMetricNames } from '../../src/verify/metrics.js';
-import { exportedNames, importsOf, isReferenced, routes, stripComments } from '../../src/verify/source.js';
+import { declarationOf, exportedNames, importsOf, isReferenced, reachableFrom, routes, stringConstants, stripComments } from '../../src/verify/source.js';
 
 describe('stripComments', () => {
   it('blanks comments but keeps strings, template literals, regexes and line numbers', () => {
@@ -67,5 +67,35 @@ describe('promqlMetricNames', () => {
 
   it('handles absent() and bare metrics', () => {
     expect(promqlMetricNames('absent(up{job="mcp"}) or process_resident_memory_bytes > 5e8')).toEqual(['up', 'process_resident_memory_bytes']);
+  });
+});
+
+describe('constants and declarations', () => {
+  it('reads string constants and literal members of constant objects', () => {
+    const constants = stringConstants("export const NAME = 'mcp_up';\nexport const METRIC_NAMES = {\n  calls: 'mcp_calls_total',\n  'odd-key': \"x\",\n} as const;\n");
+    expect(constants.get('NAME')).toBe('mcp_up');
+    expect(constants.get('METRIC_NAMES.calls')).toBe('mcp_calls_total');
+    expect(constants.get('METRIC_NAMES.odd-key')).toBe('x');
+  });
+
+  it('returns the initialiser of a declaration', () => {
+    expect(declarationOf("const PATHS = ['a', ['b']];\nconst X = 1;", 'PATHS')).toBe("'a', ['b']");
+    expect(declarationOf('const X = 1 + 2;', 'X')).toBe('1 + 2');
+    expect(declarationOf('const Y = 1;', 'X')).toBeUndefined();
+  });
+});
+
+describe('reachableFrom', () => {
+  it('follows static and dynamic imports but not type-only ones', () => {
+    const files = [
+      { file: 'src/index.ts', code: "import { start } from './start.js';\nimport type { T } from './types.js';" },
+      { file: 'src/start.ts', code: "const { setup } = await import('./observability/tracing.js');\nexport { x } from './lib/index.js';" },
+      { file: 'src/observability/tracing.ts', code: "import { y } from '../lib/y.js';" },
+      { file: 'src/lib/y.ts', code: '' },
+      { file: 'src/lib/index.ts', code: '' },
+      { file: 'src/types.ts', code: '' },
+      { file: 'src/unused.ts', code: '' },
+    ];
+    expect([...reachableFrom(files, 'src/index.ts')].sort()).toEqual(['src/index.ts', 'src/lib/index.ts', 'src/lib/y.ts', 'src/observability/tracing.ts', 'src/start.ts']);
   });
 });

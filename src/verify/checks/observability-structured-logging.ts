@@ -1,6 +1,6 @@
 import { checklistItem, conclude, type Check, type Finding } from '../check.js';
 import { APP_FILE, ENV_EXAMPLE, envExample, middlewareWiring, sources } from '../project.js';
-import { balancedArgs, findAll, findFirst } from '../source.js';
+import { balancedArgs, declarationOf, findAll, findFirst } from '../source.js';
 
 const LOGGER_FILE = 'src/observability/logger.ts';
 
@@ -23,7 +23,7 @@ export const observabilityStructuredLogging: Check = {
         failures.push({ message: `${pinoImport.file} imports pino but never creates a logger`, file: pinoImport.file, line: pinoImport.line, remediation: `Create the logger with pino({ ... }) in ${pinoImport.file}.` });
       } else if (!redact) {
         failures.push({ message: `The pino logger in ${pinoImport.file} has no redact option: credentials in headers end up in the logs`, file: pinoImport.file, line: calls[0]?.line, remediation: `Pass redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', ...], censor: '[redacted]' } to pino() in ${pinoImport.file}.` });
-      } else if (!/authorization/i.test(redact)) {
+      } else if (!/authorization/i.test(withDeclarations(file?.code ?? '', redact))) {
         failures.push({ message: `The pino redact list in ${pinoImport.file} does not cover the Authorization header`, file: pinoImport.file, line: calls[0]?.line, remediation: `Add the authorization header path to redact in ${pinoImport.file}.` });
       }
     }
@@ -44,3 +44,9 @@ export const observabilityStructuredLogging: Check = {
     return conclude('pino JSON logs with secret redaction and a request id on every line', { failures, warnings });
   },
 };
+
+/** The redact option plus the constants it names (e.g. `paths: REDACTED_PATHS`). */
+function withDeclarations(code: string, options: string): string {
+  const names = [...options.matchAll(/\b([A-Za-z_$][\w$]*)\b/g)].map((match) => match[1] as string);
+  return [options, ...names.map((name) => declarationOf(code, name) ?? '')].join('\n');
+}

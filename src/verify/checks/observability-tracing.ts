@@ -1,6 +1,6 @@
 import { checklistItem, conclude, type Check, type Finding } from '../check.js';
 import { ENTRY_FILE, ENV_EXAMPLE, envExample, sources } from '../project.js';
-import { findFirst, importsOf, sourceFile } from '../source.js';
+import { findFirst, reachableFrom } from '../source.js';
 
 const TRACING_FILE = 'src/observability/tracing.ts';
 
@@ -18,9 +18,8 @@ export const observabilityTracing: Check = {
     if (!exporter) {
       failures.push({ message: 'No OTLP trace exporter is imported: spans never leave the process', file: TRACING_FILE, remediation: `Export spans with @opentelemetry/exporter-trace-otlp-http in ${TRACING_FILE}.` });
     } else {
-      const entry = await sourceFile(ctx, ENTRY_FILE);
-      const stem = exporter.file.replace(/^src\//, '').replace(/\.[cm]?[jt]s$/, '');
-      const started = entry && (exporter.file === ENTRY_FILE || importsOf(entry.code, (specifier) => specifier.replace(/^\.\//, '').replace(/\.[cm]?[jt]s$/, '') === stem).length > 0 || new RegExp(`import\\s*\\(?\\s*['"]\\./${stem}(?:\\.js)?['"]`).test(entry.code));
+      // The entry may load tracing lazily (a dynamic import when the endpoint is set); any import path counts.
+      const started = reachableFrom(code, ENTRY_FILE).has(exporter.file);
       if (!started) {
         failures.push({ message: `${exporter.file} sets up tracing but ${ENTRY_FILE} never loads it`, file: ENTRY_FILE, remediation: `Import and start tracing from ${exporter.file} at the top of ${ENTRY_FILE}, before the app is created.` });
       }

@@ -16,7 +16,7 @@ export const resilienceBackupRecovery: Check = {
   async static(ctx) {
     const findings: Finding[] = [];
     for (const doc of DOCS) {
-      const line = await ctx.lineOf(doc, /backup|restore|recovery/i);
+      const line = (await ctx.lineOf(doc, /^#+.*(?:backup|restore|recovery)/im)) ?? (await ctx.lineOf(doc, /backup|restore|recovery/i));
       if (line !== undefined) {
         findings.push({ message: `${doc} mentions backup or recovery: review that the procedure is complete and has been rehearsed`, file: doc, line, remediation: `Keep the procedure in ${doc} current and record the date of the last restore drill.` });
       }

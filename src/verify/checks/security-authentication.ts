@@ -48,12 +48,13 @@ export const securityAuthentication: Check = {
       if (!/www-authenticate/i.test(authCode)) {
         failures.push({ message: `${file} sends no WWW-Authenticate header: MCP clients cannot discover how to authenticate`, file, remediation: `Send WWW-Authenticate (Bearer, with resource_metadata for JWT) with every 401 in ${file}.` });
       }
-      for (const call of findAll([wiring.module], /jwtVerify\s*\(/)) {
-        const args = balancedArgs(authCode, authCode.indexOf('(', call.index)) ?? '';
-        for (const claim of ['audience', 'issuer']) {
-          if (!new RegExp(`\\b${claim}\\b`).test(args)) {
-            failures.push({ message: `jwtVerify does not check the token ${claim}: tokens minted for other services are accepted`, file, line: call.line, remediation: `Pass ${claim} (from JWT_${claim === 'audience' ? 'AUDIENCE' : 'ISSUER'}) to jwtVerify in ${file}.` });
-          }
+    }
+    for (const call of findAll(code, /\bjwtVerify\s*\(/)) {
+      const callCode = code.find((candidate) => candidate.file === call.file)?.code ?? '';
+      const args = balancedArgs(callCode, callCode.indexOf('(', call.index)) ?? '';
+      for (const claim of ['audience', 'issuer']) {
+        if (!new RegExp(`\\b${claim}\\b`).test(args)) {
+          failures.push({ message: `jwtVerify does not check the token ${claim}: tokens minted for other services are accepted`, file: call.file, line: call.line, remediation: `Pass ${claim} (from JWT_${claim === 'audience' ? 'AUDIENCE' : 'ISSUER'}) to jwtVerify in ${call.file}.` });
         }
       }
     }

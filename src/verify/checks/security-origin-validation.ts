@@ -21,7 +21,7 @@ export const securityOriginValidation: Check = {
     }
 
     const code = await sources(ctx);
-    const wildcardDefault = findFirst(code, /ALLOWED_ORIGINS[^\n;]*(?:\?\?|\|\|)\s*['"]\*['"]/);
+    const wildcardDefault = findFirst(code, /ALLOWED_ORIGINS[^\n;]*(?:(?:\?\?|\|\|)\s*|\.default\(\s*\[?\s*)['"]\*['"]/);
     if (wildcardDefault) {
       failures.push({ message: 'The code falls back to allowing any origin when ALLOWED_ORIGINS is unset', file: wildcardDefault.file, line: wildcardDefault.line, remediation: `Default ALLOWED_ORIGINS to an empty list (reject every Origin) in ${wildcardDefault.file}.` });
     }

@@ -51,7 +51,10 @@ export function formatPretty(report: VerifyReport, { color }: PrettyOptions): st
 }
 
 function formatResult(result: CheckResult, paint: (status: CheckStatus, text: string) => string, c: ChalkInstance): string[] {
-  const lines = [`  ${paint(result.status, SYMBOLS[result.status])} ${result.title} ${c.dim(`[${result.id}]`)}`, `      ${c.dim(result.summary)}`];
+  const lines = [`  ${paint(result.status, SYMBOLS[result.status])} ${result.title} ${c.dim(`[${result.id}]`)}`];
+  // A lone finding usually is the summary; saying it twice adds nothing.
+  const repeated = result.findings.length === 1 && result.findings[0]?.message === result.summary;
+  if (!repeated || result.status === 'pass' || result.status === 'n/a') lines.push(`      ${c.dim(result.summary)}`);
   if (result.status === 'pass' || result.status === 'n/a') return lines;
   for (const finding of result.findings) {
     const where = finding.file ? c.cyan(`${finding.file}${finding.line ? `:${finding.line}` : ''}`) + ' ' : '';

@@ -26,6 +26,7 @@ export interface Config {
   serviceName?: string;
   sessionMode: SessionMode;
   sessionIdleTimeoutMs: number;
+  maxSessions: number;
   maxBodyBytes: number;
   requestTimeoutMs: number;
   shutdownDelayMs: number;
@@ -40,7 +41,6 @@ export class ConfigError extends Error {
 }
 
 const MIN_API_KEY_LENGTH = 16;
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
 const list = z.string().transform((value) =>
   value
@@ -49,20 +49,19 @@ const list = z.string().transform((value) =>
     .filter((item) => item.length > 0),
 );
 
-const integer = (min: number, max: number, fallback: number) =>
+const bounded = (min: number, max: number) =>
   z.coerce
     .number({ error: 'expected a number' })
     .int({ error: 'expected a whole number' })
     .min(min, { error: `expected at least ${min}` })
-    .max(max, { error: `expected at most ${max}` })
-    .default(fallback);
+    .max(max, { error: `expected at most ${max}` });
+
+const integer = (min: number, max: number, fallback: number) => bounded(min, max).default(fallback);
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
-const oneOf = <const T extends readonly [string, ...string[]]>(values: T, fallback?: T[number]) => {
-  const schema = z.enum(values, { error: `expected one of: ${values.join(', ')}` });
-  return fallback === undefined ? schema.optional() : schema.default(fallback as never);
-};
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: `expected one of: ${values.join(', ')}` });
 
 const trustProxy = z
   .string()
@@ -76,23 +75,24 @@ const schema = z.object({
   PUBLIC_URL: httpUrl.optional(),
   ALLOWED_ORIGINS: list.default([]),
   ALLOWED_HOSTS: list.default(['localhost', '127.0.0.1', '[::1]']),
-  AUTH_MODE: oneOf(['none', 'apikey', 'jwt'] as const),
+  AUTH_MODE: oneOf(['none', 'apikey', 'jwt']).optional(),
   API_KEYS: list.default([]),
   JWT_JWKS_URL: httpUrl.optional(),
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).optional(),
   RATE_LIMIT_RPS: integer(0, 1_000_000, 10),
-  RATE_LIMIT_BURST: integer(1, 1_000_000, 0).optional(),
+  RATE_LIMIT_BURST: bounded(1, 1_000_000).optional(),
   TRUST_PROXY: trustProxy,
-  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
-  SESSION_MODE: oneOf(['stateless', 'stateful'] as const, 'stateless'),
+  SESSION_MODE: oneOf(['stateless', 'stateful']).default('stateless'),
   SESSION_IDLE_TIMEOUT_MS: integer(1000, 86_400_000, 30 * 60_000),
+  MAX_SESSIONS: integer(1, 1_000_000, 10_000),
   MAX_BODY_BYTES: integer(1024, 100 * 1024 * 1024, 1024 * 1024),
   REQUEST_TIMEOUT_MS: integer(100, 3_600_000, 30_000),
   SHUTDOWN_DELAY_MS: integer(0, 600_000, 0),
-  SHUTDOWN_TIMEOUT_MS: integer(100, 600_000, 10_000),
+  SHUTDOWN_TIMEOUT_MS: integer(100, 600_000, 8_000),
 });
 
 type RawConfig = z.infer<typeof schema>;
@@ -137,6 +137,7 @@ function toConfig(raw: RawConfig): Config {
     serviceName: raw.OTEL_SERVICE_NAME,
     sessionMode: raw.SESSION_MODE,
     sessionIdleTimeoutMs: raw.SESSION_IDLE_TIMEOUT_MS,
+    maxSessions: raw.MAX_SESSIONS,
     maxBodyBytes: raw.MAX_BODY_BYTES,
     requestTimeoutMs: raw.REQUEST_TIMEOUT_MS,
     shutdownDelayMs: raw.SHUTDOWN_DELAY_MS,
@@ -148,7 +149,7 @@ function authConfig(raw: RawConfig, problems: string[]): AuthConfig {
   const mode = raw.AUTH_MODE;
   if (mode === undefined) {
     // Serving without authentication is fine on loopback; anywhere else it must be a decision.
-    if (!LOOPBACK_HOSTS.has(raw.HOST)) {
+    if (!isLoopbackHost(raw.HOST)) {
       problems.push(
         `AUTH_MODE: not set while HOST=${raw.HOST} is reachable from other machines; ` +
           'set AUTH_MODE=apikey (with API_KEYS) or AUTH_MODE=jwt (with JWT_JWKS_URL, JWT_ISSUER, JWT_AUDIENCE), ' +
@@ -171,7 +172,7 @@ function authConfig(raw: RawConfig, problems: string[]): AuthConfig {
   for (const name of missing) problems.push(`${name}: required when AUTH_MODE=jwt`);
   if (raw.JWT_JWKS_URL) {
     const jwksUrl = new URL(raw.JWT_JWKS_URL);
-    if (jwksUrl.protocol !== 'https:' && !LOOPBACK_HOSTS.has(jwksUrl.hostname.replace(/^\[|\]$/g, ''))) {
+    if (jwksUrl.protocol !== 'https:' && !isLoopbackHost(jwksUrl.hostname)) {
       problems.push('JWT_JWKS_URL: must use https (plain http is only accepted on loopback)');
     }
   }
@@ -184,5 +185,6 @@ function authConfig(raw: RawConfig, problems: string[]): AuthConfig {
 }
 
 export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK_HOSTS.has(host) || host.startsWith('127.');
+  const name = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return name === 'localhost' || name === '::1' || /^127\.\d+\.\d+\.\d+$/.test(name);
 }

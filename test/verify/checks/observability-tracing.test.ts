@@ -25,9 +25,9 @@ describe(ID, () => {
     expect(messages(result)).toContain('No OTLP trace exporter');
   });
 
-  it('fails when the entry point never loads tracing', async () => {
+  it('fails when nothing reachable from the entry point loads tracing', async () => {
     const target = await project();
-    await target.edit('src/index.ts', (text) => text.replace(/^import[^;]*observability\/tracing(?:\.js)?['"];?\s*$/m, '').replace(/^.*\bstartTracing\b.*$/gm, ''));
+    await replaceInSources(target, /(['"])((?:\.{1,2}\/)+(?:observability\/)?)tracing\.js\1/, '$1$2untraced.js$1');
     const result = await check(target, ID);
     expect(result.status).toBe('fail');
     expect(messages(result)).toContain('never loads it');

@@ -22,7 +22,7 @@ describe(ID, () => {
     await target.edit('src/index.ts', (text) => text.replace(/process\s*\.\s*(on|once)\s*\(/g, 'ignored.$1(') + "\nprocess.on('SIGTERM', () => process.exit(0));\n");
     const result = await check(target, ID);
     expect(result.status).toBe('fail');
-    expect(messages(result)).toContain('exits immediately');
+    expect(messages(result)).toContain('exits without draining');
   });
 
   it('fails a shell-form Dockerfile CMD', async () => {
@@ -39,6 +39,6 @@ describe(ID, () => {
     await replaceInSources(target, /\.close\s*\(/, '.ref(');
     const result = await check(target, ID);
     expect(result.status).toBe('fail');
-    expect(messages(result)).toContain('never closes the server');
+    expect(messages(result)).toContain('The server is never closed');
   });
 });

@@ -1,0 +1,86 @@
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics, ToolOutcome } from '../observability/metrics.js';
+import { currentRequestContext } from '../observability/request-context.js';
+
+export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/** Wraps every tool call, e.g. in a tracing span. */
+export type ToolInstrument = (tool: string, run: () => Promise<CallToolResult>) => Promise<CallToolResult>;
+
+/** Runs one tool call: `signal` aborts on client cancellation, on the call timeout and on session close. */
+export type ToolRunner = (
+  tool: string,
+  extra: ToolExtra,
+  handler: (signal: AbortSignal) => Promise<CallToolResult>,
+) => Promise<CallToolResult>;
+
+/** An error whose message is meant for the caller; any other error is reported without details. */
+export class ToolError extends Error {
+  override name = 'ToolError';
+}
+
+export interface ToolRunnerOptions {
+  metrics: Metrics;
+  logger: Logger;
+  timeoutMs: number;
+  instrument?: ToolInstrument;
+}
+
+export function createToolRunner({ metrics, logger, timeoutMs, instrument }: ToolRunnerOptions): ToolRunner {
+  return async function runTool(tool, extra, handler) {
+    const started = performance.now();
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = AbortSignal.any([extra.signal, timeout]);
+    const context = currentRequestContext();
+    const log = (context?.log ?? logger).child({ tool });
+    let outcome: ToolOutcome = 'success';
+
+    const call = async (): Promise<CallToolResult> => {
+      try {
+        const result = await untilAborted(handler(signal), signal);
+        if (result.isError) outcome = 'error';
+        return result;
+      } catch (error) {
+        if (timeout.aborted) {
+          outcome = 'timeout';
+          log.warn({ timeoutMs }, 'tool call timed out');
+          return errorResult(`Tool ${tool} timed out after ${timeoutMs} ms`);
+        }
+        if (extra.signal.aborted) {
+          outcome = 'cancelled';
+          log.info('tool call cancelled');
+          throw error;
+        }
+        outcome = 'error';
+        if (error instanceof ToolError) return errorResult(error.message);
+        log.error({ err: error }, 'tool call failed');
+        return errorResult(`Tool ${tool} failed${context ? ` (request id ${context.requestId})` : ''}`);
+      }
+    };
+
+    try {
+      return await (instrument ? instrument(tool, call) : call());
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      metrics.toolCalls.inc({ tool, outcome });
+      metrics.toolDuration.observe({ tool, outcome }, seconds);
+    }
+  };
+}
+
+function errorResult(text: string): CallToolResult {
+  return { content: [{ type: 'text', text }], isError: true };
+}
+
+/** A handler that ignores its signal must still not outlive the timeout. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([work, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
+}
