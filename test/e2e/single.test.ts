@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { execa, type ResultPromise } from 'execa';
@@ -53,7 +54,7 @@ beforeAll(async () => {
   await execa('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app, env: envWithNode(node24), stdin: 'ignore' });
 });
 
-describe('generated single project', () => {
+describe('generated single project', { timeout: 240_000 }, () => {
   it('type-checks', async () => {
     const result = await execa('npm', ['run', 'typecheck'], { cwd: app, env: envWithNode(node24), reject: false });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
@@ -65,7 +66,7 @@ describe('generated single project', () => {
   ])('passes its own tests on Node %s', async (_major, bin) => {
     const result = await execa('npm', ['test'], { cwd: app, env: envWithNode(bin()), reject: false, stdin: 'ignore' });
     expect(result.exitCode, result.stdout.slice(-4000) + result.stderr.slice(-2000)).toBe(0);
-    expect(result.stdout).toMatch(/Tests\s+\d+ passed/);
+    expect(stripVTControlCharacters(result.stdout)).toMatch(/Tests\s+\d+ passed/);
   });
 
   it('serves MCP with npm start: a tool call through the SDK client, then a clean stop', async () => {
@@ -75,8 +76,10 @@ describe('generated single project', () => {
       env: envWithNode(node24, { PORT: String(port), HOST: '127.0.0.1', API_KEYS: API_KEY, AUTH_MODE: 'apikey', LOG_LEVEL: 'info' }),
       reject: false,
       stdin: 'ignore',
-      detached: false,
+      detached: true,
     });
+    let stdout = '';
+    server.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     try {
       await waitForHealth(`http://127.0.0.1:${port}/health`, server);
       const client = new Client({ name: 'e2e', version: '1.0.0' });
@@ -84,26 +87,38 @@ describe('generated single project', () => {
         new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${API_KEY}` } } }),
       );
       const { tools } = await client.listTools();
-      expect(tools.length).toBeGreaterThan(0);
       const echo = tools.find((t) => t.name === 'echo');
       expect(echo, `tools: ${tools.map((t) => t.name).join(', ')}`).toBeDefined();
       const result = await client.callTool({ name: 'echo', arguments: { text: 'hello from e2e' } });
       expect(JSON.stringify(result.content)).toContain('hello from e2e');
+      const invalid = await client.callTool({ name: 'echo', arguments: { text: 42 } }).catch((e: Error) => ({ isError: true, content: [{ type: 'text', text: e.message }] }));
+      expect(invalid.isError).toBe(true);
       await client.close();
 
       const unauthenticated = await fetch(`http://127.0.0.1:${port}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
       expect(unauthenticated.status).toBe(401);
       expect(unauthenticated.headers.get('www-authenticate')).toMatch(/^Bearer /);
+
+      // SIGTERM goes to the server process itself, as a container runtime sends it to PID 1.
+      const listening = stdout.split('\n').find((line) => line.includes('"msg":"listening"'));
+      const pid = (JSON.parse(listening!) as { pid: number }).pid;
+      process.kill(pid, 'SIGTERM');
+      const ended = await server;
+      expect(ended.exitCode, stdout.slice(-2000)).toBe(0);
+      expect(stdout).toMatch(/shutdown: complete/);
     } finally {
-      // npm start runs node as a child: signal the whole tree the way a container runtime would.
-      await execa('pkill', ['-TERM', '-f', `${app}/dist/index.js`], { reject: false });
-      server.kill('SIGTERM');
+      // Never leave a server behind, whatever failed above.
+      try {
+        process.kill(-server.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
     }
-    const ended = await server;
-    expect(ended.exitCode === 0 || ended.signal === 'SIGTERM', `exit ${ended.exitCode} ${ended.signal}`).toBe(true);
-    const lines = ended.stdout.split('\n').filter((l) => l.startsWith('{'));
-    expect(lines.length).toBeGreaterThan(0);
-    expect(ended.stdout).not.toContain(API_KEY);
+    const lines = stdout.split('\n').filter((l) => l.trim() !== '');
+    const json = lines.filter((l) => l.startsWith('{'));
+    expect(json.length).toBeGreaterThan(0);
+    for (const line of json) expect(() => JSON.parse(line)).not.toThrow();
+    expect(stdout).not.toContain(API_KEY);
   });
 
   it('passes mcp-arch verify checklist, and fails a copy whose Origin check was removed', async () => {

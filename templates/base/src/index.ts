@@ -1,13 +1,14 @@
+import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './observability/logger.js';
 import { start, type RunningServer } from './start.js';
 
 let config: Config;
 try {
+  loadEnvFile();
   config = loadConfig(process.env);
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`${error.message}\n`);
+  process.stderr.write(`${error instanceof ConfigError ? error.message : `Cannot read ${process.env.ENV_FILE ?? '.env'}: ${String(error)}`}\n`);
   process.exit(1);
 }
 
@@ -41,3 +42,17 @@ function onSignal(signal: NodeJS.Signals) {
 
 process.on('SIGTERM', onSignal);
 process.on('SIGINT', onSignal);
+
+/**
+ * A local `.env` (or the file ENV_FILE names; ENV_FILE= turns this off) saves exporting
+ * variables by hand during development. Variables already in the environment win, so a
+ * deployment's own settings are never overridden by a stray file.
+ */
+function loadEnvFile(): void {
+  const file = process.env.ENV_FILE;
+  if (file === undefined) {
+    if (existsSync('.env')) process.loadEnvFile('.env');
+  } else if (file !== '') {
+    process.loadEnvFile(file);
+  }
+}

@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectClient, waitFor } from './helpers.js';
@@ -23,7 +26,8 @@ afterEach(() => {
 function spawnServer(env: Record<string, string>): { process: ChildProcess; stdout: () => string; stderr: () => string; exit: Promise<number | null> } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
+    // ENV_FILE= keeps a developer's own .env out of the test.
+    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ENV_FILE: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -111,5 +115,19 @@ describe('start-up', () => {
     const child = spawnServer({ PORT: 'eighty' });
     expect(await child.exit).toBe(1);
     expect(child.stderr()).toMatch(/PORT: /);
+  });
+
+  it('reads ENV_FILE, with the real environment taking precedence', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'env-file-'));
+    try {
+      const file = join(dir, 'test.env');
+      writeFileSync(file, 'SESSION_MODE=sticky\nPORT=eighty\n');
+      const child = spawnServer({ ENV_FILE: file, PORT: '0' });
+      expect(await child.exit).toBe(1);
+      expect(child.stderr()).toMatch(/SESSION_MODE: expected one of: stateless, stateful/);
+      expect(child.stderr()).not.toMatch(/PORT/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

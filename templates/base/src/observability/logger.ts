@@ -24,8 +24,12 @@ export const REDACTED_PATHS = [
   'authInfo.token',
 ];
 
-/** JSON lines on stdout (or the given stream), one object per event, credentials censored. */
-export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+/**
+ * JSON lines on stdout (or the given stream), one object per event, credentials censored.
+ * Writes are synchronous so the last lines (a fatal error, the end of a shutdown) are never
+ * lost when the process exits right after them.
+ */
+export function createLogger(level: LogLevel, destination: DestinationStream = pino.destination({ dest: 1, sync: true })): Logger {
   return pino(
     {
       level,
