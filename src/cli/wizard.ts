@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { loadTemplates } from '../render/templates.js';
-import { runWizard, type Context } from '../steps/index.js';
-import { detectPackageManager } from '../steps/install.js';
+import type { TemplateSet } from '../render/templates.js';
+import type { Context } from '../steps/index.js';
 import { parseFlags } from './flags.js';
 import { canPrompt, chalkFor, colorEnabled, inquirerPrompter, noPrompter, packageVersion, processOutput } from './io.js';
 
@@ -12,7 +11,13 @@ export async function runFromCommand(command: Command, dir: string | undefined, 
   const parsed = parseFlags(values, cwd);
   const json = values.json === true;
   const interactive = prompts && !json && canPrompt(process.stdin, process.stdout, process.env);
-  let templates: ReturnType<typeof loadTemplates> | undefined;
+  // Loaded here, not at start-up, so `--help` and usage errors stay fast.
+  const [{ runWizard }, { loadTemplates }, { detectPackageManager }] = await Promise.all([
+    import('../steps/index.js'),
+    import('../render/templates.js'),
+    import('../steps/install.js'),
+  ]);
+  let templates: TemplateSet | undefined;
   const ctx: Context = {
     cwd,
     env: process.env,
