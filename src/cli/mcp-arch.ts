@@ -96,22 +96,22 @@ export function mcpArchProgram(signal: AbortSignal, setExit: (code: number) => v
 
   program
     .command('verify')
-    .description('Check a generated project against the deployment checklist')
+    .description('Check a generated project, a running MCP server (--url), or both against the deployment checklist')
     .argument('[checklist]', 'what to verify: checklist (the default and only suite)')
-    .option('--dir <dir>', 'project directory (holds mcp-arch.json)', '.')
-    .option('--live', 'also probe a running instance (with --url)')
-    .option('--url <url>', 'base URL of a running instance to probe')
-    .option('--header <name:value>', 'header sent with every probe (repeatable)', parseHeader, {})
+    .option('--dir <dir>', 'project directory (holds mcp-arch.json; optional with --url)', '.')
+    .option('--live', 'probe a running instance: needs --url (start the server yourself first)')
+    .option('--url <url>', 'probe the MCP server running at this base URL (the endpoint is <url>/mcp unless the URL has a path)')
+    .option('--header <name:value>', 'header sent with every probe, e.g. "Authorization: Bearer <token>" (repeatable)', parseHeader, {})
     .addOption(new Option('--format <format>', 'report format').choices(REPORT_FORMATS).default('pretty'))
     .option('--only <category>', `only these categories (${CHECK_CATEGORIES.join(', ')}); repeatable or comma-separated`, parseCategories)
     .addOption(new Option('--fail-on <severity>', 'fail only on failures of this severity or above').choices(SEVERITIES).default('low'))
     .action(async function (this: Command, suite: string | undefined) {
       if (suite !== undefined && suite !== 'checklist') throw new UserError(`Unknown suite ${JSON.stringify(suite)}: the suite is "checklist".`);
       const opts = this.opts<{ dir: string; live?: boolean; url?: string; header: Record<string, string>; format: ReportFormat; only?: CheckCategory[]; failOn: (typeof SEVERITIES)[number] }>();
-      if (opts.live || opts.url !== undefined) {
-        throw new UserError('Live probing (--live, --url) is not part of this version: run "mcp-arch verify checklist" for the static checks.');
+      if (opts.live && opts.url === undefined) {
+        throw new UserError('--live does not start the project: start the server yourself (e.g. npm start) and pass its address with --url http://127.0.0.1:3000.');
       }
-      const report = await verify({ dir: resolve(opts.dir), only: opts.only });
+      const report = await verify({ dir: resolve(opts.dir), only: opts.only, url: opts.url, headers: opts.header });
       print(formatReport(report, opts.format, { color: opts.format === 'pretty' && colorEnabled(process.stdout, process.env) }));
       setExit(exitCodeFor(report, { failOn: opts.failOn }));
     });

@@ -57,7 +57,7 @@ function sorted(record: Record<string, string>): Record<string, string> {
 
 /** The environment variables with the defaults this project was generated with. */
 function envWithDefaults(components: Component[], options: ProjectOptions): EnvVar[] {
-  const overrides: Record<string, string> = { AUTH_MODE: options.authMode, SESSION_MODE: options.sessionMode };
+  const overrides: Record<string, string> = { AUTH_MODE: options.authMode, SESSION_MODE: options.sessionMode, SESSION_STORE: options.store };
   const seen = new Map<string, EnvVar>();
   for (const component of components) {
     for (const variable of component.env ?? []) {

@@ -56,15 +56,27 @@ export interface StaticContext {
 }
 
 /**
- * What a live part will receive: a running instance to probe. Live probes are not part of
- * this release; the type exists so checks can grow a `live` part without changing the contract.
+ * What a live part receives: a running instance to probe. Every probe is bounded (timeouts,
+ * request counts), and a live part that cannot reach the instance throws, which the runner
+ * reports as `skip` ("could not connect"), never as a pass.
  */
-export interface LiveContext extends StaticContext {
-  /** Base URL of the instance, e.g. `http://127.0.0.1:3000`. */
+export interface LiveContext {
+  /** Origin of the instance, e.g. `http://127.0.0.1:3000` (no trailing slash). */
   readonly url: string;
-  /** Headers to send with every probe (credentials given with `--header`). */
+  /** Absolute URL of the MCP endpoint: `<url>/mcp` unless `--url` named a path. */
+  readonly mcpUrl: string;
+  /** Absolute URLs of the operational endpoints, from `mcp-arch.json` or the defaults. */
+  readonly endpoints: { readonly health: string; readonly ready: string; readonly metrics: string };
+  /** Headers to send with every probe (credentials given with `--header`); may be empty. */
   readonly headers: Readonly<Record<string, string>>;
   readonly fetch: typeof globalThis.fetch;
+  /** The generated project, when `mcp-arch.json` was found; absent for any other server. */
+  readonly project?: StaticContext;
+  /**
+   * Runs `probe` once per verify run and shares its answer, so checks that need the same
+   * evidence (e.g. /health for both health-check items) do not probe twice.
+   */
+  once<T>(key: string, probe: () => Promise<T>): Promise<T>;
 }
 
 /**

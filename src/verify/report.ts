@@ -33,9 +33,17 @@ export interface CategoryScore {
 export interface VerifyReport {
   schemaVersion: typeof REPORT_SCHEMA_VERSION;
   tool: { name: string; version: string };
-  project: { dir: string; name: string; pattern: PatternId };
-  /** Which parts ran: static always; live when requested and a check has a live part. */
-  mode: { static: true; live: boolean; url?: string };
+  /**
+   * The project verified. Without `mcp-arch.json` (live probes of any MCP server) `pattern` is
+   * `null` and `name` is the probed host.
+   */
+  project: { dir: string; name: string; pattern: PatternId | null };
+  /**
+   * Which parts ran: static when there was a project to read; live when a URL was given and a
+   * check has a live part. `mcpUrl` is the endpoint probed; `reachable` is false when the
+   * instance never answered (every live part then reports `skip`).
+   */
+  mode: { static: boolean; live: boolean; url?: string; mcpUrl?: string; reachable?: boolean };
   startedAt: string;
   durationMs: number;
   results: CheckResult[];

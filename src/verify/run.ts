@@ -1,21 +1,30 @@
-import { readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import { CHECKLIST, type Severity } from '../core/checklist.js';
 import { EXIT, UserError, type ExitCode } from '../core/errors.js';
 import { CHECK_CATEGORIES, type CheckCategory } from '../core/ids.js';
+import { MANIFEST_FILE } from '../core/manifest.js';
 import { CHECK_STATUSES, type Check, type CheckOutcome, type CheckStatus, type LiveContext, type StaticContext } from './check.js';
 import { CHECKS } from './checks/index.js';
 import { createStaticContext } from './context.js';
+import { createLiveContext, liveTarget, reachability } from './live/context.js';
+import { UnreachableError } from './live/http.js';
 import { loadManifest } from './manifest.js';
+import { toolInfo } from './tool-info.js';
 import { REPORT_SCHEMA_VERSION, type CategoryScore, type CheckResult, type StatusCounts, type VerifyReport } from './report.js';
 
 /** Options of `verify()`; the CLI maps its flags onto them. */
 export interface VerifyOptions {
-  /** The generated project's root (holds `mcp-arch.json`). */
+  /** The generated project's root (holds `mcp-arch.json`). With `url`, it may hold none. */
   dir: string;
   /** Only these categories; the others are left out of the report. */
   only?: CheckCategory[];
-  /** Also run live parts against a running instance at `url`. */
+  /**
+   * Probe a running instance. Starting one is not supported: `live` without `url` is a usage
+   * error that says to start the server and pass its URL.
+   */
   live?: boolean;
+  /** Base URL of a running instance (or its MCP endpoint); giving it turns live probes on. */
   url?: string;
   /** Sent with every live probe (e.g. credentials). */
   headers?: Record<string, string>;
@@ -27,18 +36,25 @@ export interface VerifyOptions {
 }
 
 /**
- * Runs the checklist against a generated project and returns the report. Throws UserError
- * (exit 2) for a missing or invalid `mcp-arch.json` or invalid options; check problems are
- * results, never exceptions.
+ * Runs the checklist against a generated project, a running instance (`url`), or both, and
+ * returns the report. Throws UserError (exit 2) for a missing or invalid `mcp-arch.json`
+ * (missing is fine with `url`: only the live parts run) or invalid options; check problems
+ * are results, never exceptions.
  */
 export async function verify(options: VerifyOptions): Promise<VerifyReport> {
   const clock = options.clock ?? Date.now;
   const started = clock();
   const only = validateOnly(options.only);
-  const url = options.live ? validateUrl(options.url) : undefined;
-  const manifest = await loadManifest(options.dir);
-  const ctx = createStaticContext(options.dir, manifest);
+  const url = options.live || options.url !== undefined ? validateUrl(options.url) : undefined;
+  const headers = validateHeaders(options.headers ?? {});
+  const root = path.resolve(options.dir);
+  const manifest = url && !(await hasManifest(root)) ? undefined : await loadManifest(root);
+  const ctx = manifest ? createStaticContext(root, manifest) : undefined;
   const registry = options.checks ?? CHECKS;
+  const probing = Boolean(url) && registry.some((check) => check.live);
+  const live = url && probing
+    ? createLiveContext({ target: liveTarget(url, manifest?.start), headers, fetch: options.fetch ?? globalThis.fetch, ...(ctx ? { project: ctx } : {}) })
+    : undefined;
 
   const results: CheckResult[] = [];
   for (const item of CHECKLIST) {
@@ -46,14 +62,17 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
     const begun = clock();
     const check = registry.find((candidate) => candidate.item.id === item.id);
     let outcome: CheckOutcome;
-    if (!item.patterns.includes(manifest.pattern)) {
+    if (manifest && !item.patterns.includes(manifest.pattern)) {
       outcome = { status: 'n/a', summary: `Does not apply to the ${manifest.pattern} pattern (applies to ${item.patterns.join(', ')})`, findings: [] };
+    } else if (!ctx) {
+      // No project: the pattern is unknown, so every item applies and only live parts can speak.
+      outcome = live && check?.live ? await runPart(() => (check.live as (ctx: LiveContext) => Promise<CheckOutcome>)(live)) : { status: 'skip', summary: `No project to read (no ${MANIFEST_FILE} in ${root}) and no live probe for this item`, findings: [] };
     } else if (!check?.static) {
       outcome = { status: 'skip', summary: 'No static check is available for this item', findings: [] };
     } else {
       outcome = await runPart(() => (check.static as (ctx: StaticContext) => Promise<CheckOutcome>)(ctx));
-      if (url && check.live && outcome.status !== 'n/a') {
-        const live: LiveContext = { ...ctx, url, headers: options.headers ?? {}, fetch: options.fetch ?? globalThis.fetch };
+      // A static n/a ("cannot be proven from files") is exactly what a live probe can settle.
+      if (live && check.live) {
         outcome = mergeOutcomes(outcome, await runPart(() => (check.live as (ctx: LiveContext) => Promise<CheckOutcome>)(live)));
       }
     }
@@ -69,11 +88,17 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
     });
   }
 
+  const reach = live ? await reachability(live) : undefined;
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: toolInfo(),
-    project: { dir: ctx.dir, name: manifest.name, pattern: manifest.pattern },
-    mode: { static: true, live: Boolean(url) && registry.some((check) => check.live), ...(url ? { url } : {}) },
+    project: manifest ? { dir: root, name: manifest.name, pattern: manifest.pattern } : { dir: root, name: url?.host ?? path.basename(root), pattern: null },
+    mode: {
+      static: Boolean(manifest),
+      live: probing,
+      ...(url ? { url: url.toString().replace(/\/$/, '') } : {}),
+      ...(live ? { mcpUrl: live.mcpUrl, reachable: reach?.ok ?? false } : {}),
+    },
     startedAt: new Date(started).toISOString(),
     durationMs: Math.max(0, clock() - started),
     results,
@@ -86,7 +111,17 @@ async function runPart(part: () => Promise<CheckOutcome>): Promise<CheckOutcome>
   try {
     return await part();
   } catch (error) {
+    if (error instanceof UnreachableError) return { status: 'skip', summary: error.message, findings: [] };
     return { status: 'skip', summary: `Could not run: ${(error as Error).message}`, findings: [] };
+  }
+}
+
+async function hasManifest(root: string): Promise<boolean> {
+  try {
+    await stat(path.join(root, MANIFEST_FILE));
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
   }
 }
 
@@ -126,12 +161,15 @@ export interface ExitCodeOptions {
 
 /**
  * The process exit code for a report: 1 when a check failed (at or above `failOn`), 3 when no
- * check produced a verdict (everything skipped, n/a or manual), otherwise 0.
+ * check produced a verdict (everything skipped, n/a or manual) or the live target could not
+ * be reached, otherwise 0.
  */
 export function exitCodeFor(report: VerifyReport, options: ExitCodeOptions = {}): ExitCode {
   const threshold = SEVERITY_RANK.indexOf(options.failOn ?? 'low');
   const failed = report.results.some((result) => result.status === 'fail' && SEVERITY_RANK.indexOf(result.severity) >= threshold);
   if (failed) return EXIT.failed;
+  // Live probes were the point of the run; an unreachable target proves nothing either way.
+  if (report.mode.live && report.mode.reachable === false) return EXIT.nothingChecked;
   const ran = report.results.some((result) => result.status === 'pass' || result.status === 'fail' || result.status === 'warn');
   return ran ? EXIT.ok : EXIT.nothingChecked;
 }
@@ -146,8 +184,21 @@ function validateOnly(only: readonly string[] | undefined): CheckCategory[] | un
   return [...only] as CheckCategory[];
 }
 
-function validateUrl(url: string | undefined): string {
-  if (!url) throw new UserError('--live needs the address of a running instance: pass --url <http://host:port>.', EXIT.usage);
+/** RFC 9110 field names; values must not smuggle extra lines. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function validateHeaders(headers: Record<string, string>): Record<string, string> {
+  for (const [name, value] of Object.entries(headers)) {
+    if (!HEADER_NAME.test(name)) throw new UserError(`--header ${JSON.stringify(name)} is not a valid header name. Pass e.g. --header "Authorization: Bearer <token>".`, EXIT.usage);
+    if (/[\r\n\0]/.test(value)) throw new UserError(`--header ${name}: the value must be a single line.`, EXIT.usage);
+  }
+  return headers;
+}
+
+function validateUrl(url: string | undefined): URL {
+  if (!url) {
+    throw new UserError('--live needs the address of a running instance: start the server (e.g. npm start) and pass --url <http://127.0.0.1:3000>.', EXIT.usage);
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -157,20 +208,7 @@ function validateUrl(url: string | undefined): string {
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new UserError(`--url ${url} must be http:// or https://.`, EXIT.usage);
   }
-  return parsed.toString().replace(/\/$/, '');
+  return parsed;
 }
 
-let cachedTool: { name: string; version: string } | undefined;
-
-/** This package's name and version, read once from its package.json (two levels up from src/ or dist/). */
-export function toolInfo(): { name: string; version: string } {
-  if (!cachedTool) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name?: string; version?: string };
-      cachedTool = { name: pkg.name ?? 'create-mcp-arch', version: pkg.version ?? '0.0.0' };
-    } catch {
-      cachedTool = { name: 'create-mcp-arch', version: '0.0.0' };
-    }
-  }
-  return cachedTool;
-}
+export { toolInfo };

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CHECKLIST } from '../../src/core/checklist.js';
 import { UserError } from '../../src/core/errors.js';
 import { checklistItem, type Check } from '../../src/verify/check.js';
-import { exitCodeFor, formatReport, verify } from '../../src/verify/index.js';
+import { CHECKS, exitCodeFor, formatReport, verify } from '../../src/verify/index.js';
 import type { VerifyReport } from '../../src/verify/report.js';
 import { sampleReport } from './sample-report.js';
 
@@ -149,7 +149,8 @@ describe('verify', () => {
 
   it('says so when live probes were asked for but no check has one', async () => {
     await writeManifest(MANIFEST);
-    const report = await verify({ dir, live: true, url: 'http://127.0.0.1:3000' });
+    const staticOnly = CHECKS.map(({ item, static: part }) => ({ item, ...(part ? { static: part } : {}) }));
+    const report = await verify({ dir, url: 'http://127.0.0.1:3000', checks: staticOnly });
     expect(report.mode).toEqual({ static: true, live: false, url: 'http://127.0.0.1:3000' });
     expect(formatReport(report, 'pretty', { color: false })).toContain('no check has a live probe');
   });
@@ -165,9 +166,10 @@ describe('verify', () => {
         return Promise.resolve({ status: 'fail', summary: '200 without credentials', findings: [{ message: 'POST /mcp answered 200 without credentials', remediation: 'Use the auth middleware on /mcp.' }] });
       },
     };
-    const report = await verify({ dir, only: ['security'], checks: [check], live: true, url: 'http://127.0.0.1:3000/', headers: { authorization: 'Bearer t' } });
+    const fetch: typeof globalThis.fetch = () => Promise.resolve(new Response('ok'));
+    const report = await verify({ dir, only: ['security'], checks: [check], live: true, url: 'http://127.0.0.1:3000/', headers: { authorization: 'Bearer t' }, fetch });
     expect(probed).toBe('http://127.0.0.1:3000 Bearer t');
-    expect(report.mode).toEqual({ static: true, live: true, url: 'http://127.0.0.1:3000' });
+    expect(report.mode).toEqual({ static: true, live: true, url: 'http://127.0.0.1:3000', mcpUrl: 'http://127.0.0.1:3000/mcp', reachable: true });
     expect(report.results.find((result) => result.id === 'security.authentication')).toMatchObject({ status: 'fail', summary: 'static ok; live: 200 without credentials' });
   });
 });

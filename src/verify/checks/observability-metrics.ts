@@ -1,4 +1,5 @@
 import { checklistItem, conclude, type Check, type Finding } from '../check.js';
+import { probeMetrics } from '../live/metrics.js';
 import { defaultMetrics, registeredMetrics } from '../metrics.js';
 import { sources } from '../project.js';
 import { escapeRegExp, findFirst, routes, routesFor } from '../source.js';
@@ -7,6 +8,7 @@ const METRICS_FILE = 'src/observability/metrics.ts';
 
 export const observabilityMetrics: Check = {
   item: checklistItem('observability.metrics'),
+  live: probeMetrics,
   async static(ctx) {
     const { metricsPath } = ctx.manifest.start;
     const failures: Finding[] = [];

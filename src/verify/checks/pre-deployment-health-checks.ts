@@ -1,10 +1,12 @@
 import { MANIFEST_FILE } from '../../core/manifest.js';
 import { checklistItem, conclude, notApplicable, type Check, type Finding } from '../check.js';
+import { probeHealth } from '../live/health.js';
 import { DOCKERFILE, appContainers, dig, dockerfile, k8sObjects, sources } from '../project.js';
 import { routes, routesFor } from '../source.js';
 
 export const preDeploymentHealthChecks: Check = {
   item: checklistItem('pre-deployment.health-checks'),
+  live: probeHealth,
   async static(ctx) {
     const { healthPath, readyPath } = ctx.manifest.start;
     const failures: Finding[] = [];

@@ -1,4 +1,5 @@
 import { checklistItem, conclude, type Check, type Finding } from '../check.js';
+import { probeHealth } from '../live/health.js';
 import { sources } from '../project.js';
 import { routes, routesFor, type SourceFile } from '../source.js';
 
@@ -7,6 +8,7 @@ const READINESS_STATE = /\b(?:draining|isDraining|shuttingDown|isShuttingDown|cl
 
 export const resilienceHealthChecks: Check = {
   item: checklistItem('resilience.health-checks'),
+  live: probeHealth,
   async static(ctx) {
     const { healthPath, readyPath } = ctx.manifest.start;
     const failures: Finding[] = [];

@@ -1,10 +1,12 @@
 import { MANIFEST_FILE } from '../../core/manifest.js';
 import { checklistItem, conclude, type Check, type Finding } from '../check.js';
+import { probeAuthentication } from '../live/authentication.js';
 import { APP_FILE, ENV_EXAMPLE, configuredValues, envExample, middlewareWiring, sources } from '../project.js';
 import { balancedArgs, findAll, findFirst } from '../source.js';
 
 export const securityAuthentication: Check = {
   item: checklistItem('security.authentication'),
+  live: probeAuthentication,
   async static(ctx) {
     const failures: Finding[] = [];
     const warnings: Finding[] = [];

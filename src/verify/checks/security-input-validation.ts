@@ -1,9 +1,11 @@
 import { checklistItem, conclude, type Check, type Finding } from '../check.js';
+import { probeInputValidation } from '../live/input-validation.js';
 import { APP_FILE, middlewareWiring, sources } from '../project.js';
 import { balancedArgs, findAll, importsOf, isReferenced, sourceFile } from '../source.js';
 
 export const securityInputValidation: Check = {
   item: checklistItem('security.input-validation'),
+  live: probeInputValidation,
   async static(ctx) {
     const failures: Finding[] = [];
     const warnings: Finding[] = [];

@@ -1,6 +1,13 @@
 import { checklistItem, conclude, type Check, type Finding } from '../check.js';
 import { APP_FILE, ENV_EXAMPLE, configuredValues, envExample, middlewareWiring, sources } from '../project.js';
+import { requireReachable } from '../live/context.js';
+import { hasCredentials, initializeBody, jsonRpcMessages } from '../live/http.js';
+import { harmlessTool, LATEST_PROTOCOL_VERSION, postMcp, sampleArguments, withMcpSession } from '../live/mcp.js';
 import { findFirst } from '../source.js';
+import { toolInfo } from '../tool-info.js';
+
+/** A site no deployment allows: a browser page there must not be able to drive the server. */
+const FOREIGN_ORIGIN = 'https://evil.example';
 
 export const securityOriginValidation: Check = {
   item: checklistItem('security.origin-validation'),
@@ -44,5 +51,47 @@ export const securityOriginValidation: Check = {
     }
 
     return conclude(`Origin allow-list from ALLOWED_ORIGINS${allowed?.value ? ` (${allowed.value})` : ' (empty: every Origin rejected)'}, enforced with 403 in ${APP_FILE}`, { failures, warnings });
+  },  // Sent with valid credentials, so a 401 cannot pass for an Origin refusal.
+  async live(ctx) {
+    await requireReachable(ctx);
+    const failures: Finding[] = [];
+    const remediation = 'Reject a request whose Origin header is present and not in ALLOWED_ORIGINS with 403, before authentication and before the MCP transport sees it.';
+    const init = await postMcp(ctx, initializeBody(1, LATEST_PROTOCOL_VERSION, toolInfo().version), { origin: FOREIGN_ORIGIN });
+    if (init.status === 401 && !hasCredentials(ctx)) {
+      return { status: 'skip', summary: `initialize with Origin ${FOREIGN_ORIGIN} answered 401: pass credentials with --header so the probe reaches the Origin check`, findings: [] };
+    }
+    if (init.status >= 200 && init.status < 300) {
+      failures.push({ message: `The server accepted a foreign origin: initialize with Origin ${FOREIGN_ORIGIN} answered ${init.status}`, remediation });
+    } else if (init.status !== 403) {
+      failures.push({ message: `initialize with Origin ${FOREIGN_ORIGIN} answered ${init.status}, not 403`, remediation });
+    }
+
+    const notes: string[] = [];
+    await withMcpSession(ctx, async (opened) => {
+      if (!opened.ok) {
+        notes.push(`tools/call not tried (no session: ${opened.reason})`);
+        return;
+      }
+      const tool = harmlessTool(opened.session.tools);
+      if (!tool) {
+        notes.push('tools/call not tried (no read-only tool to call)');
+        return;
+      }
+      const call = await postMcp(ctx, JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: tool.name, arguments: sampleArguments(tool) } }), {
+        ...opened.session.sessionHeaders,
+        origin: FOREIGN_ORIGIN,
+      });
+      const ran = jsonRpcMessages(call.body).some((message) => message.id === 2 && 'result' in message);
+      if (ran) {
+        failures.push({ message: `tools/call ${tool.name} with Origin ${FOREIGN_ORIGIN} ran and returned a result (HTTP ${call.status})`, remediation });
+      } else if (call.status !== 403) {
+        failures.push({ message: `tools/call ${tool.name} with Origin ${FOREIGN_ORIGIN} answered ${call.status}, not 403`, remediation });
+      } else {
+        notes.push(`tools/call ${tool.name} refused with 403 and did not run`);
+      }
+    });
+    const detail = notes.length > 0 ? `; ${notes.join('; ')}` : '';
+    const outcome = conclude(`A foreign Origin (${FOREIGN_ORIGIN}) gets 403 with valid credentials${detail}`, { failures });
+    return outcome;
   },
 };

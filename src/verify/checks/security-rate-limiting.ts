@@ -1,8 +1,10 @@
 import { checklistItem, conclude, type Check, type Finding } from '../check.js';
+import { probeRateLimiting } from '../live/rate-limiting.js';
 import { APP_FILE, ENV_EXAMPLE, envExample, middlewareWiring, replicas } from '../project.js';
 
 export const securityRateLimiting: Check = {
   item: checklistItem('security.rate-limiting'),
+  live: probeRateLimiting,
   async static(ctx) {
     const failures: Finding[] = [];
     const warnings: Finding[] = [];

@@ -1,8 +1,10 @@
 import { checklistItem, conclude, notApplicable, type Check, type Finding } from '../check.js';
+import { probeTls } from '../live/tls.js';
 import { dig, hasK8s, isRecord, k8sObjects, resourcesOf } from '../project.js';
 
 export const securityTls: Check = {
   item: checklistItem('security.tls'),
+  live: probeTls,
   async static(ctx) {
     const objects = await k8sObjects(ctx);
     if (hasK8s(objects)) {

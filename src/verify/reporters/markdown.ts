@@ -15,8 +15,9 @@ const EMOJI: Record<CheckStatus, string> = {
 export function formatMarkdown(report: VerifyReport): string {
   const { counts } = report.summary;
   const out: string[] = [
-    `## mcp-arch verify: ${cell(report.project.name)} (${report.project.pattern})`,
+    `## mcp-arch verify: ${cell(report.project.name)} (${report.project.pattern ?? 'no mcp-arch.json'})`,
     '',
+    ...(report.mode.live ? [`Live probes against \`${report.mode.mcpUrl ?? report.mode.url ?? '?'}\`${report.mode.reachable === false ? ' (could not connect)' : ''}`, ''] : []),
     `${counts.pass} passed, ${counts.fail} failed, ${counts.warn} warnings, ${counts.manual} manual, ${counts.skip} skipped, ${counts['n/a']} n/a`,
     '',
     '| Category | Score | Pass | Fail | Warn |',

@@ -29,8 +29,11 @@ export function formatPretty(report: VerifyReport, { color }: PrettyOptions): st
   const c = new Chalk({ level: color ? 1 : 0 });
   const paint = painter(c);
   const lines: string[] = [];
-  lines.push(c.bold(`mcp-arch verify: ${report.project.name}`) + c.dim(` (${report.project.pattern}) ${report.project.dir}`));
+  lines.push(c.bold(`mcp-arch verify: ${report.project.name}`) + c.dim(` (${report.project.pattern ?? 'no mcp-arch.json: live probes only'}) ${report.project.dir}`));
   if (report.mode.url && !report.mode.live) lines.push(c.dim(`Live probes requested for ${report.mode.url}: no check has a live probe in this version; static checks only.`));
+  if (report.mode.live) {
+    lines.push(c.dim(`Live probes against ${report.mode.mcpUrl ?? report.mode.url ?? '?'}${report.mode.reachable === false ? ': could not connect, nothing was probed' : ''}`));
+  }
   lines.push('');
 
   for (const category of CHECK_CATEGORIES) {
