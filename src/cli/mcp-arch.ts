@@ -111,6 +111,9 @@ export function mcpArchProgram(signal: AbortSignal, setExit: (code: number) => v
       if (opts.live && opts.url === undefined) {
         throw new UserError('--live does not start the project: start the server yourself (e.g. npm start) and pass its address with --url http://127.0.0.1:3000.');
       }
+      if (opts.url === undefined && Object.keys(opts.header).length > 0) {
+        throw new UserError('--header is sent with live probes only: pass --url <http://host:port> too, or drop --header.');
+      }
       const report = await verify({ dir: resolve(opts.dir), only: opts.only, url: opts.url, headers: opts.header });
       print(formatReport(report, opts.format, { color: opts.format === 'pretty' && colorEnabled(process.stdout, process.env) }));
       setExit(exitCodeFor(report, { failOn: opts.failOn }));

@@ -51,7 +51,8 @@ export const securityOriginValidation: Check = {
     }
 
     return conclude(`Origin allow-list from ALLOWED_ORIGINS${allowed?.value ? ` (${allowed.value})` : ' (empty: every Origin rejected)'}, enforced with 403 in ${APP_FILE}`, { failures, warnings });
-  },  // Sent with valid credentials, so a 401 cannot pass for an Origin refusal.
+  },
+  // Sent with the --header credentials, so a 401 cannot pass for an Origin refusal.
   async live(ctx) {
     await requireReachable(ctx);
     const failures: Finding[] = [];
@@ -91,7 +92,7 @@ export const securityOriginValidation: Check = {
       }
     });
     const detail = notes.length > 0 ? `; ${notes.join('; ')}` : '';
-    const outcome = conclude(`A foreign Origin (${FOREIGN_ORIGIN}) gets 403 with valid credentials${detail}`, { failures });
-    return outcome;
+    const credentials = hasCredentials(ctx) ? 'with the --header credentials' : 'before authentication (no --header credentials given)';
+    return conclude(`A foreign Origin (${FOREIGN_ORIGIN}) gets 403 ${credentials}${detail}`, { failures });
   },
 };

@@ -1,0 +1,146 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { LATEST_PROTOCOL_VERSION, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { LiveContext } from '../check.js';
+import { toolInfo } from '../tool-info.js';
+import { describeFetchError, MCP_POST_HEADERS, probe, PROBE_TIMEOUT_MS, retryAfterMs, sleep, UnreachableError, type ProbeResponse } from './http.js';
+
+/** An MCP session opened with the SDK client, for probes that need a real exchange first. */
+export interface McpSession {
+  tools: Tool[];
+  /** Headers a raw request inside this session needs (Mcp-Session-Id, Mcp-Protocol-Version). */
+  sessionHeaders: Record<string, string>;
+}
+
+/** Either a session, or why none could be opened (e.g. 401 without credentials). */
+export type McpSessionResult = { ok: true; session: McpSession } | { ok: false; reason: string };
+
+export { LATEST_PROTOCOL_VERSION };
+
+/**
+ * Opens a session as a real client would (initialize, initialized, tools/list), runs `use`,
+ * then ends the session (DELETE) and closes the client whatever `use` did.
+ */
+export async function withMcpSession<T>(ctx: LiveContext, use: (result: McpSessionResult) => Promise<T>): Promise<T> {
+  const client = new Client({ name: 'mcp-arch-verify', version: toolInfo().version });
+  const transport = new StreamableHTTPClientTransport(new URL(ctx.mcpUrl), {
+    requestInit: { headers: { ...ctx.headers } },
+    fetch: patientFetch(ctx),
+  });
+  let result: McpSessionResult;
+  try {
+    await client.connect(transport, { timeout: PROBE_TIMEOUT_MS });
+    const tools: Tool[] = [];
+    let cursor: string | undefined;
+    // A few pages are plenty to find a tool to probe with; never walk an endless cursor.
+    for (let page = 0; page < 5; page++) {
+      const listed = await client.listTools(cursor ? { cursor } : {}, { timeout: PROBE_TIMEOUT_MS });
+      tools.push(...listed.tools);
+      cursor = listed.nextCursor;
+      if (!cursor) break;
+    }
+    const sessionHeaders: Record<string, string> = { 'mcp-protocol-version': transport.protocolVersion ?? LATEST_PROTOCOL_VERSION };
+    if (transport.sessionId) sessionHeaders['mcp-session-id'] = transport.sessionId;
+    result = { ok: true, session: { tools, sessionHeaders } };
+  } catch (error) {
+    if (error instanceof UnreachableError) throw error;
+    const reason = (error as Error).message || String(error);
+    result = { ok: false, reason: reason.length > 160 ? `${reason.slice(0, 157)}...` : reason };
+  }
+  try {
+    return await use(result);
+  } finally {
+    if (result.ok && transport.sessionId) await transport.terminateSession().catch(() => undefined);
+    await client.close().catch(() => undefined);
+  }
+}
+
+/** The SDK's requests, bounded and waiting out a rate limit the way `probe` does. */
+function patientFetch(ctx: LiveContext): typeof globalThis.fetch {
+  return async (input, init) => {
+    for (let attempt = 0; ; attempt++) {
+      let response: Response;
+      try {
+        response = await ctx.fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+      } catch (error) {
+        if ((error as Error).name === 'AbortError' && init?.signal?.aborted) throw error;
+        throw new UnreachableError(String(input instanceof Request ? input.url : input), describeFetchError(error));
+      }
+      if (response.status !== 429 || attempt >= 2) return response;
+      await response.body?.cancel().catch(() => undefined);
+      await sleep(Math.min(2_000, retryAfterMs(response.headers.get('retry-after')) ?? 1_000));
+    }
+  };
+}
+
+/**
+ * A tool that is safe to call from a probe: one that declares itself read-only, or whose
+ * name says it only echoes or reports. Destructive tools are never called.
+ */
+export function harmlessTool(tools: readonly Tool[]): Tool | undefined {
+  const safe = tools.filter((tool) => tool.annotations?.destructiveHint !== true);
+  return (
+    safe.find((tool) => tool.annotations?.readOnlyHint === true) ??
+    safe.find((tool) => /^(?:[\w-]*__)?(?:echo|ping|hello|time|now|health|status|whoami|add|sum)$/i.test(tool.name))
+  );
+}
+
+/** Arguments that satisfy the tool's declared input schema as far as a probe can tell. */
+export function sampleArguments(tool: Tool): Record<string, unknown> {
+  const properties = (tool.inputSchema.properties ?? {}) as Record<string, { type?: unknown; enum?: unknown[]; default?: unknown }>;
+  const args: Record<string, unknown> = {};
+  for (const name of tool.inputSchema.required ?? []) {
+    const schema = properties[name] ?? {};
+    args[name] = sampleValue(schema);
+  }
+  return args;
+}
+
+function sampleValue(schema: { type?: unknown; enum?: unknown[]; default?: unknown }): unknown {
+  if (schema.default !== undefined) return schema.default;
+  if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0];
+  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  switch (type) {
+    case 'number':
+    case 'integer':
+      return 1;
+    case 'boolean':
+      return false;
+    case 'array':
+      return [];
+    case 'object':
+      return {};
+    case 'null':
+      return null;
+    default:
+      return 'mcp-arch-verify';
+  }
+}
+
+/**
+ * Arguments the tool's schema must reject: a required property left out, or a declared
+ * property given the wrong type. `undefined` when the schema accepts anything.
+ */
+export function invalidArguments(tool: Tool): Record<string, unknown> | undefined {
+  const properties = (tool.inputSchema.properties ?? {}) as Record<string, { type?: unknown }>;
+  const required = tool.inputSchema.required ?? [];
+  if (required.length > 0) {
+    const args = sampleArguments(tool);
+    delete args[required[0] as string];
+    return args;
+  }
+  for (const [name, schema] of Object.entries(properties)) {
+    const type = Array.isArray(schema.type) ? schema.type : [schema.type];
+    if (type.includes('string')) continue;
+    if (type.some((entry) => typeof entry === 'string')) return { [name]: 'mcp-arch-verify: not a valid value' };
+  }
+  for (const [name, schema] of Object.entries(properties)) {
+    if (schema.type === 'string') return { [name]: 12345 };
+  }
+  return undefined;
+}
+
+/** A raw POST to the MCP endpoint inside a session (or without one), credentials included unless told. */
+export function postMcp(ctx: LiveContext, body: string, headers: Record<string, string> = {}, credentials = true): Promise<ProbeResponse> {
+  return probe(ctx, ctx.mcpUrl, { method: 'POST', headers: { ...MCP_POST_HEADERS, ...headers }, body, credentials });
+}

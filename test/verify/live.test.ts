@@ -1,0 +1,252 @@
+import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exitCodeFor, formatReport, verify, type VerifyReport } from '../../src/verify/index.js';
+import { liveTarget } from '../../src/verify/live/context.js';
+import { hasStackTrace, jsonRpcMessages } from '../../src/verify/live/http.js';
+import { parseCounters } from '../../src/verify/live/metrics.js';
+import { carelessServer, hardenedServer, plainServer, selfSignedServer, type RunningServer } from './live-servers.js';
+import { makeProject, type Project } from './fixture.js';
+
+const status = (report: VerifyReport, id: string) => report.results.find((result) => result.id === id)?.status;
+const result = (report: VerifyReport, id: string) => report.results.find((entry) => entry.id === id);
+
+let empty: string;
+beforeAll(async () => {
+  empty = await mkdtemp(path.join(tmpdir(), 'mcp-arch-live-'));
+});
+afterAll(async () => {
+  await rm(empty, { recursive: true, force: true });
+});
+
+describe('verify --url against a plain SDK server (no hardening)', () => {
+  let server: RunningServer;
+  let report: VerifyReport;
+  beforeAll(async () => {
+    server = await plainServer();
+    report = await verify({ dir: empty, url: server.url });
+  }, 60_000);
+  afterAll(() => server.close());
+
+  it('fails Origin validation: the foreign origin was accepted and the tool ran', () => {
+    const origin = result(report, 'security.origin-validation');
+    expect(origin?.status).toBe('fail');
+    expect(origin?.findings.map((finding) => finding.message).join('\n')).toMatch(/accepted a foreign origin/);
+    expect(origin?.findings.map((finding) => finding.message).join('\n')).toMatch(/tools\/call echo .* ran/);
+    expect(server.echoCalls).toBeGreaterThan(0);
+  });
+
+  it('fails authentication and rate limiting', () => {
+    expect(result(report, 'security.authentication')?.summary).toMatch(/needs no authentication/);
+    expect(status(report, 'security.authentication')).toBe('fail');
+    expect(status(report, 'security.rate-limiting')).toBe('fail');
+    expect(result(report, 'security.rate-limiting')?.summary).toMatch(/No 429 after 200 requests/);
+  });
+
+  it('fails the items whose endpoints are missing, and never passes what it cannot see', () => {
+    expect(status(report, 'resilience.health-checks')).toBe('fail');
+    expect(status(report, 'observability.metrics')).toBe('fail');
+    expect(status(report, 'security.tls')).toBe('n/a');
+    expect(status(report, 'observability.tracing')).toBe('skip');
+    expect(result(report, 'observability.tracing')?.summary).toMatch(/No project to read/);
+    // The SDK transport itself answers invalid JSON with 400/-32700 and refuses bodies over 4 MiB.
+    expect(report.results.filter((entry) => entry.status === 'pass').map((entry) => entry.id)).toEqual(['security.input-validation']);
+  });
+
+  it('records the live mode, the endpoint and the unknown pattern; exits 1', () => {
+    expect(report.mode).toEqual({ static: false, live: true, url: server.url, mcpUrl: `${server.url}/mcp`, reachable: true });
+    expect(report.project.pattern).toBeNull();
+    expect(report.results).toHaveLength(19);
+    expect(exitCodeFor(report)).toBe(1);
+    for (const format of ['pretty', 'json', 'junit', 'markdown', 'sarif'] as const) {
+      expect(formatReport(report, format).length).toBeGreaterThan(100);
+    }
+    expect(formatReport(report, 'pretty')).toContain(`Live probes against ${server.url}/mcp`);
+  });
+});
+
+describe('verify --url against a hardened server', () => {
+  const token = 'verify-live-token-0123456789';
+  let server: RunningServer;
+  let report: VerifyReport;
+  beforeAll(async () => {
+    server = await hardenedServer({ token });
+    report = await verify({ dir: empty, url: server.url, headers: { Authorization: `Bearer ${token}` } });
+  }, 60_000);
+  afterAll(() => server.close());
+
+  it.each(['security.origin-validation', 'security.authentication', 'security.rate-limiting', 'security.input-validation', 'resilience.health-checks', 'pre-deployment.health-checks', 'observability.metrics'])(
+    '%s passes',
+    (id) => {
+      expect(result(report, id), JSON.stringify(result(report, id))).toMatchObject({ status: 'pass' });
+    },
+  );
+
+  it('proved the foreign-origin tools/call did not run and the invalid arguments were refused', () => {
+    expect(result(report, 'security.origin-validation')?.summary).toMatch(/tools\/call echo refused with 403 and did not run/);
+    expect(result(report, 'security.input-validation')?.summary).toMatch(/invalid arguments to echo rejected/);
+    expect(exitCodeFor(report)).toBe(0);
+  });
+
+  it('without credentials, authentication still passes and the probes that need them say so', async () => {
+    const anonymous = await verify({ dir: empty, url: server.url, only: ['security'] });
+    expect(status(anonymous, 'security.authentication')).toBe('pass');
+    expect(result(anonymous, 'security.rate-limiting')).toMatchObject({ status: 'skip', summary: expect.stringMatching(/--header/) });
+    expect(status(anonymous, 'security.input-validation')).toBe('skip');
+  }, 30_000);
+
+  it('fails rate limiting when the limit is keyed on something a client can rotate', async () => {
+    // A limiter that trusts X-Forwarded-For: the same server, keyed on the spoofable header.
+    const leaky = await hardenedServer({ token, burst: 5, ratePerSecond: 1 });
+    try {
+      const spoofing = await verify({
+        dir: empty,
+        url: leaky.url,
+        only: ['security'],
+        headers: { Authorization: `Bearer ${token}` },
+        fetch: (input, init) => {
+          // Routes a spoofed request to a fresh server whose bucket is full, as a bypass would.
+          const headers = new Headers(init?.headers);
+          return headers.has('x-forwarded-for') ? globalThis.fetch(String(input).replace(leaky.url, server.url), init) : globalThis.fetch(input, init);
+        },
+      });
+      expect(result(spoofing, 'security.rate-limiting')?.findings.map((finding) => finding.message).join('\n')).toMatch(/Rotating X-Forwarded-For reset the limit/);
+    } finally {
+      await leaky.close();
+    }
+  }, 30_000);
+});
+
+describe('verify --url against a careless server', () => {
+  let server: RunningServer;
+  let report: VerifyReport;
+  beforeAll(async () => {
+    server = await carelessServer();
+    report = await verify({ dir: empty, url: server.url, only: ['security', 'resilience', 'observability'] });
+  }, 60_000);
+  afterAll(() => server.close());
+
+  it('fails input validation on the 500 with a stack trace, the missing 413 and the tool that ran', () => {
+    const messages = result(report, 'security.input-validation')?.findings.map((finding) => finding.message).join('\n');
+    expect(status(report, 'security.input-validation')).toBe('fail');
+    expect(messages).toMatch(/Invalid JSON answered 500, not 400/);
+    expect(messages).toMatch(/Invalid JSON returned a stack trace/);
+    expect(messages).toMatch(/KiB body answered 200, not 413/);
+    expect(messages).toMatch(/tools\/call echo accepted invalid arguments/);
+  });
+
+  it('does not take a catch-all 200 for health checks, nor plain text for metrics', () => {
+    expect(result(report, 'resilience.health-checks')?.summary).toMatch(/made-up path .* also answered 200/);
+    expect(result(report, 'observability.metrics')?.summary).toMatch(/not a Prometheus text exposition/);
+  });
+});
+
+describe('verify --url with a generated project', () => {
+  let project: Project;
+  let server: RunningServer;
+  beforeAll(async () => {
+    project = await makeProject({ pattern: 'single' });
+    server = await plainServer();
+  });
+  afterAll(async () => {
+    await server.close();
+    await project.cleanup();
+  });
+
+  it('merges the live failures into the static results', async () => {
+    const report = await verify({ dir: project.dir, url: server.url, only: ['security'] });
+    expect(report.mode.static).toBe(true);
+    expect(report.project.pattern).toBe('single');
+    const origin = result(report, 'security.origin-validation');
+    expect(origin?.status).toBe('fail');
+    expect(origin?.summary).toMatch(/; live: /);
+  }, 30_000);
+});
+
+describe('verify --url against nothing', () => {
+  it('skips every live part with "could not connect" and exits 3', async () => {
+    const port = await freePort();
+    const report = await verify({ dir: empty, url: `http://127.0.0.1:${port}` });
+    expect(report.mode.reachable).toBe(false);
+    expect(report.results.every((entry) => entry.status === 'skip')).toBe(true);
+    expect(result(report, 'security.authentication')?.summary).toMatch(/^Could not connect to http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
+    expect(exitCodeFor(report)).toBe(3);
+  });
+
+  it('exits 3 with a project too: the live parts were the point', async () => {
+    const project = await makeProject({ pattern: 'single' });
+    try {
+      const report = await verify({ dir: project.dir, url: `http://127.0.0.1:${await freePort()}`, only: ['resilience'] });
+      expect(result(report, 'resilience.health-checks')?.status).toBe('skip');
+      expect(exitCodeFor(report)).toBe(3);
+    } finally {
+      await project.cleanup();
+    }
+  });
+});
+
+describe('TLS', () => {
+  it('fails an https URL whose certificate is not trusted, never passing it', async () => {
+    const server = await selfSignedServer();
+    try {
+      const report = await verify({ dir: empty, url: server.url, only: ['security'] });
+      expect(result(report, 'security.tls')).toMatchObject({ status: 'fail', summary: expect.stringMatching(/TLS handshake with 127\.0\.0\.1:\d+ failed: .*(SELF_SIGNED|CERT)/) });
+      // The rest could not be reached over TLS: skipped, not judged.
+      expect(status(report, 'security.authentication')).toBe('skip');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('fails plain HTTP on a host other than loopback', async () => {
+    const server = await plainServer();
+    try {
+      const report = await verify({
+        dir: empty,
+        url: 'http://mcp.example.test:8080',
+        only: ['security'],
+        // Resolves the public name to the local server, as DNS would in a real deployment.
+        fetch: (input, init) => globalThis.fetch(String(input instanceof Request ? input.url : input).replace('http://mcp.example.test:8080', server.url), init),
+      });
+      expect(result(report, 'security.tls')).toMatchObject({ status: 'fail', summary: expect.stringMatching(/plain HTTP/) });
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
+});
+
+describe('live helpers', () => {
+  it('takes the MCP endpoint from the URL path when there is one', () => {
+    expect(liveTarget(new URL('http://127.0.0.1:3000')).mcpUrl).toBe('http://127.0.0.1:3000/mcp');
+    expect(liveTarget(new URL('http://127.0.0.1:3000/')).mcpUrl).toBe('http://127.0.0.1:3000/mcp');
+    expect(liveTarget(new URL('http://127.0.0.1:3000/api/mcp/')).mcpUrl).toBe('http://127.0.0.1:3000/api/mcp');
+    expect(liveTarget(new URL('http://127.0.0.1:3000/api/mcp')).endpoints.health).toBe('http://127.0.0.1:3000/health');
+  });
+
+  it('parses Prometheus counters and refuses what is not an exposition', () => {
+    const counters = parseCounters('# TYPE req_total counter\nreq_total{a="1"} 2\nreq_total{a="2"} 3\n# TYPE up gauge\nup 1\n');
+    expect(counters?.get('req_total')).toBe(5);
+    expect(counters?.has('up')).toBe(false);
+    expect(parseCounters('<html>not metrics</html>')).toBeUndefined();
+    // Braces and escaped quotes inside label values, and a line cut short, do not hide the rest.
+    const odd = parseCounters('# TYPE http_requests_total counter\nhttp_requests_total{path="/a}b",msg="say \\"hi\\""} 7\nhttp_requests_total{path="/c"} 1\nhttp_req');
+    expect(odd?.get('http_requests_total')).toBe(8);
+  });
+
+  it('reads JSON-RPC replies from JSON and event streams, and spots stack traces', () => {
+    expect(jsonRpcMessages('event: message\ndata: {"jsonrpc":"2.0","id":1,"result":{}}\n\n')).toEqual([{ jsonrpc: '2.0', id: 1, result: {} }]);
+    expect(hasStackTrace('Error: boom\n    at handler (/srv/app.js:10:5)')).toBe(true);
+    expect(hasStackTrace('{"error":"Error: boom\\n    at Object.<anonymous> (file:///srv/app.js:3:9)"}')).toBe(true);
+    expect(hasStackTrace('{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid arguments"}}')).toBe(false);
+  });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
