@@ -8,7 +8,7 @@ import { PATTERNS } from '../core/patterns.js';
 import { recommend } from '../core/recommend.js';
 import { ask } from '../steps/ask.js';
 import { formatPattern, formatRecommendation } from '../steps/present.js';
-import { exitCodeFor, formatReport, REPORT_FORMATS, verify, type ReportFormat } from '../verify/index.js';
+import { REPORT_FORMATS, type ReportFormat } from '../verify/formats.js';
 import { addAdvisorFlags, addProjectFlags, parseFlags } from './flags.js';
 import { canPrompt, chalkFor, colorEnabled, inquirerPrompter, noPrompter, packageVersion } from './io.js';
 import { runCli } from './run.js';
@@ -114,6 +114,8 @@ export function mcpArchProgram(signal: AbortSignal, setExit: (code: number) => v
       if (opts.url === undefined && Object.keys(opts.header).length > 0) {
         throw new UserError('--header is sent with live probes only: pass --url <http://host:port> too, or drop --header.');
       }
+      // The checks load only when verify runs, so the other commands start fast.
+      const { exitCodeFor, formatReport, verify } = await import('../verify/index.js');
       const report = await verify({ dir: resolve(opts.dir), only: opts.only, url: opts.url, headers: opts.header });
       print(formatReport(report, opts.format, { color: opts.format === 'pretty' && colorEnabled(process.stdout, process.env) }));
       setExit(exitCodeFor(report, { failOn: opts.failOn }));

@@ -11,9 +11,9 @@ export { loadManifest, parseManifest } from './manifest.js';
 export { REPORT_SCHEMA_VERSION, type CategoryScore, type CheckResult, type VerifyReport } from './report.js';
 export { exitCodeFor, verify, type ExitCodeOptions, type VerifyOptions } from './run.js';
 
-/** Output formats of `mcp-arch verify --format`. */
-export const REPORT_FORMATS = ['pretty', 'json', 'junit', 'markdown', 'sarif'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
+import type { ReportFormat } from './formats.js';
+
+export { REPORT_FORMATS, type ReportFormat } from './formats.js';
 
 /** Renders a report. `color` only affects `pretty`; the caller decides it (TTY, NO_COLOR, FORCE_COLOR). */
 export function formatReport(report: VerifyReport, format: ReportFormat, { color = false }: { color?: boolean } = {}): string {

@@ -110,7 +110,7 @@ describe('generate and create-mcp-arch', () => {
     [['generate', 'x', '--pattern', 'single', '--store', 'redis', '--yes'], /--store redis does not fit/],
     [['generate', 'x', '--pattern', 'single', '--session-mode', 'sticky', '--yes'], /argument 'sticky' is invalid/],
     [['generate', 'x', '--pattern', 'single', '--pm', 'pip', '--yes'], /argument 'pip' is invalid/],
-    [['generate', 'x', '--pattern', 'single'], /Missing options for the single pattern: --session-mode, --auth/],
+    [['generate', 'x', '--pattern', 'single'], /Missing options for the single pattern: --store, --session-mode, --auth/],
     [['generate', 'x', '--pattern', 'single', '--yes', '--name', 'Bad Name'], /Invalid package name "Bad Name".*--name/],
     [['generate', 'x', '--pattern', 'single', '--yes', '--answers', 'nope.json'], /--answers nope\.json: cannot read it as JSON \(file not found\)/],
   ])('exits 2 on %j', async (args, message) => {

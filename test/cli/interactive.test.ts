@@ -72,13 +72,14 @@ describe('the wizard in a terminal', () => {
     const shown = await waitFor('wizard', /Which pattern should be generated/);
     expect(shown).toMatch(/Recommended: Single server/);
     await tmux('send-keys', '-t', 'wizard', 'Enter');
+    await answer('wizard', /Session store/, 'Enter');
     await answer('wizard', /Session mode/, 'Enter');
     await answer('wizard', /Client authentication/, 'Down', 'Enter');
     await waitFor('wizard', /Next steps/);
     expect(await exitCode(exitFile)).toBe(0);
     const manifest = JSON.parse(readFileSync(join(cwd, 'demo', 'mcp-arch.json'), 'utf8'));
     // server-to-client answered yes -> stateful by default; Down from apikey -> jwt.
-    expect(manifest).toMatchObject({ name: 'demo', pattern: 'single', sessionMode: 'stateful', authMode: 'jwt' });
+    expect(manifest).toMatchObject({ name: 'demo', pattern: 'single', store: 'memory', sessionMode: 'stateful', authMode: 'jwt' });
   });
 
   it('Ctrl-C at a prompt exits 130 and leaves nothing behind', async () => {

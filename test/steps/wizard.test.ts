@@ -24,6 +24,7 @@ describe('wizard, interactive', () => {
       [/How durable/, 'may-lose'],
       [/separate teams/, false],
       [/Which pattern/, (choices) => choices[0]!.value as string],
+      [/Session store/, 'memory'],
       [/Session mode/, 'stateful'],
       [/Client authentication/, 'jwt'],
     ]);
@@ -38,14 +39,14 @@ describe('wizard, interactive', () => {
 
   it('asks only what flags left open', async () => {
     const prompt = scriptedPrompter([[/Session mode/, 'stateless'], [/Client authentication/, 'apikey']]);
-    const ctx = makeContext({ interactive: true, prompt, dir: 'app', options: { pattern: 'single' } });
+    const ctx = makeContext({ interactive: true, prompt, dir: 'app', options: { pattern: 'single', store: 'memory' } });
     await runWizard(ctx);
     expect(prompt.asked).toEqual(['Session mode?', 'Client authentication?']);
   });
 
   it('asks for a package name when the directory cannot be one', async () => {
     const prompt = scriptedPrompter([[/Package name/, 'fine-name']]);
-    const ctx = makeContext({ interactive: true, prompt, dir: 'Bad Dir!', options: { pattern: 'single', sessionMode: 'stateless', authMode: 'none' } });
+    const ctx = makeContext({ interactive: true, prompt, dir: 'Bad Dir!', options: { pattern: 'single', store: 'memory', sessionMode: 'stateless', authMode: 'none' } });
     await runWizard(ctx);
     expect(JSON.parse(readFileSync(join(ctx.cwd, 'Bad Dir!', 'package.json'), 'utf8')).name).toBe('fine-name');
   });
