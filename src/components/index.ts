@@ -1,6 +1,7 @@
 import type { DeployTarget, PatternId, StoreId } from '../core/ids.js';
 import { base } from './base.js';
 import { docker } from './docker.js';
+import { store } from './store.js';
 import type { Component } from './types.js';
 
 export type { Component, EnvVar } from './types.js';
@@ -14,10 +15,17 @@ export interface PatternSupport {
 
 /** Patterns this version generates. A pattern missing here is advised on but not generated. */
 export const GENERATORS: Partial<Record<PatternId, PatternSupport>> = {
-  single: { components: [base], stores: ['memory'], deploy: ['docker'] },
+  single: { components: [base], stores: ['memory', 'database'], deploy: ['docker'] },
 };
 
 /** Components contributed by deploy targets, whatever the pattern. */
 export const DEPLOY_COMPONENTS: Partial<Record<DeployTarget, Component>> = {
   docker,
+};
+
+/** Components contributed by the session store; memory needs none, so those projects carry no store clients. */
+export const STORE_COMPONENTS: Partial<Record<StoreId, Component>> = {
+  redis: store,
+  database: store,
+  hybrid: store,
 };

@@ -1,4 +1,4 @@
-import { DEPLOY_COMPONENTS, GENERATORS, type Component, type EnvVar } from '../components/index.js';
+import { DEPLOY_COMPONENTS, GENERATORS, STORE_COMPONENTS, type Component, type EnvVar } from '../components/index.js';
 import { checklistFor } from './checklist.js';
 import { assertCompatible } from './compat.js';
 import { mermaidFor } from './diagram.js';
@@ -73,6 +73,7 @@ export function toBlueprint(options: ProjectOptions, catalog: TemplateCatalog, g
   const support = GENERATORS[options.pattern]!;
   const components = [
     ...support.components,
+    ...(STORE_COMPONENTS[options.store] ? [STORE_COMPONENTS[options.store]!] : []),
     ...options.deploy.flatMap((target) => (DEPLOY_COMPONENTS[target] ? [DEPLOY_COMPONENTS[target]] : [])),
   ];
   const componentIds = components.map((c) => c.id);

@@ -6,6 +6,7 @@ export type AuthConfig =
   | { mode: 'jwt'; jwksUrl: URL; issuer: string; audience: string };
 
 export type SessionMode = 'stateless' | 'stateful';
+export type SessionStoreKind = 'memory' | 'redis' | 'database' | 'hybrid';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
@@ -27,6 +28,14 @@ export interface Config {
   sessionMode: SessionMode;
   sessionIdleTimeoutMs: number;
   maxSessions: number;
+  /** Where session records live; anything but memory needs the store module (generated with --store). */
+  sessionStore: SessionStoreKind;
+  sessionTtlMs: number;
+  redisUrl?: string;
+  redisKeyPrefix: string;
+  /** `file:path` (SQLite) or `postgres://...`. */
+  databaseUrl?: string;
+  sessionTable: string;
   maxBodyBytes: number;
   requestTimeoutMs: number;
   shutdownDelayMs: number;
@@ -89,6 +98,12 @@ const schema = z.object({
   SESSION_MODE: oneOf(['stateless', 'stateful']).default('stateless'),
   SESSION_IDLE_TIMEOUT_MS: integer(1000, 86_400_000, 30 * 60_000),
   MAX_SESSIONS: integer(1, 1_000_000, 10_000),
+  SESSION_STORE: oneOf(['memory', 'redis', 'database', 'hybrid']).default('memory'),
+  SESSION_TTL_MS: integer(1000, 30 * 86_400_000, 30 * 60_000),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' }).optional(),
+  REDIS_KEY_PREFIX: z.string().default('mcp:'),
+  SESSION_TABLE: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/i, { error: 'expected a table name: letters, digits and _' }).default('mcp_sessions'),
+  DATABASE_URL: z.string().regex(/^(file:|postgres:\/\/|postgresql:\/\/)/, { error: 'expected file:path, postgres:// or postgresql://' }).optional(),
   MAX_BODY_BYTES: integer(1024, 100 * 1024 * 1024, 1024 * 1024),
   REQUEST_TIMEOUT_MS: integer(100, 3_600_000, 30_000),
   SHUTDOWN_DELAY_MS: integer(0, 600_000, 0),
@@ -121,6 +136,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 function toConfig(raw: RawConfig): Config {
   const problems: string[] = [];
   const auth = authConfig(raw, problems);
+  if ((raw.SESSION_STORE === 'redis' || raw.SESSION_STORE === 'hybrid') && raw.REDIS_URL === undefined) {
+    problems.push(`REDIS_URL: required when SESSION_STORE=${raw.SESSION_STORE}; e.g. redis://127.0.0.1:6379`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port: raw.PORT,
@@ -138,6 +156,12 @@ function toConfig(raw: RawConfig): Config {
     sessionMode: raw.SESSION_MODE,
     sessionIdleTimeoutMs: raw.SESSION_IDLE_TIMEOUT_MS,
     maxSessions: raw.MAX_SESSIONS,
+    sessionStore: raw.SESSION_STORE,
+    sessionTtlMs: raw.SESSION_TTL_MS,
+    redisUrl: raw.REDIS_URL,
+    redisKeyPrefix: raw.REDIS_KEY_PREFIX,
+    databaseUrl: raw.DATABASE_URL,
+    sessionTable: raw.SESSION_TABLE,
     maxBodyBytes: raw.MAX_BODY_BYTES,
     requestTimeoutMs: raw.REQUEST_TIMEOUT_MS,
     shutdownDelayMs: raw.SHUTDOWN_DELAY_MS,
