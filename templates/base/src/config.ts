@@ -112,6 +112,16 @@ const schema = z.object({
 
 type RawConfig = z.infer<typeof schema>;
 
+/** Variables that may carry secrets: an error shows their shape, never their value. */
+const SECRET_VARIABLES = new Set(['API_KEYS']);
+
+function shown(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (SECRET_VARIABLES.has(name)) return `<${value.length} characters>`;
+  // Connection URLs carry passwords in their user-info part.
+  return value.replace(/\/\/[^/@\s]*@/, '//***@');
+}
+
 /**
  * Reads and validates the configuration. Throws a ConfigError that names every bad
  * variable, so a misconfigured deployment fails at start instead of at the first request.
@@ -126,7 +136,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? 'config');
-        return `${name}: ${issue.message} (got ${JSON.stringify(present[name])})`;
+        return `${name}: ${issue.message} (got ${JSON.stringify(shown(name, present[name]))})`;
       }),
     );
   }

@@ -32,6 +32,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ PORT: '', JWT_ISSUER: '', OTEL_EXPORTER_OTLP_ENDPOINT: '' }).port).toBe(3000);
   });
 
+  it('never echoes a secret or a connection password in a config error', () => {
+    const message = problemsOf({ DATABASE_URL: 'mysql://admin:hunter2-secret@db:3306/app', PORT: 'x' });
+    expect(message).toMatch(/DATABASE_URL: .*mysql:\/\/\*\*\*@db:3306\/app/);
+    expect(message).not.toContain('hunter2-secret');
+  });
+
   it('names the variable of an invalid value', () => {
     expect(problemsOf({ PORT: 'eighty' })).toMatch(/PORT: .*"eighty"/);
     expect(problemsOf({ PORT: '70000' })).toMatch(/PORT: expected at most 65535/);
