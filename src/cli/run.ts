@@ -26,8 +26,12 @@ export async function runCli(main: (signal: AbortSignal) => Promise<number | voi
   } catch (error) {
     if (error instanceof CommanderError) {
       code = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    } else if (isPromptExit(error) || controller.signal.aborted) {
+    } else if (isPromptExit(error)) {
+      // Prompts all come before the write step.
       process.stderr.write(`\n${red('Interrupted: nothing was written.')}\n`);
+      code = EXIT.interrupted;
+    } else if (controller.signal.aborted && !(error instanceof UserError)) {
+      process.stderr.write(`\n${red('Interrupted.')}\n`);
       code = EXIT.interrupted;
     } else if (error instanceof UserError) {
       process.stderr.write(`${red('Error:')} ${error.message}\n`);

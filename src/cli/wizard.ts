@@ -40,7 +40,6 @@ export async function runFromCommand(command: Command, dir: string | undefined, 
       dryRun: values.dryRun === true,
       json,
     },
-    tasks: [],
     result: { written: false, installed: false, git: 'not-run' },
   };
   await runWizard(ctx);

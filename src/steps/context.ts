@@ -29,11 +29,10 @@ export interface Output {
   interactiveErr: boolean;
 }
 
-export type Task = { title: string; run: () => Promise<void> };
-
 /**
  * One shared context for the wizard pipeline. Each step takes `Pick<Context, ...>` of what it
- * reads and writes, and asks only for what is still undefined.
+ * reads and writes, and asks only for what is still undefined. Side effects (write, install,
+ * git) are steps of their own that run after every question has been answered.
  */
 export interface Context {
   cwd: string;
@@ -63,8 +62,6 @@ export interface Context {
   run: RunOptions;
   blueprint?: Blueprint;
   files?: RenderedFile[];
-  /** Side effects queued by steps after the questions (install, git). */
-  tasks: Task[];
   /** What happened, for --json and next steps. */
   result: { written: boolean; installed: boolean; git: 'committed' | 'skipped-inside-repo' | 'skipped' | 'failed' | 'not-run' };
 }

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { EXIT, UserError } from '../core/errors.js';
+import { EXIT, InterruptedError, UserError } from '../core/errors.js';
 import { isOneOf, PACKAGE_MANAGERS, type PackageManager } from '../core/ids.js';
 import type { Context } from './context.js';
 import { withSpinner } from './spinner.js';
@@ -24,7 +24,9 @@ export async function install(ctx: Pick<Context, 'run' | 'targetDir' | 'output' 
     );
     ctx.result.installed = true;
   } catch (error) {
-    if (ctx.signal.aborted) throw error;
+    if (ctx.signal.aborted) {
+      throw new InterruptedError(`Interrupted while installing: the project is complete in ${ctx.targetDir}; run "${command} ${args.join(' ')}" there.`);
+    }
     const detail = (error as { stderr?: string; shortMessage?: string }).stderr?.trim().split('\n').slice(-5).join('\n') ?? (error as Error).message;
     throw new UserError(
       `Installing dependencies failed (${command} ${args.join(' ')}). The project was created in ${ctx.targetDir}; fix the cause and run "${command} ${args.join(' ')}" there.\n${detail}`,

@@ -175,4 +175,21 @@ describe('generate and create-mcp-arch', () => {
     expect(result.stderr).toMatch(/Installing dependencies failed \(npm install\)[\s\S]*registry unreachable/);
     expect(existsSync(join(cwd, 'no-net', 'mcp-arch.json'))).toBe(true);
   });
+
+  it('Ctrl-C during the install exits 130 and says where the complete project is', async () => {
+    const slowBin = join(cwd, 'slow-bin');
+    mkdirSync(slowBin);
+    writeFileSync(join(slowBin, 'npm'), '#!/bin/sh\nexec sleep 30\n');
+    chmodSync(join(slowBin, 'npm'), 0o755);
+    const child = run('mcpArch', ['generate', 'interrupted', '--pattern', 'single', '--yes', '--no-git', '--pm', 'npm'], {
+      cwd,
+      env: { PATH: `${slowBin}:${process.env.PATH}` },
+    }) as unknown as Promise<{ exitCode: number; stderr: string }> & { kill(signal: string): void; stdout: NodeJS.ReadableStream };
+    await new Promise<void>((resolve) => child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('Installing') && resolve()));
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).toBe(130);
+    expect(result.stderr).toMatch(/Interrupted while installing: the project is complete in .*interrupted/);
+    expect(existsSync(join(cwd, 'interrupted', 'mcp-arch.json'))).toBe(true);
+  });
 });

@@ -59,7 +59,6 @@ export function makeContext(overrides: Partial<Context> = {}): Context & { print
     answers: {},
     options: {},
     run: { install: false, git: false, pm: 'npm', dryRun: false, json: false },
-    tasks: [],
     result: { written: false, installed: false, git: 'not-run' },
     printed,
     ...overrides,
