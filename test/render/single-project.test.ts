@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { toBlueprint } from '../../src/core/blueprint.js';
+import type { ProjectOptions } from '../../src/core/options.js';
+import { generatedNode } from '../../src/core/versions.js';
+import { render } from '../../src/render/render.js';
+import { loadTemplates } from '../../src/render/templates.js';
+
+/** The generated artifacts that are not run here (no Docker engine, no CI runner), checked as files. */
+const options: ProjectOptions = { name: 'artifacts', pattern: 'single', store: 'memory', deploy: ['docker'], authMode: 'jwt', sessionMode: 'stateful' };
+const files = new Map(render(toBlueprint(options, loadTemplates().catalog, '1.0.0'), loadTemplates()).map((f) => [f.path, String(f.contents)]));
+const file = (path: string) => {
+  const contents = files.get(path);
+  if (contents === undefined) throw new Error(`${path} was not generated`);
+  return contents;
+};
+
+describe('generated single project artifacts', () => {
+  it('has a multi-stage, non-root Dockerfile with a HEALTHCHECK and an exec-form CMD', () => {
+    const dockerfile = file('Dockerfile');
+    expect(dockerfile.match(/^FROM /gm)!.length).toBeGreaterThanOrEqual(2);
+    expect(dockerfile).toMatch(new RegExp(`NODE_VERSION=${generatedNode.docker}\\b`));
+    const users = [...dockerfile.matchAll(/^USER\s+(\S+)/gm)].map((m) => m[1]);
+    expect(users.at(-1)).toBeDefined();
+    expect(users.at(-1)).not.toMatch(/^(root|0)$/);
+    expect(dockerfile).toMatch(/^HEALTHCHECK /m);
+    expect(dockerfile).toMatch(/^CMD \["node", ?"dist\/index\.js"\]/m);
+    expect(file('.dockerignore')).toMatch(/node_modules/);
+  });
+
+  it('has a CI workflow that parses and tests on every supported Node line', () => {
+    const workflow = parse(file('.github/workflows/ci.yml')) as { jobs: Record<string, { strategy?: { matrix?: { node?: string[] } }; steps: { run?: string }[] }> };
+    const test = Object.values(workflow.jobs).find((job) => job.strategy?.matrix?.node);
+    expect(test?.strategy?.matrix?.node).toEqual([...generatedNode.ci]);
+    expect(test!.steps.map((s) => s.run).filter(Boolean)).toEqual(expect.arrayContaining(['npm ci', 'npm run typecheck', 'npm test']));
+  });
+
+  it('lists every environment variable in .env.example with the chosen modes and no secret values', () => {
+    const env = file('.env.example');
+    const blueprint = toBlueprint(options, loadTemplates().catalog, '1.0.0');
+    for (const variable of blueprint.env) expect(env).toMatch(new RegExp(`^${variable.name}=`, 'm'));
+    expect(env).toMatch(/^AUTH_MODE=jwt$/m);
+    expect(env).toMatch(/^SESSION_MODE=stateful$/m);
+    for (const secret of blueprint.env.filter((v) => v.secret)) expect(env).toMatch(new RegExp(`^${secret.name}=$`, 'm'));
+  });
+
+  it('has alerting rules that parse, and a README with the Mermaid diagram and the test command', () => {
+    const rules = parse(file('monitoring/alerts.yml')) as { groups: { rules: { alert: string; expr: string }[] }[] };
+    expect(rules.groups.flatMap((g) => g.rules).every((r) => r.alert && r.expr)).toBe(true);
+    const readme = file('README.md');
+    expect(readme).toMatch(/```mermaid\nflowchart LR[\s\S]*JWT[\s\S]*```/);
+    expect(readme).toMatch(/npm test/);
+    expect(file('CHECKLIST.md')).toMatch(/security\.origin-validation/);
+  });
+});
