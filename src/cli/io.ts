@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { Chalk, type ChalkInstance } from 'chalk';
+import { toolInfo } from '../core/tool-info.js';
 import type { Output, Prompter } from '../steps/context.js';
 
 /** CI counts as set unless it is empty, "0" or "false". */
@@ -55,9 +55,7 @@ export const noPrompter: Prompter = {
   checkbox: () => Promise.reject(new Error('prompt without a terminal')),
 };
 
-let cachedVersion: string | undefined;
 /** This package's version, from its package.json. */
 export function packageVersion(): string {
-  cachedVersion ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  return cachedVersion;
+  return toolInfo().version;
 }

@@ -10,7 +10,7 @@ import { createStaticContext } from './context.js';
 import { createLiveContext, liveTarget, reachability } from './live/context.js';
 import { UnreachableError } from './live/http.js';
 import { loadManifest } from './manifest.js';
-import { toolInfo } from './tool-info.js';
+import { toolInfo } from '../core/tool-info.js';
 import { REPORT_SCHEMA_VERSION, type CategoryScore, type CheckResult, type StatusCounts, type VerifyReport } from './report.js';
 
 /** Options of `verify()`; the CLI maps its flags onto them. */

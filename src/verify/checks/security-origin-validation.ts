@@ -4,7 +4,7 @@ import { requireReachable } from '../live/context.js';
 import { hasCredentials, initializeBody, jsonRpcMessages } from '../live/http.js';
 import { harmlessTool, LATEST_PROTOCOL_VERSION, postMcp, sampleArguments, withMcpSession } from '../live/mcp.js';
 import { findFirst } from '../source.js';
-import { toolInfo } from '../tool-info.js';
+import { toolInfo } from '../../core/tool-info.js';
 
 /** A site no deployment allows: a browser page there must not be able to drive the server. */
 const FOREIGN_ORIGIN = 'https://evil.example';

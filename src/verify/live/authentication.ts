@@ -1,5 +1,5 @@
 import { conclude, type CheckOutcome, type Finding, type LiveContext } from '../check.js';
-import { toolInfo } from '../tool-info.js';
+import { toolInfo } from '../../core/tool-info.js';
 import { requireReachable } from './context.js';
 import { hasCredentials, initializeBody, probe, type ProbeResponse } from './http.js';
 import { LATEST_PROTOCOL_VERSION, postMcp } from './mcp.js';

@@ -2,7 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { LATEST_PROTOCOL_VERSION, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { LiveContext } from '../check.js';
-import { toolInfo } from '../tool-info.js';
+import { toolInfo } from '../../core/tool-info.js';
 import { describeFetchError, MCP_POST_HEADERS, probe, PROBE_TIMEOUT_MS, retryAfterMs, sleep, UnreachableError, type ProbeResponse } from './http.js';
 
 /** An MCP session opened with the SDK client, for probes that need a real exchange first. */
