@@ -184,7 +184,7 @@ describe('generate and create-mcp-arch', () => {
     const child = run('mcpArch', ['generate', 'interrupted', '--pattern', 'single', '--yes', '--no-git', '--pm', 'npm'], {
       cwd,
       env: { PATH: `${slowBin}:${process.env.PATH}` },
-    }) as unknown as Promise<{ exitCode: number; stderr: string }> & { kill(signal: string): void; stdout: NodeJS.ReadableStream };
+    });
     await new Promise<void>((resolve) => child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('Installing') && resolve()));
     child.kill('SIGINT');
     const result = await child;

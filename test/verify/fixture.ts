@@ -1,19 +1,14 @@
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import Handlebars from 'handlebars';
-import { base } from '../../src/components/base.js';
+import { toBlueprint } from '../../src/core/blueprint.js';
 import { checklistFor } from '../../src/core/checklist.js';
 import type { AuthMode, DeployTarget, PatternId, SessionMode, StoreId } from '../../src/core/ids.js';
-import { MANIFEST_FILE, MANIFEST_SCHEMA_VERSION, type Manifest } from '../../src/core/manifest.js';
+import { MANIFEST_FILE, type Manifest } from '../../src/core/manifest.js';
 import { PATTERNS } from '../../src/core/patterns.js';
-import { helpers } from '../../src/render/helpers.js';
-
-const TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
-/** What trying a template folder out leaves behind; the generator skips these too. */
-const LEFT_BY_TRYING_OUT = new Set(['node_modules', 'dist', 'package-lock.json', '.DS_Store', 'coverage']);
+import { render } from '../../src/render/render.js';
+import { loadTemplates } from '../../src/render/templates.js';
+import { writeProject } from '../../src/render/writer.js';
 
 export interface ProjectOptions {
   pattern?: PatternId;
@@ -38,10 +33,13 @@ export interface Project {
   cleanup(): Promise<void>;
 }
 
+/** Read once: every fixture renders the same shipped templates. */
+const templates = loadTemplates();
+
 /**
- * Materialises a generated project: `templates/base` plus the folder of each deploy target
- * that has one, rendered the way the generator renders them, and its `mcp-arch.json`.
- * This is the one place to switch to the real generator.
+ * Materialises a generated project with the generator itself (blueprint, render, writer), then
+ * records the requested pattern, store and modes in its `mcp-arch.json`. Patterns this version
+ * does not generate yet get the base files, which is what their checks must judge.
  */
 export async function makeProject(options: ProjectOptions = {}): Promise<Project> {
   const pattern = options.pattern ?? 'single';
@@ -52,29 +50,24 @@ export async function makeProject(options: ProjectOptions = {}): Promise<Project
   const authMode = options.authMode ?? 'apikey';
   const dir = await mkdtemp(path.join(tmpdir(), 'mcp-arch-verify-'));
 
-  const variables = templateVariables({ pattern, store, sessionMode, authMode, deploy });
-  const engine = Handlebars.create();
-  await registerPartials(engine);
-  for (const folder of ['base', ...deploy]) {
-    const source = path.join(TEMPLATES, folder);
-    if (existsSync(source)) await renderFolder(engine, source, dir, variables);
-  }
+  const blueprint = toBlueprint(
+    { name: 'verify-fixture', pattern: 'single', store: 'memory', sessionMode, authMode, deploy: deploy.filter((target) => target === 'docker') },
+    templates.catalog,
+    '0.1.0',
+  );
+  await writeProject(dir, render(blueprint, templates));
 
   const manifest: Manifest = {
-    schemaVersion: MANIFEST_SCHEMA_VERSION,
-    generator: { name: 'create-mcp-arch', version: '0.1.0' },
-    name: 'verify-fixture',
+    ...blueprint.manifest,
     pattern,
     store,
     sessionMode,
     authMode,
     deploy,
-    components: ['base', ...deploy.filter((target) => existsSync(path.join(TEMPLATES, target)))],
     checks: checklistFor(pattern).map((item) => item.id),
-    start: { command: 'npm start', portEnv: 'PORT', port: 3000, healthPath: '/health', readyPath: '/ready', metricsPath: '/metrics', mcpPath: '/mcp' },
     ...options.manifest,
   } as Manifest;
-  if (options.manifest?.start) manifest.start = { ...manifest.start, ...options.manifest.start };
+  if (options.manifest?.start) manifest.start = { ...blueprint.manifest.start, ...options.manifest.start };
   await writeFile(path.join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
 
   const resolve = (rel: string) => path.join(dir, rel);
@@ -100,53 +93,4 @@ export async function makeProject(options: ProjectOptions = {}): Promise<Project
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
   return project;
-}
-
-/** The variables of docs/generated-project.md, with sample values. */
-function templateVariables(choice: { pattern: PatternId; store: StoreId; sessionMode: SessionMode; authMode: AuthMode; deploy: DeployTarget[] }) {
-  const catalog = PATTERNS[choice.pattern];
-  const overrides: Record<string, string> = { AUTH_MODE: choice.authMode, SESSION_MODE: choice.sessionMode };
-  return {
-    name: 'verify-fixture',
-    title: 'Verify Fixture',
-    description: 'A project materialised to test mcp-arch verify.',
-    pattern: choice.pattern,
-    patternTitle: catalog.title,
-    store: choice.store,
-    sessionMode: choice.sessionMode,
-    authMode: choice.authMode,
-    port: 3000,
-    deploy: { docker: false, compose: false, k8s: false, lambda: false, vercel: false, ...Object.fromEntries(choice.deploy.map((target) => [target, true])) },
-    node: { engines: '>=22.13', ci: ['22', '24'], docker: '24' },
-    generatorVersion: '0.1.0',
-    mermaid: 'flowchart LR\n  client[Client] --> server[MCP server]',
-    checklist: checklistFor(choice.pattern).map((item) => ({ id: item.id, title: item.title, category: item.category })),
-    env: (base.env ?? []).map((variable) => ({ secret: false, ...variable, default: overrides[variable.name] ?? variable.default })),
-  };
-}
-
-async function registerPartials(engine: typeof Handlebars): Promise<void> {
-  engine.registerHelper(helpers);
-  const folder = path.join(TEMPLATES, 'partials');
-  if (!existsSync(folder)) return;
-  for (const entry of await readdir(folder)) {
-    if (entry.endsWith('.hbs')) engine.registerPartial(entry.slice(0, -4), await readFile(path.join(folder, entry), 'utf8'));
-  }
-}
-
-async function renderFolder(engine: typeof Handlebars, source: string, target: string, variables: object): Promise<void> {
-  for (const entry of await readdir(source, { withFileTypes: true })) {
-    if (LEFT_BY_TRYING_OUT.has(entry.name)) continue;
-    const from = path.join(source, entry.name);
-    const name = entry.name.startsWith('_') ? `.${entry.name.slice(1)}` : entry.name;
-    if (entry.isDirectory()) {
-      await mkdir(path.join(target, name), { recursive: true });
-      await renderFolder(engine, from, path.join(target, name), variables);
-    } else if (name.endsWith('.hbs')) {
-      const template = engine.compile(await readFile(from, 'utf8'), { strict: true, noEscape: true });
-      await writeFile(path.join(target, name.slice(0, -4)), template(variables));
-    } else {
-      await writeFile(path.join(target, name), await readFile(from));
-    }
-  }
 }
