@@ -1,4 +1,4 @@
-import { GENERATORS } from '../components/index.js';
+import { GENERATORS, type PatternSupport } from '../components/index.js';
 import { UserError } from './errors.js';
 import type { PatternId } from './ids.js';
 import type { ProjectOptions } from './options.js';
@@ -9,18 +9,24 @@ export function generatablePatterns(): PatternId[] {
   return (Object.keys(PATTERNS) as PatternId[]).filter((id) => GENERATORS[id] !== undefined);
 }
 
-/**
- * Checks that the options fit together and that this version can generate them.
- * Throws a UserError naming the flag to change and the values that would work.
- */
-export function assertCompatible(options: ProjectOptions): void {
-  const { pattern, store, deploy, sessionMode } = options;
+/** What this version generates for a pattern; a UserError naming --pattern when it does not. */
+export function supportFor(pattern: PatternId): PatternSupport {
   const support = GENERATORS[pattern];
   if (!support) {
     throw new UserError(
       `--pattern ${pattern}: this version advises on ${pattern} but does not generate it yet. Patterns it generates: ${generatablePatterns().join(', ')}.`,
     );
   }
+  return support;
+}
+
+/**
+ * Checks that the options fit together and that this version can generate them.
+ * Throws a UserError naming the flag to change and the values that would work.
+ */
+export function assertCompatible(options: ProjectOptions): void {
+  const { pattern, store, deploy, sessionMode } = options;
+  const support = supportFor(pattern);
   const catalog = PATTERNS[pattern];
   if (!support.stores.includes(store)) {
     throw new UserError(`--store ${store} does not fit the ${pattern} pattern. Use one of: ${support.stores.join(', ')}.`);

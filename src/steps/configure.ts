@@ -1,5 +1,4 @@
-import { GENERATORS } from '../components/index.js';
-import { generatablePatterns } from '../core/compat.js';
+import { generatablePatterns, supportFor } from '../core/compat.js';
 import { UserError } from '../core/errors.js';
 import { AUTH_MODES, type AuthMode, type DeployTarget, type SessionMode, type StoreId } from '../core/ids.js';
 import { PATTERNS } from '../core/patterns.js';
@@ -26,10 +25,7 @@ export async function configure(
   }
   const id = ctx.options.pattern!;
   const catalog = PATTERNS[id];
-  const support = GENERATORS[id];
-  if (!support) {
-    throw new UserError(`--pattern ${id}: this version advises on ${id} but does not generate it yet. Patterns it generates: ${generatablePatterns().join(', ')}.`);
-  }
+  const support = supportFor(id);
   const rec = ctx.recommendation?.pattern === id ? ctx.recommendation : undefined;
   const missing: string[] = [];
 
