@@ -18,6 +18,12 @@ export interface Component {
   id: string;
   /** Template folders under `templates/` whose files this component contributes. */
   templates: string[];
+  /**
+   * Destinations (paths in the generated project) that this component's templates deliberately
+   * replace from components listed before it: e.g. a gateway's `src/mcp/layer.ts`. Any other
+   * clash is an error, and so is a declared replacement that replaces nothing.
+   */
+  replaces?: string[];
   dependencies?: PinnedPackage[];
   devDependencies?: PinnedPackage[];
   scripts?: Record<string, string>;

@@ -67,6 +67,38 @@ function envWithDefaults(components: Component[], options: ProjectOptions): EnvV
   return [...seen.values()];
 }
 
+/**
+ * The files of a project: every template of every component, in component order, plus the
+ * generated package.json and manifest. A later component may replace an earlier file only
+ * when it says so (`Component.replaces`).
+ */
+export function planFiles(components: readonly Component[], catalog: TemplateCatalog): PlannedFile[] {
+  const byDestination = new Map<string, PlannedFile>();
+  for (const component of components) {
+    const replaces = new Set(component.replaces ?? []);
+    const replaced = new Set<string>();
+    for (const folder of component.templates) {
+      for (const file of catalog[folder] ?? []) {
+        const { destination, render } = destinationOf(file);
+        const previous = byDestination.get(destination);
+        if (previous?.kind === 'template') {
+          if (!replaces.has(destination)) {
+            throw new Error(`two templates write ${destination}: ${previous.template} and ${folder}/${file}`);
+          }
+          replaced.add(destination);
+        }
+        byDestination.set(destination, { destination, kind: 'template', template: `${folder}/${file}`, render });
+      }
+    }
+    const stale = [...replaces].filter((destination) => !replaced.has(destination));
+    if (stale.length > 0) throw new Error(`component ${component.id} declares it replaces ${stale.join(', ')}, but no earlier template writes it`);
+  }
+  for (const generator of ['package.json', MANIFEST_FILE] as const) {
+    byDestination.set(generator, { destination: generator, kind: 'generated', generator });
+  }
+  return [...byDestination.values()].sort((a, b) => a.destination.localeCompare(b.destination));
+}
+
 /** Options -> plan. Pure: the template catalog is passed in. */
 export function toBlueprint(options: ProjectOptions, catalog: TemplateCatalog, generatorVersion: string): Blueprint {
   assertCompatible(options);
@@ -78,23 +110,7 @@ export function toBlueprint(options: ProjectOptions, catalog: TemplateCatalog, g
   ];
   const componentIds = components.map((c) => c.id);
 
-  const byDestination = new Map<string, PlannedFile>();
-  for (const component of components) {
-    for (const folder of component.templates) {
-      for (const file of catalog[folder] ?? []) {
-        const { destination, render } = destinationOf(file);
-        const previous = byDestination.get(destination);
-        if (previous?.kind === 'template') {
-          throw new Error(`two templates write ${destination}: ${previous.template} and ${folder}/${file}`);
-        }
-        byDestination.set(destination, { destination, kind: 'template', template: `${folder}/${file}`, render });
-      }
-    }
-  }
-  for (const generator of ['package.json', MANIFEST_FILE] as const) {
-    byDestination.set(generator, { destination: generator, kind: 'generated', generator });
-  }
-  const files = [...byDestination.values()].sort((a, b) => a.destination.localeCompare(b.destination));
+  const files = planFiles(components, catalog);
 
   const pick = (names: readonly (keyof typeof versions)[]) => sorted(Object.fromEntries(names.map((n) => [n, versions[n]])));
   const dependencies = pick(components.flatMap((c) => c.dependencies ?? []));

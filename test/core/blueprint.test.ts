@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { destinationOf, toBlueprint, type TemplateCatalog } from '../../src/core/blueprint.js';
+import { destinationOf, planFiles, toBlueprint, type TemplateCatalog } from '../../src/core/blueprint.js';
 import { checklistFor } from '../../src/core/checklist.js';
-import { UserError } from '../../src/core/errors.js';
 import type { ProjectOptions } from '../../src/core/options.js';
 import { versions } from '../../src/core/versions.js';
 
@@ -62,10 +61,29 @@ describe('toBlueprint', () => {
   it('refuses options that do not fit, naming the flag', () => {
     expect(() => toBlueprint({ ...options, store: 'redis' }, catalog, '1')).toThrow(/--store redis/);
     expect(() => toBlueprint({ ...options, deploy: ['k8s'] }, catalog, '1')).toThrow(/--deploy k8s/);
-    expect(() => toBlueprint({ ...options, pattern: 'gateway' }, catalog, '1')).toThrow(UserError);
+    expect(() => toBlueprint({ ...options, deploy: ['lambda'] }, catalog, '1')).toThrow(/--deploy lambda/);
   });
 
   it('refuses two templates writing one file', () => {
     expect(() => toBlueprint(options, { base: ['Dockerfile'], docker: ['Dockerfile'] }, '1')).toThrow(/two templates write Dockerfile/);
+  });
+});
+
+describe('planFiles', () => {
+  const base = { id: 'base', templates: ['base'] };
+  const layered = { id: 'gateway', templates: ['gateway'], replaces: ['src/layer.ts'] };
+
+  it('lets a component replace an earlier file it names', () => {
+    const files = planFiles([base, layered], { base: ['src/layer.ts', 'src/app.ts'], gateway: ['src/layer.ts', 'src/backends.ts'] });
+    expect(files.find((f) => f.destination === 'src/layer.ts')).toMatchObject({ template: 'gateway/src/layer.ts' });
+    expect(files.find((f) => f.destination === 'src/app.ts')).toMatchObject({ template: 'base/src/app.ts' });
+  });
+
+  it('refuses a clash it does not name', () => {
+    expect(() => planFiles([base, layered], { base: ['src/layer.ts', 'src/app.ts'], gateway: ['src/layer.ts', 'src/app.ts'] })).toThrow(/two templates write src\/app.ts/);
+  });
+
+  it('refuses a declared replacement that replaces nothing', () => {
+    expect(() => planFiles([base, layered], { base: ['src/app.ts'], gateway: ['src/layer.ts'] })).toThrow(/gateway declares it replaces src\/layer.ts/);
   });
 });

@@ -7,9 +7,8 @@ import { clientAddress, type RemoteAddress } from './http/client-address.js';
 import type { AppEnv } from './http/env.js';
 import type { InflightTracker } from './lifecycle/inflight.js';
 import type { Readiness } from './lifecycle/readiness.js';
-import { createMcpServer } from './mcp/server.js';
+import type { McpLayer } from './mcp/layer.js';
 import type { SessionRegistry } from './mcp/sessions.js';
-import { createToolRunner } from './mcp/tool-runner.js';
 import { mcpRoute } from './mcp/transport.js';
 import { accessLog } from './middleware/access-log.js';
 import { authenticate } from './middleware/auth.js';
@@ -33,10 +32,14 @@ export interface AppDeps {
   readiness: Readiness;
   inflight: InflightTracker;
   info: PackageInfo;
+  /** What `/mcp` serves (src/mcp/layer.ts). */
+  mcp: McpLayer;
   /** Stateful mode only. */
   sessions?: SessionRegistry;
   /** Present when tracing is on. */
-  tracing?: Pick<Tracing, 'middleware' | 'instrumentTool'>;
+  tracing?: Pick<Tracing, 'middleware'>;
+  /** Answer with one JSON body instead of an SSE stream (stateless only; for runtimes that cannot stream). */
+  jsonResponse?: boolean;
   /** Defaults to the in-memory token bucket; replicas share a store instead. */
   rateLimitStore?: RateLimitStore;
   /** Peer address as the runtime reports it; used for rate limiting anonymous callers. */
@@ -49,9 +52,8 @@ export interface AppDeps {
  * counts authenticated identities, and the body is size-checked before anything parses it.
  */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
-  const { config, logger, metrics, readiness, inflight, info, sessions, tracing } = deps;
+  const { config, logger, metrics, readiness, inflight, info, mcp, sessions, tracing } = deps;
   const remoteAddress = deps.remoteAddress ?? (() => undefined);
-  const runTool = createToolRunner({ metrics, logger, timeoutMs: config.requestTimeoutMs, instrument: tracing?.instrumentTool });
   const metadataOptions = { auth: config.auth, publicUrl: config.publicUrl, trustProxy: config.trustProxy, resourceName: info.name };
 
   const app = new Hono<AppEnv>();
@@ -95,7 +97,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     );
   }
   app.use('/mcp', bodyLimit({ maxBytes: config.maxBodyBytes }));
-  app.all('/mcp', mcpRoute({ mode: config.sessionMode, createServer: () => createMcpServer({ info, runTool }), sessions }));
+  app.all('/mcp', mcpRoute({ mode: config.sessionMode, createServer: mcp.createServer, sessions, jsonResponse: deps.jsonResponse }));
 
   app.notFound((c) => c.json({ error: 'not_found' }, 404));
   app.onError((error, c) => {

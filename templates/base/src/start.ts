@@ -7,6 +7,7 @@ import { isLoopbackHost, type Config } from './config.js';
 import { createInflightTracker } from './lifecycle/inflight.js';
 import { createReadiness, type Readiness } from './lifecycle/readiness.js';
 import { createShutdown } from './lifecycle/shutdown.js';
+import { openMcpLayer } from './mcp/layer.js';
 import { createSessionRegistry } from './mcp/sessions.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
@@ -44,6 +45,7 @@ export async function start(config: Config, { logger = createLogger(config.logLe
   }
   const sessionStore = await openConfiguredStore(config, logger);
   if (sessionStore) readiness.register('session-store', () => sessionStore.ping());
+  const mcp = await openMcpLayer({ config, logger, metrics, readiness, info, tracing });
   const sessions =
     config.sessionMode === 'stateful'
       ? createSessionRegistry({ idleTimeoutMs: config.sessionIdleTimeoutMs, maxSessions: config.maxSessions, metrics, logger })
@@ -56,6 +58,7 @@ export async function start(config: Config, { logger = createLogger(config.logLe
     readiness,
     inflight,
     info,
+    mcp,
     sessions,
     tracing,
     remoteAddress: (c) => getConnInfo(c).remote.address,
@@ -97,6 +100,7 @@ export async function start(config: Config, { logger = createLogger(config.logLe
     },
     closers: [
       ...(sessions ? [{ name: 'sessions', close: () => sessions.closeAll() }] : []),
+      { name: 'mcp', close: () => mcp.close() },
       ...(tracing ? [{ name: 'tracing', close: () => tracing.shutdown() }] : []),
       ...(sessionStore ? [{ name: 'session-store', close: () => sessionStore.close() }] : []),
     ],

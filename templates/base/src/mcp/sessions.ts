@@ -1,13 +1,13 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { Logger } from '../observability/logger.js';
+import type { ServedMcp } from './layer.js';
 import type { Metrics } from '../observability/metrics.js';
 
 export interface Session {
   id: string;
   /** The identity that created the session; only it may use the session. */
   owner: string;
-  server: McpServer;
+  server: ServedMcp;
   transport: WebStandardStreamableHTTPServerTransport;
   lastSeen: number;
   /** Responses still streaming for this session (a held GET stream counts). */

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { isInitializeRequest, isJSONRPCNotification, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Context, Handler } from 'hono';
@@ -7,13 +6,16 @@ import type { SessionMode } from '../config.js';
 import type { AppEnv } from '../http/env.js';
 import { JSONRPC, jsonRpcError } from '../http/errors.js';
 import { withResponseEnd } from '../http/response-end.js';
+import type { ServedMcp } from './layer.js';
 import type { SessionRegistry } from './sessions.js';
 
 export interface McpRouteOptions {
   mode: SessionMode;
-  createServer: () => McpServer;
+  createServer: () => ServedMcp;
   /** Required in stateful mode. */
   sessions?: SessionRegistry;
+  /** Stateless only: one JSON response instead of an SSE stream (serverless runtimes buffer responses anyway). */
+  jsonResponse?: boolean;
 }
 
 type Parsed = { ok: true; value: unknown } | { ok: false };
@@ -34,7 +36,7 @@ const isInitialize = (message: unknown) =>
  * - stateless: a fresh server and transport per request; any replica can serve any request.
  * - stateful: sessions keyed by Mcp-Session-Id, bound to the identity that created them.
  */
-export function mcpRoute({ mode, createServer, sessions }: McpRouteOptions): Handler<AppEnv> {
+export function mcpRoute({ mode, createServer, sessions, jsonResponse = false }: McpRouteOptions): Handler<AppEnv> {
   if (mode === 'stateful' && !sessions) throw new Error('stateful mode needs a session registry');
   return async function mcp(c) {
     let parsedBody: unknown;
@@ -43,16 +45,16 @@ export function mcpRoute({ mode, createServer, sessions }: McpRouteOptions): Han
       if (!parsed.ok) return jsonRpcError(c, 400, JSONRPC.parseError, 'Parse error: invalid JSON');
       parsedBody = parsed.value;
     }
-    return mode === 'stateless' || !sessions ? stateless(c, createServer, parsedBody) : stateful(c, createServer, sessions, parsedBody);
+    return mode === 'stateless' || !sessions ? stateless(c, createServer, parsedBody, jsonResponse) : stateful(c, createServer, sessions, parsedBody);
   };
 }
 
-async function stateless(c: Context<AppEnv>, createServer: () => McpServer, parsedBody: unknown): Promise<Response> {
+async function stateless(c: Context<AppEnv>, createServer: () => ServedMcp, parsedBody: unknown, jsonResponse: boolean): Promise<Response> {
   if (c.req.method !== 'POST') {
     return jsonRpcError(c, 405, JSONRPC.serverError, 'Method not allowed: this server is stateless, use POST', { Allow: 'POST' });
   }
   const server = createServer();
-  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: jsonResponse });
   await server.connect(transport);
   const response = await transport.handleRequest(c.req.raw, { parsedBody, authInfo: c.get('identity')?.authInfo });
   // Closing aborts a tool call whose client went away: nobody could receive its result.
@@ -61,7 +63,7 @@ async function stateless(c: Context<AppEnv>, createServer: () => McpServer, pars
 
 async function stateful(
   c: Context<AppEnv>,
-  createServer: () => McpServer,
+  createServer: () => ServedMcp,
   sessions: SessionRegistry,
   parsedBody: unknown,
 ): Promise<Response> {
