@@ -24,6 +24,11 @@ export interface Component {
    * clash is an error, and so is a declared replacement that replaces nothing.
    */
   replaces?: string[];
+  /**
+   * A partial (`templates/partials/<name>.hbs`) rendered into the generated README, before its
+   * Deploy section, in component order: what this component adds, how to run and test it.
+   */
+  readme?: string;
   dependencies?: PinnedPackage[];
   devDependencies?: PinnedPackage[];
   scripts?: Record<string, string>;

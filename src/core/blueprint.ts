@@ -151,6 +151,7 @@ export function toBlueprint(options: ProjectOptions, catalog: TemplateCatalog, g
     node: { engines: generatedNode.engines, ci: [...generatedNode.ci], docker: generatedNode.docker },
     generatorVersion,
     mermaid: mermaidFor(options, componentIds),
+    readmeSections: components.flatMap((c) => (c.readme ? [c.readme] : [])),
     checklist: checklist.map(({ id, title: itemTitle, category }) => ({ id, title: itemTitle, category })),
     env,
   };

@@ -7,4 +7,6 @@ export const helpers: Record<string, HelperDelegate> = {
   json: (value: unknown) => JSON.stringify(value, null, 2),
   join: (list: unknown, separator: unknown) => (Array.isArray(list) ? list.join(typeof separator === 'string' ? separator : ', ') : ''),
   upper: (value: unknown) => String(value).toUpperCase(),
+  /** For dynamic partials named by data: `{{> (string this)}}`. */
+  string: (value: unknown) => String(value),
 };
