@@ -4,6 +4,7 @@ import { DatabaseSessionStore, isPostgresUrl, openPostgres, openSqlite, sqlitePa
 import { HybridSessionStore } from './hybrid.js';
 import { MemorySessionStore } from './memory.js';
 import { createRedisClient, firstConnection, RedisSessionStore } from './redis.js';
+import { withResilience } from './resilient.js';
 import type { Clock, SessionStore } from './session-store.js';
 
 export type { SessionRecord, SessionStore, NewSession } from './session-store.js';
@@ -47,17 +48,24 @@ export async function openSessionStore(config: StoreConfig, { logger, now }: Ope
     return store;
   };
 
+  // Services fail: calls to them go through a circuit breaker, and safe ones are retried briefly.
+  const resilient = (store: SessionStore, name: string) =>
+    withResilience(store, name, {
+      onStateChange: (state) =>
+        state === 'open' ? logger?.warn({ store: name }, 'session store circuit breaker open: failing fast until a probe succeeds') : logger?.info({ store: name, state }, 'session store circuit breaker'),
+    });
+
   switch (config.sessionStore) {
     case 'memory':
       return new MemorySessionStore({ ttlMs, now });
     case 'redis':
-      return redisStore();
+      return resilient(await redisStore(), 'redis');
     case 'database':
-      return databaseStore();
+      return resilient(await databaseStore(), 'database');
     case 'hybrid': {
       const database = await databaseStore();
       const redis = await redisStore();
-      return new HybridSessionStore({ redis, database, onRedisError: warn('redis') });
+      return resilient(new HybridSessionStore({ redis, database, onRedisError: warn('redis') }), 'hybrid');
     }
     default:
       throw new Error(`SESSION_STORE: expected memory, redis, database or hybrid (got ${JSON.stringify(config.sessionStore)})`);

@@ -30,7 +30,8 @@ export function createRedisClient(url: string, { onError }: { onError?: (error: 
     maxRetriesPerRequest: 1,
     commandTimeout: 2000,
     connectTimeout: 2000,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+    // Reconnect with capped backoff and jitter: replicas that lost Redis together do not return in lockstep.
+    retryStrategy: (attempt) => reconnectDelay(attempt),
   });
   // Without a listener every failed reconnect would be reported as an unhandled error event.
   client.on('error', (error: Error) => onError?.(error));
@@ -214,4 +215,10 @@ export class RedisSessionStore implements SessionStore {
 
 function expiryMember(userId: string, sessionId: string): string {
   return JSON.stringify([userId, sessionId]);
+}
+
+/** Delay before reconnect attempt `attempt` (1, 2, ...): half of a capped exponential step, plus up to as much at random. */
+function reconnectDelay(attempt: number): number {
+  const step = Math.min(2000, 100 * 2 ** Math.min(attempt, 5));
+  return step / 2 + Math.random() * (step / 2);
 }

@@ -1,0 +1,223 @@
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { toBlueprint } from '../../src/core/blueprint.js';
+import type { ProjectOptions } from '../../src/core/options.js';
+import { render } from '../../src/render/render.js';
+import { loadTemplates } from '../../src/render/templates.js';
+import { validateK8sObject, validateKustomization } from './k8s-schema.js';
+
+/**
+ * The deployment artifacts of the load-balanced project, as files: Kubernetes manifests against
+ * the Kubernetes schemas (strictly) and production policies, the Compose file, the nginx config.
+ * nginx itself checks the config in test/e2e/load-balanced.test.ts (`nginx -t`, then traffic).
+ */
+type Obj = Record<string, unknown>;
+const BASE = 'deploy/k8s/base';
+
+function renderProject(options: Partial<ProjectOptions> = {}): Map<string, string> {
+  const full: ProjectOptions = { name: 'lb-app', pattern: 'load-balanced', store: 'redis', deploy: ['docker', 'compose', 'k8s'], authMode: 'apikey', sessionMode: 'stateful', ...options };
+  const templates = loadTemplates();
+  return new Map(render(toBlueprint(full, templates.catalog, '1.0.0'), templates).map((f) => [f.path, String(f.contents)]));
+}
+
+function manifests(files: Map<string, string>): Obj[] {
+  return [...files].filter(([path]) => path.startsWith(`${BASE}/`) && path !== `${BASE}/kustomization.yaml`).map(([, text]) => parse(text) as Obj);
+}
+
+const dig = (value: unknown, ...keys: (string | number)[]): unknown =>
+  keys.reduce<unknown>((current, key) => (current !== null && typeof current === 'object' ? (current as Record<string | number, unknown>)[key] : undefined), value);
+const ofKind = (objects: Obj[], kind: string) => objects.filter((object) => object.kind === kind);
+const containers = (objects: Obj[]) => ofKind(objects, 'Deployment').flatMap((d) => (dig(d, 'spec', 'template', 'spec', 'containers') as Obj[]) ?? []);
+
+/** Names whose values are secrets: never in a ConfigMap, an env value or a committed file. */
+const SECRET_NAMES = ['API_KEYS', 'REDIS_URL', 'DATABASE_URL', 'JWT_SECRET', 'POSTGRES_PASSWORD'];
+
+/** Production policies, each a function returning what is wrong (empty when it holds). */
+const POLICIES: Record<string, (objects: Obj[]) => string[]> = {
+  probes: (objects) =>
+    containers(objects).flatMap((c) => {
+      const problems: string[] = [];
+      for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) if (!dig(c, probe, 'httpGet', 'path')) problems.push(`${String(c.name)}: no ${probe}`);
+      if (dig(c, 'livenessProbe', 'httpGet', 'path') === dig(c, 'readinessProbe', 'httpGet', 'path')) problems.push('liveness and readiness probe the same path');
+      if (dig(c, 'readinessProbe', 'httpGet', 'path') !== '/ready') problems.push('readiness does not probe /ready');
+      return problems;
+    }),
+  resources: (objects) =>
+    containers(objects).flatMap((c) =>
+      [dig(c, 'resources', 'requests', 'cpu'), dig(c, 'resources', 'requests', 'memory'), dig(c, 'resources', 'limits', 'memory')].some((v) => v === undefined)
+        ? [`${String(c.name)}: requests (cpu, memory) and a memory limit are required`]
+        : [],
+    ),
+  'non-root read-only security context': (objects) => {
+    const problems: string[] = [];
+    for (const deployment of ofKind(objects, 'Deployment')) {
+      const pod = dig(deployment, 'spec', 'template', 'spec', 'securityContext');
+      if (dig(pod, 'runAsNonRoot') !== true) problems.push('pod: runAsNonRoot is not true');
+      if (typeof dig(pod, 'runAsUser') !== 'number' || dig(pod, 'runAsUser') === 0) problems.push('pod: runAsUser must be a non-zero uid');
+    }
+    for (const c of containers(objects)) {
+      if (dig(c, 'securityContext', 'readOnlyRootFilesystem') !== true) problems.push('container: root filesystem is writable');
+      if (dig(c, 'securityContext', 'allowPrivilegeEscalation') !== false) problems.push('container: privilege escalation allowed');
+      if (!(dig(c, 'securityContext', 'capabilities', 'drop') as string[] | undefined)?.includes('ALL')) problems.push('container: capabilities not dropped');
+    }
+    return problems;
+  },
+  'anti-affinity': (objects) =>
+    ofKind(objects, 'Deployment').flatMap((d) => {
+      const anti = dig(d, 'spec', 'template', 'spec', 'affinity', 'podAntiAffinity') as Obj | undefined;
+      const terms = [...((anti?.preferredDuringSchedulingIgnoredDuringExecution as Obj[]) ?? []).map((t) => t.podAffinityTerm as Obj), ...((anti?.requiredDuringSchedulingIgnoredDuringExecution as Obj[]) ?? [])];
+      const podLabels = dig(d, 'spec', 'template', 'metadata', 'labels') as Record<string, string>;
+      const selectsOwnPods = terms.some((t) => Object.entries((dig(t, 'labelSelector', 'matchLabels') as Record<string, string>) ?? {}).every(([k, v]) => podLabels[k] === v));
+      return terms.some((t) => t.topologyKey === 'kubernetes.io/hostname') && selectsOwnPods ? [] : ['no pod anti-affinity across nodes for its own pods'];
+    }),
+  'rolling update': (objects) =>
+    ofKind(objects, 'Deployment').flatMap((d) =>
+      dig(d, 'spec', 'strategy', 'type') === 'RollingUpdate' && dig(d, 'spec', 'strategy', 'rollingUpdate', 'maxUnavailable') === 0 ? [] : ['rolling update may drop capacity'],
+    ),
+  'PDB below replicas': (objects) => {
+    const replicas = Math.min(...ofKind(objects, 'Deployment').map((d) => dig(d, 'spec', 'replicas') as number), ...ofKind(objects, 'HorizontalPodAutoscaler').map((h) => dig(h, 'spec', 'minReplicas') as number));
+    const pdbs = ofKind(objects, 'PodDisruptionBudget');
+    if (pdbs.length === 0) return ['no PodDisruptionBudget'];
+    return pdbs.flatMap((p) => (typeof dig(p, 'spec', 'minAvailable') === 'number' && (dig(p, 'spec', 'minAvailable') as number) < replicas ? [] : [`minAvailable must be a number below ${replicas}`]));
+  },
+  'HPA targets the Deployment': (objects) => {
+    const names = ofKind(objects, 'Deployment').map((d) => dig(d, 'metadata', 'name'));
+    const hpas = ofKind(objects, 'HorizontalPodAutoscaler');
+    if (hpas.length === 0) return ['no HorizontalPodAutoscaler'];
+    return hpas.flatMap((h) => (dig(h, 'spec', 'scaleTargetRef', 'kind') === 'Deployment' && names.includes(dig(h, 'spec', 'scaleTargetRef', 'name')) ? [] : ['HPA does not target the Deployment']));
+  },
+  NetworkPolicy: (objects) => {
+    const policies = ofKind(objects, 'NetworkPolicy');
+    const podLabels = dig(ofKind(objects, 'Deployment')[0], 'spec', 'template', 'metadata', 'labels') as Record<string, string>;
+    const fits = policies.filter((p) => Object.entries((dig(p, 'spec', 'podSelector', 'matchLabels') as Record<string, string>) ?? {}).every(([k, v]) => podLabels?.[k] === v));
+    const covered = fits.some((p) => ['Ingress', 'Egress'].every((type) => (dig(p, 'spec', 'policyTypes') as string[] | undefined)?.includes(type)));
+    return covered ? [] : ['no NetworkPolicy restricting ingress and egress of the app pods'];
+  },
+  'Ingress TLS': (objects) =>
+    ofKind(objects, 'Ingress').flatMap((i) => {
+      const tlsHosts = ((dig(i, 'spec', 'tls') as Obj[]) ?? []).flatMap((t) => (t.hosts as string[]) ?? []);
+      const ruleHosts = ((dig(i, 'spec', 'rules') as Obj[]) ?? []).map((r) => r.host as string);
+      return ruleHosts.length > 0 && ruleHosts.every((host) => tlsHosts.includes(host)) ? [] : ['Ingress hosts without TLS'];
+    }),
+  'image tag not latest': (objects) =>
+    containers(objects).flatMap((c) => {
+      const image = String(c.image ?? '');
+      const tag = image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : '';
+      return tag === '' || tag === 'latest' ? [`image ${image} has no fixed tag`] : [];
+    }),
+  'no secret data': (objects) => {
+    const problems: string[] = [];
+    for (const object of objects) if (object.kind === 'Secret') problems.push('a Secret is committed');
+    for (const map of ofKind(objects, 'ConfigMap')) for (const key of Object.keys((map.data as Obj) ?? {})) if (SECRET_NAMES.includes(key)) problems.push(`ConfigMap holds ${key}`);
+    for (const c of containers(objects)) for (const env of (c.env as Obj[]) ?? []) if (SECRET_NAMES.includes(String(env.name)) && env.value !== undefined) problems.push(`env ${String(env.name)} has a value`);
+    if (!containers(objects).some((c) => ((c.envFrom as Obj[]) ?? []).some((e) => dig(e, 'secretRef', 'name')))) problems.push('the Secret is not referenced');
+    return problems;
+  },
+};
+
+describe('Kubernetes base of the load-balanced project', () => {
+  const variants: Array<Partial<ProjectOptions>> = [
+    { store: 'redis', sessionMode: 'stateful', authMode: 'apikey' },
+    { store: 'hybrid', sessionMode: 'stateless', authMode: 'jwt' },
+    { store: 'database', sessionMode: 'stateless', authMode: 'apikey' },
+  ];
+
+  it.each(variants)('validates strictly against the Kubernetes schemas (%o)', async (variant) => {
+    const files = renderProject(variant);
+    const kustomization = parse(files.get(`${BASE}/kustomization.yaml`)!) as Obj;
+    expect(validateKustomization(kustomization)).toEqual([]);
+    // The kustomization lists exactly the manifests that exist.
+    const listed = [...(kustomization.resources as string[])].sort();
+    const present = [...files.keys()].filter((p) => p.startsWith(`${BASE}/`) && !p.endsWith('kustomization.yaml')).map((p) => p.slice(BASE.length + 1)).sort();
+    expect(listed).toEqual(present);
+    expect(present).toEqual(['configmap.yaml', 'deployment.yaml', 'hpa.yaml', 'ingress.yaml', 'networkpolicy.yaml', 'pdb.yaml', 'service.yaml']);
+    for (const object of manifests(files)) expect({ kind: object.kind, problems: await validateK8sObject(object) }).toEqual({ kind: object.kind, problems: [] });
+  });
+
+  it('fails validation for a misspelled field, an unknown field, a wrong type and a missing required field', async () => {
+    const deployment = manifests(renderProject()).find((o) => o.kind === 'Deployment')!;
+    const broken = structuredClone(deployment);
+    const container = dig(broken, 'spec', 'template', 'spec', 'containers', 0) as Obj;
+    container.readinesProbe = container.readinessProbe;
+    delete container.readinessProbe;
+    (broken.spec as Obj).replica = 3;
+    (dig(container, 'ports', 0) as Obj).containerPort = 'http';
+    delete (broken.spec as Obj).selector;
+    const problems = await validateK8sObject(broken);
+    const paths = problems.map((p) => p.path);
+    expect(paths).toEqual(expect.arrayContaining(['spec.template.spec.containers[0].readinesProbe', 'spec.replica', 'spec.template.spec.containers[0].ports[0].containerPort']));
+    expect(problems).toEqual(expect.arrayContaining([
+      { path: 'spec.selector', message: 'missing required field' },
+      { path: 'spec.template.spec.containers[0].ports[0].containerPort', message: 'must be integer' },
+      { path: 'spec.replica', message: 'unknown field (not in the Kubernetes schema)' },
+    ]));
+    // Maps are not "unknown fields": labels and ConfigMap data keys are free-form.
+    const configMap = manifests(renderProject()).find((o) => o.kind === 'ConfigMap')!;
+    expect(await validateK8sObject({ ...configMap, data: { ...(configMap.data as Obj), ANY_NAME: 'x' } })).toEqual([]);
+    expect(validateKustomization({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resource: ['a.yaml'] })).toEqual([{ path: 'resource', message: 'unknown kustomization field' }]);
+  });
+
+  it.each(variants)('meets every production policy (%o)', (variant) => {
+    const objects = manifests(renderProject(variant));
+    for (const [name, policy] of Object.entries(POLICIES)) expect({ policy: name, problems: policy(objects) }).toEqual({ policy: name, problems: [] });
+  });
+
+  /** One broken copy per policy: each policy catches what it is about. */
+  const BREAKS: Record<keyof typeof POLICIES, (objects: Obj[]) => void> = {
+    probes: (o) => delete (containers(o)[0] as Obj).readinessProbe,
+    resources: (o) => delete (dig(containers(o)[0], 'resources') as Obj).requests,
+    'non-root read-only security context': (o) => ((dig(containers(o)[0], 'securityContext') as Obj).readOnlyRootFilesystem = false),
+    'anti-affinity': (o) => delete (dig(ofKind(o, 'Deployment')[0], 'spec', 'template', 'spec') as Obj).affinity,
+    'rolling update': (o) => ((dig(ofKind(o, 'Deployment')[0], 'spec', 'strategy', 'rollingUpdate') as Obj).maxUnavailable = 1),
+    'PDB below replicas': (o) => ((dig(ofKind(o, 'PodDisruptionBudget')[0], 'spec') as Obj).minAvailable = 3),
+    'HPA targets the Deployment': (o) => ((dig(ofKind(o, 'HorizontalPodAutoscaler')[0], 'spec', 'scaleTargetRef') as Obj).name = 'other'),
+    NetworkPolicy: (o) => ((dig(ofKind(o, 'NetworkPolicy')[0], 'spec') as Obj).policyTypes = ['Ingress']),
+    'Ingress TLS': (o) => delete (dig(ofKind(o, 'Ingress')[0], 'spec') as Obj).tls,
+    'image tag not latest': (o) => ((containers(o)[0] as Obj).image = 'lb-app:latest'),
+    'no secret data': (o) => ((ofKind(o, 'ConfigMap')[0]!.data as Obj).API_KEYS = 'k'),
+  };
+
+  it.each(Object.keys(POLICIES))('policy "%s" fails on a manifest that breaks it', (name) => {
+    const objects = structuredClone(manifests(renderProject()));
+    BREAKS[name]!(objects);
+    expect(POLICIES[name]!(objects).length).toBeGreaterThan(0);
+  });
+});
+
+describe('Compose file and nginx config of the load-balanced project', () => {
+  it.each([
+    ['redis', ['redis']],
+    ['database', ['postgres']],
+    ['hybrid', ['redis', 'postgres']],
+  ] as const)('runs the %s store, three replicas and nginx, all with healthchecks', (store, stores) => {
+    const compose = parse(renderProject({ store }).get('compose.yaml')!) as { services: Record<string, Obj>; volumes?: Obj };
+    const names = Object.keys(compose.services).sort();
+    expect(names).toEqual([...stores, 'app-1', 'app-2', 'app-3', 'nginx'].sort());
+    for (const [name, service] of Object.entries(compose.services)) expect(dig(service, 'healthcheck', 'test'), `${name} healthcheck`).toBeDefined();
+    for (const app of ['app-1', 'app-2', 'app-3']) {
+      const service = compose.services[app]!;
+      expect(service.build).toBe('.');
+      expect(dig(service, 'environment', 'SESSION_STORE')).toBe(store);
+      for (const dependency of stores) expect(dig(service, 'depends_on', dependency, 'condition')).toBe('service_healthy');
+      // Secrets come from the environment, required, never written here.
+      expect(dig(service, 'environment', 'API_KEYS')).toMatch(/^\$\{API_KEYS:\?/);
+    }
+    for (const app of ['app-1', 'app-2', 'app-3']) expect(dig(compose.services.nginx, 'depends_on', app, 'condition')).toBe('service_healthy');
+    expect(dig(compose.services.nginx, 'volumes', 0)).toBe('./deploy/nginx/nginx.conf:/etc/nginx/nginx.conf:ro');
+    expect(Object.keys(compose.volumes ?? {}).sort()).toEqual(stores.map((s) => `${s}-data`).sort());
+  });
+
+  it('balances over three replicas without cookies, streams SSE unbuffered and forwards the client address', () => {
+    for (const sessionMode of ['stateless', 'stateful'] as const) {
+      const conf = renderProject({ sessionMode }).get('deploy/nginx/nginx.conf')!;
+      expect(conf.match(/^\s*server app-\d:3000\b/gm)).toHaveLength(3);
+      expect(conf).not.toMatch(/^\s*(sticky|[^#\n]*\$cookie_)/m);
+      expect(conf).toMatch(/^\s*proxy_buffering off;/m);
+      expect(conf).toMatch(/^\s*client_max_body_size 1m;/m);
+      expect(conf).toMatch(/^\s*proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;/m);
+      expect(conf).toMatch(/^\s*proxy_read_timeout \S+;/m);
+      if (sessionMode === 'stateful') expect(conf).toMatch(/^\s*hash \$mcp_affinity consistent;/m);
+      else expect(conf).toMatch(/^\s*least_conn;/m);
+    }
+  });
+});
