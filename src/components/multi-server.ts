@@ -1,0 +1,19 @@
+import type { Component } from './types.js';
+
+/**
+ * The multi-server pattern: small example MCP servers (units over Streamable HTTP, notes and
+ * text over stdio), `mcp-servers.json` naming them, and an agent CLI that aggregates them
+ * through the aggregation core (namespaced tools, per-server failure isolation).
+ */
+export const multiServer: Component = {
+  id: 'multi-server',
+  templates: ['multi-server'],
+  readme: 'readme-multi-server',
+  scripts: {
+    agent: 'node dist/agent.js',
+    'server:units': 'node dist/servers/units/main.js',
+  },
+  env: [
+    { name: 'UNITS_PORT', default: '3101', description: 'Port of the example units server (npm run server:units); it reads the other variables like the main server' },
+  ],
+};

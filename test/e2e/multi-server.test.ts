@@ -1,0 +1,154 @@
+import { readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../cli/run-bin.js';
+import { envWithNode, nodeBinDir } from './node-runtime.js';
+import { freePort, waitForHealth } from './processes.js';
+
+/**
+ * The multi-server project as a user meets it: generate, install, type-check, run its own suite
+ * (real servers over HTTP and stdio, one killed mid-run), build, start the HTTP example server,
+ * drive the agent from the README's commands, kill a server, verify the checklist.
+ */
+const work = mkdtempSync(join(tmpdir(), 'e2e-multi-server-'));
+const app = join(work, 'app');
+let node24: string;
+let node22: string;
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+beforeAll(async () => {
+  [node24, node22] = [await nodeBinDir(24), await nodeBinDir(22)];
+  const generated = await run('mcpArch', ['generate', 'app', '--pattern', 'multi-server', '--yes', '--no-install', '--no-git'], { cwd: work });
+  expect(generated.exitCode, generated.stderr).toBe(0);
+  await execa('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app, env: envWithNode(node24), stdin: 'ignore' });
+}, 300_000);
+
+/** `npm run --silent agent -- ...` as the README shows it (--silent keeps npm's banner out of stdout). */
+function agent(args: string[]) {
+  return execa('npm', ['run', '--silent', 'agent', '--', ...args], { cwd: app, env: envWithNode(node24), reject: false, stdin: 'ignore', timeout: 60_000 });
+}
+
+/** Processes started from the project's dist/servers that are still alive (the agent must leave none). */
+function leftoverServers(): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+      if (args.includes('dist/servers/') && readlinkSync(`/proc/${pid}/cwd`) === app) found.push(`${pid}: ${args}`);
+    } catch {
+      // exited meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
+describe('generated multi-server project', { timeout: 300_000 }, () => {
+  it('type-checks', async () => {
+    const result = await execa('npm', ['run', 'typecheck'], { cwd: app, env: envWithNode(node24), reject: false });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+  });
+
+  it.each([
+    ['24', () => node24],
+    ['22', () => node22],
+  ])('passes its own tests on Node %s, including the multi-server and agent suites', async (_major, bin) => {
+    const result = await execa('npm', ['test', '--', '--reporter=verbose'], { cwd: app, env: envWithNode(bin()), reject: false, stdin: 'ignore' });
+    const out = stripVTControlCharacters(result.stdout);
+    expect(result.exitCode, out.slice(-6000) + result.stderr.slice(-2000)).toBe(0);
+    expect(out).toMatch(/Tests\s+\d+ passed/);
+    expect(out).toMatch(/keeps the others working when one server is killed/);
+    expect(out).toMatch(/detects two servers exposing the same name/);
+    expect(out).toMatch(/rejects a bad servers file/);
+  });
+
+  it('runs the README flow: build, start the HTTP server, list, call one tool per server, status; a killed server is reported down', async () => {
+    const build = await execa('npm', ['run', 'build'], { cwd: app, env: envWithNode(node24), reject: false });
+    expect(build.exitCode, build.stdout + build.stderr).toBe(0);
+    const port = await freePort();
+    // The user's edit: the HTTP server on a free port instead of 3101.
+    const serversFile = join(app, 'mcp-servers.json');
+    writeFileSync(serversFile, readFileSync(serversFile, 'utf8').replace('http://127.0.0.1:3101/mcp', `http://127.0.0.1:${port}/mcp`));
+    const units = execa('npm', ['run', 'server:units'], {
+      cwd: app,
+      env: envWithNode(node24, { UNITS_PORT: String(port), HOST: '127.0.0.1', AUTH_MODE: 'none', LOG_LEVEL: 'info' }),
+      reject: false,
+      stdin: 'ignore',
+      detached: true,
+    });
+    let unitsLog = '';
+    units.stdout!.on('data', (chunk: Buffer) => (unitsLog += chunk.toString()));
+    try {
+      await waitForHealth(`http://127.0.0.1:${port}/health`, units);
+
+      const list = await agent(['list']);
+      expect(list.exitCode, list.stderr).toBe(0);
+      expect(list.stdout).toMatch(/^units__convert\s+units\s+ready/m);
+      expect(list.stdout).toMatch(/^notes__add_note\s+notes\s+ready/m);
+      expect(list.stdout).toMatch(/^text__word_count\s+text\s+ready/m);
+      expect(list.stdout).toMatch(/^-\s+main\s+disabled/m);
+
+      const converted = await agent(['call', 'units__convert', '{"value":10,"from":"km","to":"mi"}']);
+      expect(converted.exitCode, converted.stderr).toBe(0);
+      expect(converted.stdout).toBe('10 km = 6.21371192237 mi');
+      const added = await agent(['call', 'notes__add_note', '{"title":"Groceries","body":"milk, eggs","tags":["home"]}']);
+      expect(added.exitCode, added.stderr).toBe(0);
+      // Notes persist in data/notes.json next to mcp-servers.json, across agent runs.
+      const found = await agent(['call', 'notes__search_notes', '{"query":"eggs"}']);
+      expect(found.stdout).toMatch(/Groceries \(home\)/);
+      expect(JSON.parse(readFileSync(join(app, 'data', 'notes.json'), 'utf8'))).toHaveLength(1);
+      const counted = await agent(['call', 'text__word_count', '{"text":"Hello there. How are you?"}']);
+      expect(counted).toMatchObject({ exitCode: 0, stdout: '5 words, 25 characters, 1 lines, 2 sentences' });
+
+      const status = await agent(['status']);
+      expect(status.exitCode, status.stdout + status.stderr).toBe(0);
+      expect(status.stdout).toMatch(/^units\s+http\s+ready\s+2/m);
+
+      const badJson = await agent(['call', 'text__word_count', '{oops']);
+      expect(badJson.exitCode).toBe(2);
+      expect(badJson.stderr).toMatch(/not valid JSON/);
+      const unknown = await agent(['call', 'text__nope', '{}']);
+      expect(unknown.exitCode).toBe(2);
+      expect(unknown.stderr).toMatch(/unknown tool "text__nope"/);
+
+      // The HTTP server goes away: status says so, its calls fail, the stdio servers still answer.
+      process.kill(-units.pid!, 'SIGKILL');
+      await units;
+      const downStatus = await agent(['status']);
+      expect(downStatus.exitCode).toBe(1);
+      expect(downStatus.stdout).toMatch(/^units\s+http\s+(down|open)/m);
+      expect(downStatus.stdout).toMatch(/^notes\s+stdio\s+ready/m);
+      const downCall = await agent(['call', 'units__convert', '{"value":1,"from":"m","to":"cm"}']);
+      expect(downCall.exitCode).toBe(1);
+      expect(downCall.stderr).toMatch(/server units is down/);
+      const stillWorks = await agent(['call', 'text__slugify', '{"text":"Still Works"}']);
+      expect(stillWorks).toMatchObject({ exitCode: 0, stdout: 'still-works' });
+
+      const badConfig = join(work, 'bad-servers.json');
+      writeFileSync(badConfig, JSON.stringify({ mcpServers: { broken: { command: 'node', url: 'http://127.0.0.1:1/mcp' } } }));
+      const rejected = await agent(['list', '--config', badConfig]);
+      expect(rejected.exitCode).toBe(2);
+      expect(rejected.stderr).toContain(`${badConfig}: mcpServers.broken: has both "url" and "command"`);
+
+      expect(leftoverServers()).toEqual([]);
+    } finally {
+      try {
+        process.kill(-units.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+
+  it('passes mcp-arch verify checklist', async () => {
+    const result = await run('mcpArch', ['verify', 'checklist', '--dir', app, '--format', 'json']);
+    const report = JSON.parse(result.stdout) as { results: { id: string; status: string }[] };
+    const failed = report.results.filter((r) => r.status === 'fail');
+    expect(result.exitCode, JSON.stringify(failed, null, 2)).toBe(0);
+    expect(report.results.find((r) => r.id === 'resilience.circuit-breakers')?.status).toBe('pass');
+    expect(report.results.find((r) => r.id === 'pre-deployment.architecture-pattern')?.status).toBe('pass');
+  });
+});
