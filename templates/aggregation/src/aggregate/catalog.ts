@@ -1,0 +1,181 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
+import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Backend } from './backend.js';
+import type { AggregateLogger } from './connection.js';
+import { mergeNamespaced, namespaced, type Collision } from './namespace.js';
+import { withRetry } from './retry.js';
+
+export type ListKind = 'tools' | 'resources' | 'resourceTemplates' | 'prompts';
+export type ChangedKind = 'tools' | 'resources' | 'prompts';
+
+interface Item {
+  tools: Tool;
+  resources: Resource;
+  resourceTemplates: ResourceTemplate;
+  prompts: Prompt;
+}
+
+const CAPABILITY: Record<ListKind, 'tools' | 'resources' | 'prompts'> = { tools: 'tools', resources: 'resources', resourceTemplates: 'resources', prompts: 'prompts' };
+/** Guards against a backend that hands out cursors forever. */
+const MAX_PAGES = 1000;
+
+/** Every page of one list, following `nextCursor` until the backend says there is no more. */
+export async function listAll<K extends ListKind>(client: Client, kind: K, timeoutMs: number): Promise<Item[K][]> {
+  const items: Item[K][] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const params = cursor === undefined ? {} : { cursor };
+    const options = { timeout: timeoutMs };
+    const result =
+      kind === 'tools' ? await client.listTools(params, options)
+      : kind === 'resources' ? await client.listResources(params, options)
+      : kind === 'resourceTemplates' ? await client.listResourceTemplates(params, options)
+      : await client.listPrompts(params, options);
+    const list = (result as Record<string, unknown>)[kind] as Item[K][];
+    items.push(...list);
+    cursor = result.nextCursor;
+    if (!cursor) return items;
+  }
+  throw new Error(`${kind} listing did not end after ${MAX_PAGES} pages`);
+}
+
+type Cache = { [K in ListKind]?: { items: Item[K][]; stale: boolean } };
+
+/** Where a namespaced tool or prompt lives and its name there. */
+export interface Route {
+  backend: Backend;
+  name: string;
+}
+
+/**
+ * Lists of every backend, cached until the backend says they changed (list_changed) or its
+ * connection is re-established. Listing shows backends that are up; routing also remembers the
+ * last lists of a backend that is down, so a call to it fails with "unavailable", not "unknown".
+ */
+export class Catalog {
+  private readonly caches = new Map<string, Cache>();
+  private readonly pending = new Map<string, Promise<unknown>>();
+  private collisionsByKind: Partial<Record<ListKind, Collision[]>> = {};
+
+  constructor(private readonly backends: Backend[], private readonly logger: AggregateLogger) {}
+
+  get collisions(): Collision[] {
+    return Object.values(this.collisionsByKind).flat();
+  }
+
+  invalidate(backend: Backend, kinds: ListKind[] = ['tools', 'resources', 'resourceTemplates', 'prompts']): void {
+    const cache = this.caches.get(backend.name);
+    if (!cache) return;
+    for (const kind of kinds) if (cache[kind]) cache[kind].stale = true;
+  }
+
+  /** Fetches (or reuses) one backend's list; a failure leaves the backend out of this listing. */
+  private async listOf<K extends ListKind>(backend: Backend, kind: K): Promise<Item[K][] | undefined> {
+    const cache = this.caches.get(backend.name) ?? {};
+    this.caches.set(backend.name, cache);
+    const cached = cache[kind] as { items: Item[K][]; stale: boolean } | undefined;
+    if (cached && !cached.stale) return cached.items;
+    if (!backend.ready || !backend.capabilities?.[CAPABILITY[kind]]) return undefined;
+    const key = `${backend.name}\0${kind}`;
+    let fetching = this.pending.get(key) as Promise<Item[K][]> | undefined;
+    if (!fetching) {
+      // Listing is safe to repeat: retry transient failures with capped, jittered backoff.
+      fetching = withRetry(() => backend.run(`${kind}/list`, (client) => listAll(client, kind, backend.config.timeoutMs)), {
+        maxAttempts: 3,
+        baseDelayMs: 100,
+        maxDelayMs: 1000,
+      }).finally(() => this.pending.delete(key));
+      this.pending.set(key, fetching);
+    }
+    try {
+      const items = await fetching;
+      (cache as Record<string, unknown>)[kind] = { items, stale: false };
+      return items;
+    } catch (error) {
+      this.logger.warn({ backend: backend.name, kind, err: error }, 'listing a backend failed; leaving it out');
+      return undefined;
+    }
+  }
+
+  private exposedKey(kind: ListKind, backend: Backend, item: Item[ListKind]): string {
+    if (kind === 'tools' || kind === 'prompts') return namespaced(backend.config.prefix, (item as Tool | Prompt).name);
+    if (kind === 'resources') return (item as Resource).uri;
+    return (item as ResourceTemplate).uriTemplate;
+  }
+
+  private expose<K extends ListKind>(kind: K, backend: Backend, item: Item[K]): Item[K] {
+    return kind === 'tools' || kind === 'prompts' ? { ...item, name: this.exposedKey(kind, backend, item) } : item;
+  }
+
+  /** The merged list as clients see it: namespaced, collisions resolved and recorded. */
+  async list<K extends ListKind>(kind: K): Promise<Item[K][]> {
+    const perBackend = await Promise.all(
+      this.backends.filter((backend) => backend.config.enabled).map(async (backend) => ({ backend, items: backend.ready ? await this.listOf(backend, kind) : undefined })),
+    );
+    const merged = mergeNamespaced(
+      kind === 'resourceTemplates' ? 'resourceTemplate' : (kind.slice(0, -1) as 'tool' | 'resource' | 'prompt'),
+      perBackend.map(({ backend, items }) => ({
+        backend: backend.name,
+        entries: (items ?? []).map((item) => ({ key: this.exposedKey(kind, backend, item), value: this.expose(kind, backend, item) })),
+      })),
+    );
+    // Logged when they appear, not on every listing.
+    const known = new Set((this.collisionsByKind[kind] ?? []).map((collision) => collision.message));
+    for (const collision of merged.collisions) if (!known.has(collision.message)) this.logger.warn({ collision }, collision.message);
+    this.collisionsByKind[kind] = merged.collisions;
+    return [...merged.entries.values()].map((entry) => entry.value);
+  }
+
+  /** Finds the backend of a namespaced tool or prompt, refreshing the lists once if it is unknown. */
+  async route(kind: 'tools' | 'prompts', exposed: string): Promise<Route | undefined> {
+    const found = this.lookup(kind, exposed);
+    if (found) return found;
+    await this.list(kind);
+    return this.lookup(kind, exposed) ?? this.transparent(exposed);
+  }
+
+  private lookup(kind: 'tools' | 'prompts', exposed: string): Route | undefined {
+    for (const backend of this.backends) {
+      if (!backend.config.enabled) continue;
+      const items = this.caches.get(backend.name)?.[kind]?.items as (Tool | Prompt)[] | undefined;
+      const item = items?.find((candidate) => namespaced(backend.config.prefix, candidate.name) === exposed);
+      if (item) return { backend, name: item.name };
+    }
+    return undefined;
+  }
+
+  /**
+   * With one backend and no prefix the gateway is transparent: a name it does not know goes to the
+   * backend as is, so the client gets the backend's own answer (error included).
+   */
+  private transparent(exposed: string): Route | undefined {
+    const enabled = this.backends.filter((backend) => backend.config.enabled);
+    const only = enabled.length === 1 ? enabled[0] : undefined;
+    return only && only.config.prefix === '' ? { backend: only, name: exposed } : undefined;
+  }
+
+  /** The backend serving a resource URI: a listed resource, else the first matching template. */
+  async routeResource(uri: string): Promise<Backend | undefined> {
+    const find = () => {
+      for (const backend of this.backends) {
+        if (this.caches.get(backend.name)?.resources?.items.some((resource) => resource.uri === uri)) return backend;
+      }
+      for (const backend of this.backends) {
+        const templates = this.caches.get(backend.name)?.resourceTemplates?.items ?? [];
+        if (templates.some((template) => new UriTemplate(template.uriTemplate).match(uri) !== null)) return backend;
+      }
+      return undefined;
+    };
+    const found = find();
+    if (found) return found;
+    await Promise.all([this.list('resources'), this.list('resourceTemplates')]);
+    return find() ?? this.transparent(uri)?.backend;
+  }
+
+  /** The backend owning a resource template (completion of its variables). */
+  async routeTemplate(uriTemplate: string): Promise<Backend | undefined> {
+    const find = () => this.backends.find((backend) => this.caches.get(backend.name)?.resourceTemplates?.items.some((t) => t.uriTemplate === uriTemplate));
+    return find() ?? (await this.list('resourceTemplates'), find() ?? this.transparent(uriTemplate)?.backend);
+  }
+}

@@ -1,0 +1,136 @@
+import { readFile } from 'node:fs/promises';
+
+/** How to reach one backend: a Streamable HTTP URL, or a command speaking MCP on stdio. */
+export type ServerTarget =
+  | { transport: 'http'; url: URL; headers: Record<string, string> }
+  | { transport: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd?: string };
+
+export interface ServerConfig {
+  name: string;
+  target: ServerTarget;
+  /** Put before every tool and prompt name with `__`; empty keeps names unchanged. Defaults to the server name. */
+  prefix: string;
+  /** Limit for one request to this backend. */
+  timeoutMs: number;
+  enabled: boolean;
+  /** Backend sessions held at once for downstream sessions (a stdio backend is one process each). */
+  maxSessions: number;
+}
+
+export interface ServersConfig {
+  /** Where the configuration came from (a file path), for messages. */
+  source: string;
+  servers: ServerConfig[];
+}
+
+export class ServersConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ServersConfigError';
+  }
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_SESSIONS = 64;
+/** Server names become tool name prefixes, so they must fit MCP tool names. */
+const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const PREFIX = /^[A-Za-z0-9_.-]{0,64}$/;
+const KNOWN_FIELDS = new Set(['url', 'headers', 'command', 'args', 'env', 'cwd', 'prefix', 'timeoutMs', 'enabled', 'maxSessions', 'type', 'transport']);
+
+/** Reads and validates an `mcpServers` file; every problem is reported with the file, server and field. */
+export async function loadServersConfig(file: string, env: Record<string, string | undefined> = process.env): Promise<ServersConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ServersConfigError(`${file}: cannot read the servers file (${(error as NodeJS.ErrnoException).code ?? String(error)}); create it or point to it with the configured variable`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ServersConfigError(`${file}: not valid JSON (${(error as Error).message}); expected {"mcpServers": {"name": {"url": "..."}}}`);
+  }
+  return parseServersConfig(json, file, env);
+}
+
+/**
+ * Validates the common `{"mcpServers": {...}}` shape. `${VAR}` in URLs, headers and env values is
+ * taken from the environment, so credentials stay out of the file; a missing variable is an error.
+ */
+export function parseServersConfig(json: unknown, source: string, env: Record<string, string | undefined> = process.env): ServersConfig {
+  const fail = (where: string, message: string): never => {
+    throw new ServersConfigError(`${source}: ${where}: ${message}`);
+  };
+  if (!isObject(json) || !isObject(json.mcpServers)) {
+    return fail('mcpServers', 'missing; expected {"mcpServers": {"name": {"url": "https://..."} or {"command": "node", "args": [...]}}}');
+  }
+  const entries = Object.entries(json.mcpServers);
+  if (entries.length === 0) fail('mcpServers', 'no servers configured; add at least one');
+  const servers = entries.map(([name, raw]): ServerConfig => {
+    const at = (field?: string) => `mcpServers.${name}${field ? `.${field}` : ''}`;
+    if (!NAME.test(name)) fail(at(), 'server names may only use letters, digits, _, - and . (at most 64); rename it');
+    if (!isObject(raw)) return fail(at(), 'expected an object with "url" or "command"');
+    for (const field of Object.keys(raw)) {
+      if (!KNOWN_FIELDS.has(field)) fail(at(field), `unknown field; expected one of ${[...KNOWN_FIELDS].join(', ')}`);
+    }
+    const expand = (value: unknown, field: string): string => {
+      if (typeof value !== 'string') return fail(at(field), `expected a string, got ${JSON.stringify(value)}`);
+      return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, variable: string) => {
+        const found = env[variable];
+        if (found === undefined) return fail(at(field), `uses \${${variable}}, but the environment variable ${variable} is not set; set it or remove the reference`);
+        return found;
+      });
+    };
+    const stringMap = (value: unknown, field: string): Record<string, string> => {
+      if (value === undefined) return {};
+      if (!isObject(value)) return fail(at(field), 'expected an object of string values');
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, expand(item, `${field}.${key}`)]));
+    };
+    let target: ServerTarget;
+    if (raw.url !== undefined && raw.command !== undefined) fail(at(), 'has both "url" and "command"; keep one');
+    if (raw.url !== undefined) {
+      const text = expand(raw.url, 'url');
+      let url: URL | undefined;
+      try {
+        url = new URL(text);
+      } catch {
+        fail(at('url'), `not a URL: ${JSON.stringify(text)}; expected e.g. "http://127.0.0.1:4000/mcp"`);
+      }
+      if (url && url.protocol !== 'http:' && url.protocol !== 'https:') fail(at('url'), `expected an http(s) URL, got ${url.protocol}`);
+      target = { transport: 'http', url: url as URL, headers: stringMap(raw.headers, 'headers') };
+    } else if (raw.command !== undefined) {
+      if (typeof raw.command !== 'string' || raw.command.trim() === '') return fail(at('command'), 'expected a non-empty string (the program to start)');
+      if (raw.args !== undefined && (!Array.isArray(raw.args) || raw.args.some((arg) => typeof arg !== 'string'))) fail(at('args'), 'expected an array of strings');
+      if (raw.cwd !== undefined && typeof raw.cwd !== 'string') fail(at('cwd'), 'expected a string');
+      target = {
+        transport: 'stdio',
+        command: raw.command,
+        args: ((raw.args as string[] | undefined) ?? []).map((arg, i) => expand(arg, `args[${i}]`)),
+        env: stringMap(raw.env, 'env'),
+        cwd: raw.cwd as string | undefined,
+      };
+      if (raw.headers !== undefined) fail(at('headers'), 'only HTTP servers (with "url") take headers; use "env" for a stdio server');
+    } else {
+      return fail(at(), 'needs "url" (Streamable HTTP) or "command" (stdio)');
+    }
+    const prefix = raw.prefix === undefined ? name : raw.prefix;
+    if (typeof prefix !== 'string' || !PREFIX.test(prefix)) fail(at('prefix'), 'expected letters, digits, _, - or . (at most 64), or "" for no prefix');
+    const timeoutMs = raw.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : raw.timeoutMs;
+    if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 3_600_000) {
+      fail(at('timeoutMs'), `expected a whole number of milliseconds between 100 and 3600000, got ${JSON.stringify(timeoutMs)}`);
+    }
+    const maxSessions = raw.maxSessions === undefined ? DEFAULT_MAX_SESSIONS : raw.maxSessions;
+    if (typeof maxSessions !== 'number' || !Number.isInteger(maxSessions) || maxSessions < 1 || maxSessions > 10_000) {
+      fail(at('maxSessions'), `expected a whole number between 1 and 10000, got ${JSON.stringify(maxSessions)}`);
+    }
+    if (raw.enabled !== undefined && typeof raw.enabled !== 'boolean') fail(at('enabled'), 'expected true or false');
+    return { name, target, prefix: prefix as string, timeoutMs: timeoutMs as number, enabled: raw.enabled !== false, maxSessions: maxSessions as number };
+  });
+  if (!servers.some((server) => server.enabled)) fail('mcpServers', 'every server has "enabled": false; enable at least one');
+  return { source, servers };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,128 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { isJSONRPCNotification, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { ServerConfig } from './config.js';
+
+/** What the core logs through; pino fits, and so does a console-like object with these methods. */
+export interface AggregateLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export const silentLogger: AggregateLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+export interface ConnectOptions {
+  clientInfo: { name: string; version: string };
+  /** Advertised to the backend: only what the caller can really serve. */
+  capabilities: ClientCapabilities;
+  /** Registers request and notification handlers before `initialize` is sent. */
+  setup?: (client: Client) => void;
+  /** Runs once when the connection ends by itself (a stdio process exited, the transport failed). */
+  onClosed?: () => void;
+  logger: AggregateLogger;
+  timeoutMs: number;
+}
+
+/** One live MCP client session to one backend. */
+export interface BackendClient {
+  client: Client;
+  readonly closed: boolean;
+  /** Ends the session: DELETE for HTTP (best effort), stdin close then SIGTERM/SIGKILL for stdio. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a client session (transport + `initialize`) to one backend. Credentials come only from
+ * the servers file (headers, env): nothing of the caller's own request is passed on.
+ */
+export async function connectBackend(server: ServerConfig, options: ConnectOptions): Promise<BackendClient> {
+  const client = new Client(options.clientInfo, { capabilities: options.capabilities });
+  options.setup?.(client);
+  const target = server.target;
+  let closing = false;
+  let closed = false;
+  let http: StreamableHTTPClientTransport | undefined;
+  const transport =
+    target.transport === 'http'
+      ? (http = new StreamableHTTPClientTransport(target.url, {
+          requestInit: { headers: target.headers },
+          // A lost standalone stream is re-opened by the SDK a few times; after that the health check notices.
+          reconnectionOptions: { initialReconnectionDelay: 500, maxReconnectionDelay: 5000, reconnectionDelayGrowFactor: 2, maxRetries: 3 },
+        }))
+      : new StdioClientTransport({
+          command: target.command,
+          args: target.args,
+          // Only a safe default set (PATH, HOME, ...) plus what the servers file names: no secrets leak to children.
+          env: { ...getDefaultEnvironment(), ...target.env },
+          cwd: target.cwd,
+          stderr: 'pipe',
+        });
+  if (transport instanceof StdioClientTransport) {
+    // Read stderr so a chatty child never blocks on a full pipe; its lines become our log lines.
+    transport.stderr?.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) if (line.trim() !== '') options.logger.debug({ backend: server.name, stderr: line.slice(0, 2000) }, 'backend stderr');
+    });
+  }
+  client.onclose = () => {
+    closed = true;
+    if (!closing) options.onClosed?.();
+  };
+  client.onerror = (error) => options.logger.debug({ backend: server.name, err: error }, 'backend transport error');
+  try {
+    await client.connect(transport, { timeout: options.timeoutMs });
+  } catch (error) {
+    closing = true;
+    await client.close().catch(() => {});
+    throw error;
+  }
+  keepNotificationsBeforeResponses(transport);
+  return {
+    client,
+    get closed() {
+      return closed;
+    },
+    async close() {
+      if (closing) return;
+      closing = true;
+      if (http?.sessionId) {
+        // Tell the backend the session is over so it frees it now, not at its idle timeout.
+        await Promise.race([http.terminateSession().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+      }
+      await client.close().catch(() => {});
+    },
+  };
+}
+
+/** The backend no longer knows our session (it restarted): a new `initialize` is needed. */
+export function isSessionLost(error: unknown): boolean {
+  return error instanceof StreamableHTTPError && error.code === 404;
+}
+
+/**
+ * The SDK client runs notification handlers a microtask later but settles responses at once. When
+ * a backend's last progress notification and its result arrive in one read (typical over stdio),
+ * the result would win and that progress would be dropped. A response that follows a notification
+ * in the same turn is therefore delivered on the next turn, after the notification's handler.
+ */
+function keepNotificationsBeforeResponses(transport: Transport): void {
+  const deliver = transport.onmessage;
+  if (!deliver) return;
+  let notifiedThisTurn = false;
+  transport.onmessage = (message, extra) => {
+    if (isJSONRPCNotification(message)) {
+      if (!notifiedThisTurn) {
+        notifiedThisTurn = true;
+        setImmediate(() => (notifiedThisTurn = false));
+      }
+      deliver(message, extra);
+    } else if (notifiedThisTurn && !('method' in message)) {
+      setImmediate(() => deliver(message, extra));
+    } else {
+      deliver(message, extra);
+    }
+  };
+}

@@ -1,0 +1,168 @@
+import {
+  PromptListChangedNotificationSchema,
+  ResourceListChangedNotificationSchema,
+  ToolListChangedNotificationSchema,
+  type CallToolResult,
+  type ClientCapabilities,
+  type GetPromptResult,
+  type Implementation,
+  type Prompt,
+  type ReadResourceResult,
+  type Resource,
+  type ResourceTemplate,
+  type ServerCapabilities,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import { Backend, type BackendStatus, type CallEvent } from './backend.js';
+import type { BreakerState } from './breaker.js';
+import { Catalog, type ChangedKind } from './catalog.js';
+import type { ServersConfig } from './config.js';
+import { silentLogger, type AggregateLogger } from './connection.js';
+import type { Collision } from './namespace.js';
+import { AggregatorSession, Router, type CallOptions, type SessionOptions } from './session.js';
+
+export { AggregateErrorCode, classify, type BackendState, type BackendStatus, type CallEvent, type CallOutcome } from './backend.js';
+export { CircuitBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
+export { listAll, type ChangedKind, type ListKind } from './catalog.js';
+export { DEFAULT_MAX_SESSIONS, DEFAULT_TIMEOUT_MS, loadServersConfig, parseServersConfig, ServersConfigError, type ServerConfig, type ServersConfig, type ServerTarget } from './config.js';
+export { isSessionLost, silentLogger, type AggregateLogger } from './connection.js';
+export { invalidName, mergeNamespaced, namespaced, SEPARATOR, VALID_NAME, type Collision } from './namespace.js';
+export { backoffDelay, isRetryable, sleep, withRetry, type RetryOptions } from './retry.js';
+export { AggregatorSession, type CallOptions, type SessionHandlers, type SessionOptions } from './session.js';
+
+export interface AggregatorOptions {
+  servers: ServersConfig;
+  clientInfo: { name: string; version: string };
+  logger?: AggregateLogger;
+  /** A backend's list changed, or a backend came or went: clients should list again. */
+  onListChanged?(kind: ChangedKind): void;
+  /**
+   * Capabilities of the shared connections. They serve listing, health and `callTool` of this
+   * object, where no particular client could answer a backend's request: keep this empty unless
+   * this process itself answers (then register handlers through `openSession`).
+   */
+  clientCapabilities?: ClientCapabilities;
+  /** Consecutive failures that open a backend's breaker (default 5). */
+  failureThreshold?: number;
+  /** How long a breaker stays open before a probe (default 10 s). */
+  cooldownMs?: number;
+  /** How often each backend is pinged (default 5 s). */
+  healthIntervalMs?: number;
+  /** Reconnect backoff of a lost backend: base and cap (defaults 250 ms and 15 s). */
+  reconnectBaseDelayMs?: number;
+  reconnectMaxDelayMs?: number;
+  /** Every request to a backend, for metrics. */
+  onCall?(event: CallEvent): void;
+  /** A backend's state or breaker changed, for metrics and logs. */
+  onStateChange?(status: BackendStatus, breaker: BreakerState): void;
+}
+
+export interface Aggregator {
+  /** Namespaced (`<server>__<name>`), every page of every backend, cached until list_changed. */
+  listTools(): Promise<Tool[]>;
+  callTool(name: string, args?: Record<string, unknown>, options?: CallOptions): Promise<CallToolResult>;
+  listResources(): Promise<Resource[]>;
+  listResourceTemplates(): Promise<ResourceTemplate[]>;
+  readResource(uri: string, options?: CallOptions): Promise<ReadResourceResult>;
+  listPrompts(): Promise<Prompt[]>;
+  getPrompt(name: string, args?: Record<string, string>, options?: CallOptions): Promise<GetPromptResult>;
+  complete: Router['complete'];
+  status(): BackendStatus[];
+  /** Names two backends both expose (and names MCP does not allow), from the latest listings. */
+  readonly collisions: Collision[];
+  /** What the backends that are connected can do, merged. */
+  capabilities(): ServerCapabilities;
+  /** The backend itself when there is exactly one: a transparent gateway presents it as is. */
+  soleBackend(): { serverInfo?: Implementation; instructions?: string; capabilities?: ServerCapabilities; prefix: string } | undefined;
+  /** Backend sessions of one downstream client, so requests from backends reach that client. */
+  openSession(options: SessionOptions): AggregatorSession;
+  /** Runs every backend's health check now (instead of waiting for the interval). */
+  checkHealth(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to every enabled backend (in parallel) and returns once each has had its first
+ * attempt. A backend that is down does not fail this: it shows in `status()` and keeps being
+ * retried in the background with capped, jittered backoff.
+ */
+export async function openAggregator(options: AggregatorOptions): Promise<Aggregator> {
+  const logger = options.logger ?? silentLogger;
+  const backends: Backend[] = [];
+  let catalog!: Catalog;
+  const changed = (kind: ChangedKind) => options.onListChanged?.(kind);
+  /** A backend said a list changed (on any of its sessions): drop the cached list, tell clients. */
+  const listChanged = (backend: Backend, kind: ChangedKind) => {
+    catalog.invalidate(backend, kind === 'resources' ? ['resources', 'resourceTemplates'] : [kind]);
+    changed(kind);
+  };
+  for (const config of options.servers.servers) {
+    backends.push(
+      new Backend(config, {
+        clientInfo: options.clientInfo,
+        logger,
+        failureThreshold: options.failureThreshold ?? 5,
+        cooldownMs: options.cooldownMs ?? 10_000,
+        healthIntervalMs: options.healthIntervalMs ?? 5000,
+        reconnectBaseDelayMs: options.reconnectBaseDelayMs ?? 250,
+        reconnectMaxDelayMs: options.reconnectMaxDelayMs ?? 15_000,
+        onCall: options.onCall,
+        onStateChange: (status, breaker) => {
+          options.onStateChange?.(status, breaker);
+          // A backend coming or going adds or removes its entries: every list changed.
+          for (const kind of ['tools', 'resources', 'prompts'] as const) changed(kind);
+        },
+        onCatalogStale: (backend) => catalog.invalidate(backend),
+        setupShared: (client, backend) => {
+          client.setNotificationHandler(ToolListChangedNotificationSchema, () => listChanged(backend, 'tools'));
+          client.setNotificationHandler(ResourceListChangedNotificationSchema, () => listChanged(backend, 'resources'));
+          client.setNotificationHandler(PromptListChangedNotificationSchema, () => listChanged(backend, 'prompts'));
+        },
+      }),
+    );
+  }
+  catalog = new Catalog(backends, logger);
+  await Promise.all(backends.map((backend) => backend.start()));
+  const shared = new Router(catalog, async (backend) => backend.sharedClient());
+
+  return {
+    listTools: () => catalog.list('tools'),
+    callTool: (name, args, callOptions) => shared.callTool(name, args, callOptions),
+    listResources: () => catalog.list('resources'),
+    listResourceTemplates: () => catalog.list('resourceTemplates'),
+    readResource: (uri, callOptions) => shared.readResource(uri, callOptions),
+    listPrompts: () => catalog.list('prompts'),
+    getPrompt: (name, args, callOptions) => shared.getPrompt(name, args, callOptions),
+    complete: (params, callOptions) => shared.complete(params, callOptions),
+    status: () => backends.map((backend) => backend.status()),
+    get collisions() {
+      return catalog.collisions;
+    },
+    capabilities: () => mergeCapabilities(backends.filter((backend) => backend.ready).map((backend) => backend.capabilities ?? {})),
+    soleBackend() {
+      const enabled = backends.filter((backend) => backend.config.enabled);
+      const only = enabled.length === 1 ? enabled[0] : undefined;
+      return only && { serverInfo: only.serverInfo, instructions: only.instructions, capabilities: only.capabilities, prefix: only.config.prefix };
+    },
+    openSession: (sessionOptions) => new AggregatorSession(catalog, { ...sessionOptions, clientInfo: options.clientInfo, logger, backends, listChanged }),
+    checkHealth: async () => {
+      await Promise.all(backends.map((backend) => backend.checkHealth()));
+    },
+    close: async () => {
+      await Promise.all(backends.map((backend) => backend.close()));
+    },
+  };
+}
+
+/** The union of what backends offer: a feature one backend has is offered (and routed to it). */
+export function mergeCapabilities(all: ServerCapabilities[]): ServerCapabilities {
+  const merged: ServerCapabilities = {};
+  for (const capabilities of all) {
+    if (capabilities.tools) merged.tools = { ...merged.tools, ...capabilities.tools };
+    if (capabilities.resources) merged.resources = { ...merged.resources, ...capabilities.resources };
+    if (capabilities.prompts) merged.prompts = { ...merged.prompts, ...capabilities.prompts };
+    if (capabilities.logging) merged.logging = {};
+    if (capabilities.completions) merged.completions = {};
+  }
+  return merged;
+}

@@ -1,0 +1,63 @@
+import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+export interface RetryOptions {
+  /** Attempts in total, the first one included. */
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  signal?: AbortSignal;
+  /** Injected in tests. */
+  random?: () => number;
+  onRetry?: (attempt: number, delayMs: number, error: unknown) => void;
+}
+
+/**
+ * A 4xx answer (bad credentials, bad request, unknown route) will not fix itself: repeating it
+ * only adds load. Network errors, timeouts, 5xx and 429 are transient and worth retrying.
+ */
+export function isRetryable(error: unknown): boolean {
+  const status = httpStatus(error);
+  if (status === undefined) return true;
+  return status === 429 || status === 408 || status >= 500;
+}
+
+function httpStatus(error: unknown): number | undefined {
+  if (error instanceof StreamableHTTPError && typeof error.code === 'number' && error.code >= 400 && error.code < 600) return error.code;
+  const match = /\bHTTP (\d{3})\b/.exec(String((error as Error | undefined)?.message ?? ''));
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Full jitter: a random delay up to the capped exponential backoff, so clients never retry in lockstep. */
+export function backoffDelay(attempt: number, { baseDelayMs, maxDelayMs, random = Math.random }: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs' | 'random'>): number {
+  const jitter = random();
+  return Math.round(jitter * Math.min(maxDelayMs, baseDelayMs * 2 ** attempt));
+}
+
+/**
+ * Runs `operation` until it succeeds, fails with an error that is not retryable, or `maxAttempts`
+ * is reached. Use it only for operations that are safe to repeat (connect, list), never tool calls.
+ */
+export async function withRetry<T>(operation: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await operation(attempt);
+    } catch (error) {
+      if (attempt + 1 >= options.maxAttempts || !isRetryable(error) || options.signal?.aborted) throw error;
+      const delayMs = backoffDelay(attempt, options);
+      options.onRetry?.(attempt + 1, delayMs, error);
+      await sleep(delayMs, options.signal);
+    }
+  }
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

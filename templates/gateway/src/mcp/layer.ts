@@ -1,0 +1,104 @@
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { loadServersConfig, openAggregator, type Aggregator, type BackendStatus } from '../aggregate/index.js';
+import type { Config } from '../config.js';
+import { createGatewayMetrics } from '../gateway/metrics.js';
+import { createGatewayServer, LiveServers } from '../gateway/server.js';
+import { loadGatewaySettings, type GatewaySettings } from '../gateway/settings.js';
+import type { Readiness } from '../lifecycle/readiness.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Tracing } from '../observability/tracing.js';
+import type { PackageInfo } from '../package-info.js';
+
+/** What the transport needs of an MCP server: `McpServer` and the SDK's low-level `Server` both fit. */
+export interface ServedMcp {
+  connect(transport: Transport): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface McpLayerDeps {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  /** Dependencies of the layer (backends, stores) register their readiness checks here. */
+  readiness: Readiness;
+  info: PackageInfo;
+  tracing?: Pick<Tracing, 'instrumentTool'>;
+  /** The gateway's own settings; read from the environment (GATEWAY_*) when absent. */
+  gateway?: GatewaySettings;
+}
+
+/**
+ * The MCP side of the app: what a session (stateful) or a request (stateless) talks to.
+ * In the gateway: the backends of the servers file, aggregated.
+ */
+export interface McpLayer {
+  /** A fresh server for one session or one stateless request. */
+  createServer(): ServedMcp;
+  /** Releases what the layer holds (connections, child processes); runs during shutdown, after sessions close. */
+  close(): Promise<void>;
+  /** The aggregator behind the layer (backend states, collisions). */
+  aggregator?: Aggregator;
+}
+
+/**
+ * Opens a client session to every backend of the servers file (GATEWAY_CONFIG) and serves them
+ * as one MCP server. A bad servers file stops the start with a message naming the file, the
+ * server and the field; a backend that is down does not: it is reported on /ready and retried.
+ */
+export async function openMcpLayer({ config, logger, metrics, readiness, info, tracing, gateway = loadGatewaySettings() }: McpLayerDeps): Promise<McpLayer> {
+  const servers = await loadServersConfig(gateway.configFile);
+  const live = new LiveServers();
+  const gatewayMetrics = createGatewayMetrics(metrics, servers.servers.map((server) => server.name));
+  const aggregator = await openAggregator({
+    servers,
+    clientInfo: { name: info.name, version: info.version },
+    logger: logger.child({ component: 'gateway' }),
+    failureThreshold: gateway.breakerThreshold,
+    cooldownMs: gateway.breakerCooldownMs,
+    healthIntervalMs: gateway.healthIntervalMs,
+    onListChanged: (kind) => live.notify(kind),
+    onCall: gatewayMetrics.onCall,
+    onStateChange: gatewayMetrics.onStateChange,
+  });
+  // Listing once at start fills the caches and logs any name collision before the first client comes.
+  await Promise.all([aggregator.listTools(), aggregator.listPrompts(), aggregator.listResources(), aggregator.listResourceTemplates()]);
+
+  // Each backend is shown on /ready with its state. One backend down does not take the gateway out
+  // of the load balancer (the others still answer); no backend at all does.
+  for (const server of servers.servers) {
+    readiness.register(
+      `backend:${server.name}`,
+      () => {
+        const status = aggregator.status().find((item) => item.name === server.name) as BackendStatus;
+        if (status.state !== 'ready' && status.state !== 'disabled') throw Object.assign(new Error(`backend ${server.name} is ${status.state}: ${status.lastError ?? ''}`), { state: status.state });
+        return { state: status.state };
+      },
+      { critical: false },
+    );
+  }
+  readiness.register('backends', () => {
+    if (!aggregator.status().some((status) => status.state === 'ready')) throw Object.assign(new Error('no backend is ready'), { state: 'none-ready' });
+  });
+
+  const options = {
+    aggregator,
+    info,
+    logger,
+    metrics,
+    pageSize: gateway.pageSize,
+    stateful: config.sessionMode === 'stateful',
+    clientRequestTimeoutMs: config.requestTimeoutMs,
+    toolTimeoutMs: config.requestTimeoutMs,
+    tracing,
+  };
+  return {
+    aggregator,
+    createServer: () => createGatewayServer(options, live),
+    // Runs after every session closed: waits until their backend sessions (stdio processes) are gone, then ends the shared ones.
+    close: async () => {
+      await live.settled();
+      await aggregator.close();
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { startServer, type TestServer } from './helpers.js';
+
+export const STDIO_BACKEND = 'examples/backends/stdio-backend.mjs';
+export const BACKEND_TOKEN = 'backend-own-credential-0123456789';
+
+/** The example HTTP backend in its own process, on a given or random port of 127.0.0.1. */
+export interface HttpBackend {
+  port: number;
+  url: string;
+  process: ChildProcess;
+  kill(): Promise<void>;
+}
+
+export async function startHttpBackend({ port = 0, name = 'http', token }: { port?: number; name?: string; token?: string } = {}): Promise<HttpBackend> {
+  const child = spawn(process.execPath, ['examples/backends/http-backend.mjs'], {
+    env: { PATH: process.env.PATH ?? '', PORT: String(port), BACKEND_NAME: name, ...(token ? { BACKEND_TOKEN: token } : {}) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const listening = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening (\d+)/.exec(out);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`http backend exited with ${code}`)));
+  });
+  return {
+    port: listening,
+    url: `http://127.0.0.1:${listening}/mcp`,
+    process: child,
+    kill: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
+  };
+}
+
+/** Starts the gateway in this process with the given servers file (GATEWAY_CONFIG is read at start). */
+export async function startGateway(servers: Record<string, unknown>, env: Record<string, string> = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'gateway-'));
+  const file = join(dir, 'gateway.config.json');
+  writeFileSync(file, JSON.stringify({ mcpServers: servers }));
+  // The gateway reads its own variables (GATEWAY_*) from the environment when it starts.
+  const gatewayEnv: Record<string, string> = { GATEWAY_HEALTH_INTERVAL_MS: '200', ...Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith('GATEWAY_'))), GATEWAY_CONFIG: file };
+  const previous = Object.fromEntries(Object.keys(gatewayEnv).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, gatewayEnv);
+  try {
+    return await startServer({ SESSION_MODE: 'stateful', AUTH_MODE: 'none', RATE_LIMIT_RPS: '0', ...env });
+  } finally {
+    for (const [name, value] of Object.entries(previous)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
+
+/** A stdio backend entry whose processes can be found (and counted) by a unique tag. */
+export function stdioBackend(name: string, extra: Record<string, unknown> = {}): { entry: Record<string, unknown>; tag: string } {
+  const tag = `tag-${randomUUID()}`;
+  return { entry: { command: process.execPath, args: [STDIO_BACKEND, tag], env: { BACKEND_NAME: name }, ...extra }, tag };
+}
+
+/** Ids of the processes alive now whose command line contains the tag. */
+export function pidsWith(tag: string): number[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return out.split('\n').filter((line) => line.includes(tag) && !line.includes('ps -eo')).map((line) => Number.parseInt(line.trim(), 10));
+}
+
+/** Processes alive now whose command line contains the tag. */
+export function processesWith(tag: string): number {
+  const out = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+  return out.split('\n').filter((line) => line.includes(tag) && !line.includes('ps -eo')).length;
+}
+
+export interface ClientOptions {
+  headers?: Record<string, string>;
+  capabilities?: ClientCapabilities;
+  setup?: (client: Client) => void;
+}
+
+export async function connect(url: string, { headers = {}, capabilities = {}, setup }: ClientOptions = {}): Promise<Client> {
+  const client = new Client({ name: 'gateway-test', version: '1.0.0' }, { capabilities });
+  setup?.(client);
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  return client;
+}
+
+/** Every page of tools, following nextCursor; also returns how many pages there were. */
+export async function allTools(client: Client): Promise<{ names: string[]; pages: number }> {
+  const names: string[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const page = await client.listTools(cursor ? { cursor } : {});
+    names.push(...page.tools.map((tool) => tool.name));
+    cursor = page.nextCursor;
+    pages++;
+  } while (cursor);
+  return { names, pages };
+}
+
+export const text = (result: { [key: string]: unknown }) => ((result.content as Array<{ type: string; text?: string }>)[0]?.text ?? '');

@@ -1,0 +1,350 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ListRootsRequestSchema,
+  LoggingMessageNotificationSchema,
+  ResourceUpdatedNotificationSchema,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadGatewaySettings } from '../src/gateway/settings.js';
+import { API_KEY, metricValue, waitFor, type TestServer } from './helpers.js';
+import { allTools, BACKEND_TOKEN, connect, pidsWith, processesWith, startGateway, startHttpBackend, stdioBackend, text, type HttpBackend } from './gateway-helpers.js';
+
+/**
+ * The gateway in front of two real backends: the example backend over Streamable HTTP (its own
+ * process, with its own credential) and over stdio (a process per client session).
+ */
+describe('gateway with an HTTP and a stdio backend', () => {
+  let http: HttpBackend;
+  let gateway: TestServer;
+  let stdioTag: string;
+  const auth = { authorization: `Bearer ${API_KEY}` };
+  const clients: Client[] = [];
+  const open = async (options: Parameters<typeof connect>[1] = {}) => {
+    const client = await connect(gateway.mcpUrl, { ...options, headers: { ...auth, ...options.headers } });
+    clients.push(client);
+    return client;
+  };
+
+  beforeAll(async () => {
+    http = await startHttpBackend({ name: 'remote', token: BACKEND_TOKEN });
+    const stdio = stdioBackend('local');
+    stdioTag = stdio.tag;
+    gateway = await startGateway(
+      {
+        remote: { url: http.url, headers: { Authorization: 'Bearer ${TEST_BACKEND_TOKEN}' }, timeoutMs: 2000 },
+        local: { ...stdio.entry, timeoutMs: 2000 },
+      },
+      { AUTH_MODE: 'apikey', API_KEYS: API_KEY, GATEWAY_PAGE_SIZE: '7', GATEWAY_BREAKER_THRESHOLD: '2', GATEWAY_BREAKER_COOLDOWN_MS: '500' },
+    );
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((client) => client.close().catch(() => {})));
+    await gateway?.close();
+    await http?.kill();
+  });
+  process.env.TEST_BACKEND_TOKEN = BACKEND_TOKEN;
+
+  it('lists the tools of both backends, namespaced, over several pages on both sides', async () => {
+    const client = await open();
+    const { names, pages } = await allTools(client);
+    // Each backend serves 5 tools per page; the gateway serves 7 per page.
+    const own = ['echo', 'whoami', 'client_capabilities', 'add', 'slow', 'hang', 'cancelled_count', 'listings', 'impatient_sample', 'sample', 'ask', 'roots', 'add_tool', 'touch', 'fail', 'crash', 'filler_1', 'filler_2', 'filler_3', 'filler_4'];
+    expect(names.filter((name) => name.startsWith('remote__'))).toEqual(own.map((name) => `remote__${name}`));
+    expect(names.filter((name) => name.startsWith('local__'))).toEqual(own.map((name) => `local__${name}`));
+    expect(pages).toBe(Math.ceil((own.length * 2) / 7));
+    for (const name of names) expect(name).toMatch(/^[A-Za-z0-9_.-]{1,128}$/);
+    await expect(client.listTools({ cursor: 'bogus' })).rejects.toThrow(/Invalid cursor/);
+  });
+
+  it('routes a call to each backend; the backend gets its own credential, never the client\'s', async () => {
+    const client = await open();
+    const remote = JSON.parse(text(await client.callTool({ name: 'remote__whoami', arguments: {} }))) as { backend: string; authorization: string | null };
+    const local = JSON.parse(text(await client.callTool({ name: 'local__whoami', arguments: {} }))) as { backend: string };
+    expect(remote).toMatchObject({ backend: 'remote', authorization: `Bearer ${BACKEND_TOKEN}` });
+    expect(JSON.stringify(remote)).not.toContain(API_KEY);
+    expect(local.backend).toBe('local');
+    expect(text(await client.callTool({ name: 'local__add', arguments: { a: 2, b: 3 } }))).toBe('5');
+    const failed = await client.callTool({ name: 'remote__fail', arguments: {} });
+    expect(failed).toMatchObject({ isError: true, content: [{ type: 'text', text: 'tool failed on remote' }] });
+    await expect(client.callTool({ name: 'nobody__echo', arguments: {} })).rejects.toThrow(/Unknown tool "nobody__echo": no backend serves it/);
+  });
+
+  it.each(['remote', 'local'])('forwards progress with the client\'s token and log messages after setLevel (%s)', async (backend) => {
+    const logs: string[] = [];
+    const client = await open({ setup: (c) => c.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.push(String(n.params.data))) });
+    await client.setLoggingLevel('info');
+    const progress: Array<{ progress: number; message?: string }> = [];
+    const result = await client.callTool({ name: `${backend}__slow`, arguments: { steps: 3, ms: 10 } }, undefined, { onprogress: (p) => progress.push(p) });
+    expect(text(result)).toBe('done after 3 steps');
+    expect(progress.map((p) => [p.progress, p.message])).toEqual([[1, 'step 1'], [2, 'step 2'], [3, 'step 3']]);
+    await waitFor(() => logs.length >= 3);
+    expect(logs).toEqual(['step 1 of 3', 'step 2 of 3', 'step 3 of 3']);
+    await client.setLoggingLevel('error');
+    logs.length = 0;
+    await client.callTool({ name: `${backend}__slow`, arguments: { steps: 1, ms: 1 } });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(logs).toEqual([]);
+  });
+
+  it.each(['remote', 'local'])('sends sampling, elicitation and roots requests to the client that caused them (%s)', async (backend) => {
+    const bystander = await open({ capabilities: { sampling: {} }, setup: (c) => c.setRequestHandler(CreateMessageRequestSchema, () => { throw new Error('wrong client'); }) });
+    const client = await open({
+      capabilities: { sampling: {}, elicitation: { form: {} }, roots: { listChanged: true } },
+      setup: (c) => {
+        c.setRequestHandler(CreateMessageRequestSchema, (request) => ({
+          model: 'test-model',
+          role: 'assistant',
+          content: { type: 'text', text: `model says: ${JSON.stringify(request.params.messages[0]?.content)}` },
+        }));
+        c.setRequestHandler(ElicitRequestSchema, (request) => ({ action: 'accept', content: { answer: `yes to ${request.params.message}` } }));
+        c.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [{ uri: 'file:///work', name: 'work' }] }));
+      },
+    });
+    await bystander.callTool({ name: `${backend}__echo`, arguments: { text: 'x' } });
+    expect(text(await client.callTool({ name: `${backend}__sample`, arguments: { prompt: 'hi' } }))).toContain('model says');
+    expect(JSON.parse(text(await client.callTool({ name: `${backend}__ask`, arguments: { message: 'proceed?' } })))).toEqual({ action: 'accept', content: { answer: 'yes to proceed?' } });
+    expect(JSON.parse(text(await client.callTool({ name: `${backend}__roots`, arguments: {} })))).toEqual(['file:///work']);
+  });
+
+  it('advertises to backends only what the client really has', async () => {
+    const plain = await open();
+    expect(JSON.parse(text(await plain.callTool({ name: 'local__client_capabilities', arguments: {} })))).toEqual({});
+    const rich = await open({ capabilities: { sampling: {}, elicitation: { form: {} } }, setup: (c) => {
+      c.setRequestHandler(CreateMessageRequestSchema, () => ({ model: 'm', role: 'assistant', content: { type: 'text', text: '' } }));
+      c.setRequestHandler(ElicitRequestSchema, () => ({ action: 'decline' }));
+    } });
+    expect(JSON.parse(text(await rich.callTool({ name: 'remote__client_capabilities', arguments: {} })))).toEqual({ sampling: {}, elicitation: { form: {} } });
+    // Without the capability the backend's request is refused by the gateway, never answered on the client's behalf.
+    await expect(plain.callTool({ name: 'local__sample', arguments: { prompt: 'hi' } })).rejects.toThrow(/Method not found/);
+  });
+
+  it('propagates a backend\'s cancellation of its own request to the client', async () => {
+    let cancelled = 0;
+    const client = await open({
+      capabilities: { sampling: {} },
+      setup: (c) => c.setRequestHandler(CreateMessageRequestSchema, (request, extra) => {
+        const content = request.params.messages[0]?.content;
+        if (content && 'text' in content && content.text !== 'slow') return { model: 'm', role: 'assistant', content: { type: 'text', text: 'quick answer' } };
+        return new Promise((_resolve, reject) => {
+          extra.signal.addEventListener('abort', () => { cancelled++; reject(new Error('aborted')); }, { once: true });
+        });
+      }),
+    });
+    // The SDK client ignores a cancellation of request id 0, so the session's first request to
+    // this client comes from the other backend; the local backend's own first request (its id 0,
+    // which the gateway must cancel itself) then reaches the client with id 1.
+    expect(text(await client.callTool({ name: 'remote__sample', arguments: { prompt: 'hi' } }))).toMatch(/quick answer/);
+    expect(text(await client.callTool({ name: 'local__impatient_sample', arguments: {} }))).toMatch(/timed out/i);
+    await waitFor(() => cancelled === 1);
+  });
+
+  it('propagates cancellation to the backend', async () => {
+    const client = await open();
+    const before = Number(text(await client.callTool({ name: 'remote__cancelled_count', arguments: {} })));
+    const controller = new AbortController();
+    const call = client.callTool({ name: 'remote__hang', arguments: {} }, undefined, { signal: controller.signal, timeout: 60_000 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    controller.abort('user gave up');
+    await expect(call).rejects.toThrow();
+    await waitFor(async () => Number(text(await client.callTool({ name: 'remote__cancelled_count', arguments: {} }))) === before + 1, { timeoutMs: 3000 });
+  });
+
+  it('tells clients when a backend\'s tools changed, and lists the new ones', async () => {
+    let changed = 0;
+    const client = await open({ setup: (c) => c.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++) });
+    const other = await open();
+    // Cached: listing again does not reach the backend.
+    const listings = async () => Number(text(await other.callTool({ name: 'remote__listings', arguments: {} })));
+    await allTools(client);
+    const before = await listings();
+    await allTools(client);
+    await allTools(other);
+    expect(await listings()).toBe(before);
+    await other.callTool({ name: 'remote__add_tool', arguments: { name: 'fresh_tool' } });
+    await waitFor(() => changed > 0);
+    const { names } = await allTools(client);
+    expect(names).toContain('remote__fresh_tool');
+    expect(await listings()).toBe(before + 1);
+    expect(text(await client.callTool({ name: 'remote__fresh_tool', arguments: {} }))).toBe('fresh_tool ran');
+  });
+
+  it('aggregates resources, templates and prompts; reads, subscribes and completes on the right backend', async () => {
+    const updates: string[] = [];
+    const client = await open({ setup: (c) => c.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updates.push(n.params.uri)) });
+    expect((await client.listResources()).resources.map((r) => r.uri).sort()).toEqual(['mem://local/readme', 'mem://remote/readme']);
+    expect((await client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual(['mem://local/notes/{id}', 'mem://remote/notes/{id}']);
+    expect((await client.readResource({ uri: 'mem://remote/readme' })).contents[0]).toMatchObject({ text: 'readme of remote' });
+    expect((await client.readResource({ uri: 'mem://local/notes/7' })).contents[0]).toMatchObject({ text: 'note 7 of local' });
+    await expect(client.readResource({ uri: 'mem://nowhere/x' })).rejects.toThrow(/Unknown resource "mem:\/\/nowhere\/x"/);
+    await client.subscribeResource({ uri: 'mem://local/readme' });
+    expect(text(await client.callTool({ name: 'local__touch', arguments: { uri: 'mem://local/readme' } }))).toBe('notified');
+    await waitFor(() => updates.includes('mem://local/readme'));
+    expect((await client.listPrompts()).prompts.map((p) => p.name).sort()).toEqual(['local__greet', 'remote__greet']);
+    const prompt = await client.getPrompt({ name: 'remote__greet', arguments: { who: 'Ada' } });
+    expect(prompt.messages[0]?.content).toMatchObject({ text: 'Hello Ada from remote' });
+    const completion = await client.complete({ ref: { type: 'ref/prompt', name: 'local__greet' }, argument: { name: 'who', value: 'al' } });
+    expect(completion.completion.values).toEqual(['alice', 'albert']);
+    const variable = await client.complete({ ref: { type: 'ref/resource', uri: 'mem://remote/notes/{id}' }, argument: { name: 'id', value: '1' } });
+    expect(variable.completion.values).toEqual(['1', '10']);
+  });
+
+  it('rejects clients without valid credentials (401 with WWW-Authenticate)', async () => {
+    const missing = await fetch(gateway.mcpUrl, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{}' });
+    expect(missing.status).toBe(401);
+    expect(missing.headers.get('www-authenticate')).toMatch(/^Bearer .*resource_metadata=/);
+    await expect(connect(gateway.mcpUrl, { headers: { authorization: 'Bearer wrong-key-0123456789abcdef' } })).rejects.toThrow(/Unauthorized/);
+  });
+
+  it('reports each backend on /ready and per-backend metrics', async () => {
+    const ready = (await (await fetch(`${gateway.url}/ready`)).json()) as { status: string; checks: Record<string, { ok: boolean; state?: string }> };
+    expect(ready).toMatchObject({ status: 'ready', checks: { 'backend:remote': { ok: true, state: 'ready' }, 'backend:local': { ok: true, state: 'ready' } } });
+    expect(await metricValue(gateway.url, 'mcp_backend_requests_total', { backend: 'remote', operation: 'tools/call', outcome: 'success' })).toBeGreaterThan(0);
+    expect(await metricValue(gateway.url, 'mcp_backend_circuit_breaker_state', { backend: 'local' })).toBe(0);
+    expect(await metricValue(gateway.url, 'mcp_backend_up', { backend: 'remote' })).toBe(1);
+  });
+
+  it('one stdio process per client session, ended with the session', async () => {
+    const base = processesWith(stdioTag);
+    const sessions = await Promise.all([1, 2, 3].map(() => connect(gateway.mcpUrl, { headers: auth })));
+    await Promise.all(sessions.map((client) => client.callTool({ name: 'local__echo', arguments: { text: 'x' } })));
+    expect(processesWith(stdioTag)).toBe(base + 3);
+    // Closing the client transport alone keeps the session on the server; DELETE ends it.
+    await Promise.all(sessions.map(async (client) => {
+      await (client.transport as unknown as { terminateSession(): Promise<void> }).terminateSession();
+      await client.close();
+    }));
+    await waitFor(() => processesWith(stdioTag) === base, { timeoutMs: 8000 });
+  });
+
+  it('keeps answering when a backend dies mid-run: the breaker opens, then closes once it is back', async () => {
+    const client = await open();
+    expect(text(await client.callTool({ name: 'remote__echo', arguments: { text: 'before' } }))).toBe('before');
+    const port = http.port;
+    await http.kill();
+    const errors: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      errors.push(await client.callTool({ name: 'remote__echo', arguments: { text: 'x' } }).then(() => 'ok', (error: Error) => error.message));
+      // The other backend is not affected.
+      expect(text(await client.callTool({ name: 'local__echo', arguments: { text: `still ${i}` } }))).toBe(`still ${i}`);
+    }
+    expect(errors.every((message) => message !== 'ok')).toBe(true);
+    expect(errors.at(-1)).toMatch(/-32010.*Backend "remote" is unavailable/);
+    await waitFor(async () => (await metricValue(gateway.url, 'mcp_backend_circuit_breaker_state', { backend: 'remote' })) === 2 || (await metricValue(gateway.url, 'mcp_backend_up', { backend: 'remote' })) === 0);
+    const ready = (await (await fetch(`${gateway.url}/ready`)).json()) as { status: string; checks: Record<string, { ok: boolean; state?: string }> };
+    expect(ready.status).toBe('ready');
+    expect(ready.checks['backend:remote']).toMatchObject({ ok: false });
+    expect(ready.checks['backend:local']).toMatchObject({ ok: true });
+
+    http = await startHttpBackend({ port, name: 'remote', token: BACKEND_TOKEN });
+    await waitFor(async () => {
+      const result = await client.callTool({ name: 'remote__echo', arguments: { text: 'back' } }).then(text, () => '');
+      return result === 'back';
+    }, { timeoutMs: 10_000, intervalMs: 200 });
+    expect(await metricValue(gateway.url, 'mcp_backend_circuit_breaker_state', { backend: 'remote' })).toBe(0);
+    await waitFor(async () => ((await (await fetch(`${gateway.url}/ready`)).json()) as { checks: Record<string, { state?: string }> }).checks['backend:remote']?.state === 'ready');
+  });
+});
+
+describe('gateway with a hanging backend', () => {
+  let hanging: HttpBackend;
+  let gateway: TestServer;
+  beforeAll(async () => {
+    hanging = await startHttpBackend({ name: 'slowpoke' });
+    gateway = await startGateway({ slowpoke: { url: hanging.url, timeoutMs: 1500 }, local: stdioBackend('local').entry });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await hanging?.kill();
+  });
+
+  it('times a hanging call out after the backend\'s timeoutMs, while the other backend answers meanwhile', async () => {
+    const client = await connect(gateway.mcpUrl);
+    // The first call opens this session's stdio process; the comparison below is about the hang only.
+    expect(text(await client.callTool({ name: 'local__echo', arguments: { text: 'warm' } }))).toBe('warm');
+    let hangEnded = false;
+    const hung = client.callTool({ name: 'slowpoke__hang', arguments: {} }).then(() => 'answered', (error: Error) => error.message).finally(() => (hangEnded = true));
+    for (let i = 0; i < 3; i++) expect(text(await client.callTool({ name: 'local__echo', arguments: { text: `fast ${i}` } }))).toBe(`fast ${i}`);
+    expect(hangEnded).toBe(false);
+    expect(await hung).toMatch(/-32001.*Backend "slowpoke" did not answer tools\/call within 1500 ms/);
+    await client.close();
+  });
+});
+
+describe('gateway start', () => {
+  it('stops with a message naming the file, the server and the field when the servers file is wrong', async () => {
+    await expect(startGateway({ broken: { url: 'http://127.0.0.1:1/mcp', timeoutMs: 'soon' } })).rejects.toThrow(/gateway\.config\.json: mcpServers\.broken\.timeoutMs: expected a whole number/);
+    await expect(startGateway({ broken: { url: 'http://127.0.0.1:1/mcp', headers: { Authorization: 'Bearer ${NOT_SET_ANYWHERE}' } } })).rejects.toThrow(/NOT_SET_ANYWHERE is not set/);
+  });
+
+  it('rejects bad GATEWAY_* variables with a message naming each', () => {
+    expect(() => loadGatewaySettings({ GATEWAY_PAGE_SIZE: 'lots', GATEWAY_BREAKER_THRESHOLD: '0' })).toThrow(/GATEWAY_PAGE_SIZE: expected a number[\s\S]*GATEWAY_BREAKER_THRESHOLD: expected at least 1/);
+    expect(loadGatewaySettings({})).toMatchObject({ configFile: 'gateway.config.json', pageSize: 100, breakerThreshold: 5 });
+  });
+
+  it('detects names two backends both expose: serves the first, reports the collision', async () => {
+    const gateway = await startGateway({ first: stdioBackend('first', { prefix: 'shared' }).entry, second: stdioBackend('second', { prefix: 'shared' }).entry });
+    try {
+      const client = await connect(gateway.mcpUrl);
+      const { names } = await allTools(client);
+      expect(names.filter((name) => name === 'shared__echo')).toHaveLength(1);
+      expect(JSON.parse(text(await client.callTool({ name: 'shared__whoami', arguments: {} })))).toMatchObject({ backend: 'first' });
+      const logged = gateway.logLines().map((line) => String(line.msg));
+      expect(logged).toContainEqual(expect.stringMatching(/tool "shared__echo" is exposed by first and second; serving first's\. Give the others a distinct "prefix"/));
+      await client.close();
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('restarts a stdio backend whose processes died, and the next call of a session gets a fresh one', async () => {
+    const { entry, tag } = stdioBackend('local');
+    const gateway = await startGateway({ local: entry });
+    const backendState = async () => ((await (await fetch(`${gateway.url}/ready`)).json()) as { checks: Record<string, { state?: string }> }).checks['backend:local']?.state;
+    try {
+      const client = await connect(gateway.mcpUrl);
+      const pidOf = async () => client.callTool({ name: 'local__whoami', arguments: {} }).then((result) => (JSON.parse(text(result)) as { pid: number }).pid, () => undefined);
+      const first = await pidOf();
+      expect(pidsWith(tag)).toHaveLength(2);
+      for (const pid of pidsWith(tag)) process.kill(pid, 'SIGKILL');
+      await waitFor(async () => (await backendState()) === 'ready' && pidsWith(tag).length >= 1, { timeoutMs: 8000 });
+      let next: number | undefined;
+      await waitFor(async () => ((next = await pidOf()) !== undefined), { timeoutMs: 8000, intervalMs: 100 });
+      expect(next).not.toBe(first);
+      expect(pidsWith(tag)).toHaveLength(2);
+      await client.close();
+    } finally {
+      await gateway.close();
+    }
+    await waitFor(() => processesWith(tag) === 0, { timeoutMs: 8000 });
+  });
+
+  it('is not ready (503) while no backend is', async () => {
+    const gateway = await startGateway({ down: { url: 'http://127.0.0.1:9/mcp', timeoutMs: 300 } });
+    try {
+      const ready = await fetch(`${gateway.url}/ready`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ status: 'not_ready', checks: { backends: { ok: false }, 'backend:down': { ok: false, state: 'down' } } });
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('starts with a backend that is down, reports it, and leaves no process behind after shutdown', async () => {
+    const { entry, tag } = stdioBackend('local');
+    const gateway = await startGateway({ down: { url: 'http://127.0.0.1:9/mcp', timeoutMs: 300 }, local: entry });
+    try {
+      const ready = (await (await fetch(`${gateway.url}/ready`)).json()) as { status: string; checks: Record<string, { ok: boolean; state?: string }> };
+      expect(ready).toMatchObject({ status: 'ready', checks: { 'backend:down': { ok: false, state: 'down' }, 'backend:local': { ok: true } } });
+      const client = await connect(gateway.mcpUrl);
+      await expect(client.callTool({ name: 'down__echo', arguments: {} })).rejects.toThrow(/Unknown tool|unavailable/);
+      expect(text(await client.callTool({ name: 'local__echo', arguments: { text: 'hi' } }))).toBe('hi');
+      expect(processesWith(tag)).toBe(2);
+    } finally {
+      await gateway.close();
+    }
+    await waitFor(() => processesWith(tag) === 0, { timeoutMs: 8000 });
+  });
+});
