@@ -99,24 +99,25 @@ export function mcpArchProgram(signal: AbortSignal, setExit: (code: number) => v
     .description('Check a generated project, a running MCP server (--url), or both against the deployment checklist')
     .argument('[checklist]', 'what to verify: checklist (the default and only suite)')
     .option('--dir <dir>', 'project directory (holds mcp-arch.json; optional with --url)', '.')
-    .option('--live', 'probe a running instance: needs --url (start the server yourself first)')
+    .option('--live', 'also probe a running instance: without --url, verify builds and starts the project (start.build, start.run in mcp-arch.json; needs node >= 22.13 on PATH) on a free loopback port and stops it afterwards')
     .option('--url <url>', 'probe the MCP server running at this base URL (the endpoint is <url>/mcp unless the URL has a path)')
     .option('--header <name:value>', 'header sent with every probe, e.g. "Authorization: Bearer <token>" (repeatable)', parseHeader, {})
     .addOption(new Option('--format <format>', 'report format').choices(REPORT_FORMATS).default('pretty'))
     .option('--only <category>', `only these categories (${CHECK_CATEGORIES.join(', ')}); repeatable or comma-separated`, parseCategories)
+    .option('--baseline <file>', 'accepted failures: {"schemaVersion":1,"accepted":[{"check","reason"}]}; default mcp-arch.baseline.json in the project when present. An entry whose check now passes fails the run (remove it)')
     .addOption(new Option('--fail-on <severity>', 'fail only on failures of this severity or above').choices(SEVERITIES).default('low'))
     .action(async function (this: Command, suite: string | undefined) {
       if (suite !== undefined && suite !== 'checklist') throw new UserError(`Unknown suite ${JSON.stringify(suite)}: the suite is "checklist".`);
-      const opts = this.opts<{ dir: string; live?: boolean; url?: string; header: Record<string, string>; format: ReportFormat; only?: CheckCategory[]; failOn: (typeof SEVERITIES)[number] }>();
-      if (opts.live && opts.url === undefined) {
-        throw new UserError('--live does not start the project: start the server yourself (e.g. npm start) and pass its address with --url http://127.0.0.1:3000.');
-      }
-      if (opts.url === undefined && Object.keys(opts.header).length > 0) {
-        throw new UserError('--header is sent with live probes only: pass --url <http://host:port> too, or drop --header.');
+      const opts = this.opts<{ dir: string; live?: boolean; url?: string; header: Record<string, string>; format: ReportFormat; only?: CheckCategory[]; failOn: (typeof SEVERITIES)[number]; baseline?: string }>();
+      if (opts.url === undefined && !opts.live && Object.keys(opts.header).length > 0) {
+        throw new UserError('--header is sent with live probes only: pass --url <http://host:port> or --live too, or drop --header.');
       }
       // The checks load only when verify runs, so the other commands start fast.
-      const { exitCodeFor, formatReport, verify } = await import('../verify/index.js');
-      const report = await verify({ dir: resolve(opts.dir), only: opts.only, url: opts.url, headers: opts.header });
+      const { applyBaseline, exitCodeFor, formatReport, resolveBaseline, verify } = await import('../verify/index.js');
+      // Read before anything runs, so a bad baseline is a usage error, not a wasted live run.
+      const baseline = await resolveBaseline(opts.baseline, resolve(opts.dir));
+      const checked = await verify({ dir: resolve(opts.dir), only: opts.only, live: opts.live === true, url: opts.url, headers: opts.header, signal });
+      const report = baseline ? applyBaseline(checked, baseline) : checked;
       print(formatReport(report, opts.format, { color: opts.format === 'pretty' && colorEnabled(process.stdout, process.env) }));
       setExit(exitCodeFor(report, { failOn: opts.failOn }));
     });

@@ -30,5 +30,21 @@ export interface Manifest {
     readyPath: string;
     metricsPath: string;
     mcpPath: string;
+    /**
+     * Prepares the project for `run` (e.g. `npm run build`), run from its root before
+     * `verify --live` starts it. Absent: nothing to prepare.
+     */
+    build?: string;
+    /**
+     * Starts the server process directly (e.g. `node dist/index.js`), so signals reach Node and
+     * not a package manager in between. `verify --live` runs it; absent, live mode cannot start
+     * the project.
+     */
+    run?: string;
+    /**
+     * A tool whose call takes a while (about a second), used to prove that a call in flight at
+     * SIGTERM completes. Absent: the graceful-shutdown probe cannot run.
+     */
+    slowTool?: { name: string; arguments: Record<string, unknown> };
   };
 }

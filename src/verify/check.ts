@@ -73,10 +73,54 @@ export interface LiveContext {
   /** The generated project, when `mcp-arch.json` was found; absent for any other server. */
   readonly project?: StaticContext;
   /**
+   * Present when verify started the project itself (`--live` without `--url`): what it
+   * controls about the running process, for probes that need more than HTTP.
+   */
+  readonly local?: LocalProject;
+  /**
    * Runs `probe` once per verify run and shares its answer, so checks that need the same
    * evidence (e.g. /health for both health-check items) do not probe twice.
    */
   once<T>(key: string, probe: () => Promise<T>): Promise<T>;
+}
+
+/** A server process verify started and will stop. */
+export interface LocalInstance {
+  /** Origin, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  readonly pid: number;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): { stdout: string; stderr: string };
+  /** Sends `signal` (default SIGTERM) and waits for the exit; SIGKILL after `timeoutMs`. */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** One span an OTLP receiver got: ids in lowercase hex. */
+export interface ReceivedSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+}
+
+/** What verify controls when it runs the project itself. */
+export interface LocalProject {
+  /** The instance every HTTP probe targets. */
+  readonly main: LocalInstance;
+  /** Secrets verify configured (API key, signing key material); none may ever show in a log line. */
+  readonly secrets: readonly string[];
+  /** Spans the loopback OTLP/HTTP receiver (OTEL_EXPORTER_OTLP_ENDPOINT) has received so far. */
+  spans(): ReceivedSpan[];
+  /**
+   * A token signed by the JWKS verify serves, valid in every way except its audience; present
+   * only when the project authenticates with JWTs.
+   */
+  readonly wrongAudienceToken?: string;
+  /**
+   * Starts another instance of the project with the same settings plus `env`, for probes that
+   * stop it or break its dependencies; verify stops it at the end of the run.
+   */
+  launch(env?: Record<string, string>): Promise<LocalInstance>;
 }
 
 /**

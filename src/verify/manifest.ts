@@ -64,8 +64,24 @@ export function parseManifest(data: unknown): Manifest {
       readyPath: at.urlPath('start.readyPath'),
       metricsPath: at.urlPath('start.metricsPath'),
       mcpPath: at.urlPath('start.mcpPath'),
+      ...optionalStart(at),
     },
   };
+}
+
+/** Fields added after the first manifests were written: absent in those, checked when present. */
+function optionalStart(at: FieldReader): Pick<Manifest['start'], 'build' | 'run' | 'slowTool'> {
+  const out: Pick<Manifest['start'], 'build' | 'run' | 'slowTool'> = {};
+  if (at.get('start.build') !== undefined) out.build = at.string('start.build');
+  if (at.get('start.run') !== undefined) out.run = at.string('start.run');
+  const slow = at.get('start.slowTool');
+  if (slow !== undefined) {
+    const name = at.string('start.slowTool.name');
+    const args = at.get('start.slowTool.arguments');
+    if (typeof args !== 'object' || args === null || Array.isArray(args)) throw at.error('start.slowTool.arguments', 'must be an object of tool arguments', args);
+    out.slowTool = { name, arguments: args as Record<string, unknown> };
+  }
+  return out;
 }
 
 class FieldReader {

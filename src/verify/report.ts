@@ -15,6 +15,16 @@ export interface CheckResult {
   summary: string;
   findings: Finding[];
   durationMs: number;
+  /** Set on a `fail` the baseline file accepts: it is reported, but does not fail the run. */
+  accepted?: { reason: string };
+}
+
+/** What the baseline file did: how many failures it accepted, and its entries that no longer hold. */
+export interface BaselineSummary {
+  file: string;
+  accepted: number;
+  /** Entries to remove: their check now passes (or does not apply), or is not a check at all. Any of them fails the run. */
+  stale: { check: string; reason: string; problem: string }[];
 }
 
 export type StatusCounts = Record<CheckStatus, number>;
@@ -41,12 +51,15 @@ export interface VerifyReport {
   /**
    * Which parts ran: static when there was a project to read; live when a URL was given and a
    * check has a live part. `mcpUrl` is the endpoint probed; `reachable` is false when the
-   * instance never answered (every live part then reports `skip`).
+   * instance never answered (every live part then reports `skip`). `started` is true when
+   * verify started the project itself (`--live` without `--url`) and stopped it afterwards.
    */
-  mode: { static: boolean; live: boolean; url?: string; mcpUrl?: string; reachable?: boolean };
+  mode: { static: boolean; live: boolean; url?: string; mcpUrl?: string; reachable?: boolean; started?: boolean };
   startedAt: string;
   durationMs: number;
   results: CheckResult[];
+  /** Present when a baseline file was read (`--baseline`, or `mcp-arch.baseline.json` in the project). */
+  baseline?: BaselineSummary;
   summary: {
     total: number;
     counts: StatusCounts;

@@ -1,14 +1,15 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CHECKLIST, type Severity } from '../core/checklist.js';
-import { EXIT, UserError, type ExitCode } from '../core/errors.js';
+import { EXIT, InterruptedError, UserError, type ExitCode } from '../core/errors.js';
 import { CHECK_CATEGORIES, type CheckCategory } from '../core/ids.js';
-import { MANIFEST_FILE } from '../core/manifest.js';
+import { MANIFEST_FILE, type Manifest } from '../core/manifest.js';
 import { CHECK_STATUSES, type Check, type CheckOutcome, type CheckStatus, type LiveContext, type StaticContext } from './check.js';
 import { CHECKS } from './checks/index.js';
 import { createStaticContext } from './context.js';
 import { createLiveContext, liveTarget, reachability } from './live/context.js';
 import { UnreachableError } from './live/http.js';
+import { startLocal } from './live/local.js';
 import { loadManifest } from './manifest.js';
 import { toolInfo } from '../core/tool-info.js';
 import { REPORT_SCHEMA_VERSION, type CategoryScore, type CheckResult, type StatusCounts, type VerifyReport } from './report.js';
@@ -20,8 +21,8 @@ export interface VerifyOptions {
   /** Only these categories; the others are left out of the report. */
   only?: CheckCategory[];
   /**
-   * Probe a running instance. Starting one is not supported: `live` without `url` is a usage
-   * error that says to start the server and pass its URL.
+   * Probe a running instance. Without `url`, verify starts the project itself from
+   * `mcp-arch.json` (`start.build`, `start.run`) on a free loopback port, probes it and stops it.
    */
   live?: boolean;
   /** Base URL of a running instance (or its MCP endpoint); giving it turns live probes on. */
@@ -33,6 +34,10 @@ export interface VerifyOptions {
   /** Checks to run; defaults to the full registry. */
   checks?: readonly Check[];
   fetch?: typeof globalThis.fetch;
+  /** Environment the started project runs in (`--live` without `url`); PATH decides its `node`. Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Aborting stops a started project and ends the run. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -45,20 +50,53 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
   const clock = options.clock ?? Date.now;
   const started = clock();
   const only = validateOnly(options.only);
-  const url = options.live || options.url !== undefined ? validateUrl(options.url) : undefined;
+  const starting = options.live === true && options.url === undefined;
+  const given = options.url !== undefined ? validateUrl(options.url) : undefined;
   const headers = validateHeaders(options.headers ?? {});
   const root = path.resolve(options.dir);
-  const manifest = url && !(await hasManifest(root)) ? undefined : await loadManifest(root);
+  // Starting the project needs its manifest; probing a URL does not.
+  const manifest = given && !(await hasManifest(root)) ? undefined : await loadManifest(root);
   const ctx = manifest ? createStaticContext(root, manifest) : undefined;
   const registry = options.checks ?? CHECKS;
-  const probing = Boolean(url) && registry.some((check) => check.live);
-  const live = url && probing
-    ? createLiveContext({ target: liveTarget(url, manifest?.start), headers, fetch: options.fetch ?? globalThis.fetch, ...(ctx ? { project: ctx } : {}) })
-    : undefined;
+  const probing = (starting || Boolean(given)) && registry.some((check) => check.live);
+  const run = starting && probing && manifest ? await startLocal({ dir: root, manifest, env: options.env ?? process.env, ...(options.signal ? { signal: options.signal } : {}) }) : undefined;
+  try {
+    const url = run ? new URL(run.url) : given;
+    const live = url && probing
+      ? createLiveContext({
+          target: liveTarget(url, manifest?.start),
+          headers: { ...run?.headers, ...headers },
+          fetch: options.fetch ?? globalThis.fetch,
+          ...(ctx ? { project: ctx } : {}),
+          ...(run ? { local: run.local } : {}),
+        })
+      : undefined;
+    return await runChecks({ options, clock, started, only, manifest, ctx, registry, live, url, root, probing, startedByVerify: Boolean(run) });
+  } finally {
+    await run?.close();
+  }
+}
 
+interface RunChecksInput {
+  options: VerifyOptions;
+  clock: () => number;
+  started: number;
+  only: CheckCategory[] | undefined;
+  manifest: Manifest | undefined;
+  ctx: StaticContext | undefined;
+  registry: readonly Check[];
+  live: LiveContext | undefined;
+  url: URL | undefined;
+  root: string;
+  probing: boolean;
+  startedByVerify: boolean;
+}
+
+async function runChecks({ options, clock, started, only, manifest, ctx, registry, live, url, root, probing, startedByVerify }: RunChecksInput): Promise<VerifyReport> {
   const results: CheckResult[] = [];
   for (const item of CHECKLIST) {
     if (only && !only.includes(item.category)) continue;
+    if (options.signal?.aborted) throw new InterruptedError('Interrupted: verify stopped the project it started.');
     const begun = clock();
     const check = registry.find((candidate) => candidate.item.id === item.id);
     let outcome: CheckOutcome;
@@ -98,6 +136,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
       live: probing,
       ...(url ? { url: url.toString().replace(/\/$/, '') } : {}),
       ...(live ? { mcpUrl: live.mcpUrl, reachable: reach?.ok ?? false } : {}),
+      ...(startedByVerify ? { started: true } : {}),
     },
     startedAt: new Date(started).toISOString(),
     durationMs: Math.max(0, clock() - started),
@@ -160,14 +199,17 @@ export interface ExitCodeOptions {
 }
 
 /**
- * The process exit code for a report: 1 when a check failed (at or above `failOn`), 3 when no
+ * The process exit code for a report: 1 when a check failed (at or above `failOn`) and the
+ * baseline does not accept it, or a baseline entry is stale; 3 when no
  * check produced a verdict (everything skipped, n/a or manual) or the live target could not
  * be reached, otherwise 0.
  */
 export function exitCodeFor(report: VerifyReport, options: ExitCodeOptions = {}): ExitCode {
   const threshold = SEVERITY_RANK.indexOf(options.failOn ?? 'low');
-  const failed = report.results.some((result) => result.status === 'fail' && SEVERITY_RANK.indexOf(result.severity) >= threshold);
+  const failed = report.results.some((result) => result.status === 'fail' && !result.accepted && SEVERITY_RANK.indexOf(result.severity) >= threshold);
   if (failed) return EXIT.failed;
+  // A baseline entry that no longer matches a failure must be removed, or it would hide the next one.
+  if ((report.baseline?.stale.length ?? 0) > 0) return EXIT.failed;
   // Live probes were the point of the run; an unreachable target proves nothing either way.
   if (report.mode.live && report.mode.reachable === false) return EXIT.nothingChecked;
   const ran = report.results.some((result) => result.status === 'pass' || result.status === 'fail' || result.status === 'warn');
@@ -195,10 +237,7 @@ function validateHeaders(headers: Record<string, string>): Record<string, string
   return headers;
 }
 
-function validateUrl(url: string | undefined): URL {
-  if (!url) {
-    throw new UserError('--live needs the address of a running instance: start the server (e.g. npm start) and pass --url <http://127.0.0.1:3000>.', EXIT.usage);
-  }
+function validateUrl(url: string): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -1,12 +1,12 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerifyReport } from '../../src/verify/report.js';
 import { plainServer, type RunningServer } from '../verify/live-servers.js';
 import { run, tempDir } from './run-bin.js';
 
-const verifyBin = (args: string[]) => run('mcpArch', ['verify', 'checklist', ...args]);
+const verifyBin = (args: string[], env: Record<string, string> = {}) => run('mcpArch', ['verify', 'checklist', ...args], { env });
 const statusOf = (report: VerifyReport, id: string) => report.results.find((result) => result.id === id)?.status;
 
 /** Tags open and close in order; enough to catch a reporter that emits broken XML. */
@@ -104,16 +104,50 @@ describe('mcp-arch verify (built bin)', () => {
     }
   });
 
+  it('accepts a failure named in the baseline file (exit 0) and reports it as accepted', async () => {
+    const baseline = join(root, 'accepted.json');
+    writeFileSync(baseline, JSON.stringify({ schemaVersion: 1, accepted: [{ check: 'security.origin-validation', reason: 'origin checked by the edge proxy' }] }));
+    const result = await verifyBin(['--dir', broken, '--baseline', baseline]);
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/Origin validation configured \[security\.origin-validation\] accepted \(baseline\): origin checked by the edge proxy/);
+    expect(result.stdout).toMatch(/1 accepted by /);
+    const json = JSON.parse((await verifyBin(['--dir', broken, '--baseline', baseline, '--format', 'json'])).stdout) as VerifyReport;
+    expect(json.results.find((entry) => entry.id === 'security.origin-validation')).toMatchObject({ status: 'fail', accepted: { reason: 'origin checked by the edge proxy' } });
+    expect(json.baseline).toEqual({ file: baseline, accepted: 1, stale: [] });
+  });
+
+  it('fails on a stale baseline entry (exit 1): its check now passes, or is not a check; reads mcp-arch.baseline.json by default', async () => {
+    const stale = join(root, 'stale-app');
+    cpSync(app, stale, { recursive: true });
+    writeFileSync(join(stale, 'mcp-arch.baseline.json'), JSON.stringify({ schemaVersion: 1, accepted: [{ check: 'security.origin-validation', reason: 'was broken once' }, { check: 'security.firewall', reason: 'typo' }] }));
+    const result = await verifyBin(['--dir', stale]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/Stale baseline entry: security\.origin-validation now reports pass, not fail\. Remove it from .*mcp-arch\.baseline\.json/);
+    expect(result.stdout).toMatch(/Stale baseline entry: security\.firewall is not a check of this checklist/);
+  });
+
+  it('refuses a malformed or missing baseline (exit 2), naming the entry', async () => {
+    const bad = join(root, 'bad-baseline.json');
+    writeFileSync(bad, JSON.stringify({ schemaVersion: 1, accepted: [{ check: 'security.tls' }] }));
+    const malformed = await verifyBin(['--dir', app, '--baseline', bad]);
+    expect(malformed.exitCode).toBe(2);
+    expect(malformed.stderr).toMatch(/"accepted\[0\]\.reason" must say why security\.tls is accepted/);
+    const missing = await verifyBin(['--dir', app, '--baseline', join(root, 'nope.json')]);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toMatch(/nope\.json: no such file/);
+  });
+
   it('refuses --header without --url (exit 2): it would be ignored', async () => {
     const result = await verifyBin(['--dir', app, '--header', 'Authorization: Bearer x']);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/--header is sent with live probes only/);
   });
 
-  it('refuses --live without --url (exit 2), saying to start the server', async () => {
-    const result = await verifyBin(['--dir', app, '--live']);
+  it('--live without --url starts the project, and says what is missing when it cannot (exit 2)', async () => {
+    // Without Node >= 22.13 on PATH, or without node_modules, the project cannot run: either is named with its fix.
+    const result = await verifyBin(['--dir', app, '--live'], { PATH: dirname(process.execPath) });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toMatch(/start the server[\s\S]*--url/);
+    expect(result.stderr).toMatch(/--live (runs the project with `node` from PATH, which is v\d+[\s\S]*needs Node >= 22\.13|could not build the project[\s\S]*npm install)/);
   });
 
   it('probes a running server with --url: the plain SDK server fails security (exit 1)', async () => {

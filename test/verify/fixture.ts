@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { GENERATORS } from '../../src/components/index.js';
 import { toBlueprint } from '../../src/core/blueprint.js';
 import { checklistFor } from '../../src/core/checklist.js';
 import type { AuthMode, DeployTarget, PatternId, SessionMode, StoreId } from '../../src/core/ids.js';
@@ -16,6 +17,11 @@ export interface ProjectOptions {
   sessionMode?: SessionMode;
   authMode?: AuthMode;
   deploy?: DeployTarget[];
+  /**
+   * Materialise only the base files under the requested pattern's manifest, as for a pattern
+   * this version does not generate: for tests that build a pattern's files by hand.
+   */
+  baseOnly?: boolean;
   /** Fields to override in `mcp-arch.json` after it is built. */
   manifest?: Partial<Omit<Manifest, 'start'>> & { start?: Partial<Manifest['start']> };
 }
@@ -33,13 +39,18 @@ export interface Project {
   cleanup(): Promise<void>;
 }
 
+type GeneratedOptions = Parameters<typeof toBlueprint>[0];
+
 /** Read once: every fixture renders the same shipped templates. */
 const templates = loadTemplates();
 
 /**
- * Materialises a generated project with the generator itself (blueprint, render, writer), then
- * records the requested pattern, store and modes in its `mcp-arch.json`. Patterns this version
- * does not generate yet get the base files, which is what their checks must judge.
+ * Materialises a generated project with the generator itself (blueprint, render, writer): the
+ * real project of the requested pattern when this version generates it (with the requested
+ * store, modes and deploy targets where the pattern supports them, its defaults otherwise),
+ * then records the requested pattern, store and modes in its `mcp-arch.json`. Patterns this
+ * version does not generate get the single server's base files, which is what their checks
+ * must judge.
  */
 export async function makeProject(options: ProjectOptions = {}): Promise<Project> {
   const pattern = options.pattern ?? 'single';
@@ -50,11 +61,18 @@ export async function makeProject(options: ProjectOptions = {}): Promise<Project
   const authMode = options.authMode ?? 'apikey';
   const dir = await mkdtemp(path.join(tmpdir(), 'mcp-arch-verify-'));
 
-  const blueprint = toBlueprint(
-    { name: 'verify-fixture', pattern: 'single', store: 'memory', sessionMode, authMode, deploy: deploy.filter((target) => target === 'docker') },
-    templates.catalog,
-    '0.1.0',
-  );
+  const support = options.baseOnly ? undefined : GENERATORS[pattern];
+  const generated: GeneratedOptions = support
+    ? {
+        name: 'verify-fixture',
+        pattern,
+        store: support.stores.includes(store) ? store : (support.stores[0] as StoreId),
+        sessionMode: catalog.sessionModes.includes(sessionMode) ? sessionMode : (catalog.sessionModes[0] as SessionMode),
+        authMode,
+        deploy: deploy.filter((target) => support.deploy.includes(target)),
+      }
+    : { name: 'verify-fixture', pattern: 'single', store: 'memory', sessionMode, authMode, deploy: deploy.filter((target) => target === 'docker') };
+  const blueprint = toBlueprint(generated, templates.catalog, '0.1.0');
   await writeProject(dir, render(blueprint, templates));
 
   const manifest: Manifest = {

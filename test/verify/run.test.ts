@@ -139,11 +139,11 @@ describe('verify', () => {
     expect(exitCodeFor(report)).toBe(3);
   });
 
-  it('needs --url for live probes', async () => {
+  it('needs start.run in the manifest to start the project for live probes', async () => {
     await writeManifest(MANIFEST);
     const error = await userError(verify({ dir, live: true }));
     expect(error.exitCode).toBe(2);
-    expect(error.message).toContain('--url');
+    expect(error.message).toMatch(/no "start.run"[\s\S]*--url/);
     await expect(verify({ dir, live: true, url: 'ftp://x' })).rejects.toThrow(/http/);
   });
 

@@ -1,6 +1,7 @@
 import { checklistItem, conclude, type Check, type Finding } from '../check.js';
 import { alertRules, emittedSeries, promqlMetricNames } from '../metrics.js';
-import { ALERTS_FILE, sources } from '../project.js';
+import { prometheusRules } from '../k8s.js';
+import { ALERTS_FILE, k8sObjects, sources } from '../project.js';
 
 export const observabilityAlertingRules: Check = {
   item: checklistItem('observability.alerting-rules'),
@@ -46,7 +47,27 @@ export const observabilityAlertingRules: Check = {
       }
     }
 
-    const alerts = rules.rules.filter((rule) => rule.kind === 'alert').length;
-    return conclude(`${alerts} alerting rule${alerts === 1 ? '' : 's'} parse and read only metrics the app emits`, { failures, warnings });
+    // Clusters with the Prometheus Operator load rules from PrometheusRule objects instead of the file.
+    const operatorRules = prometheusRules(await k8sObjects(ctx));
+    for (const rule of operatorRules) if (rule.kind === 'record') emitted.add(rule.name);
+    for (const rule of operatorRules) {
+      const label = `PrometheusRule ${rule.object}: ${rule.name ? `rule ${rule.name}` : 'a rule'}`;
+      const at = { file: rule.file, line: rule.line };
+      if (rule.kind === 'unknown') failures.push({ message: `${label} has neither "alert" nor "record"`, ...at, remediation: `Name the rule with "alert:" in ${rule.file}.` });
+      if (rule.expr.trim() === '') {
+        failures.push({ message: `${label} has no expr`, ...at, remediation: `Give the rule a PromQL "expr" in ${rule.file}.` });
+        continue;
+      }
+      for (const name of promqlMetricNames(rule.expr).filter((metric) => !emitted.has(metric))) {
+        failures.push({ message: `${label} reads ${name}, which the app does not emit: the alert can never fire`, ...at, remediation: `Use a metric registered in src/observability/metrics.ts in ${rule.file}, or register ${name} there.` });
+      }
+      if (rule.kind === 'alert' && rule.labels.severity === undefined) {
+        warnings.push({ message: `${label} has no severity label`, ...at, remediation: `Add labels.severity to ${rule.name} in ${rule.file}.` });
+      }
+    }
+
+    const alerts = rules.rules.filter((rule) => rule.kind === 'alert').length + operatorRules.filter((rule) => rule.kind === 'alert').length;
+    const where = operatorRules.length > 0 ? ` (${ALERTS_FILE} and PrometheusRule objects)` : '';
+    return conclude(`${alerts} alerting rule${alerts === 1 ? '' : 's'}${where} parse and read only metrics the app emits`, { failures, warnings });
   },
 };

@@ -1,4 +1,6 @@
 import { checklistItem, conclude, type Check, type Finding } from '../check.js';
+import { samLogRetentionFindings, samTemplate } from '../sam.js';
+import { probeLogs } from '../live/logging.js';
 import { APP_FILE, ENV_EXAMPLE, envExample, middlewareWiring, sources } from '../project.js';
 import { balancedArgs, declarationOf, findAll, findFirst } from '../source.js';
 
@@ -6,6 +8,7 @@ const LOGGER_FILE = 'src/observability/logger.ts';
 
 export const observabilityStructuredLogging: Check = {
   item: checklistItem('observability.structured-logging'),
+  live: probeLogs,
   async static(ctx) {
     const failures: Finding[] = [];
     const warnings: Finding[] = [];
@@ -41,6 +44,8 @@ export const observabilityStructuredLogging: Check = {
       warnings.push({ message: `LOG_LEVEL is not listed in ${ENV_EXAMPLE}`, file: ENV_EXAMPLE, remediation: `Add LOG_LEVEL=info to ${ENV_EXAMPLE}.` });
     }
 
+    const sam = await samTemplate(ctx);
+    if (sam) warnings.push(...samLogRetentionFindings(sam));
     return conclude('pino JSON logs with secret redaction and a request id on every line', { failures, warnings });
   },
 };

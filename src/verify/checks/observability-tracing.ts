@@ -1,4 +1,5 @@
 import { checklistItem, conclude, type Check, type Finding } from '../check.js';
+import { probeTracing } from '../live/tracing.js';
 import { ENTRY_FILE, ENV_EXAMPLE, envExample, sources } from '../project.js';
 import { findFirst, reachableFrom } from '../source.js';
 
@@ -6,6 +7,7 @@ const TRACING_FILE = 'src/observability/tracing.ts';
 
 export const observabilityTracing: Check = {
   item: checklistItem('observability.tracing'),
+  live: probeTracing,
   async static(ctx) {
     const failures: Finding[] = [];
     const warnings: Finding[] = [];

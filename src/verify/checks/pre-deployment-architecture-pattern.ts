@@ -3,6 +3,8 @@ import { PATTERN_IDS, type DeployTarget } from '../../core/ids.js';
 import { MANIFEST_FILE } from '../../core/manifest.js';
 import { PATTERNS } from '../../core/patterns.js';
 import { checklistItem, conclude, type Check, type Finding, type StaticContext } from '../check.js';
+import { imageTagFindings, securityContextFindings } from '../k8s.js';
+import { samRuntimeFindings, samTemplate } from '../sam.js';
 import { APP_FILE, COMPOSE_FILES, DOCKERFILE, composeFile, composeInstances, hasK8s, isRecord, k8sObjects, resourcesOf } from '../project.js';
 
 /** Files a pattern cannot work without, beyond its deploy targets. */
@@ -48,6 +50,15 @@ export const preDeploymentArchitecturePattern: Check = {
 
     // Multi-server runs several different servers on purpose; only `single` promises one instance.
     if (pattern.id === 'single') failures.push(...(await singleInstanceProblems(ctx, pattern.title)));
+
+    // The deployment artifacts themselves must be deployable as they are: pinned images, an unprivileged container, a supported runtime.
+    const objects = await k8sObjects(ctx);
+    failures.push(...imageTagFindings(objects));
+    const hardening = securityContextFindings(objects);
+    failures.push(...hardening.failures);
+    warnings.push(...hardening.warnings);
+    const sam = await samTemplate(ctx);
+    if (sam) failures.push(...samRuntimeFindings(sam));
 
     const expected = checklistFor(pattern.id).map((item) => item.id);
     const missing = expected.filter((id) => !manifest.checks.includes(id));

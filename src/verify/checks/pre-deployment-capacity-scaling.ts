@@ -1,4 +1,5 @@
 import { checklistItem, conclude, notApplicable, type Check, type Finding, type StaticContext } from '../check.js';
+import { samTemplate, samTimeoutFindings } from '../sam.js';
 import { appContainers, appServices, composeFile, dig, isRecord, k8sObjects, resourcesOf, workloads, type K8sObject } from '../project.js';
 
 export const preDeploymentCapacityScaling: Check = {
@@ -18,6 +19,8 @@ export const preDeploymentCapacityScaling: Check = {
       parts.push('SAM');
       await samProblems(ctx, lambda, failures, warnings);
     }
+    const sam = await samTemplate(ctx);
+    if (sam) failures.push(...samTimeoutFindings(sam));
     const compose = await composeFile(ctx);
     if (compose && appServices(compose).length > 0 && parts.length === 0) {
       parts.push('Compose');

@@ -1,4 +1,5 @@
 import { checklistItem, conclude, type Check, type Finding } from '../check.js';
+import { probeCircuitBreaker } from '../live/breaker.js';
 import { sources } from '../project.js';
 import { findFirst } from '../source.js';
 
@@ -7,6 +8,7 @@ const LIBRARY = /from\s+['"](?:opossum|cockatiel)['"]/;
 
 export const resilienceCircuitBreakers: Check = {
   item: checklistItem('resilience.circuit-breakers'),
+  live: probeCircuitBreaker,
   async static(ctx) {
     const code = await sources(ctx);
     const library = findFirst(code, LIBRARY);

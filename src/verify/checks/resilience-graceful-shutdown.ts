@@ -1,4 +1,5 @@
 import { checklistItem, conclude, notApplicable, type Check, type Finding } from '../check.js';
+import { probeGracefulShutdown } from '../live/shutdown.js';
 import { DOCKERFILE, ENTRY_FILE, appContainers, dig, dockerfile, k8sObjects, sources } from '../project.js';
 import { balancedArgs, findAll, findFirst, type SourceFile } from '../source.js';
 
@@ -9,6 +10,7 @@ const DRAIN_CALL = /\b\w*(?:drain|shutdown|shutDown|stop|close|terminate)\w*\s*\
 
 export const resilienceGracefulShutdown: Check = {
   item: checklistItem('resilience.graceful-shutdown'),
+  live: probeGracefulShutdown,
   async static(ctx) {
     const failures: Finding[] = [];
     const warnings: Finding[] = [];

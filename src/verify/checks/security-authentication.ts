@@ -1,5 +1,6 @@
 import { MANIFEST_FILE } from '../../core/manifest.js';
 import { checklistItem, conclude, type Check, type Finding } from '../check.js';
+import { samSecretFindings, samTemplate } from '../sam.js';
 import { probeAuthentication } from '../live/authentication.js';
 import { APP_FILE, ENV_EXAMPLE, configuredValues, envExample, middlewareWiring, sources } from '../project.js';
 import { balancedArgs, findAll, findFirst } from '../source.js';
@@ -61,6 +62,8 @@ export const securityAuthentication: Check = {
       }
     }
 
+    const sam = await samTemplate(ctx);
+    if (sam) failures.push(...samSecretFindings(sam));
     return conclude(`Authentication wired in ${APP_FILE}, AUTH_MODE defaults to ${mode?.value || '?'}; 401 carries WWW-Authenticate`, { failures, warnings });
   },
 };

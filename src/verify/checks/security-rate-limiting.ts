@@ -1,4 +1,5 @@
 import { checklistItem, conclude, type Check, type Finding } from '../check.js';
+import { samTemplate, samThrottlingFindings } from '../sam.js';
 import { probeRateLimiting } from '../live/rate-limiting.js';
 import { APP_FILE, ENV_EXAMPLE, envExample, middlewareWiring, replicas } from '../project.js';
 
@@ -40,6 +41,8 @@ export const securityRateLimiting: Check = {
       warnings.push({ message: `Limits are kept in memory while several instances run (${instances.evidence.join('; ')}): the effective limit is multiplied by the replica count`, remediation: 'Keep rate-limit counters in the shared store (regenerate with --store redis).' });
     }
 
+    const sam = await samTemplate(ctx);
+    if (sam) failures.push(...samThrottlingFindings(sam));
     return conclude(`Rate limiting wired in ${APP_FILE} at ${rps?.value ?? '?'} requests/s per client, 429 with Retry-After`, { failures, warnings });
   },
 };

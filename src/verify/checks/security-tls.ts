@@ -1,4 +1,5 @@
 import { checklistItem, conclude, notApplicable, type Check, type Finding } from '../check.js';
+import { networkPolicyFindings } from '../k8s.js';
 import { probeTls } from '../live/tls.js';
 import { dig, hasK8s, isRecord, k8sObjects, resourcesOf } from '../project.js';
 
@@ -30,6 +31,8 @@ export const securityTls: Check = {
           warnings.push({ message: `Ingress ${ingress.name}: a tls entry has no secretName (the controller's default certificate is used)`, file: ingress.file, line: ingress.line, remediation });
         }
       }
+      // The Ingress terminates TLS only for traffic that goes through it.
+      if (ingresses.length > 0) warnings.push(...networkPolicyFindings(objects));
       for (const service of resourcesOf(objects, 'Service')) {
         const type = dig(service.body, 'spec', 'type');
         if (type === 'LoadBalancer' || type === 'NodePort') {

@@ -39,13 +39,22 @@ export async function probeAuthentication(ctx: LiveContext): Promise<CheckOutcom
     failures.push({ message: `initialize with a made-up bearer token answered ${forged.status}, not 401`, remediation: 'Verify every token (signature, issuer, audience, expiry, or the API key list) and answer 401 when it does not check out.' });
   }
 
+  // Only a project verify started can be given a token it must refuse: verify signed it itself.
+  const wrongAudience = ctx.local?.wrongAudienceToken;
+  if (wrongAudience) {
+    const response = await postMcp(ctx, initialize, { authorization: `Bearer ${wrongAudience}` }, false);
+    if (response.status !== 401) {
+      failures.push({ message: `initialize with a correctly signed token for another audience answered ${response.status}, not 401`, remediation: 'Check the audience of every token against JWT_AUDIENCE (jwtVerify with `audience` in src/auth/jwt.ts): a token minted for another service must not work here.' });
+    }
+  }
+
   if (hasCredentials(ctx)) {
     const authenticated = await postMcp(ctx, initialize);
     if (authenticated.status === 401 || authenticated.status === 403) {
       warnings.push({ message: `The credentials given with --header were refused (${authenticated.status}): probes that need them could not get past authentication`, remediation: 'Pass a valid credential, e.g. --header "Authorization: Bearer <token>".' });
     }
   }
-  return conclude('POST, GET and DELETE without credentials, and a made-up token, all get 401 with a Bearer challenge', { failures, warnings });
+  return conclude(`POST, GET and DELETE without credentials, and a made-up token${wrongAudience ? ', and a token for another audience' : ''}, all get 401 with a Bearer challenge`, { failures, warnings });
 }
 
 function pathOf(url: string): string {

@@ -1,5 +1,5 @@
 import type { Manifest } from '../../core/manifest.js';
-import type { LiveContext, StaticContext } from '../check.js';
+import type { LiveContext, LocalProject, StaticContext } from '../check.js';
 import { describeFetchError, isTlsFailure, PROBE_TIMEOUT_MS, UnreachableError } from './http.js';
 
 /** Where the probes go, derived from `--url` and, when there is one, `mcp-arch.json`. */
@@ -33,6 +33,7 @@ export function createLiveContext(options: {
   headers: Record<string, string>;
   fetch: typeof globalThis.fetch;
   project?: StaticContext;
+  local?: LocalProject;
 }): LiveContext {
   const memo = new Map<string, Promise<unknown>>();
   return {
@@ -40,6 +41,7 @@ export function createLiveContext(options: {
     headers: { ...options.headers },
     fetch: options.fetch,
     ...(options.project ? { project: options.project } : {}),
+    ...(options.local ? { local: options.local } : {}),
     once<T>(key: string, probe: () => Promise<T>): Promise<T> {
       let pending = memo.get(key) as Promise<T> | undefined;
       if (!pending) {

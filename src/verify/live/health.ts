@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { conclude, type CheckOutcome, type Finding, type LiveContext } from '../check.js';
+import { conclude, type CheckOutcome, type Finding, type LiveContext, type LocalInstance } from '../check.js';
 import { requireReachable } from './context.js';
 import { probe } from './http.js';
+import { unreachableStoreEnv } from './local.js';
 
 /**
  * Liveness must answer 200 and readiness must exist as its own endpoint (200, or 503 while
@@ -29,6 +30,37 @@ export function probeHealth(ctx: LiveContext): Promise<CheckOutcome> {
     if (catchAll.status === 200 && failures.length === 0) {
       failures.push({ message: `A made-up path (${nowhere}) also answered 200: the health endpoints cannot be told from a catch-all`, remediation: `Answer 404 for unknown paths so ${health} and ${ready} mean something.` });
     }
-    return conclude(`GET ${health} answered 200; GET ${ready} answered ${readiness.status} (readiness)`, { failures });
+    const dependency = await probeReadinessWithStoreDown(ctx, health, ready, failures);
+    return conclude(`GET ${health} answered 200; GET ${ready} answered ${readiness.status} (readiness)${dependency}`, { failures });
   });
+}
+
+/**
+ * When verify started the project and it has an external store: a second instance pointed at
+ * a store nothing listens on must stay alive (/health 200) but report not ready (/ready 503).
+ * Returns the part of the summary that says what was proven.
+ */
+async function probeReadinessWithStoreDown(ctx: LiveContext, health: string, ready: string, failures: Finding[]): Promise<string> {
+  const manifest = ctx.project?.manifest;
+  if (!ctx.local || !manifest) return '';
+  const broken = await unreachableStoreEnv(manifest);
+  if (!broken) return '';
+  const remediation = `Register the session store as a readiness dependency (src/lifecycle/readiness.ts, src/start.ts): ${ready} answers 503 while it is down, ${health} stays 200.`;
+  let instance: LocalInstance;
+  try {
+    instance = await ctx.local.launch(broken);
+  } catch (error) {
+    failures.push({ message: `With its ${manifest.store} store unreachable the server did not come up alive: ${(error as Error).message.split('\n')[0]}`, remediation });
+    return '';
+  }
+  try {
+    const at = (path: string) => probe(ctx, `${instance.url}${path}`);
+    const liveness = await at(health);
+    const readiness = await at(ready);
+    if (liveness.status !== 200) failures.push({ message: `With the ${manifest.store} store unreachable, GET ${health} answered ${liveness.status}, not 200 (liveness must not depend on the store)`, remediation });
+    if (readiness.status !== 503) failures.push({ message: `With the ${manifest.store} store unreachable, GET ${ready} answered ${readiness.status}, not 503`, remediation });
+    return `; with the ${manifest.store} store unreachable, ${ready} answered ${readiness.status} while ${health} answered ${liveness.status}`;
+  } finally {
+    await instance.stop('SIGTERM', 10_000);
+  }
 }

@@ -47,14 +47,16 @@ export async function probeRateLimiting(ctx: LiveContext): Promise<CheckOutcome>
     failures.push({ message: `429 came without a usable Retry-After header${retryAfter ? ` (got ${JSON.stringify(retryAfter)})` : ''}`, remediation: 'Send Retry-After (whole seconds) with every 429 so clients know when to come back.' });
   }
 
-  // A refill between the two batches lets a request or so through either way; a bypass lets
-  // the spoofed batch through while the plain one stays limited.
+  // A refill between the batches lets a request or so through either way; a bypass lets the
+  // spoofed batch through while the plain one stays limited.
   const spoofed = await Promise.all(Array.from({ length: SPOOFED }, (_, index) => cheap({ 'x-forwarded-for': `203.0.113.${10 + index}`, 'x-real-ip': `203.0.113.${10 + index}` })));
   const spoofedThrough = spoofed.filter((response) => response.status !== 429).length;
   if (spoofedThrough > 0) {
     const control = await Promise.all(Array.from({ length: SPOOFED }, () => cheap()));
     const controlThrough = control.filter((response) => response.status !== 429).length;
-    if (spoofedThrough > controlThrough) {
+    // One request more is a token that refilled in between (a shared store answers slower);
+    // a bypass gives every spoofed address a fresh bucket.
+    if (spoofedThrough - controlThrough >= 2) {
       failures.push({
         message: `Rotating X-Forwarded-For reset the limit: ${spoofedThrough} of ${SPOOFED} spoofed requests got through while plain requests stayed limited`,
         remediation: 'Key the limit on the authenticated identity or the socket address; trust X-Forwarded-For only from your own proxies (TRUST_PROXY hops).',

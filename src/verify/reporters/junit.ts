@@ -11,8 +11,8 @@ export function formatJunit(report: VerifyReport): string {
   for (const category of CHECK_CATEGORIES) {
     const results = report.results.filter((result) => result.category === category);
     if (results.length === 0) continue;
-    const failures = results.filter((result) => result.status === 'fail').length;
-    const skipped = results.filter((result) => isSkipped(result)).length;
+    const failures = results.filter((result) => result.status === 'fail' && !result.accepted).length;
+    const skipped = results.filter((result) => isSkipped(result) || result.accepted).length;
     const time = results.reduce((sum, result) => sum + result.durationMs, 0);
     suites.push(
       `  <testsuite name="${xml(category)}" tests="${results.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${seconds(time)}" timestamp="${xml(report.startedAt.replace(/\.\d+Z$/, ''))}">`,
@@ -20,10 +20,19 @@ export function formatJunit(report: VerifyReport): string {
       '  </testsuite>',
     );
   }
+  const stale = report.baseline?.stale ?? [];
+  if (stale.length > 0) {
+    suites.push(
+      `  <testsuite name="baseline" tests="${stale.length}" failures="${stale.length}" errors="0" skipped="0" time="0.000">`,
+      ...stale.map((entry) => `    <testcase classname="mcp-arch.baseline" name="${xml(`stale entry ${entry.check}`)}" time="0.000">\n      <failure message="${xml(`${entry.problem}. Remove it from ${report.baseline?.file ?? 'the baseline'}.`)}" type="stale-baseline"/>\n    </testcase>`),
+      '  </testsuite>',
+    );
+  }
   const { counts, total } = report.summary;
+  const accepted = report.baseline?.accepted ?? 0;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${xml(`mcp-arch verify ${report.project.name}`)}" tests="${total}" failures="${counts.fail}" errors="0" skipped="${counts.skip + counts['n/a'] + counts.manual}" time="${seconds(report.durationMs)}">`,
+    `<testsuites name="${xml(`mcp-arch verify ${report.project.name}`)}" tests="${total + stale.length}" failures="${counts.fail - accepted + stale.length}" errors="0" skipped="${counts.skip + counts['n/a'] + counts.manual + accepted}" time="${seconds(report.durationMs)}">`,
     ...suites,
     '</testsuites>',
     '',
@@ -35,6 +44,9 @@ function testcase(result: CheckResult, seconds: (ms: number) => string): string 
   const details = result.findings
     .map((finding) => `${finding.file ? `${finding.file}${finding.line ? `:${finding.line}` : ''}: ` : ''}${finding.message}\nfix: ${finding.remediation}`)
     .join('\n\n');
+  if (result.status === 'fail' && result.accepted) {
+    return `${open}>\n      <skipped message="${xml(`accepted in the baseline: ${result.accepted.reason}`)}"/>\n      <system-out>${xml(`${result.summary}\n\n${details}`)}</system-out>\n    </testcase>`;
+  }
   if (result.status === 'fail') {
     return `${open}>\n      <failure message="${xml(result.summary)}" type="${xml(result.severity)}">${xml(details)}</failure>\n    </testcase>`;
   }

@@ -17,7 +17,7 @@ export function formatMarkdown(report: VerifyReport): string {
   const out: string[] = [
     `## mcp-arch verify: ${cell(report.project.name)} (${report.project.pattern ?? 'no mcp-arch.json'})`,
     '',
-    ...(report.mode.live ? [`Live probes against \`${report.mode.mcpUrl ?? report.mode.url ?? '?'}\`${report.mode.reachable === false ? ' (could not connect)' : ''}`, ''] : []),
+    ...(report.mode.live ? [`Live probes against \`${report.mode.mcpUrl ?? report.mode.url ?? '?'}\`${report.mode.started ? ' (started by verify, stopped afterwards)' : ''}${report.mode.reachable === false ? ' (could not connect)' : ''}`, ''] : []),
     `${counts.pass} passed, ${counts.fail} failed, ${counts.warn} warnings, ${counts.manual} manual, ${counts.skip} skipped, ${counts['n/a']} n/a`,
     '',
     '| Category | Score | Pass | Fail | Warn |',
@@ -29,8 +29,14 @@ export function formatMarkdown(report: VerifyReport): string {
   ];
   for (const category of CHECK_CATEGORIES) {
     for (const result of report.results.filter((entry) => entry.category === category)) {
-      out.push(`| ${EMOJI[result.status]} ${result.status} | \`${result.id}\` ${cell(result.title)} | ${result.severity} | ${cell(result.summary)} |`);
+      const accepted = result.accepted ? ` (accepted: ${cell(result.accepted.reason)})` : '';
+      out.push(`| ${EMOJI[result.status]} ${result.status}${accepted} | \`${result.id}\` ${cell(result.title)} | ${result.severity} | ${cell(result.summary)} |`);
     }
+  }
+  const stale = report.baseline?.stale ?? [];
+  if (stale.length > 0) {
+    out.push('', `### Stale baseline entries (remove them from \`${report.baseline?.file}\`)`, '');
+    for (const entry of stale) out.push(`- ❌ ${inline(entry.problem)} (accepted because: ${inline(entry.reason)})`);
   }
   const detailed = report.results.filter((result) => (result.status === 'fail' || result.status === 'warn' || result.status === 'manual') && result.findings.length > 0);
   if (detailed.length > 0) {

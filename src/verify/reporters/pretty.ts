@@ -32,7 +32,7 @@ export function formatPretty(report: VerifyReport, { color }: PrettyOptions): st
   lines.push(c.bold(`mcp-arch verify: ${report.project.name}`) + c.dim(` (${report.project.pattern ?? 'no mcp-arch.json: live probes only'}) ${report.project.dir}`));
   if (report.mode.url && !report.mode.live) lines.push(c.dim(`Live probes requested for ${report.mode.url}: no check has a live probe in this version; static checks only.`));
   if (report.mode.live) {
-    lines.push(c.dim(`Live probes against ${report.mode.mcpUrl ?? report.mode.url ?? '?'}${report.mode.reachable === false ? ': could not connect, nothing was probed' : ''}`));
+    lines.push(c.dim(`Live probes against ${report.mode.mcpUrl ?? report.mode.url ?? '?'}${report.mode.started ? ' (started by verify, stopped afterwards)' : ''}${report.mode.reachable === false ? ': could not connect, nothing was probed' : ''}`));
   }
   lines.push('');
 
@@ -49,12 +49,17 @@ export function formatPretty(report: VerifyReport, { color }: PrettyOptions): st
   const totals = (['pass', 'fail', 'warn', 'manual', 'skip', 'n/a'] as const)
     .filter((status) => counts[status] > 0)
     .map((status) => paint(status, `${counts[status]} ${status === 'n/a' ? 'n/a' : status === 'pass' ? 'passed' : status === 'fail' ? 'failed' : status}`));
-  lines.push(`${totals.join(c.dim(', '))} ${c.dim(`in ${report.durationMs} ms`)}`);
+  const accepted = report.baseline?.accepted ?? 0;
+  lines.push(`${totals.join(c.dim(', '))}${accepted > 0 ? c.dim(` (${accepted} accepted by ${report.baseline?.file})`) : ''} ${c.dim(`in ${report.durationMs} ms`)}`);
+  for (const entry of report.baseline?.stale ?? []) {
+    lines.push(c.red(`✖ Stale baseline entry: ${entry.problem}. Remove it from ${report.baseline?.file}.`));
+  }
   return `${lines.join('\n')}\n`;
 }
 
 function formatResult(result: CheckResult, paint: (status: CheckStatus, text: string) => string, c: ChalkInstance): string[] {
-  const lines = [`  ${paint(result.status, SYMBOLS[result.status])} ${result.title} ${c.dim(`[${result.id}]`)}`];
+  const accepted = result.accepted ? c.yellow(` accepted (baseline): ${result.accepted.reason}`) : '';
+  const lines = [`  ${paint(result.status, SYMBOLS[result.status])} ${result.title} ${c.dim(`[${result.id}]`)}${accepted}`];
   // A lone finding usually is the summary; saying it twice adds nothing.
   const repeated = result.findings.length === 1 && result.findings[0]?.message === result.summary;
   if (!repeated || result.status === 'pass' || result.status === 'n/a') lines.push(`      ${c.dim(result.summary)}`);

@@ -19,6 +19,8 @@ export function formatSarif(report: VerifyReport): string {
         ruleIndex: ruleIndex.get(result.id) ?? 0,
         level: result.status === 'fail' ? 'error' : 'warning',
         message: { text: `${finding.message}. Fix: ${finding.remediation}` },
+        // Code scanning shows accepted failures as dismissed, with the team's reason.
+        ...(result.accepted ? { suppressions: [{ kind: 'external', status: 'accepted', justification: result.accepted.reason }] } : {}),
         locations: [
           {
             physicalLocation: {

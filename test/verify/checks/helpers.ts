@@ -58,7 +58,7 @@ export async function unwire(target: Project, stem: string): Promise<void> {
 export function k8sBase(options: { replicas?: number; minReplicas?: number; minAvailable?: number } = {}): Record<string, string> {
   const { replicas = 3, minReplicas = 2, minAvailable = 1 } = options;
   return {
-    'k8s/base/kustomization.yaml': ['apiVersion: kustomize.config.k8s.io/v1beta1', 'kind: Kustomization', 'resources:', '  - deployment.yaml', '  - service.yaml', '  - ingress.yaml', '  - hpa.yaml', '  - pdb.yaml', ''].join('\n'),
+    'k8s/base/kustomization.yaml': ['apiVersion: kustomize.config.k8s.io/v1beta1', 'kind: Kustomization', 'resources:', '  - deployment.yaml', '  - service.yaml', '  - ingress.yaml', '  - hpa.yaml', '  - pdb.yaml', '  - networkpolicy.yaml', ''].join('\n'),
     'k8s/base/deployment.yaml': `apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -75,10 +75,15 @@ spec:
         prometheus.io/path: /metrics
     spec:
       terminationGracePeriodSeconds: 30
+      securityContext: { runAsNonRoot: true, runAsUser: 1000 }
       containers:
         - name: server
           image: ghcr.io/example/mcp-server:1.0.0
           ports: [{ containerPort: 3000 }]
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities: { drop: [ALL] }
           resources:
             requests: { cpu: 100m, memory: 128Mi }
             limits: { memory: 256Mi }
@@ -115,6 +120,19 @@ spec:
   metrics:
     - type: Resource
       resource: { name: cpu, target: { type: Utilization, averageUtilization: 70 } }
+`,
+    'k8s/base/networkpolicy.yaml': `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: mcp-server
+spec:
+  podSelector:
+    matchLabels: { app: mcp-server }
+  policyTypes: [Ingress]
+  ingress:
+    - from:
+        - namespaceSelector:
+            matchLabels: { kubernetes.io/metadata.name: ingress-nginx }
 `,
     'k8s/base/pdb.yaml': `apiVersion: policy/v1
 kind: PodDisruptionBudget

@@ -46,8 +46,11 @@ describe(ID, () => {
     expect(messages(result)).toContain('template.yaml defines no function');
   });
 
-  it('fails a gateway without its gateway.config.json', async () => {
+  it('passes the generated gateway, and fails it without its gateway.config.json', async () => {
     const target = await project({ pattern: 'gateway', deploy: ['docker'] });
+    const passing = await check(target, ID);
+    expect(passing.status, messages(passing)).toBe('pass');
+    await target.remove('gateway.config.json');
     const result = await check(target, ID);
     expect(result.status).toBe('fail');
     expect(result.findings.map((finding) => finding.file)).toContain('gateway.config.json');

@@ -12,7 +12,7 @@ Resources:
       Handler: dist/lambda.handler
       Runtime: nodejs22.x
       MemorySize: 512
-      Timeout: 30
+      Timeout: 35
       ReservedConcurrentExecutions: 50
       Events:
         Mcp:
@@ -20,7 +20,7 @@ Resources:
 `;
 
 async function loadBalanced() {
-  const target = await project({ pattern: 'load-balanced', deploy: ['docker', 'k8s'] });
+  const target = await project({ pattern: 'load-balanced', deploy: ['docker', 'k8s'], baseOnly: true });
   await writeAll(target, k8sBase());
   return target;
 }
@@ -53,7 +53,7 @@ describe(ID, () => {
   });
 
   it('fails a PDB that is not below the replica count', async () => {
-    const target = await project({ pattern: 'load-balanced', deploy: ['docker', 'k8s'] });
+    const target = await project({ pattern: 'load-balanced', deploy: ['docker', 'k8s'], baseOnly: true });
     await writeAll(target, k8sBase({ minReplicas: 2, minAvailable: 2 }));
     const result = await check(target, ID);
     expect(result.status).toBe('fail');

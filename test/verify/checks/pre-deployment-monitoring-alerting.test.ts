@@ -34,7 +34,7 @@ describe(ID, () => {
   });
 
   it('warns when Kubernetes pods are not scraped', async () => {
-    const target = await project({ pattern: 'load-balanced', deploy: ['docker', 'k8s'] });
+    const target = await project({ pattern: 'load-balanced', deploy: ['docker', 'k8s'], baseOnly: true });
     await writeAll(target, k8sBase());
     await target.edit('k8s/base/deployment.yaml', (text) => text.replace(/ {6}annotations:\n.*\n.*\n/, ''));
     const result = await check(target, ID);

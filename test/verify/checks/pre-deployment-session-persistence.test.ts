@@ -27,7 +27,7 @@ describe(ID, () => {
   });
 
   it('fails a store the code never connects to', async () => {
-    const target = await project({ pattern: 'load-balanced', store: 'redis', deploy: ['docker'] });
+    const target = await project({ pattern: 'load-balanced', store: 'redis', deploy: ['docker'], baseOnly: true });
     const failing = await check(target, ID);
     expect(failing.status).toBe('fail');
     expect(messages(failing)).toContain('no source file imports a Redis client');

@@ -1,0 +1,65 @@
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GENERATORS } from '../../src/components/index.js';
+import { CHECKS } from '../../src/verify/checks/index.js';
+import type { VerifyReport } from '../../src/verify/report.js';
+import { exitCodeFor, verify } from '../../src/verify/index.js';
+import { makeProject, type Project } from './fixture.js';
+import { envWithNode, nodeBinDir } from '../e2e/node-runtime.js';
+
+/**
+ * `mcp-arch verify --live` on the real project of every pattern this version generates, as a
+ * user runs it: generate, npm install, then verify builds, starts, probes and stops it.
+ */
+const PATTERNS = Object.keys(GENERATORS) as (keyof typeof GENERATORS)[];
+const LIVE_CHECKS = new Set(CHECKS.filter((check) => check.live).map((check) => check.item.id));
+
+let env: Record<string, string>;
+const projects: Project[] = [];
+
+beforeAll(async () => {
+  env = envWithNode(await nodeBinDir(24));
+}, 300_000);
+
+afterAll(async () => {
+  // Every server verify started must be gone: none may still run from the generated projects.
+  const { stdout } = await execa('ps', ['-eo', 'pid,args'], { reject: false });
+  const { stdout: cwds } = await execa('sh', ['-c', 'for p in /proc/[0-9]*; do echo "$(readlink $p/cwd)"; done'], { reject: false });
+  const dirs = projects.map((project) => project.dir);
+  expect(cwds.split('\n').filter((cwd) => dirs.some((dir) => cwd.startsWith(dir))), stdout).toEqual([]);
+  await Promise.all(projects.map((project) => project.cleanup()));
+});
+
+describe.each(PATTERNS)('verify --live on the generated %s project', (pattern) => {
+  let report: VerifyReport;
+  let exitCode: number | undefined;
+
+  beforeAll(async () => {
+    // The generator itself (blueprint, render, write), in process: independent of a built dist.
+    const project = await makeProject({ pattern });
+    projects.push(project);
+    const dir = project.dir;
+    const install = await execa('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, env, reject: false, stdin: 'ignore' });
+    expect(install.exitCode, install.stderr).toBe(0);
+    // In process (the same code the bin runs), with the Node 24 PATH the project needs.
+    report = await verify({ dir, live: true, env });
+    exitCode = exitCodeFor(report);
+  }, 400_000);
+
+  it('started the project itself and reached it', () => {
+    expect(report.mode).toMatchObject({ static: true, live: true, started: true, reachable: true });
+    expect(exitCode === 0 || exitCode === 1).toBe(true);
+  });
+
+  it('ran every live probe that applies, and none of them failed', () => {
+    for (const result of report.results) {
+      if (!LIVE_CHECKS.has(result.id) || result.status === 'n/a') continue;
+      expect(result.summary, result.id).toMatch(/live: /);
+      expect(result.status, `${result.id}: ${result.summary}`).not.toBe('skip');
+      // Live findings name no file; a failing finding without one is a live probe that failed.
+      const liveFailures = result.status === 'fail' ? result.findings.filter((finding) => finding.file === undefined) : [];
+      expect(liveFailures.map((finding) => finding.message), result.id).toEqual([]);
+    }
+  });
+});
+
