@@ -51,5 +51,6 @@ export const base: Component = {
     { name: 'REQUEST_TIMEOUT_MS', default: '30000', description: 'Limit for a tool call (and for receiving a request); a slower call ends with a tool error' },
     { name: 'SHUTDOWN_DELAY_MS', default: '0', description: 'After SIGTERM, keep serving this long with /ready at 503 so load balancers stop routing first' },
     { name: 'SHUTDOWN_TIMEOUT_MS', default: '8000', description: 'Hard limit for draining after SIGTERM; exceeding it exits with code 1' },
+    { name: 'REGION', default: '', description: 'Region this instance serves (e.g. eu-west); when set, responses carry X-MCP-Region and /health and metrics name it' },
   ],
 };

@@ -107,6 +107,7 @@ export function toBlueprint(options: ProjectOptions, catalog: TemplateCatalog, g
     ...support.components,
     ...(STORE_COMPONENTS[options.store] ? [STORE_COMPONENTS[options.store]!] : []),
     ...options.deploy.flatMap((target) => (DEPLOY_COMPONENTS[target] ? [DEPLOY_COMPONENTS[target]] : [])),
+    ...options.deploy.flatMap((target) => support.deployComponents?.[target] ?? []),
   ];
   const componentIds = components.map((c) => c.id);
 
@@ -134,7 +135,10 @@ export function toBlueprint(options: ProjectOptions, catalog: TemplateCatalog, g
     deploy: [...options.deploy],
     components: componentIds,
     checks: checklist.map((item) => item.id),
-    start: { command: 'npm start', portEnv: 'PORT', port, healthPath: '/health', readyPath: '/ready', metricsPath: '/metrics', mcpPath: '/mcp' },
+    start: { command: 'npm start', portEnv: 'PORT', port, healthPath: '/health', readyPath: '/ready', metricsPath: '/metrics', mcpPath: '/mcp',
+      build: 'npm run build', run: 'node dist/index.js',
+      // The gateway serves its example backend's tools, not the base tools.
+      slowTool: options.pattern === 'gateway' ? { name: 'slow', arguments: { steps: 5, ms: 300 } } : { name: 'slow_count', arguments: { steps: 5, intervalMs: 300 } } },
   };
 
   const variables = {

@@ -126,7 +126,7 @@ export const PATTERNS: Record<PatternId, Pattern> = {
     sessionModes: ['stateless'],
     stores: ['memory'],
     deploy: ['lambda', 'vercel'],
-    defaultDeploy: ['lambda'],
+    defaultDeploy: ['lambda', 'vercel'],
     replicated: true,
     diagram: [
       '              +--------+',
@@ -161,7 +161,8 @@ export const PATTERNS: Record<PatternId, Pattern> = {
       '        +------------+------------+',
       '        |            |            |',
       '   +----v---+   +----v---+   +----v---+',
-      '   |us-east |   |eu-west |   |ap-east |',
+      '   |us-east |   |eu-west |   |ap-south|',
+      '   |        |   |        |   |  east  |',
       '   +----+---+   +----+---+   +----+---+',
       '        +------------+------------+',
       '                     |',

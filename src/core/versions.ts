@@ -26,6 +26,7 @@ export const versions = {
   vitest: '4.1.12',
   tsx: '4.23.15',
   '@types/node': '22.20.5',
+  yaml: '2.9.1',
 } as const;
 
 export type PinnedPackage = keyof typeof versions;

@@ -104,7 +104,8 @@ describe('generate and create-mcp-arch', () => {
 
   it.each([
     [['generate'], /missing required argument 'dir'/],
-    [['generate', 'x', '--pattern', 'gateway', '--yes', '--no-install', '--no-git'], /does not generate it yet/],
+    [['generate', 'x', '--pattern', 'serverless', '--session-mode', 'stateful', '--yes'], /--session-mode stateful does not fit the serverless pattern\. Use one of: stateless/],
+    [['generate', 'x', '--pattern', 'serverless', '--deploy', 'docker', '--yes'], /--deploy docker does not fit the serverless pattern\. Use any of: lambda, vercel/],
     [['generate', 'x', '--pattern', 'single', '--deploy', 'k8s', '--yes'], /--deploy k8s does not fit the single pattern/],
     [['generate', 'x', '--pattern', 'single', '--deploy', 'docker,ftp', '--yes'], /unknown deploy target "ftp"/],
     [['generate', 'x', '--pattern', 'single', '--store', 'redis', '--yes'], /--store redis does not fit/],

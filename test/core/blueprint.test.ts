@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { GENERATORS } from '../../src/components/index.js';
 import { destinationOf, planFiles, toBlueprint, type TemplateCatalog } from '../../src/core/blueprint.js';
+import { UserError } from '../../src/core/errors.js';
 import { checklistFor } from '../../src/core/checklist.js';
 import type { ProjectOptions } from '../../src/core/options.js';
 import { versions } from '../../src/core/versions.js';
@@ -62,6 +64,17 @@ describe('toBlueprint', () => {
     expect(() => toBlueprint({ ...options, store: 'redis' }, catalog, '1')).toThrow(/--store redis/);
     expect(() => toBlueprint({ ...options, deploy: ['k8s'] }, catalog, '1')).toThrow(/--deploy k8s/);
     expect(() => toBlueprint({ ...options, deploy: ['lambda'] }, catalog, '1')).toThrow(/--deploy lambda/);
+  });
+
+  it('refuses a pattern it advises on but has no generator for, naming --pattern', () => {
+    const saved = GENERATORS.gateway;
+    delete GENERATORS.gateway;
+    try {
+      expect(() => toBlueprint({ ...options, pattern: 'gateway' }, catalog, '1')).toThrow(UserError);
+      expect(() => toBlueprint({ ...options, pattern: 'gateway' }, catalog, '1')).toThrow(/--pattern gateway: this version advises on gateway but does not generate it yet/);
+    } finally {
+      GENERATORS.gateway = saved;
+    }
   });
 
   it('refuses two templates writing one file', () => {

@@ -79,9 +79,12 @@ describe('wizard, without a terminal', () => {
     expect(manifest).toMatchObject({ pattern: 'single', store: 'memory', authMode: 'apikey', sessionMode: 'stateless' });
   });
 
-  it('refuses a recommended pattern this version does not generate, naming --pattern', async () => {
+  it('generates the recommended pattern with its store and session mode', async () => {
     const ctx = makeContext({ dir: 'app', yes: true, answers: { domains: 4, centralAuth: true, consumers: 'teams' } });
-    await expect(runWizard(ctx)).rejects.toThrow(/recommended pattern is gateway.*--pattern/);
+    await runWizard(ctx);
+    const manifest = JSON.parse(readFileSync(join(ctx.cwd, 'app', 'mcp-arch.json'), 'utf8'));
+    expect(manifest).toMatchObject({ pattern: 'gateway', sessionMode: 'stateful' });
+    expect(existsSync(join(ctx.cwd, 'app', 'gateway.config.json'))).toBe(true);
   });
 
   it('refuses a non-empty target before asking anything', async () => {

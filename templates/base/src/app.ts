@@ -57,12 +57,21 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const metadataOptions = { auth: config.auth, publicUrl: config.publicUrl, trustProxy: config.trustProxy, resourceName: info.name };
 
   const app = new Hono<AppEnv>();
+  if (config.region) {
+    const region = config.region;
+    // Failover between regions is otherwise invisible: every answer (errors too) says which region gave it.
+    metrics.registry.setDefaultLabels({ region });
+    app.use('*', async (c, next) => {
+      await next();
+      c.header('X-MCP-Region', region);
+    });
+  }
   app.use('*', requestId({ logger }));
   if (tracing) app.use('*', tracing.middleware);
   app.use('*', accessLog({ metrics }));
   app.use('*', drain({ inflight, readiness }));
 
-  app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.get('/health', (c) => c.json(config.region ? { status: 'ok', region: config.region } : { status: 'ok' }));
   app.get('/ready', async (c) => {
     const report = await readiness.report();
     return c.json(report, report.status === 'ready' ? 200 : 503);

@@ -40,6 +40,8 @@ export interface Config {
   requestTimeoutMs: number;
   shutdownDelayMs: number;
   shutdownTimeoutMs: number;
+  /** Region this instance serves (multi-region deployments); named in responses, /health and metrics when set. */
+  region?: string;
 }
 
 export class ConfigError extends Error {
@@ -108,6 +110,7 @@ const schema = z.object({
   REQUEST_TIMEOUT_MS: integer(100, 3_600_000, 30_000),
   SHUTDOWN_DELAY_MS: integer(0, 600_000, 0),
   SHUTDOWN_TIMEOUT_MS: integer(100, 600_000, 8_000),
+  REGION: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { error: 'expected a region name: lowercase letters, digits and -, e.g. eu-west' }).optional(),
 });
 
 type RawConfig = z.infer<typeof schema>;
@@ -176,6 +179,7 @@ function toConfig(raw: RawConfig): Config {
     requestTimeoutMs: raw.REQUEST_TIMEOUT_MS,
     shutdownDelayMs: raw.SHUTDOWN_DELAY_MS,
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
+    region: raw.REGION,
   };
 }
 

@@ -8,11 +8,12 @@ import { createInflightTracker } from './lifecycle/inflight.js';
 import { createReadiness, type Readiness } from './lifecycle/readiness.js';
 import { createShutdown } from './lifecycle/shutdown.js';
 import { openMcpLayer } from './mcp/layer.js';
-import { createSessionRegistry } from './mcp/sessions.js';
+import { createSessionRegistry, type SharedSessionStore } from './mcp/sessions.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import type { Tracing } from './observability/tracing.js';
 import { readPackageInfo } from './package-info.js';
+import { openSharedRateLimitStore } from './rate-limit/shared.js';
 
 export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:3000`. */
@@ -48,8 +49,9 @@ export async function start(config: Config, { logger = createLogger(config.logLe
   const mcp = await openMcpLayer({ config, logger, metrics, readiness, info, tracing });
   const sessions =
     config.sessionMode === 'stateful'
-      ? createSessionRegistry({ idleTimeoutMs: config.sessionIdleTimeoutMs, maxSessions: config.maxSessions, metrics, logger })
+      ? createSessionRegistry({ idleTimeoutMs: config.sessionIdleTimeoutMs, maxSessions: config.maxSessions, metrics, logger, store: sessionStore })
       : undefined;
+  const rateLimitStore = await openSharedRateLimitStore(config, { logger });
 
   const app = createApp({
     config,
@@ -61,6 +63,7 @@ export async function start(config: Config, { logger = createLogger(config.logLe
     mcp,
     sessions,
     tracing,
+    rateLimitStore,
     remoteAddress: (c) => getConnInfo(c).remote.address,
   });
 
@@ -103,6 +106,7 @@ export async function start(config: Config, { logger = createLogger(config.logLe
       { name: 'mcp', close: () => mcp.close() },
       ...(tracing ? [{ name: 'tracing', close: () => tracing.shutdown() }] : []),
       ...(sessionStore ? [{ name: 'session-store', close: () => sessionStore.close() }] : []),
+      ...(rateLimitStore ? [{ name: 'rate-limit-store', close: () => rateLimitStore.close() }] : []),
     ],
     delayMs: config.shutdownDelayMs,
     timeoutMs: config.shutdownTimeoutMs,
@@ -113,7 +117,7 @@ export async function start(config: Config, { logger = createLogger(config.logLe
 }
 
 /** What start() needs of a session store; the full interface is in src/store/session-store.ts. */
-interface StartedStore {
+interface StartedStore extends SharedSessionStore {
   ping(): Promise<void>;
   close(): Promise<void>;
 }

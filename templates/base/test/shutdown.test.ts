@@ -27,7 +27,8 @@ function spawnServer(env: Record<string, string>): { process: ChildProcess; stdo
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
     cwd: ROOT,
     // ENV_FILE= keeps a developer's own .env out of the test.
-    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ENV_FILE: '', ...env },
+    // GATEWAY_CONFIG: a gateway project's suite names the servers file its servers use.
+    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ENV_FILE: '', ...(process.env.GATEWAY_CONFIG ? { GATEWAY_CONFIG: process.env.GATEWAY_CONFIG } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

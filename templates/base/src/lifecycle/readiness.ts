@@ -1,14 +1,24 @@
-/** Resolves when the dependency is usable; throws (or rejects) when it is not. */
-export type ReadinessCheck = () => Promise<void> | void;
+/** Resolves when the dependency is usable; throws (or rejects) when it is not. It may name its state (e.g. a backend's). */
+export type ReadinessCheck = () => Promise<void | ReadinessDetail> | void | ReadinessDetail;
+
+export interface ReadinessDetail {
+  /** A short state name shown in `/ready` (never an error message: `/ready` is unauthenticated). */
+  state: string;
+}
+
+export interface ReadinessCheckOptions {
+  /** A check that is not critical is reported but does not turn `/ready` into 503 (default true). */
+  critical?: boolean;
+}
 
 export interface ReadinessReport {
   status: 'ready' | 'not_ready' | 'draining';
-  checks: Record<string, { ok: boolean }>;
+  checks: Record<string, { ok: boolean; state?: string }>;
 }
 
 export interface Readiness {
   /** Stores and backends register here; `/ready` turns 503 while any check fails. */
-  register(name: string, check: ReadinessCheck): void;
+  register(name: string, check: ReadinessCheck, options?: ReadinessCheckOptions): void;
   startDraining(): void;
   readonly draining: boolean;
   report(): Promise<ReadinessReport>;
@@ -19,25 +29,26 @@ export function createReadiness({ checkTimeoutMs = 2000, onFailure }: {
   /** Details stay in the logs: `/ready` is unauthenticated and must not leak connection errors. */
   onFailure?: (name: string, error: unknown) => void;
 } = {}): Readiness {
-  const checks = new Map<string, ReadinessCheck>();
+  const checks = new Map<string, { check: ReadinessCheck; critical: boolean }>();
   let draining = false;
 
-  async function run(name: string, check: ReadinessCheck): Promise<boolean> {
+  async function run(name: string, check: ReadinessCheck): Promise<{ ok: boolean; state?: string }> {
     try {
-      await Promise.race([
+      const detail = await Promise.race([
         Promise.resolve().then(check),
-        new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out after ${checkTimeoutMs} ms`)), checkTimeoutMs).unref()),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${checkTimeoutMs} ms`)), checkTimeoutMs).unref()),
       ]);
-      return true;
+      return typeof detail?.state === 'string' ? { ok: true, state: detail.state } : { ok: true };
     } catch (error) {
       onFailure?.(name, error);
-      return false;
+      const state = (error as { state?: unknown } | undefined)?.state;
+      return typeof state === 'string' ? { ok: false, state } : { ok: false };
     }
   }
 
   return {
-    register(name, check) {
-      checks.set(name, check);
+    register(name, check, { critical = true } = {}) {
+      checks.set(name, { check, critical });
     },
     startDraining() {
       draining = true;
@@ -46,8 +57,8 @@ export function createReadiness({ checkTimeoutMs = 2000, onFailure }: {
       return draining;
     },
     async report() {
-      const results = await Promise.all([...checks].map(async ([name, check]) => [name, { ok: await run(name, check) }] as const));
-      const allOk = results.every(([, result]) => result.ok);
+      const results = await Promise.all([...checks].map(async ([name, { check }]) => [name, await run(name, check)] as const));
+      const allOk = results.every(([name, result]) => result.ok || !checks.get(name)?.critical);
       return {
         status: draining ? 'draining' : allOk ? 'ready' : 'not_ready',
         checks: Object.fromEntries(results),

@@ -7,7 +7,7 @@ import type { AppEnv } from '../http/env.js';
 import { JSONRPC, jsonRpcError } from '../http/errors.js';
 import { withResponseEnd } from '../http/response-end.js';
 import type { ServedMcp } from './layer.js';
-import type { SessionRegistry } from './sessions.js';
+import { SessionCapacityError, SessionStoreError, type Session, type SessionJson, type SessionRegistry, type SharedSessionRecord } from './sessions.js';
 
 export interface McpRouteOptions {
   mode: SessionMode;
@@ -34,7 +34,8 @@ const isInitialize = (message: unknown) =>
 /**
  * `/mcp` over the SDK's web-standard Streamable HTTP transport.
  * - stateless: a fresh server and transport per request; any replica can serve any request.
- * - stateful: sessions keyed by Mcp-Session-Id, bound to the identity that created them.
+ * - stateful: sessions keyed by Mcp-Session-Id, bound to the identity that created them; with a
+ *   shared store (load-balanced replicas) any replica continues a session from its record.
  */
 export function mcpRoute({ mode, createServer, sessions, jsonResponse = false }: McpRouteOptions): Handler<AppEnv> {
   if (mode === 'stateful' && !sessions) throw new Error('stateful mode needs a session registry');
@@ -72,12 +73,14 @@ async function stateful(
   const sessionId = c.req.header('mcp-session-id');
 
   if (sessionId !== undefined) {
-    const session = sessions.get(sessionId);
-    // Someone else's session id gets the same answer as an unknown one: no existence oracle.
-    if (!session || session.owner !== owner) {
-      if (session) c.var.log.warn({ sessionId, owner, sessionOwner: session.owner }, 'session used by another identity');
-      return jsonRpcError(c, 404, JSONRPC.sessionNotFound, 'Session not found');
+    let session: Session | undefined;
+    try {
+      session = await sessions.resolve(sessionId, owner, (record) => rebuildSession(record, createServer, sessions));
+    } catch (error) {
+      return unavailable(c, error);
     }
+    // Someone else's session id gets the same answer as an unknown one: no existence oracle.
+    if (!session) return jsonRpcError(c, 404, JSONRPC.sessionNotFound, 'Session not found');
     if (c.req.method === 'GET') c.set('longLived', true);
     const done = sessions.use(session);
     try {
@@ -85,6 +88,8 @@ async function stateful(
       return withResponseEnd(response, done);
     } catch (error) {
       done();
+      // A DELETE whose record could not be removed: the session is still live elsewhere, say so.
+      if (error instanceof SessionStoreError) return unavailable(c, error);
       throw error;
     }
   }
@@ -92,26 +97,108 @@ async function stateful(
   if (c.req.method !== 'POST' || !isInitialize(parsedBody)) {
     return jsonRpcError(c, 400, JSONRPC.serverError, 'Bad Request: Mcp-Session-Id header required (initialize first)');
   }
-  if (sessions.full) {
+  if (!sessions.hasRoom()) {
     return jsonRpcError(c, 503, JSONRPC.serverError, 'Too many sessions, retry later', { 'Retry-After': '5' });
   }
 
+  // The id is chosen up front so the shared record exists before the client can use the id on any replica.
+  const id = randomUUID();
+  if (sessions.shared) {
+    const initializeRequest = initializeMessage(parsedBody);
+    const params = jsonObject(initializeRequest.params);
+    try {
+      await sessions.record({
+        sessionId: id,
+        userId: owner,
+        capabilities: jsonObject(params.capabilities),
+        metadata: { clientInfo: params.clientInfo ?? null, protocolVersion: params.protocolVersion ?? null },
+        initializeRequest,
+      });
+    } catch (error) {
+      return unavailable(c, error);
+    }
+  }
   const server = createServer();
-  const transport = new WebStandardStreamableHTTPServerTransport({
-    sessionIdGenerator: () => randomUUID(),
-    onsessioninitialized: (id) => {
-      sessions.add({ id, owner, server, transport });
-    },
-  });
-  // Runs on DELETE, idle expiry and shutdown alike.
-  transport.onclose = () => {
-    if (transport.sessionId) sessions.remove(transport.sessionId);
-  };
+  const transport = openTransport(id, sessions, (sessionId) => sessions.add({ id: sessionId, owner, server, transport }));
   await server.connect(transport);
   endStreamsOfCancelledRequests(transport);
   const response = await transport.handleRequest(c.req.raw, { parsedBody, authInfo });
-  if (!transport.sessionId) await server.close();
+  if (!transport.sessionId) {
+    await server.close();
+    if (sessions.shared) await sessions.forget(id).catch((error: unknown) => c.var.log.warn({ err: error, sessionId: id }, 'could not remove the record of a refused initialize'));
+  }
   return response;
+}
+
+/** A transport for one session whose id is fixed: new (`id` generated here) or rebuilt (the stored id). */
+function openTransport(id: string, sessions: SessionRegistry, onInitialized: (sessionId: string) => void): WebStandardStreamableHTTPServerTransport {
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: () => id,
+    onsessioninitialized: onInitialized,
+    // DELETE: the record goes first, so every replica answers 404 from now on; awaited before the 200.
+    onsessionclosed: (sessionId) => sessions.forget(sessionId),
+  });
+  // Runs on DELETE, idle expiry and shutdown alike; the shared record outlives all but DELETE.
+  transport.onclose = () => sessions.remove(id, transport);
+  return transport;
+}
+
+/**
+ * Rebuilds a session another replica created, with public SDK API only: the stored initialize
+ * request is replayed into a fresh transport whose id generator returns the stored id (the
+ * server negotiates exactly as it did the first time), its response is discarded, and the
+ * client's `notifications/initialized` is replayed too. The real request is handled afterwards.
+ */
+async function rebuildSession(record: SharedSessionRecord, createServer: () => ServedMcp, sessions: SessionRegistry): Promise<Omit<Session, 'lastSeen' | 'active'>> {
+  const server = createServer();
+  let initialized = false;
+  const transport = openTransport(record.sessionId, sessions, () => (initialized = true));
+  try {
+    await server.connect(transport);
+    endStreamsOfCancelledRequests(transport);
+    const replay = (body: unknown, headers: Record<string, string> = {}) =>
+      transport.handleRequest(
+        new Request('http://replay.invalid/mcp', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+          body: JSON.stringify(body),
+        }),
+        { parsedBody: body },
+      );
+    const answer = await replay(record.initializeRequest);
+    // Reading to the end waits for the server's initialize result; nobody else is waiting for it.
+    const text = await answer.text();
+    if (!answer.ok || !initialized || /^data: .*"error":/m.test(text)) {
+      throw new Error(`replaying the stored initialize failed (${answer.status}): ${text.slice(0, 200)}`);
+    }
+    const notified = await replay({ jsonrpc: '2.0', method: 'notifications/initialized' }, { 'mcp-session-id': record.sessionId });
+    if (notified.status !== 202) throw new Error(`replaying notifications/initialized answered ${notified.status}`);
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  return { id: record.sessionId, owner: record.userId, server, transport };
+}
+
+type JsonObject = { [key: string]: SessionJson };
+
+/** The initialize message of the body (alone or in a batch); it came from JSON.parse, so it is JSON. */
+function initializeMessage(parsedBody: unknown): JsonObject {
+  const message: unknown = Array.isArray(parsedBody) ? parsedBody.find((item) => isInitializeRequest(item)) : parsedBody;
+  return jsonObject(message as SessionJson | undefined);
+}
+
+function jsonObject(value: SessionJson | undefined): JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
+}
+
+function unavailable(c: Context<AppEnv>, error: unknown): Response {
+  if (error instanceof SessionCapacityError) {
+    return jsonRpcError(c, 503, JSONRPC.serverError, 'Too many sessions, retry later', { 'Retry-After': '5' });
+  }
+  if (!(error instanceof SessionStoreError)) throw error;
+  c.var.log.error({ err: error }, 'session store unavailable');
+  return jsonRpcError(c, 503, JSONRPC.serverError, 'Session store unavailable, retry later', { 'Retry-After': '2' });
 }
 
 /**
