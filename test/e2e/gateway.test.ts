@@ -9,6 +9,7 @@ import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../cli/run-bin.js';
+import { generateInstalled } from './generated.js';
 import { envWithNode, nodeBinDir } from './node-runtime.js';
 import { freePort, waitForHealth } from './processes.js';
 
@@ -29,9 +30,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 beforeAll(async () => {
   [node24, node22] = [await nodeBinDir(24), await nodeBinDir(22)];
-  const generated = await run('mcpArch', ['generate', 'app', '--pattern', 'gateway', '--yes', '--no-install', '--no-git'], { cwd: work });
-  expect(generated.exitCode, generated.stderr).toBe(0);
-  await execa('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app, env: envWithNode(node24), stdin: 'ignore' });
+  await generateInstalled(work, 'app', ['--pattern', 'gateway'], node24);
 }, 300_000);
 
 /** Processes whose command line carries the tag of this run's stdio backends. */

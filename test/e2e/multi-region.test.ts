@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../cli/run-bin.js';
+import { generateInstalled } from './generated.js';
 import { envWithNode, nodeBinDir } from './node-runtime.js';
 import { waitForHealth } from './processes.js';
 
@@ -45,9 +46,7 @@ afterAll(async () => {
 
 beforeAll(async () => {
   [node24, node22] = [await nodeBinDir(24), await nodeBinDir(22)];
-  const generated = await run('mcpArch', ['generate', 'app', '--pattern', 'multi-region', '--store', 'database', '--yes', '--no-install', '--no-git'], { cwd: work });
-  expect(generated.exitCode, generated.stderr).toBe(0);
-  await execa('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app, env: envWithNode(node24), stdin: 'ignore' });
+  await generateInstalled(work, 'app', ['--pattern', 'multi-region', '--store', 'database'], node24);
   await execa('npm', ['run', 'build'], { cwd: app, env: envWithNode(node24), stdin: 'ignore' });
 }, 300_000);
 

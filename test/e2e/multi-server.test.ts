@@ -5,6 +5,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../cli/run-bin.js';
+import { generateInstalled } from './generated.js';
 import { envWithNode, nodeBinDir } from './node-runtime.js';
 import { freePort, waitForHealth } from './processes.js';
 
@@ -22,9 +23,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 beforeAll(async () => {
   [node24, node22] = [await nodeBinDir(24), await nodeBinDir(22)];
-  const generated = await run('mcpArch', ['generate', 'app', '--pattern', 'multi-server', '--yes', '--no-install', '--no-git'], { cwd: work });
-  expect(generated.exitCode, generated.stderr).toBe(0);
-  await execa('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app, env: envWithNode(node24), stdin: 'ignore' });
+  await generateInstalled(work, 'app', ['--pattern', 'multi-server'], node24);
 }, 300_000);
 
 /** `npm run --silent agent -- ...` as the README shows it (--silent keeps npm's banner out of stdout). */

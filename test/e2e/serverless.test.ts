@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { run } from '../cli/run-bin.js';
+import { generateInstalled } from './generated.js';
 import { envWithNode, nodeBinDir } from './node-runtime.js';
 
 /**
@@ -23,9 +24,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 beforeAll(async () => {
   node24 = await nodeBinDir(24);
-  const generated = await run('mcpArch', ['generate', 'app', '--pattern', 'serverless', '--deploy', 'lambda,vercel', '--yes', '--no-install', '--no-git'], { cwd: work });
-  expect(generated.exitCode, generated.stderr).toBe(0);
-  await execa('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app, env: envWithNode(node24), stdin: 'ignore' });
+  await generateInstalled(work, 'app', ['--pattern', 'serverless', '--deploy', 'lambda,vercel'], node24);
   writeFileSync(invoker, INVOKER);
 });
 

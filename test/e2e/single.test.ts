@@ -7,6 +7,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../cli/run-bin.js';
+import { generateInstalled } from './generated.js';
 import { envWithNode, nodeBinDir } from './node-runtime.js';
 import { freePort, waitForHealth } from './processes.js';
 
@@ -24,9 +25,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 beforeAll(async () => {
   [node24, node22] = [await nodeBinDir(24), await nodeBinDir(22)];
-  const generated = await run('mcpArch', ['generate', 'app', '--pattern', 'single', '--yes', '--no-install', '--no-git'], { cwd: work });
-  expect(generated.exitCode, generated.stderr).toBe(0);
-  await execa('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app, env: envWithNode(node24), stdin: 'ignore' });
+  await generateInstalled(work, 'app', ['--pattern', 'single'], node24);
 });
 
 describe('generated single project', { timeout: 240_000 }, () => {

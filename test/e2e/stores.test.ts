@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../cli/run-bin.js';
+import { generateInstalled } from './generated.js';
 import { envWithNode, nodeBinDir } from './node-runtime.js';
 import { freePort, waitForHealth } from './processes.js';
 
@@ -55,9 +56,7 @@ interface JsonReport {
 
 beforeAll(async () => {
   node24 = await nodeBinDir(24);
-  const generated = await run('mcpArch', ['generate', 'app', '--pattern', 'single', '--store', 'database', '--yes', '--no-install', '--no-git'], { cwd: work });
-  expect(generated.exitCode, generated.stderr).toBe(0);
-  await execa('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app, env: envWithNode(node24), stdin: 'ignore' });
+  await generateInstalled(work, 'app', ['--pattern', 'single', '--store', 'database'], node24);
   await execa('npm', ['run', 'build'], { cwd: app, env: envWithNode(node24), stdin: 'ignore' });
 });
 

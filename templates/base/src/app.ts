@@ -7,7 +7,7 @@ import { clientAddress, type RemoteAddress } from './http/client-address.js';
 import type { AppEnv } from './http/env.js';
 import type { InflightTracker } from './lifecycle/inflight.js';
 import type { Readiness } from './lifecycle/readiness.js';
-import type { McpLayer } from './mcp/layer.js';
+import type { McpLayer } from './mcp/layer-types.js';
 import type { SessionRegistry } from './mcp/sessions.js';
 import { mcpRoute } from './mcp/transport.js';
 import { accessLog } from './middleware/access-log.js';

@@ -1,6 +1,6 @@
 import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { Logger } from '../observability/logger.js';
-import type { ServedMcp } from './layer.js';
+import type { ServedMcp } from './layer-types.js';
 import type { Metrics } from '../observability/metrics.js';
 
 export interface Session {

@@ -6,7 +6,7 @@ import type { SessionMode } from '../config.js';
 import type { AppEnv } from '../http/env.js';
 import { JSONRPC, jsonRpcError } from '../http/errors.js';
 import { withResponseEnd } from '../http/response-end.js';
-import type { ServedMcp } from './layer.js';
+import type { ServedMcp } from './layer-types.js';
 import { SessionCapacityError, SessionStoreError, type Session, type SessionJson, type SessionRegistry, type SharedSessionRecord } from './sessions.js';
 
 export interface McpRouteOptions {

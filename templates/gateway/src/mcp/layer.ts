@@ -1,42 +1,18 @@
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { loadServersConfig, openAggregator, type Aggregator, type BackendStatus } from '../aggregate/index.js';
-import type { Config } from '../config.js';
 import { createGatewayMetrics } from '../gateway/metrics.js';
 import { createGatewayServer, LiveServers } from '../gateway/server.js';
 import { loadGatewaySettings, type GatewaySettings } from '../gateway/settings.js';
-import type { Readiness } from '../lifecycle/readiness.js';
-import type { Logger } from '../observability/logger.js';
-import type { Metrics } from '../observability/metrics.js';
-import type { Tracing } from '../observability/tracing.js';
-import type { PackageInfo } from '../package-info.js';
+import type { McpLayer as BaseLayer, McpLayerDeps as BaseLayerDeps } from './layer-types.js';
 
-/** What the transport needs of an MCP server: `McpServer` and the SDK's low-level `Server` both fit. */
-export interface ServedMcp {
-  connect(transport: Transport): Promise<void>;
-  close(): Promise<void>;
-}
+export type { ServedMcp } from './layer-types.js';
 
-export interface McpLayerDeps {
-  config: Config;
-  logger: Logger;
-  metrics: Metrics;
-  /** Dependencies of the layer (backends, stores) register their readiness checks here. */
-  readiness: Readiness;
-  info: PackageInfo;
-  tracing?: Pick<Tracing, 'instrumentTool'>;
+export interface McpLayerDeps extends BaseLayerDeps {
   /** The gateway's own settings; read from the environment (GATEWAY_*) when absent. */
   gateway?: GatewaySettings;
 }
 
-/**
- * The MCP side of the app: what a session (stateful) or a request (stateless) talks to.
- * In the gateway: the backends of the servers file, aggregated.
- */
-export interface McpLayer {
-  /** A fresh server for one session or one stateless request. */
-  createServer(): ServedMcp;
-  /** Releases what the layer holds (connections, child processes); runs during shutdown, after sessions close. */
-  close(): Promise<void>;
+/** The MCP side of the app (src/mcp/layer-types.ts); in the gateway, the backends of the servers file, aggregated. */
+export interface McpLayer extends BaseLayer {
   /** The aggregator behind the layer (backend states, collisions). */
   aggregator?: Aggregator;
 }
