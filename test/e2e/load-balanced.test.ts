@@ -16,6 +16,7 @@ import { freePort, waitForHealth } from './processes.js';
  * through nginx only; a replica is killed with SIGKILL and the sessions are counted afterwards.
  */
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 // Debian installs it in /usr/sbin, which is not on every user's PATH.
 const NGINX = process.env.NGINX_BIN ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx');
 const KEY = 'e2e-owner-key-0123456789abcdef';
@@ -166,20 +167,20 @@ beforeAll(async () => {
 }, 300_000);
 
 describe('generated load-balanced project', { timeout: 240_000 }, () => {
-  it('type-checks and passes its own tests against Redis, replicas included', async () => {
+  it('type-checks and passes its own tests against Redis and Postgres, replicas included', async () => {
     const typecheck = await execa('npm', ['run', 'typecheck'], { cwd: statelessApp, env: envWithNode(node24), reject: false });
     expect(typecheck.exitCode, typecheck.stdout + typecheck.stderr).toBe(0);
     const report = join(work, 'report.json');
     const result = await execa('npm', ['test', '--', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], {
       cwd: statelessApp,
-      env: envWithNode(node24, { REDIS_URL }),
+      env: envWithNode(node24, { REDIS_URL, DATABASE_URL }),
       reject: false,
       stdin: 'ignore',
     });
     expect(result.exitCode, result.stdout.slice(-4000) + result.stderr.slice(-2000)).toBe(0);
     const parsed = JSON.parse(readFileSync(report, 'utf8')) as { testResults: Array<{ name: string; assertionResults: Array<{ title: string; status: string }> }> };
     const replicaCases = parsed.testResults.filter((file) => file.name.endsWith('test/replicas.test.ts')).flatMap((file) => file.assertionResults);
-    // With REDIS_URL set nothing of the replica suite may be skipped.
+    // With REDIS_URL and DATABASE_URL set nothing of the replica suite may be skipped.
     expect(replicaCases.filter((c) => c.status !== 'passed').map((c) => `${c.title}: ${c.status}`)).toEqual([]);
     expect(replicaCases.length).toBeGreaterThanOrEqual(9);
 

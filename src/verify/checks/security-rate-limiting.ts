@@ -38,7 +38,7 @@ export const securityRateLimiting: Check = {
 
     const instances = await replicas(ctx);
     if (instances.max > 1 && ctx.manifest.store === 'memory' && ctx.manifest.pattern !== 'serverless') {
-      warnings.push({ message: `Limits are kept in memory while several instances run (${instances.evidence.join('; ')}): the effective limit is multiplied by the replica count`, remediation: 'Keep rate-limit counters in the shared store (regenerate with --store redis).' });
+      warnings.push({ message: `Limits are kept in memory while several instances run (${instances.evidence.join('; ')}): the effective limit is multiplied by the replica count`, remediation: 'Keep rate-limit counters in the shared store (regenerate with --store redis or --store database, which share limits across replicas).' });
     }
 
     const sam = await samTemplate(ctx);

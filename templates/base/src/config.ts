@@ -36,6 +36,8 @@ export interface Config {
   /** `file:path` (SQLite) or `postgres://...`. */
   databaseUrl?: string;
   sessionTable: string;
+  /** Table of the shared rate limit buckets when SESSION_STORE=database. */
+  rateLimitTable: string;
   maxBodyBytes: number;
   requestTimeoutMs: number;
   shutdownDelayMs: number;
@@ -105,6 +107,7 @@ const schema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' }).optional(),
   REDIS_KEY_PREFIX: z.string().default('mcp:'),
   SESSION_TABLE: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/i, { error: 'expected a table name: letters, digits and _' }).default('mcp_sessions'),
+  RATE_LIMIT_TABLE: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/i, { error: 'expected a table name: letters, digits and _' }).default('mcp_rate_limits'),
   DATABASE_URL: z.string().regex(/^(file:|postgres:\/\/|postgresql:\/\/)/, { error: 'expected file:path, postgres:// or postgresql://' }).optional(),
   MAX_BODY_BYTES: integer(1024, 100 * 1024 * 1024, 1024 * 1024),
   REQUEST_TIMEOUT_MS: integer(100, 3_600_000, 30_000),
@@ -175,6 +178,7 @@ function toConfig(raw: RawConfig): Config {
     redisKeyPrefix: raw.REDIS_KEY_PREFIX,
     databaseUrl: raw.DATABASE_URL,
     sessionTable: raw.SESSION_TABLE,
+    rateLimitTable: raw.RATE_LIMIT_TABLE,
     maxBodyBytes: raw.MAX_BODY_BYTES,
     requestTimeoutMs: raw.REQUEST_TIMEOUT_MS,
     shutdownDelayMs: raw.SHUTDOWN_DELAY_MS,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/observability/logger.js';
@@ -18,6 +19,7 @@ import { API_KEY, INITIALIZE, mcpPost, OTHER_API_KEY, readMessages, startServer,
  * say so in their names otherwise; the SQLite file store needs no service.
  */
 const REDIS_URL = process.env.REDIS_URL;
+const POSTGRES_URL = process.env.DATABASE_URL && /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL) ? process.env.DATABASE_URL : undefined;
 const work = mkdtempSync(join(tmpdir(), 'replicas-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -173,39 +175,80 @@ for (const store of STORES) {
   });
 }
 
-describe.skipIf(!REDIS_URL)(`rate limits shared by three replicas through Redis${REDIS_URL ? '' : ' (skipped: REDIS_URL not set)'}`, () => {
-  let replicas: TestServer[] = [];
-  const RATE = 2;
-  const BURST = 6;
+const LIMIT_TABLE = `limits_${process.pid}_${Date.now().toString(36)}`;
+afterAll(() => dropPostgresTable(LIMIT_TABLE));
 
-  beforeAll(async () => {
-    replicas = await startReplicas(
-      { SESSION_MODE: 'stateless', SESSION_STORE: 'redis', REDIS_URL: REDIS_URL ?? '', REDIS_KEY_PREFIX: `${PREFIX}limits:`, RATE_LIMIT_RPS: String(RATE), RATE_LIMIT_BURST: String(BURST) },
-    );
-  });
-  afterAll(async () => {
-    await Promise.all(replicas.map((replica) => replica.close()));
-  });
+/** Removes the Postgres table a test wrote its buckets to. */
+async function dropPostgresTable(table: string): Promise<void> {
+  if (!POSTGRES_URL) return;
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  try {
+    await client.connect();
+    await client.query(`DROP TABLE IF EXISTS ${table}`);
+  } finally {
+    await client.end();
+  }
+}
 
-  it('allows about one limit in total, not one per replica', async () => {
-    const started = performance.now();
-    const statuses: number[] = [];
-    let retryAfter: string | null = null;
-    for (let i = 0; i < 30; i += 1) {
-      const response = await mcpPost(replicas[i % replicas.length]!.mcpUrl, { ...LIST_TOOLS, id: i }, owner);
-      statuses.push(response.status);
-      if (response.status === 429) retryAfter ??= response.headers.get('retry-after');
-      await response.text();
-    }
-    const seconds = (performance.now() - started) / 1000;
-    const allowed = statuses.filter((status) => status === 200).length;
-    // Per-replica buckets would allow 3 x BURST = 18 at once; shared, one bucket refills at RATE.
-    expect(allowed).toBeGreaterThanOrEqual(BURST);
-    expect(allowed).toBeLessThanOrEqual(BURST + Math.ceil(RATE * seconds) + 1);
-    expect(statuses.filter((status) => status === 429).length).toBe(30 - allowed);
-    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+const LIMIT_STORES: Array<{ name: string; env: () => Record<string, string>; skip: boolean }> = [
+  {
+    name: `Redis${REDIS_URL ? '' : ' (skipped: REDIS_URL not set)'}`,
+    env: () => ({ SESSION_STORE: 'redis', REDIS_URL: REDIS_URL ?? '', REDIS_KEY_PREFIX: `${PREFIX}limits:` }),
+    skip: !REDIS_URL,
+  },
+  {
+    name: 'the session database (one SQLite file)',
+    env: () => ({ SESSION_STORE: 'database', DATABASE_URL: `file:${join(work, `limits-${randomUUID()}.db`)}` }),
+    skip: false,
+  },
+  // Only with DATABASE_URL=postgres://...: the SQLite case above covers the database buckets without
+  // a service, and test/rate-limit-database.test.ts says which Postgres cases it skipped.
+  ...(POSTGRES_URL
+    ? [
+        {
+          name: 'the session database (Postgres)',
+          // Each replica's DATABASE_URL names the same database; a REDIS_URL beside it is not used for limits.
+          env: () => ({ SESSION_STORE: 'database', DATABASE_URL: POSTGRES_URL, SESSION_TABLE: `${LIMIT_TABLE}_sessions`, RATE_LIMIT_TABLE: LIMIT_TABLE, REDIS_URL: 'redis://127.0.0.1:1' }),
+          skip: false,
+        },
+      ]
+    : []),
+];
+afterAll(() => dropPostgresTable(`${LIMIT_TABLE}_sessions`));
+
+for (const limits of LIMIT_STORES) {
+  describe.skipIf(limits.skip)(`rate limits shared by three replicas through ${limits.name}`, () => {
+    let replicas: TestServer[] = [];
+    const RATE = 2;
+    const BURST = 6;
+
+    beforeAll(async () => {
+      replicas = await startReplicas({ SESSION_MODE: 'stateless', ...limits.env(), RATE_LIMIT_RPS: String(RATE), RATE_LIMIT_BURST: String(BURST) });
+    });
+    afterAll(async () => {
+      await Promise.all(replicas.map((replica) => replica.close()));
+    });
+
+    it('allows about one limit in total, not one per replica', async () => {
+      const started = performance.now();
+      const statuses: number[] = [];
+      let retryAfter: string | null = null;
+      for (let i = 0; i < 30; i += 1) {
+        const response = await mcpPost(replicas[i % replicas.length]!.mcpUrl, { ...LIST_TOOLS, id: i }, owner);
+        statuses.push(response.status);
+        if (response.status === 429) retryAfter ??= response.headers.get('retry-after');
+        await response.text();
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const allowed = statuses.filter((status) => status === 200).length;
+      // Per-replica buckets would allow 3 x BURST = 18 at once; shared, one bucket refills at RATE.
+      expect(allowed).toBeGreaterThanOrEqual(BURST);
+      expect(allowed).toBeLessThanOrEqual(BURST + Math.ceil(RATE * seconds) + 1);
+      expect(statuses.filter((status) => status === 429).length).toBe(30 - allowed);
+      expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+    });
   });
-});
+}
 
 describe('choice of the rate limit store', () => {
   const logger = createLogger('silent');
@@ -213,6 +256,28 @@ describe('choice of the rate limit store', () => {
   it('keeps per-instance buckets without REDIS_URL, or when the project is not replicated', async () => {
     expect(await openSharedRateLimitStore(loadConfig({ AUTH_MODE: 'none' }), { logger })).toBeUndefined();
     expect(await openSharedRateLimitStore(loadConfig({ AUTH_MODE: 'none', REDIS_URL: 'redis://127.0.0.1:6379' }), { logger, replicated: false })).toBeUndefined();
+  });
+
+  it('shares limits through the session database on SESSION_STORE=database, even with REDIS_URL set', async () => {
+    const env = {
+      AUTH_MODE: 'none',
+      SESSION_STORE: 'database',
+      DATABASE_URL: `file:${join(work, `choice-${randomUUID()}.db`)}`,
+      // Nothing listens there: limits sent to Redis would fall back to one bucket per instance.
+      REDIS_URL: 'redis://127.0.0.1:1',
+      RATE_LIMIT_RPS: '1',
+      RATE_LIMIT_BURST: '2',
+    };
+    const first = await openSharedRateLimitStore(loadConfig(env), { logger, replicated: true });
+    const second = await openSharedRateLimitStore(loadConfig(env), { logger, replicated: true });
+    try {
+      const decisions = [await first!.take('client'), await second!.take('client'), await first!.take('client'), await second!.take('client')];
+      expect(decisions.map((decision) => decision.allowed)).toEqual([true, true, false, false]);
+    } finally {
+      await Promise.all([first?.close(), second?.close()]);
+    }
+    expect(await openSharedRateLimitStore(loadConfig(env), { logger, replicated: false })).toBeUndefined();
+    expect(await openSharedRateLimitStore(loadConfig({ ...env, RATE_LIMIT_RPS: '0' }), { logger, replicated: true })).toBeUndefined();
   });
 
   it('limits per instance, without failing requests, while Redis is unreachable', async () => {

@@ -49,7 +49,7 @@ describe('session store readiness', () => {
       const proxy = await tcpProxy(DATABASE_URL!, 5432);
       const table = `sessions_ready_${process.pid}_${Date.now().toString(36)}`;
       try {
-        const server = await serve({ SESSION_STORE: 'database', DATABASE_URL: proxy.url, SESSION_TABLE: table });
+        const server = await serve({ SESSION_STORE: 'database', DATABASE_URL: proxy.url, SESSION_TABLE: table, RATE_LIMIT_TABLE: `${table}_limits` });
         expect(await readyStatus(server)).toBe(200);
         await proxy.cut();
         await waitFor(async () => (await readyStatus(server)) === 503, { timeoutMs: 10_000, intervalMs: 100 });
@@ -59,7 +59,7 @@ describe('session store readiness', () => {
         await proxy.close();
         const client = new pg.Client({ connectionString: DATABASE_URL });
         await client.connect();
-        await client.query(`DROP TABLE IF EXISTS ${table}`).finally(() => client.end());
+        await client.query(`DROP TABLE IF EXISTS ${table}, ${table}_limits`).finally(() => client.end());
       }
     },
   );

@@ -6,7 +6,8 @@ export interface RateLimitDecision {
 
 /**
  * Where buckets live. The in-memory store limits per instance; with several replicas a
- * shared store (e.g. Redis) implements the same interface so the limit holds across them.
+ * shared store (Redis, or the session database) implements the same interface so the limit
+ * holds across them.
  */
 export interface RateLimitStore {
   take(key: string): Promise<RateLimitDecision>;

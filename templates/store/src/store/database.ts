@@ -39,13 +39,13 @@ export function sqlitePath(url: string | undefined): string {
 }
 
 /** SQLite through `node:sqlite`: no service to run, one file, one process at a time writing. */
-export async function openSqlite(path: string): Promise<SqlDriver> {
+export async function openSqlite(path: string, { busyTimeoutMs = 5000 }: { busyTimeoutMs?: number } = {}): Promise<SqlDriver> {
   // Loaded on demand: Postgres deployments never load the (experimental on Node 22) module.
   const { DatabaseSync } = await import('node:sqlite');
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const db = new DatabaseSync(path);
   // Several processes (a restart overlapping the old one, test workers) may open the same file.
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;');
+  db.exec(`PRAGMA journal_mode = WAL; PRAGMA busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))};`);
   const numbered = (sql: string) => sql.replace(/\$(\d+)/g, '?$1');
   // DatabaseSync#isOpen is newer than the oldest Node 22 this project supports.
   let open = true;
@@ -66,9 +66,18 @@ export async function openSqlite(path: string): Promise<SqlDriver> {
 }
 
 /** Postgres through a `pg` pool; a lost server fails queries but never the process. */
-export async function openPostgres(url: string, { onError }: { onError?: (error: Error) => void } = {}): Promise<SqlDriver> {
+export async function openPostgres(
+  url: string,
+  { onError, max = 10, queryTimeoutMs = 5000 }: { onError?: (error: Error) => void; max?: number; queryTimeoutMs?: number } = {},
+): Promise<SqlDriver> {
   const { default: pg } = await import('pg');
-  const pool: Pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 2000, query_timeout: 5000, idleTimeoutMillis: 10_000 });
+  const pool: Pool = new pg.Pool({
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: Math.min(2000, queryTimeoutMs),
+    query_timeout: queryTimeoutMs,
+    idleTimeoutMillis: 10_000,
+  });
   // An idle client whose server went away emits here; unhandled, it would crash the process.
   pool.on('error', (error) => onError?.(error));
   let ended = false;
