@@ -29,7 +29,7 @@ export interface PatternSupport {
 export const GENERATORS: Partial<Record<PatternId, PatternSupport>> = {
   single: { components: [base], stores: ['memory', 'database'], deploy: ['docker'] },
   'load-balanced': { components: [base, loadBalanced], stores: ['redis', 'database', 'hybrid'], deploy: ['docker', 'compose', 'k8s'] },
-  gateway: { components: [base, aggregation, gateway], stores: ['memory', 'redis'], deploy: ['docker'] },
+  gateway: { components: [base, aggregation, gateway], stores: ['memory', 'redis'], deploy: ['docker', 'compose', 'k8s'] },
   'multi-server': { components: [base, aggregation, multiServer], stores: ['memory'], deploy: ['docker'] },
   'multi-region': {
     components: [base, multiRegion],

@@ -38,4 +38,10 @@ export function assertCompatible(options: ProjectOptions): void {
   if (unsupported.length > 0) {
     throw new UserError(`--deploy ${unsupported.join(',')} does not fit the ${pattern} pattern. Use any of: ${support.deploy.join(', ')}.`);
   }
+  if (deploy.includes('k8s') && store === 'memory') {
+    const shared = support.stores.filter((id) => id !== 'memory');
+    throw new UserError(
+      `--deploy k8s runs three replicas, and --store memory keeps each session in one of them. Use --store ${shared.join(' or --store ')}, or leave k8s out of --deploy.`,
+    );
+  }
 }

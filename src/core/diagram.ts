@@ -135,12 +135,19 @@ const BY_PATTERN: Record<ProjectOptions['pattern'], (options: ProjectOptions) =>
   'multi-region': multiRegion,
 };
 
+/** What compose.yaml runs: a memory-store gateway runs once, everything else three times behind nginx. */
+function composeServices(options: ProjectOptions): string {
+  if (options.pattern === 'gateway' && options.store === 'memory') return 'gateway, example backend, nginx';
+  if (options.pattern === 'gateway') return 'Redis, 3 gateways, example backend, nginx';
+  return 'store, 3 replicas, nginx';
+}
+
 /** A Mermaid flowchart of the system actually generated, for the project's README. */
 export function mermaidFor(options: ProjectOptions, components: readonly string[]): string {
   const lines = ['flowchart LR', ...BY_PATTERN[options.pattern](options)];
   const main = MAIN_NODE[options.pattern];
   if (components.includes('docker')) lines.push(`  image["Docker image (non-root)"] -.-> ${main}`);
-  if (components.includes('compose')) lines.push(`  compose["docker compose: store, 3 replicas, nginx"] -.-> ${main}`);
+  if (components.includes('compose')) lines.push(`  compose["docker compose: ${composeServices(options)}"] -.-> ${main}`);
   if (components.includes('k8s')) lines.push(`  k8s["Kubernetes: kustomize base (probes, HPA, PDB, NetworkPolicy)"] -.-> ${main}`);
   return lines.join('\n');
 }

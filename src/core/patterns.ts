@@ -47,8 +47,8 @@ export const PATTERNS: Record<PatternId, Pattern> = {
     limitations: ['Every client carries the aggregation logic and every backend credential', 'No central auth, rate limiting or audit', 'Each client opens a connection to every server'],
     sessionModes: ['stateless', 'stateful'],
     stores: ['memory'],
-    deploy: ['docker', 'compose'],
-    defaultDeploy: ['docker', 'compose'],
+    deploy: ['docker'],
+    defaultDeploy: ['docker'],
     replicated: false,
     diagram: [
       '  +---------------------------------------+',

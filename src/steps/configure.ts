@@ -29,8 +29,11 @@ export async function configure(
   const rec = ctx.recommendation?.pattern === id ? ctx.recommendation : undefined;
   const missing: string[] = [];
 
-  const recStore = rec && support.stores.includes(rec.store) ? rec.store : undefined;
-  const store = await settle<StoreId>(ctx, ctx.options.store, support.stores, recStore ?? support.stores[0]!, recStore !== undefined, '--store', missing, (choices, def) =>
+  // Three Kubernetes replicas need a shared store: when --deploy names k8s, memory is not offered.
+  const shared = support.stores.filter((s) => s !== 'memory');
+  const storeChoices = ctx.options.deploy?.includes('k8s') && shared.length > 0 ? shared : support.stores;
+  const recStore = rec && storeChoices.includes(rec.store) ? rec.store : undefined;
+  const store = await settle<StoreId>(ctx, ctx.options.store, storeChoices, recStore ?? storeChoices[0]!, recStore !== undefined, '--store', missing, (choices, def) =>
     ctx.prompt.select({ message: 'Session store?', choices: choices.map((s) => ({ value: s, name: s })), default: def }),
   );
   const sessionMode = await settle<SessionMode>(ctx, ctx.options.sessionMode, catalog.sessionModes, rec?.sessionMode ?? catalog.sessionModes[0]!, rec !== undefined, '--session-mode', missing, (choices, def) =>
@@ -49,9 +52,10 @@ export async function configure(
   if (deploy === undefined) {
     if (support.deploy.length === 1 || ctx.yes) deploy = support.deploy.length === 1 ? [...support.deploy] : defaultDeploy;
     else if (ctx.interactive) {
+      const offered = store === 'memory' ? support.deploy.filter((t) => t !== 'k8s') : support.deploy;
       deploy = await ctx.prompt.checkbox<DeployTarget>({
         message: 'Deployment targets?',
-        choices: support.deploy.map((t) => ({ value: t, name: t, checked: defaultDeploy.includes(t) })),
+        choices: offered.map((t) => ({ value: t, name: t, checked: defaultDeploy.includes(t) })),
       });
     } else missing.push('--deploy');
   }

@@ -109,6 +109,7 @@ describe('generate and create-mcp-arch', () => {
     [['generate', 'x', '--pattern', 'single', '--deploy', 'k8s', '--yes'], /--deploy k8s does not fit the single pattern/],
     [['generate', 'x', '--pattern', 'single', '--deploy', 'docker,ftp', '--yes'], /unknown deploy target "ftp"/],
     [['generate', 'x', '--pattern', 'single', '--store', 'redis', '--yes'], /--store redis does not fit/],
+    [['generate', 'x', '--pattern', 'gateway', '--store', 'memory', '--deploy', 'k8s', '--yes'], /--deploy k8s runs three replicas, and --store memory keeps each session in one of them\. Use --store redis, or leave k8s out of --deploy/],
     [['generate', 'x', '--pattern', 'single', '--session-mode', 'sticky', '--yes'], /argument 'sticky' is invalid/],
     [['generate', 'x', '--pattern', 'single', '--pm', 'pip', '--yes'], /argument 'pip' is invalid/],
     [['generate', 'x', '--pattern', 'single'], /Missing options for the single pattern: --store, --session-mode, --auth/],

@@ -1,8 +1,12 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toBlueprint } from '../../src/core/blueprint.js';
 import type { ProjectOptions } from '../../src/core/options.js';
 import { render } from '../../src/render/render.js';
 import { loadTemplates } from '../../src/render/templates.js';
+import { verify } from '../../src/verify/index.js';
 
 const options: ProjectOptions = { name: 'edge', pattern: 'gateway', store: 'memory', deploy: ['docker'], authMode: 'apikey', sessionMode: 'stateful' };
 const blueprint = toBlueprint(options, loadTemplates().catalog, '1.0.0');
@@ -50,5 +54,50 @@ describe('generated gateway project', () => {
     }
     const pkg = JSON.parse(file('package.json')) as { dependencies: Record<string, string> };
     expect(pkg.dependencies.ioredis).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
+
+/** Renders a gateway project with these options into a temp dir and runs the static checklist on it. */
+async function verifiedGateway(overrides: Partial<ProjectOptions>) {
+  const templates = loadTemplates();
+  const rendered = render(toBlueprint({ ...options, ...overrides }, templates.catalog, '1.0.0'), templates);
+  const dir = mkdtempSync(join(tmpdir(), 'gateway-verify-'));
+  try {
+    for (const f of rendered) {
+      mkdirSync(dirname(join(dir, f.path)), { recursive: true });
+      writeFileSync(join(dir, f.path), f.contents);
+    }
+    const report = await verify({ dir, clock: () => 0 });
+    return { files: new Map(rendered.map((f) => [f.path, String(f.contents)])), status: Object.fromEntries(report.results.map((r) => [r.id, r.status])) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('gateway deploy targets', () => {
+  it('with Redis, compose and Kubernetes pass the whole static checklist: capacity planned, sessions shared', async () => {
+    const { files: generated, status } = await verifiedGateway({ store: 'redis', deploy: ['docker', 'compose', 'k8s'] });
+    expect(status['pre-deployment.capacity-scaling']).toBe('pass');
+    expect(status['pre-deployment.session-persistence']).toBe('pass');
+    expect(status['pre-deployment.architecture-pattern']).toBe('pass');
+    expect(Object.entries(status).filter(([, s]) => s === 'fail' || s === 'warn' || s === 'skip')).toEqual([]);
+    const readme = generated.get('README.md')!;
+    expect(readme).toMatch(/### Deploy[\s\S]*three gateway replicas[\s\S]*ConfigMap `edge-servers`[\s\S]*stdio backends run inside the\s+gateway's container/);
+  });
+
+  it('with the memory store, compose runs one gateway and passes', async () => {
+    const compose = await verifiedGateway({ store: 'memory', deploy: ['docker', 'compose'] });
+    expect(compose.status['pre-deployment.session-persistence']).toBe('pass');
+    expect(compose.status['pre-deployment.capacity-scaling']).toBe('pass');
+    expect(compose.files.get('README.md')).toMatch(/runs one gateway \(`app-1`\)[\s\S]*generate with `--store redis`/);
+    expect(compose.files.get('README.md')).toMatch(/compose: gateway, example backend, nginx/);
+    expect(compose.files.get('README.md')).not.toMatch(/compose.yaml` runs[^.]*three replicas/);
+  });
+
+  it('a docker-only gateway warns on capacity and its README points to the replicated targets', async () => {
+    const { files: generated, status } = await verifiedGateway({ deploy: ['docker'] });
+    expect(status['pre-deployment.capacity-scaling']).toBe('warn');
+    expect(generated.get('README.md')).toMatch(/Add `--deploy compose` or `--deploy k8s`/);
+    expect([...generated.keys()].some((path) => path === 'compose.yaml' || path.startsWith('deploy/'))).toBe(false);
   });
 });

@@ -1,5 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { toBlueprint } from '../../src/core/blueprint.js';
 import type { ProjectOptions } from '../../src/core/options.js';
 import { render } from '../../src/render/render.js';
@@ -7,9 +11,10 @@ import { loadTemplates } from '../../src/render/templates.js';
 import { validateK8sObject, validateKustomization } from './k8s-schema.js';
 
 /**
- * The deployment artifacts of the load-balanced project, as files: Kubernetes manifests against
- * the Kubernetes schemas (strictly) and production policies, the Compose file, the nginx config.
- * nginx itself checks the config in test/e2e/load-balanced.test.ts (`nginx -t`, then traffic).
+ * The deployment artifacts of the load-balanced and gateway projects, as files: Kubernetes
+ * manifests against the Kubernetes schemas (strictly) and production policies, the Compose file,
+ * the nginx config. nginx itself checks the load-balanced config in test/e2e/load-balanced.test.ts
+ * (`nginx -t`, then traffic); the gateway's one-replica variant is checked with `nginx -t` here.
  */
 type Obj = Record<string, unknown>;
 const BASE = 'deploy/k8s/base';
@@ -21,7 +26,13 @@ function renderProject(options: Partial<ProjectOptions> = {}): Map<string, strin
 }
 
 function manifests(files: Map<string, string>): Obj[] {
-  return [...files].filter(([path]) => path.startsWith(`${BASE}/`) && path !== `${BASE}/kustomization.yaml`).map(([, text]) => parse(text) as Obj);
+  // A file may hold several documents (the gateway's configmap.yaml also holds its servers file).
+  return [...files]
+    .filter(([path]) => path.startsWith(`${BASE}/`) && path !== `${BASE}/kustomization.yaml`)
+    .flatMap(([, text]) => parseAllDocuments(text).map((doc) => {
+      if (!('errors' in doc) || doc.errors.length > 0) throw new Error(`manifest does not parse: ${text.slice(0, 80)}`);
+      return doc.toJS() as Obj;
+    }));
 }
 
 const dig = (value: unknown, ...keys: (string | number)[]): unknown =>
@@ -30,7 +41,7 @@ const ofKind = (objects: Obj[], kind: string) => objects.filter((object) => obje
 const containers = (objects: Obj[]) => ofKind(objects, 'Deployment').flatMap((d) => (dig(d, 'spec', 'template', 'spec', 'containers') as Obj[]) ?? []);
 
 /** Names whose values are secrets: never in a ConfigMap, an env value or a committed file. */
-const SECRET_NAMES = ['API_KEYS', 'REDIS_URL', 'DATABASE_URL', 'JWT_SECRET', 'POSTGRES_PASSWORD'];
+const SECRET_NAMES = ['API_KEYS', 'REDIS_URL', 'DATABASE_URL', 'JWT_SECRET', 'POSTGRES_PASSWORD', 'REMOTE_MCP_URL', 'REMOTE_MCP_TOKEN'];
 
 /** Production policies, each a function returning what is wrong (empty when it holds). */
 const POLICIES: Record<string, (objects: Obj[]) => string[]> = {
@@ -218,6 +229,138 @@ describe('Compose file and nginx config of the load-balanced project', () => {
       expect(conf).toMatch(/^\s*proxy_read_timeout \S+;/m);
       if (sessionMode === 'stateful') expect(conf).toMatch(/^\s*hash \$mcp_affinity consistent;/m);
       else expect(conf).toMatch(/^\s*least_conn;/m);
+    }
+  });
+});
+
+/** The generated gateway's own parser of servers files (the same code that reads them at start). */
+interface ServersModule {
+  parseServersConfig(json: unknown, source: string, env: Record<string, string | undefined>): { servers: { name: string; enabled: boolean; target: { transport: string; url?: URL; headers?: Record<string, string> } }[] };
+}
+const serversModule = async (): Promise<ServersModule> => (await import(resolve('templates/aggregation/src/aggregate/config.ts'))) as ServersModule;
+const gatewayProject = (options: Partial<ProjectOptions> = {}) => renderProject({ name: 'edge', pattern: 'gateway', store: 'redis', ...options });
+const BACKEND_ENV = { REMOTE_MCP_URL: 'http://backend.internal:4100/mcp', REMOTE_MCP_TOKEN: 'backend-token' };
+
+describe('Kubernetes base of the gateway project', () => {
+  const variants: Array<Partial<ProjectOptions>> = [
+    { store: 'redis', sessionMode: 'stateful', authMode: 'apikey' },
+    { store: 'redis', sessionMode: 'stateless', authMode: 'jwt' },
+    { store: 'redis', sessionMode: 'stateful', authMode: 'jwt' },
+  ];
+
+  it.each(variants)('validates strictly against the Kubernetes schemas and meets every policy (%o)', async (variant) => {
+    const files = gatewayProject(variant);
+    const kustomization = parse(files.get(`${BASE}/kustomization.yaml`)!) as Obj;
+    expect(validateKustomization(kustomization)).toEqual([]);
+    const present = [...files.keys()].filter((p) => p.startsWith(`${BASE}/`) && !p.endsWith('kustomization.yaml')).map((p) => p.slice(BASE.length + 1)).sort();
+    expect([...(kustomization.resources as string[])].sort()).toEqual(present);
+    const objects = manifests(files);
+    expect(objects.map((o) => `${String(o.kind)}/${String(dig(o, 'metadata', 'name'))}`).sort()).toEqual(
+      ['ConfigMap/edge-config', 'ConfigMap/edge-servers', 'Deployment/edge', 'HorizontalPodAutoscaler/edge', 'Ingress/edge', 'NetworkPolicy/edge', 'PodDisruptionBudget/edge', 'Service/edge'],
+    );
+    for (const object of objects) expect({ kind: object.kind, problems: await validateK8sObject(object) }).toEqual({ kind: object.kind, problems: [] });
+    for (const [name, policy] of Object.entries(POLICIES)) expect({ policy: name, problems: policy(objects) }).toEqual({ policy: name, problems: [] });
+    // JWT settings are not secret: the ConfigMap carries them (to be pointed at the real provider), the Secret only keys.
+    const settings = ofKind(objects, 'ConfigMap').find((m) => dig(m, 'metadata', 'name') === 'edge-config')!;
+    for (const name of ['JWT_JWKS_URL', 'JWT_ISSUER', 'JWT_AUDIENCE']) expect(dig(settings, 'data', name) !== undefined, name).toBe(variant.authMode === 'jwt');
+  });
+
+  it('mounts the servers file read-only where GATEWAY_CONFIG points, and it parses with the gateway\'s own parser', async () => {
+    const objects = manifests(gatewayProject());
+    const settings = ofKind(objects, 'ConfigMap').find((m) => dig(m, 'metadata', 'name') === 'edge-config')!;
+    const servers = ofKind(objects, 'ConfigMap').find((m) => dig(m, 'metadata', 'name') === 'edge-servers')!;
+    const configPath = String(dig(settings, 'data', 'GATEWAY_CONFIG'));
+    const [dir, fileName] = [configPath.slice(0, configPath.lastIndexOf('/')), configPath.slice(configPath.lastIndexOf('/') + 1)];
+    const pod = dig(ofKind(objects, 'Deployment')[0], 'spec', 'template', 'spec') as Obj;
+    const mount = ((dig(containers(objects)[0], 'volumeMounts') as Obj[]) ?? []).find((m) => m.mountPath === dir);
+    expect(mount, `a volume mounted at ${dir}`).toMatchObject({ readOnly: true });
+    expect((pod.volumes as Obj[]).find((v) => v.name === mount!.name)).toEqual({ name: mount!.name, configMap: { name: 'edge-servers' } });
+
+    const text = String(dig(servers, 'data', fileName));
+    const { parseServersConfig } = await serversModule();
+    const parsed = parseServersConfig(JSON.parse(text), configPath, BACKEND_ENV);
+    expect(parsed.servers.map((s) => [s.name, s.target.transport, s.enabled])).toEqual([['local', 'stdio', true], ['remote', 'http', true]]);
+    expect(parsed.servers[1]!.target.headers).toEqual({ Authorization: 'Bearer backend-token' });
+    // Credentials only by reference: without the Secret's variables the gateway refuses to start, naming them.
+    expect(() => parseServersConfig(JSON.parse(text), configPath, {})).toThrow(/REMOTE_MCP_URL is not set/);
+    expect(text).not.toMatch(/Bearer [^$]/);
+  });
+
+  it('lets the pods reach DNS, the backends over HTTP, OTLP and Redis, nothing else; readiness is /ready', () => {
+    const objects = manifests(gatewayProject());
+    const egress = dig(ofKind(objects, 'NetworkPolicy')[0], 'spec', 'egress') as Obj[];
+    const ports = egress.flatMap((rule) => ((rule.ports as Obj[]) ?? []).map((p) => p.port)).sort((a, b) => Number(a) - Number(b));
+    expect(ports).toEqual([53, 53, 80, 443, 4318, 6379]);
+    expect(dig(containers(objects)[0], 'readinessProbe', 'httpGet', 'path')).toBe('/ready');
+  });
+
+  it('is not generated with the memory store: three replicas would not share sessions', () => {
+    expect(() => gatewayProject({ store: 'memory' })).toThrow(/--deploy k8s runs three replicas.*Use --store redis/);
+  });
+});
+
+describe('Compose file and nginx config of the gateway project', () => {
+  it.each([
+    ['redis', ['redis', 'backend', 'app-1', 'app-2', 'app-3', 'nginx']],
+    ['memory', ['backend', 'app-1', 'nginx']],
+  ] as const)('with the %s store runs %j, all with healthchecks, the servers file mounted read-only', async (store, services) => {
+    const compose = parse(gatewayProject({ store, deploy: ['docker', 'compose'] }).get('compose.yaml')!) as { services: Record<string, Obj>; configs: Record<string, { content: string }>; volumes?: Obj };
+    expect(Object.keys(compose.services).sort()).toEqual([...services].sort());
+    for (const [name, service] of Object.entries(compose.services)) expect(dig(service, 'healthcheck', 'test'), `${name} healthcheck`).toBeDefined();
+    const replicas = services.filter((s) => s.startsWith('app-'));
+    for (const app of replicas) {
+      const service = compose.services[app]!;
+      expect(service.build).toBe('.');
+      expect(service.read_only).toBe(true);
+      expect(dig(service, 'healthcheck', 'test', 3)).toMatch(/\/ready'/);
+      const configPath = String(dig(service, 'environment', 'GATEWAY_CONFIG'));
+      expect(service.configs).toEqual([{ source: 'gateway-servers', target: configPath }]);
+      expect(dig(service, 'environment', 'SESSION_STORE')).toBe(store);
+      expect(dig(service, 'environment', 'REDIS_URL')).toBe(store === 'redis' ? 'redis://redis:6379' : undefined);
+      // The backend's credential and the client keys are required from .env, never written here.
+      expect(dig(service, 'environment', 'REMOTE_MCP_TOKEN')).toMatch(/^\$\{REMOTE_MCP_TOKEN:\?/);
+      expect(dig(service, 'environment', 'API_KEYS')).toMatch(/^\$\{API_KEYS:\?/);
+      expect(dig(service, 'depends_on', 'backend', 'condition')).toBe('service_healthy');
+      if (store === 'redis') expect(dig(service, 'depends_on', 'redis', 'condition')).toBe('service_healthy');
+      expect(dig(compose.services.nginx, 'depends_on', app, 'condition')).toBe('service_healthy');
+    }
+    expect(dig(compose.services.backend, 'command')).toEqual(['node', 'examples/backends/http-backend.mjs']);
+    expect(dig(compose.services.backend, 'environment', 'BACKEND_TOKEN')).toMatch(/^\$\{REMOTE_MCP_TOKEN:\?/);
+    expect(Object.keys(compose.volumes ?? {})).toEqual(store === 'redis' ? ['redis-data'] : []);
+
+    // Compose turns $$ into $: the gateway then reads ${VAR} from its own environment.
+    const content = compose.configs['gateway-servers']!.content.replaceAll('$$', '$');
+    const { parseServersConfig } = await serversModule();
+    const env = { REMOTE_MCP_URL: String(dig(compose.services['app-1'], 'environment', 'REMOTE_MCP_URL')), REMOTE_MCP_TOKEN: 't' };
+    const parsed = parseServersConfig(JSON.parse(content), 'gateway-servers', env);
+    expect(parsed.servers.map((s) => [s.name, s.target.transport])).toEqual([['local', 'stdio'], ['remote', 'http']]);
+    expect(String(parsed.servers[1]!.target.url)).toBe(`http://backend:${String(dig(compose.services.backend, 'environment', 'PORT'))}/mcp`);
+
+    const conf = gatewayProject({ store, deploy: ['docker', 'compose'] }).get('deploy/nginx/nginx.conf')!;
+    expect(conf.match(/^\s*server app-\d:3000\b/gm)).toHaveLength(replicas.length);
+    expect(conf).not.toMatch(/^\s*(sticky|[^#\n]*\$cookie_)/m);
+    expect(conf).toMatch(/^\s*proxy_buffering off;/m);
+  });
+
+  const nginx = process.env.NGINX_BIN ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : undefined);
+  it.skipIf(!nginx)('nginx -t accepts the one-upstream config of the memory store (the other one is the load-balanced config)', () => {
+    const redis = gatewayProject({ store: 'redis' }).get('deploy/nginx/nginx.conf')!;
+    const lb = renderProject({ name: 'edge', sessionMode: 'stateful' }).get('deploy/nginx/nginx.conf')!;
+    expect(redis.replace(/^# .*\n/gm, '')).toBe(lb.replace(/^# .*\n/gm, ''));
+    const dir = mkdtempSync(join(tmpdir(), 'gateway-nginx-'));
+    try {
+      const check = (config: string) => {
+        mkdirSync(join(dir, 'logs'), { recursive: true });
+        const file = join(dir, 'nginx.conf');
+        // The compose service names do not resolve here: point them at loopback, keep files in the temp dir.
+        writeFileSync(file, config.replace(/server app-(\d):/g, 'server 127.0.0.$1:').replaceAll('/tmp/', `${dir}/`).replace('access_log /dev/stdout json;', 'access_log off;'));
+        return execFileSync(nginx!, ['-t', '-p', dir, '-c', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      };
+      const memory = gatewayProject({ store: 'memory', deploy: ['docker', 'compose'] }).get('deploy/nginx/nginx.conf')!;
+      expect(() => check(memory)).not.toThrow();
+      expect(() => check(memory.replace('upstream mcp_replicas {', 'upstream mcp_replicas {\n    sticky;'))).toThrow(/sticky/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -44,6 +44,28 @@ describe('wizard, interactive', () => {
     expect(prompt.asked).toEqual(['Session mode?', 'Client authentication?']);
   });
 
+  it('offers no memory store when --deploy names k8s, and no k8s once memory is chosen', async () => {
+    // The gateway's stores are memory and redis: with k8s only redis is left, so nothing is asked.
+    const withK8s = makeContext({
+      interactive: true,
+      dir: 'k',
+      prompt: scriptedPrompter([]),
+      options: { pattern: 'gateway', sessionMode: 'stateful', authMode: 'apikey', deploy: ['docker', 'k8s'] },
+    });
+    await runWizard(withK8s);
+    expect(JSON.parse(readFileSync(join(withK8s.cwd, 'k', 'mcp-arch.json'), 'utf8'))).toMatchObject({ store: 'redis', deploy: ['docker', 'k8s'] });
+
+    const deployChoices: unknown[][] = [];
+    const withMemory = makeContext({
+      interactive: true,
+      dir: 'm',
+      prompt: scriptedPrompter([[/Deployment targets/, (choices) => (deployChoices.push(choices.map((c) => c.value)), ['docker'])]]),
+      options: { pattern: 'gateway', store: 'memory', sessionMode: 'stateful', authMode: 'apikey' },
+    });
+    await runWizard(withMemory);
+    expect(deployChoices).toEqual([['docker', 'compose']]);
+  });
+
   it('asks for a package name when the directory cannot be one', async () => {
     const prompt = scriptedPrompter([[/Package name/, 'fine-name']]);
     const ctx = makeContext({ interactive: true, prompt, dir: 'Bad Dir!', options: { pattern: 'single', store: 'memory', sessionMode: 'stateless', authMode: 'none' } });
