@@ -8,10 +8,16 @@
 // one backend and an empty prefix, so both sides serve the same tool names. Everything is on
 // 127.0.0.1. Prints p50/p99 latency (sequential calls) and throughput (concurrent calls) for both,
 // and the ratios. Targets: the gateway adds under 1 ms at p50 and keeps >= 80% of the throughput.
+//
+// Yardstick: where nginx is installed (NGINX_BIN, /usr/sbin/nginx; NGINX_BIN=none leaves it out), the same calls also go through
+// a plain nginx reverse proxy to the same backend, the cost of one proxy hop that understands
+// nothing of MCP. On Linux the table also shows each server process's CPU time per call during
+// the throughput runs (read from /proc): the load generator, the backend and the proxy share the
+// machine's cores, so a proxy's CPU per call is what its throughput ratio pays for.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -36,6 +42,18 @@ function node24() {
 
 const node = node24();
 const env = { ...process.env, PATH: `${dirname(node)}:${process.env.PATH}` };
+const NGINX = process.env.NGINX_BIN === 'none' ? undefined : [process.env.NGINX_BIN, '/usr/sbin/nginx', '/usr/local/sbin/nginx'].find((path) => path && existsSync(path));
+
+/** CPU time (user + system) a process has used so far, in ms; undefined where /proc is absent. */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 let work;
 let dir = values.dir && resolve(values.dir);
 if (!dir) {
@@ -98,6 +116,28 @@ try {
   });
   await waitForHealth(`http://127.0.0.1:${gatewayPort}/ready`);
   const targets = { direct: `http://127.0.0.1:${backendPort}/mcp`, gateway: `http://127.0.0.1:${gatewayPort}/mcp` };
+  const [backendProcess, gatewayProcess] = children;
+  const proxyOf = { direct: undefined, gateway: gatewayProcess };
+  if (NGINX) {
+    // One process (no master, no daemon), so stopping it cannot leave a worker behind.
+    const nginxDir = mkdtempSync(join(tmpdir(), 'bench-nginx-'));
+    const nginxPort = await freePort();
+    writeFileSync(join(nginxDir, 'nginx.conf'), [
+      'master_process off; daemon off; worker_processes 1;',
+      `pid ${nginxDir}/nginx.pid; error_log ${nginxDir}/error.log warn;`,
+      'events { worker_connections 1024; }',
+      `http { access_log off; client_body_temp_path ${nginxDir}/body; proxy_temp_path ${nginxDir}/proxy;`,
+      `  upstream backend { server 127.0.0.1:${backendPort}; keepalive 32; }`,
+      `  server { listen 127.0.0.1:${nginxPort}; location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; } } }`,
+    ].join('\n'));
+    const nginx = spawn(NGINX, ['-p', nginxDir, '-c', join(nginxDir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    children.push(nginx);
+    nginx.once('exit', () => rmSync(nginxDir, { recursive: true, force: true }));
+    await waitForHealth(`http://127.0.0.1:${nginxPort}/health`);
+    targets.nginx = `http://127.0.0.1:${nginxPort}/mcp`;
+    proxyOf.nginx = nginx;
+  }
+  const sides = Object.keys(targets);
 
   const connect = async (url) => {
     const client = new Client({ name: 'bench', version: '1.0.0' });
@@ -120,39 +160,50 @@ try {
     return { p50: samples[Math.floor(samples.length * 0.5)], p99: samples[Math.floor(samples.length * 0.99)] };
   }
 
-  async function throughput(url) {
+  async function throughput(url, proxy) {
     const clients = await Promise.all(Array.from({ length: CONCURRENCY }, () => connect(url)));
     await Promise.all(clients.map((client) => call(client, 0)));
     let next = 0;
     const total = CALLS * 2;
+    const cpuBefore = { backend: cpuMs(backendProcess.pid), proxy: proxy && cpuMs(proxy.pid) };
     const started = performance.now();
     await Promise.all(clients.map(async (client) => {
       while (next < total) await call(client, next++);
     }));
     const seconds = (performance.now() - started) / 1000;
+    const perCall = (before, pid) => (before === undefined ? undefined : (cpuMs(pid) - before) / total);
+    const cpu = { backend: perCall(cpuBefore.backend, backendProcess.pid), proxy: proxy ? perCall(cpuBefore.proxy, proxy.pid) : undefined };
     await Promise.all(clients.map((client) => client.close()));
-    return total / seconds;
+    return { rps: total / seconds, cpuBackend: cpu.backend, cpuProxy: cpu.proxy };
   }
 
   // Rounds alternate direct and gateway so drift (CPU frequency, GC) hits both alike; the median round counts.
-  const results = { direct: [], gateway: [] };
+  const results = Object.fromEntries(sides.map((side) => [side, []]));
   for (let round = 0; round < ROUNDS; round++) {
-    for (const side of ['direct', 'gateway']) {
+    for (const side of sides) {
       const { p50, p99 } = await latency(targets[side]);
-      const rps = await throughput(targets[side]);
-      results[side].push({ p50, p99, rps });
+      results[side].push({ p50, p99, ...(await throughput(targets[side], proxyOf[side])) });
     }
   }
-  const median = (list, key) => list.map((r) => r[key]).sort((a, b) => a - b)[Math.floor(list.length / 2)];
-  const row = (side) => ({ p50: median(results[side], 'p50'), p99: median(results[side], 'p99'), rps: median(results[side], 'rps') });
-  const direct = row('direct');
-  const gateway = row('gateway');
-  const fmt = (n, d = 3) => n.toFixed(d).padStart(10);
-  console.log(`\ngateway benchmark: tools/call echo, ${CALLS} sequential calls (latency), ${CALLS * 2} calls over ${CONCURRENCY} sessions (throughput), median of ${ROUNDS} rounds, node ${execFileSync(node, ['--version']).toString().trim()}\n`);
-  console.log(`${''.padEnd(12)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'calls/s'.padStart(10)}`);
-  console.log(`${'direct'.padEnd(12)}${fmt(direct.p50)}${fmt(direct.p99)}${fmt(direct.rps, 0)}`);
-  console.log(`${'gateway'.padEnd(12)}${fmt(gateway.p50)}${fmt(gateway.p99)}${fmt(gateway.rps, 0)}`);
-  console.log(`${'gateway/dir'.padEnd(12)}${fmt(gateway.p50 / direct.p50, 2)}x${fmt(gateway.p99 / direct.p99, 2).slice(1)}x${fmt((gateway.rps / direct.rps) * 100, 1).slice(1)}%`);
+  const median = (list, key) => {
+    const values = list.map((r) => r[key]).filter((v) => v !== undefined).sort((a, b) => a - b);
+    return values.length === 0 ? undefined : values[Math.floor(values.length / 2)];
+  };
+  const row = (side) => Object.fromEntries(['p50', 'p99', 'rps', 'cpuBackend', 'cpuProxy'].map((key) => [key, median(results[side], key)]));
+  const rows = Object.fromEntries(sides.map((side) => [side, row(side)]));
+  const { direct, gateway } = rows;
+  const cell = (n, d = 3, suffix = '') => (n === undefined ? '-' : `${n.toFixed(d)}${suffix}`).padStart(11);
+  const label = { direct: 'direct', gateway: 'gateway', nginx: 'nginx proxy' };
+  console.log(`\ngateway benchmark: tools/call echo, ${CALLS} sequential calls (latency), ${CALLS * 2} calls over ${CONCURRENCY} sessions (throughput), median of ${ROUNDS} rounds, node ${execFileSync(node, ['--version']).toString().trim()}, ${os.availableParallelism()} cores shared by client, backend and proxy\n`);
+  console.log(`${''.padEnd(13)}${'p50 ms'.padStart(11)}${'p99 ms'.padStart(11)}${'+p50 ms'.padStart(11)}${'calls/s'.padStart(11)}${'kept'.padStart(11)}${'proxy CPU'.padStart(11)}${'backend CPU'.padStart(12)}`);
+  for (const side of sides) {
+    const r = rows[side];
+    const vsDirect = side === 'direct' ? undefined : r;
+    console.log(
+      `${label[side].padEnd(13)}${cell(r.p50)}${cell(r.p99)}${cell(vsDirect && r.p50 - direct.p50)}${cell(r.rps, 0)}${cell(vsDirect && (r.rps / direct.rps) * 100, 1, '%')}${cell(r.cpuProxy)}${cell(r.cpuBackend).padStart(12)}`,
+    );
+  }
+  console.log('(CPU columns: ms of CPU per call in the throughput runs, for the proxy in front and for the backend)');
   const added = gateway.p50 - direct.p50;
   const kept = gateway.rps / direct.rps;
   console.log(`\nadded p50: ${added.toFixed(3)} ms (target < 1 ms: ${added < 1 ? 'met' : 'NOT met'}); throughput kept: ${(kept * 100).toFixed(1)}% (target >= 80%: ${kept >= 0.8 ? 'met' : 'NOT met'})`);
