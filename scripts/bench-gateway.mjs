@@ -100,6 +100,7 @@ function stopAll() {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
 }
 process.on('exit', stopAll);
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
 
 try {
   const backendPort = await startProcess(['examples/backends/http-backend.mjs'], { PORT: '0', BACKEND_NAME: 'bench' }, (out) => /listening (\d+)/.exec(out)?.[1]);
@@ -141,7 +142,16 @@ try {
 
   const connect = async (url) => {
     const client = new Client({ name: 'bench', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+    // A signal per request, as the generated clients do (src/http/own-signal.ts): the SDK's one
+    // long-lived signal would collect an abort listener per call on Node 20 and 22.
+    const fetchOwnSignal = (input, init) => fetch(input, init?.signal ? { ...init, signal: AbortSignal.any([init.signal]) } : init);
+    const transport = new StreamableHTTPClientTransport(new URL(url), { fetch: fetchOwnSignal });
+    await client.connect(transport);
+    // Ends the session on the server (DELETE), as a well-behaved client does, so none linger.
+    client.end = async () => {
+      await transport.terminateSession();
+      await client.close();
+    };
     return client;
   };
   const call = (client, i) => client.callTool({ name: 'echo', arguments: { text: `call ${i}` } });
@@ -155,7 +165,7 @@ try {
       await call(client, i);
       samples.push(performance.now() - started);
     }
-    await client.close();
+    await client.end();
     samples.sort((a, b) => a - b);
     return { p50: samples[Math.floor(samples.length * 0.5)], p99: samples[Math.floor(samples.length * 0.99)] };
   }
@@ -173,7 +183,7 @@ try {
     const seconds = (performance.now() - started) / 1000;
     const perCall = (before, pid) => (before === undefined ? undefined : (cpuMs(pid) - before) / total);
     const cpu = { backend: perCall(cpuBefore.backend, backendProcess.pid), proxy: proxy ? perCall(cpuBefore.proxy, proxy.pid) : undefined };
-    await Promise.all(clients.map((client) => client.close()));
+    await Promise.all(clients.map((client) => client.end()));
     return { rps: total / seconds, cpuBackend: cpu.backend, cpuProxy: cpu.proxy };
   }
 

@@ -7,5 +7,5 @@ import type { Component } from './types.js';
  */
 export const aggregation: Component = {
   id: 'aggregation',
-  templates: ['aggregation'],
+  templates: ['aggregation', 'outbound'],
 };

@@ -7,7 +7,7 @@ import type { Component } from './types.js';
  */
 export const multiRegion: Component = {
   id: 'multi-region',
-  templates: ['multi-region'],
+  templates: ['multi-region', 'outbound'],
   readme: 'readme-multi-region',
   scripts: {
     client: 'tsx src/client/cli.ts',

@@ -3,6 +3,7 @@ import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotoc
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { isJSONRPCNotification, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { withOwnSignal } from '../http/own-signal.js';
 import type { ServerConfig } from './config.js';
 
 /** What the core logs through; pino fits, and so does a console-like object with these methods. */
@@ -50,6 +51,7 @@ export async function connectBackend(server: ServerConfig, options: ConnectOptio
     target.transport === 'http'
       ? (http = new StreamableHTTPClientTransport(target.url, {
           requestInit: { headers: target.headers },
+          fetch: withOwnSignal(),
           // A lost standalone stream is re-opened by the SDK a few times; after that the health check notices.
           reconnectionOptions: { initialReconnectionDelay: 500, maxReconnectionDelay: 5000, reconnectionDelayGrowFactor: 2, maxRetries: 3 },
         }))

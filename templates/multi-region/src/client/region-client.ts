@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { ErrorCode, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { withOwnSignal } from '../http/own-signal.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { systemClock, type Clock } from './clock.js';
 import { AllRegionsDownError, describeError, RegionCallError } from './errors.js';
@@ -348,8 +349,9 @@ export class RegionClient {
       checking: false,
       dropped: false,
     };
+    const ownSignal = withOwnSignal(this.fetchFn);
     const recordingFetch: typeof fetch = async (input, init) => {
-      const response = await this.fetchFn(input, init);
+      const response = await ownSignal(input, init);
       connection.servedBy = response.headers.get('x-mcp-region') ?? connection.servedBy;
       return response;
     };
