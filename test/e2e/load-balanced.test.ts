@@ -6,6 +6,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../cli/run-bin.js';
+import { npmOk, ownTests } from './generated.js';
 import { envWithNode, nodeBinDir } from './node-runtime.js';
 import { freePort, waitForHealth } from './processes.js';
 
@@ -168,18 +169,9 @@ beforeAll(async () => {
 
 describe('generated load-balanced project', { timeout: 240_000 }, () => {
   it('type-checks and passes its own tests against Redis and Postgres, replicas included', async () => {
-    const typecheck = await execa('npm', ['run', 'typecheck'], { cwd: statelessApp, env: envWithNode(node24), reject: false });
-    expect(typecheck.exitCode, typecheck.stdout + typecheck.stderr).toBe(0);
-    const report = join(work, 'report.json');
-    const result = await execa('npm', ['test', '--', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], {
-      cwd: statelessApp,
-      env: envWithNode(node24, { REDIS_URL, DATABASE_URL }),
-      reject: false,
-      stdin: 'ignore',
-    });
-    expect(result.exitCode, result.stdout.slice(-4000) + result.stderr.slice(-2000)).toBe(0);
-    const parsed = JSON.parse(readFileSync(report, 'utf8')) as { testResults: Array<{ name: string; assertionResults: Array<{ title: string; status: string }> }> };
-    const replicaCases = parsed.testResults.filter((file) => file.name.endsWith('test/replicas.test.ts')).flatMap((file) => file.assertionResults);
+    await npmOk(statelessApp, ['run', 'typecheck'], node24);
+    const { report } = await ownTests(statelessApp, node24, { REDIS_URL, DATABASE_URL });
+    const replicaCases = report.testResults.filter((file) => file.name.endsWith('test/replicas.test.ts')).flatMap((file) => file.assertionResults);
     // With REDIS_URL and DATABASE_URL set nothing of the replica suite may be skipped.
     expect(replicaCases.filter((c) => c.status !== 'passed').map((c) => `${c.title}: ${c.status}`)).toEqual([]);
     expect(replicaCases.length).toBeGreaterThanOrEqual(9);

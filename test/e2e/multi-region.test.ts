@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../cli/run-bin.js';
-import { generateInstalled } from './generated.js';
+import { generateInstalled, npmOk, ownTests } from './generated.js';
 import { envWithNode, nodeBinDir } from './node-runtime.js';
 import { waitForHealth } from './processes.js';
 
@@ -101,35 +101,22 @@ interface WatchLine {
 
 describe('generated multi-region project', { timeout: 300_000 }, () => {
   it('type-checks', async () => {
-    const result = await execa('npm', ['run', 'typecheck'], { cwd: app, env: envWithNode(node24), reject: false });
-    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    await npmOk(app, ['run', 'typecheck'], node24);
   });
 
   it('passes its own tests, including three regions as processes with sessions in Postgres', async () => {
-    const reportFile = join(work, 'vitest-report.json');
-    const result = await execa('npm', ['test', '--', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`], {
-      cwd: app,
-      env: envWithNode(node24, { DATABASE_URL }),
-      reject: false,
-      stdin: 'ignore',
-    });
-    const report = (existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, 'utf8')) : { numFailedTests: -1, testResults: [] }) as {
-      numFailedTests: number;
-      testResults: Array<{ name: string; assertionResults: Array<{ ancestorTitles: string[]; title: string; status: string; failureMessages?: string[] }> }>;
-    };
-    const failures = report.testResults.flatMap((file) => file.assertionResults.filter((c) => c.status === 'failed').map((c) => `${c.title}: ${(c.failureMessages ?? []).join('\n').slice(0, 3000)}`));
-    expect(result.exitCode, failures.join('\n\n') || result.stdout.slice(-4000) + result.stderr.slice(-2000)).toBe(0);
+    const { stdout, report } = await ownTests(app, node24, { DATABASE_URL });
     expect(report.numFailedTests).toBe(0);
     const regions = report.testResults.find((file) => file.name.endsWith('test/multi-region.test.ts'));
     expect(regions, 'test/multi-region.test.ts ran').toBeDefined();
     expect(regions!.assertionResults.every((c) => c.status === 'passed')).toBe(true);
     expect(regions!.assertionResults.length).toBeGreaterThanOrEqual(10);
     expect(regions!.assertionResults[0]!.ancestorTitles[0]).toMatch(/sessions in Postgres/);
-    const failover = /failover: .*/.exec(result.stdout)?.[0];
+    const failover = /failover: .*/.exec(stdout)?.[0];
     expect(failover).toBeDefined();
     console.log(`generated suite: ${failover}`);
-    console.log(`generated suite: ${/failover of an in-flight call: .*/.exec(result.stdout)?.[0]}`);
-    console.log(`generated suite: ${/failover on timeout: .*/.exec(result.stdout)?.[0]}`);
+    console.log(`generated suite: ${/failover of an in-flight call: .*/.exec(stdout)?.[0]}`);
+    console.log(`generated suite: ${/failover on timeout: .*/.exec(stdout)?.[0]}`);
   });
 
   it('passes its region tests on Node 22 too', async () => {

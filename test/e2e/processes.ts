@@ -1,17 +1,7 @@
-import { createServer } from 'node:net';
 import type { ResultPromise } from 'execa';
 
-/** A loopback port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A loopback port nothing listens on right now: the one verify --live starts projects on. */
+export { freePort } from '../../src/verify/live/local.js';
 
 /** Waits until `url` answers 2xx, failing early when the server process has exited. */
 export async function waitForHealth(url: string, child: ResultPromise, timeoutMs = 60_000): Promise<void> {

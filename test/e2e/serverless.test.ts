@@ -1,12 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stripVTControlCharacters } from 'node:util';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { run } from '../cli/run-bin.js';
-import { generateInstalled } from './generated.js';
+import { generateInstalled, npmOk } from './generated.js';
 import { envWithNode, nodeBinDir } from './node-runtime.js';
 
 /**
@@ -44,11 +43,8 @@ process.stdout.write(JSON.stringify({ type: typeof module[name], results }));
 
 describe('generated serverless project', { timeout: 240_000 }, () => {
   it('type-checks and passes its own tests on Node 24', async () => {
-    const typecheck = await execa('npm', ['run', 'typecheck'], { cwd: app, env: envWithNode(node24), reject: false });
-    expect(typecheck.exitCode, typecheck.stdout + typecheck.stderr).toBe(0);
-    const test = await execa('npm', ['test'], { cwd: app, env: envWithNode(node24), reject: false, stdin: 'ignore' });
-    expect(test.exitCode, test.stdout.slice(-4000) + test.stderr.slice(-2000)).toBe(0);
-    const summary = stripVTControlCharacters(test.stdout);
+    await npmOk(app, ['run', 'typecheck'], node24);
+    const summary = await npmOk(app, ['test'], node24);
     for (const file of ['lambda.test.ts', 'vercel.test.ts', 'sam-template.test.ts', 'serverless-config.test.ts']) expect(summary).toContain(file);
     expect(summary).toMatch(/Tests\s+\d+ passed/);
   });

@@ -1,13 +1,12 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stripVTControlCharacters } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../cli/run-bin.js';
-import { generateInstalled } from './generated.js';
+import { generateInstalled, npmOk } from './generated.js';
 import { envWithNode, nodeBinDir } from './node-runtime.js';
 import { freePort, waitForHealth } from './processes.js';
 
@@ -30,17 +29,14 @@ beforeAll(async () => {
 
 describe('generated single project', { timeout: 240_000 }, () => {
   it('type-checks', async () => {
-    const result = await execa('npm', ['run', 'typecheck'], { cwd: app, env: envWithNode(node24), reject: false });
-    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    await npmOk(app, ['run', 'typecheck'], node24);
   });
 
   it.each([
     ['24', () => node24],
     ['22', () => node22],
   ])('passes its own tests on Node %s', async (_major, bin) => {
-    const result = await execa('npm', ['test'], { cwd: app, env: envWithNode(bin()), reject: false, stdin: 'ignore' });
-    expect(result.exitCode, result.stdout.slice(-4000) + result.stderr.slice(-2000)).toBe(0);
-    expect(stripVTControlCharacters(result.stdout)).toMatch(/Tests\s+\d+ passed/);
+    expect(await npmOk(app, ['test'], bin())).toMatch(/Tests\s+\d+ passed/);
   });
 
   it('serves MCP with npm start: a tool call through the SDK client, then a clean stop', async () => {

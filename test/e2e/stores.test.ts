@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../cli/run-bin.js';
-import { generateInstalled } from './generated.js';
+import { generateInstalled, npmOk, ownTests } from './generated.js';
 import { envWithNode, nodeBinDir } from './node-runtime.js';
 import { freePort, waitForHealth } from './processes.js';
 
@@ -49,11 +49,6 @@ async function withServer(env: Record<string, string>, use: (base: string) => Pr
   return output;
 }
 
-interface JsonReport {
-  numFailedTests: number;
-  testResults: Array<{ name: string; assertionResults: Array<{ ancestorTitles: string[]; title: string; status: string }> }>;
-}
-
 beforeAll(async () => {
   node24 = await nodeBinDir(24);
   await generateInstalled(work, 'app', ['--pattern', 'single', '--store', 'database'], node24);
@@ -75,20 +70,11 @@ describe('generated single project with the database store', { timeout: 240_000 
   });
 
   it('type-checks', async () => {
-    const result = await execa('npm', ['run', 'typecheck'], { cwd: app, env: envWithNode(node24), reject: false });
-    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    await npmOk(app, ['run', 'typecheck'], node24);
   });
 
   it('passes its own tests with Redis and Postgres: the contract ran against every store', async () => {
-    const reportFile = join(work, 'vitest-report.json');
-    const result = await execa('npm', ['test', '--', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`], {
-      cwd: app,
-      env: envWithNode(node24, { REDIS_URL, DATABASE_URL }),
-      reject: false,
-      stdin: 'ignore',
-    });
-    expect(result.exitCode, result.stdout.slice(-4000) + result.stderr.slice(-2000)).toBe(0);
-    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as JsonReport;
+    const { report } = await ownTests(app, node24, { REDIS_URL, DATABASE_URL });
     expect(report.numFailedTests).toBe(0);
 
     const storeFiles = report.testResults.filter((file) => /test\/store\.[a-z]+\.test\.ts$/.test(file.name));

@@ -2,20 +2,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { toBlueprint } from '../../src/core/blueprint.js';
 import type { ProjectOptions } from '../../src/core/options.js';
-import { render } from '../../src/render/render.js';
-import { loadTemplates } from '../../src/render/templates.js';
 import { verify } from '../../src/verify/index.js';
+import { renderProject } from './rendered.js';
 
 const options: ProjectOptions = { name: 'edge', pattern: 'gateway', store: 'memory', deploy: ['docker'], authMode: 'apikey', sessionMode: 'stateful' };
-const blueprint = toBlueprint(options, loadTemplates().catalog, '1.0.0');
-const files = new Map(render(blueprint, loadTemplates()).map((f) => [f.path, String(f.contents)]));
-const file = (path: string) => {
-  const contents = files.get(path);
-  if (contents === undefined) throw new Error(`${path} was not generated`);
-  return contents;
-};
+const { files, file } = renderProject(options);
 
 describe('generated gateway project', () => {
   it('replaces the MCP layer with the gateway, on the shared aggregation core', () => {
@@ -59,16 +51,15 @@ describe('generated gateway project', () => {
 
 /** Renders a gateway project with these options into a temp dir and runs the static checklist on it. */
 async function verifiedGateway(overrides: Partial<ProjectOptions>) {
-  const templates = loadTemplates();
-  const rendered = render(toBlueprint({ ...options, ...overrides }, templates.catalog, '1.0.0'), templates);
+  const { files: rendered } = renderProject({ ...options, ...overrides });
   const dir = mkdtempSync(join(tmpdir(), 'gateway-verify-'));
   try {
-    for (const f of rendered) {
-      mkdirSync(dirname(join(dir, f.path)), { recursive: true });
-      writeFileSync(join(dir, f.path), f.contents);
+    for (const [path, contents] of rendered) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), contents);
     }
     const report = await verify({ dir, clock: () => 0 });
-    return { files: new Map(rendered.map((f) => [f.path, String(f.contents)])), status: Object.fromEntries(report.results.map((r) => [r.id, r.status])) };
+    return { files: rendered, status: Object.fromEntries(report.results.map((r) => [r.id, r.status])) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

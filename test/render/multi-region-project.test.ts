@@ -1,24 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { toBlueprint } from '../../src/core/blueprint.js';
 import type { ProjectOptions } from '../../src/core/options.js';
-import { render } from '../../src/render/render.js';
-import { loadTemplates } from '../../src/render/templates.js';
 import { validateK8sObject, validateKustomization } from './k8s-schema.js';
 import { kustomizeBuild, type K8sObject } from './kustomize.js';
+import { renderProject } from './rendered.js';
 
-const templates = loadTemplates();
-const generate = (options: Partial<ProjectOptions> = {}) => {
-  const full: ProjectOptions = { name: 'regions', pattern: 'multi-region', store: 'database', deploy: ['docker', 'k8s'], authMode: 'apikey', sessionMode: 'stateful', ...options };
-  const blueprint = toBlueprint(full, templates.catalog, '1.0.0');
-  return { blueprint, files: new Map(render(blueprint, templates).map((f) => [f.path, String(f.contents)])) };
-};
-const { blueprint, files } = generate();
-const file = (path: string) => {
-  const contents = files.get(path);
-  if (contents === undefined) throw new Error(`${path} was not generated`);
-  return contents;
-};
+const generate = (options: Partial<ProjectOptions> = {}) =>
+  renderProject({ name: 'regions', pattern: 'multi-region', store: 'database', deploy: ['docker', 'k8s'], authMode: 'apikey', sessionMode: 'stateful', ...options });
+const { blueprint, files, file } = generate();
 
 const regions = (JSON.parse(file('regions.json')) as { regions: Array<{ name: string; url: string }> }).regions;
 const overlayDirs = [...new Set([...files.keys()].filter((p) => p.startsWith('deploy/k8s/overlays/')).map((p) => p.split('/')[3]!))];

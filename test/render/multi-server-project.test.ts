@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { toBlueprint } from '../../src/core/blueprint.js';
 import type { ProjectOptions } from '../../src/core/options.js';
-import { render } from '../../src/render/render.js';
-import { loadTemplates } from '../../src/render/templates.js';
+import { renderProject } from './rendered.js';
 
 /** The multi-server project as files: what the end-to-end test then runs for real. */
 const options: ProjectOptions = { name: 'agg', pattern: 'multi-server', store: 'memory', deploy: ['docker'], authMode: 'apikey', sessionMode: 'stateless' };
-const blueprint = toBlueprint(options, loadTemplates().catalog, '1.0.0');
-const files = new Map(render(blueprint, loadTemplates()).map((f) => [f.path, String(f.contents)]));
-const file = (path: string) => {
-  const contents = files.get(path);
-  if (contents === undefined) throw new Error(`${path} was not generated`);
-  return contents;
-};
+const { blueprint, file } = renderProject(options);
 
 interface ServerEntry {
   url?: string;

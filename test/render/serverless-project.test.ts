@@ -1,26 +1,12 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse, type Tags, YAMLSeq } from 'yaml';
-import { toBlueprint } from '../../src/core/blueprint.js';
 import type { DeployTarget } from '../../src/core/ids.js';
-import type { ProjectOptions } from '../../src/core/options.js';
 import { generatedNode } from '../../src/core/versions.js';
-import { render } from '../../src/render/render.js';
-import { loadTemplates } from '../../src/render/templates.js';
 import { PSEUDO_PARAMETERS, SAM_TEMPLATE_SCHEMA } from './sam-schema.js';
+import { renderProject } from './rendered.js';
 
-const templates = loadTemplates();
-const options = (deploy: DeployTarget[]): ProjectOptions => ({ name: 'fn-app', pattern: 'serverless', store: 'memory', deploy, authMode: 'jwt', sessionMode: 'stateless' });
-function generate(deploy: DeployTarget[]) {
-  const blueprint = toBlueprint(options(deploy), templates.catalog, '1.0.0');
-  const files = new Map(render(blueprint, templates).map((f) => [f.path, String(f.contents)]));
-  const file = (path: string) => {
-    const contents = files.get(path);
-    if (contents === undefined) throw new Error(`${path} was not generated`);
-    return contents;
-  };
-  return { blueprint, files, file };
-}
+const generate = (deploy: DeployTarget[]) => renderProject({ name: 'fn-app', pattern: 'serverless', store: 'memory', deploy, authMode: 'jwt', sessionMode: 'stateless' });
 
 /** CloudFormation's short-form tags, read as the long forms (`!Ref X` -> `{ Ref: X }`). */
 const CFN_TAGS: Tags = [

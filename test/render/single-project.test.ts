@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { toBlueprint } from '../../src/core/blueprint.js';
 import type { ProjectOptions } from '../../src/core/options.js';
 import { generatedNode } from '../../src/core/versions.js';
-import { render } from '../../src/render/render.js';
-import { loadTemplates } from '../../src/render/templates.js';
+import { renderProject } from './rendered.js';
 
 /** The generated artifacts that are not run here (no Docker engine, no CI runner), checked as files. */
 const options: ProjectOptions = { name: 'artifacts', pattern: 'single', store: 'memory', deploy: ['docker'], authMode: 'jwt', sessionMode: 'stateful' };
-const files = new Map(render(toBlueprint(options, loadTemplates().catalog, '1.0.0'), loadTemplates()).map((f) => [f.path, String(f.contents)]));
-const file = (path: string) => {
-  const contents = files.get(path);
-  if (contents === undefined) throw new Error(`${path} was not generated`);
-  return contents;
-};
+const { blueprint, file } = renderProject(options);
 
 describe('generated single project artifacts', () => {
   it('has a multi-stage, non-root Dockerfile with a HEALTHCHECK and an exec-form CMD', () => {
@@ -37,7 +30,6 @@ describe('generated single project artifacts', () => {
 
   it('lists every environment variable in .env.example with the chosen modes and no secret values', () => {
     const env = file('.env.example');
-    const blueprint = toBlueprint(options, loadTemplates().catalog, '1.0.0');
     for (const variable of blueprint.env) expect(env).toMatch(new RegExp(`^${variable.name}=`, 'm'));
     expect(env).toMatch(/^AUTH_MODE=jwt$/m);
     expect(env).toMatch(/^SESSION_MODE=stateful$/m);
