@@ -41,3 +41,23 @@ export function createLogger(level: LogLevel, destination: DestinationStream = p
     destination,
   );
 }
+
+/**
+ * A warning logged at most once per interval: a dependency that is down fails every request or
+ * reconnect, and one line per 30 s says so. `reset()` lets the next failure log at once (after a
+ * recovery).
+ */
+export function throttledWarning(logger: Logger | undefined, message: string, fields: Record<string, unknown> = {}, intervalMs = 30_000) {
+  let last = -Infinity;
+  return {
+    warn(error: unknown): void {
+      const at = performance.now();
+      if (at - last < intervalMs) return;
+      last = at;
+      logger?.warn({ err: error, ...fields }, message);
+    },
+    reset(): void {
+      last = -Infinity;
+    },
+  };
+}

@@ -1,4 +1,4 @@
-import type { Logger } from '../observability/logger.js';
+import { throttledWarning, type Logger } from '../observability/logger.js';
 import { memoryTokenBucket } from './memory.js';
 import type { RateLimitDecision, RateLimitStore } from './store.js';
 
@@ -129,14 +129,7 @@ export async function openRedisTokenBucket({ url, ratePerSecond, burst, prefix, 
     // Reconnect with capped backoff and jitter: replicas that lost Redis together do not return in lockstep.
     retryStrategy: (attempt: number) => reconnectDelay(attempt),
   });
-  // One line per 30 s while Redis is down; every request would otherwise log the same failure.
-  let lastWarning = -Infinity;
-  const warn = (error: unknown) => {
-    const at = performance.now();
-    if (at - lastWarning < 30_000) return;
-    lastWarning = at;
-    logger.warn({ err: error }, 'shared rate limit store failed: limiting per instance until Redis answers (repeats within 30 s are not logged)');
-  };
+  const { warn } = throttledWarning(logger, 'shared rate limit store failed: limiting per instance until Redis answers (repeats within 30 s are not logged)');
   client.on('error', warn);
   // Commands before the first connection would fail (no offline queue): wait for it, boundedly.
   await new Promise<void>((resolve) => {

@@ -1,4 +1,4 @@
-import type { Logger } from '../observability/logger.js';
+import { throttledWarning, type Logger } from '../observability/logger.js';
 import { isPostgresUrl, openPostgres, openSqlite, sqlitePath, type SqlDriver } from '../store/database.js';
 import { memoryTokenBucket } from './memory.js';
 import type { ClosableRateLimitStore } from './redis.js';
@@ -204,14 +204,8 @@ export interface OpenDatabaseRateLimitOptions {
  * until it answers.
  */
 export async function openDatabaseTokenBucket({ url, table, ratePerSecond, burst, logger }: OpenDatabaseRateLimitOptions): Promise<DatabaseTokenBucket> {
-  // One line per 30 s while the database is down; every request would otherwise log the same failure.
-  let lastWarning = -Infinity;
-  const warn = (error: unknown) => {
-    const at = performance.now();
-    if (at - lastWarning < 30_000) return;
-    lastWarning = at;
-    logger.warn({ err: error }, 'shared rate limit store failed: limiting per instance until the database answers (repeats within 30 s are not logged)');
-  };
+  const failure = throttledWarning(logger, 'shared rate limit store failed: limiting per instance until the database answers (repeats within 30 s are not logged)');
+  const warn = (error: unknown) => failure.warn(error);
   // SQLite calls are synchronous: a file locked by another process must not stall this one for long.
   const driver =
     url && isPostgresUrl(url) ? await openPostgres(url, { onError: warn, max: 4, queryTimeoutMs: 1000 }) : await openSqlite(sqlitePath(url), { busyTimeoutMs: 250 });
@@ -225,7 +219,7 @@ export async function openDatabaseTokenBucket({ url, table, ratePerSecond, burst
     burst,
     onError: warn,
     onRecover: () => {
-      lastWarning = -Infinity;
+      failure.reset();
       logger.info('shared rate limit store answers again: limits are shared by every instance');
     },
   });

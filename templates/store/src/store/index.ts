@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { Logger } from '../observability/logger.js';
+import { throttledWarning, type Logger } from '../observability/logger.js';
 import { DatabaseSessionStore, isPostgresUrl, openPostgres, openSqlite, sqlitePath, type SqlDriver } from './database.js';
 import { HybridSessionStore } from './hybrid.js';
 import { MemorySessionStore } from './memory.js';
@@ -23,16 +23,8 @@ export interface OpenOptions {
  */
 export async function openSessionStore(config: StoreConfig, { logger, now }: OpenOptions = {}): Promise<SessionStore> {
   const ttlMs = config.sessionTtlMs;
-  const warn = (service: string) => {
-    // A service that is down fails every reconnect attempt: one line per 30 s is enough to notice.
-    let last = -Infinity;
-    return (error: unknown) => {
-      const now = performance.now();
-      if (now - last < 30_000) return;
-      last = now;
-      logger?.warn({ err: error, service }, 'session store service error (repeats within 30 s are not logged)');
-    };
-  };
+  // A service that is down fails every reconnect attempt: one line per 30 s is enough to notice.
+  const warn = (service: string) => throttledWarning(logger, 'session store service error (repeats within 30 s are not logged)', { service }).warn;
 
   const redisStore = async () => {
     if (!config.redisUrl) throw new Error(`REDIS_URL: required when SESSION_STORE=${config.sessionStore}`);
