@@ -4,4 +4,7 @@ import type { Component } from './types.js';
 export const docker: Component = {
   id: 'docker',
   templates: ['docker'],
+  layout: {
+    'Dockerfile': 'multi-stage, non-root image with a HEALTHCHECK',
+  },
 };

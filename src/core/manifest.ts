@@ -1,4 +1,5 @@
-import type { AuthMode, DeployTarget, PatternId, SessionMode, StoreId } from './ids.js';
+import type { Instances, RequiredFile } from '../patterns/types.js';
+import type { AuthMode, DeployTarget, SessionMode, StoreId } from './ids.js';
 
 export const MANIFEST_FILE = 'mcp-arch.json';
 export const MANIFEST_SCHEMA_VERSION = 1;
@@ -11,7 +12,8 @@ export interface Manifest {
   schemaVersion: typeof MANIFEST_SCHEMA_VERSION;
   generator: { name: 'create-mcp-arch'; version: string };
   name: string;
-  pattern: PatternId;
+  /** Id of the pattern in the generator's registry (one of PATTERN_IDS for the built-in ones). */
+  pattern: string;
   store: StoreId;
   sessionMode: SessionMode;
   authMode: AuthMode;
@@ -20,6 +22,10 @@ export interface Manifest {
   components: string[];
   /** Ids of the checklist items that apply to this project. */
   checks: string[];
+  /** How many instances of the server the generated deployment runs, and why. */
+  instances: Instances;
+  /** Files the pattern's code cannot work without, beyond its deploy targets. */
+  requiredFiles: RequiredFile[];
   start: {
     /** Command that serves the project, run from its root. */
     command: string;

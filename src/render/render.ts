@@ -3,6 +3,7 @@ import type { Blueprint } from '../core/blueprint.js';
 import { generatedNode } from '../core/versions.js';
 import { helpers } from './helpers.js';
 import type { TemplateSet } from './templates.js';
+import { toYaml } from './yaml.js';
 
 /** A file of the generated project, in memory. */
 export interface RenderedFile {
@@ -44,6 +45,10 @@ export function render(blueprint: Blueprint, templates: TemplateSet): RenderedFi
   for (const [name, source] of templates.partials) hbs.registerPartial(name, source);
 
   return blueprint.files.map((file): RenderedFile => {
+    if (file.kind === 'document') {
+      const contents = file.format === 'yaml' ? toYaml(file.file) : `${JSON.stringify(file.document, null, 2)}\n`;
+      return { path: file.destination, contents, executable: false };
+    }
     if (file.kind === 'generated') {
       const contents = file.generator === 'package.json' ? packageJson(blueprint) : `${JSON.stringify(blueprint.manifest, null, 2)}\n`;
       return { path: file.destination, contents, executable: false };

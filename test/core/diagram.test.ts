@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { mermaidFor } from '../../src/core/diagram.js';
+import { mermaidFor as drawn } from '../../src/core/diagram.js';
 import { PATTERN_IDS } from '../../src/core/ids.js';
 import type { ProjectOptions } from '../../src/core/options.js';
+import { patternFor } from '../../src/patterns/index.js';
+
+const mermaidFor = (options: ProjectOptions, components: readonly string[], composeServices?: string) =>
+  drawn(patternFor(options.pattern), options, components, composeServices);
 
 const base: ProjectOptions = { name: 'demo', pattern: 'single', store: 'memory', deploy: ['docker'], authMode: 'apikey', sessionMode: 'stateless' };
 
@@ -41,7 +45,7 @@ describe('mermaidFor', () => {
     expect(mermaidFor({ ...base, authMode: 'jwt' }, ['base'])).toContain('(JWT)');
     expect(mermaidFor({ ...base, authMode: 'none' }, ['base'])).not.toMatch(/API key|JWT/);
     expect(mermaidFor(base, ['base'])).not.toContain('Docker image');
-    expect(mermaidFor({ ...base, pattern: 'load-balanced', store: 'redis' }, ['base', 'docker', 'compose', 'k8s'])).toMatch(/docker compose[\s\S]*Kubernetes/);
+    expect(mermaidFor({ ...base, pattern: 'load-balanced', store: 'redis' }, ['base', 'docker', 'compose', 'k8s'], 'Redis, 3 replicas, nginx')).toMatch(/docker compose: Redis, 3 replicas, nginx[\s\S]*Kubernetes/);
     const both = mermaidFor({ ...base, pattern: 'serverless', deploy: ['lambda', 'vercel'], authMode: 'jwt' }, ['base']);
     expect(both).toMatch(/AWS Lambda[\s\S]*Vercel function/);
     expect(both).toContain('JWKS');

@@ -1,18 +1,16 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import type { ProjectOptions } from '../../src/core/options.js';
 import { validateK8sObject, validateKustomization } from './k8s-schema.js';
+import { kustomizeBuild } from './kustomize.js';
 import { renderProject as rendered } from './rendered.js';
 
 /**
  * The deployment artifacts of the load-balanced and gateway projects, as files: Kubernetes
  * manifests against the Kubernetes schemas (strictly) and production policies, the Compose file,
  * the nginx config. nginx itself checks the load-balanced config in test/e2e/load-balanced.test.ts
- * (`nginx -t`, then traffic); the gateway's one-replica variant is checked with `nginx -t` here.
+ * (`nginx -t`, then traffic); the gateway's one-replica variant in test/render/nginx-config.test.ts.
  */
 type Obj = Record<string, unknown>;
 const BASE = 'deploy/k8s/base';
@@ -22,15 +20,18 @@ function renderProject(options: Partial<ProjectOptions> = {}): Map<string, strin
   return rendered(full).files;
 }
 
+/** What `kubectl apply -k deploy/k8s/base` applies: the resources with the contributed patches, labels and images. */
 function manifests(files: Map<string, string>): Obj[] {
-  // A file may hold several documents (the gateway's configmap.yaml also holds its servers file).
-  return [...files]
-    .filter(([path]) => path.startsWith(`${BASE}/`) && path !== `${BASE}/kustomization.yaml`)
-    .flatMap(([, text]) => parseAllDocuments(text).map((doc) => {
-      if (!('errors' in doc) || doc.errors.length > 0) throw new Error(`manifest does not parse: ${text.slice(0, 80)}`);
-      return doc.toJS() as Obj;
-    }));
+  return kustomizeBuild(files, BASE) as Obj[];
 }
+
+/** The objects of one file of the base as written, before the kustomization patches them. */
+function written(files: Map<string, string>, file: string): Obj[] {
+  return parseAllDocuments(files.get(`${BASE}/${file}`)!).map((doc) => doc.toJS() as Obj);
+}
+
+const egressPorts = (objects: Obj[]) =>
+  (dig(ofKind(objects, 'NetworkPolicy')[0], 'spec', 'egress') as Obj[]).flatMap((rule) => ((rule.ports as Obj[]) ?? []).map((p) => p.port)).sort((a, b) => Number(a) - Number(b));
 
 const dig = (value: unknown, ...keys: (string | number)[]): unknown =>
   keys.reduce<unknown>((current, key) => (current !== null && typeof current === 'object' ? (current as Record<string | number, unknown>)[key] : undefined), value);
@@ -165,6 +166,18 @@ describe('Kubernetes base of the load-balanced project', () => {
     expect(validateKustomization({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resource: ['a.yaml'] })).toEqual([{ path: 'resource', message: 'unknown kustomization field' }]);
   });
 
+  it.each([
+    ['redis', [6379], ['REDIS_URL']],
+    ['database', [5432], ['DATABASE_URL']],
+    ['hybrid', [5432, 6379], ['REDIS_URL', 'DATABASE_URL']],
+  ] as const)('with the %s store lets the pods reach DNS, HTTPS, OTLP and that store only, whose URL the Secret holds', (store, storePorts, secrets) => {
+    const files = renderProject({ store });
+    expect(egressPorts(manifests(files))).toEqual([53, 53, 443, 4318, ...storePorts]);
+    expect(files.get(`${BASE}/deployment.yaml`)).toContain(`# ${['API_KEYS', ...secrets].join(', ')}: see README, Deploy.`);
+    // Nothing of the gateway: no servers file, no patch.
+    expect(parse(files.get(`${BASE}/kustomization.yaml`)!)).not.toHaveProperty('patches');
+  });
+
   it.each(variants)('meets every production policy (%o)', (variant) => {
     const objects = manifests(renderProject(variant));
     for (const [name, policy] of Object.entries(POLICIES)) expect({ policy: name, problems: policy(objects) }).toEqual({ policy: name, problems: [] });
@@ -192,6 +205,44 @@ describe('Kubernetes base of the load-balanced project', () => {
   });
 });
 
+/** Variables compose.yaml refuses to start without (`${VAR:?message}`; `$${` is an escaped `$`). */
+const composeRequires = (compose: string) => [...new Set([...compose.matchAll(/(?<!\$)\$\{([A-Z_][A-Z0-9_]*):\?/g)].map((m) => m[1]!))].sort();
+
+/** Variables the README's Docker Compose section writes to .env before `docker compose up`. */
+function readmeSets(readme: string): string[] {
+  const section = readme.slice(readme.indexOf('## Docker Compose'));
+  const block = /```sh\n([\s\S]*?)docker compose up --build\n```/.exec(section)?.[1] ?? '';
+  const echoed = [...block.matchAll(/^echo "([A-Z_][A-Z0-9_]*)=\$\(openssl rand -hex \d+\)" >> \.env$/gm)].map((m) => m[1]!);
+  const printed = [...block.matchAll(/^printf '([^']*)'/gm)].flatMap((m) => [...m[1]!.matchAll(/([A-Z_][A-Z0-9_]*)=%s/g)].map((v) => v[1]!));
+  return [...echoed, ...printed].sort();
+}
+
+describe('README of a project deployed with Compose', () => {
+  it.each([
+    { pattern: 'load-balanced', store: 'database', authMode: 'apikey' },
+    { pattern: 'load-balanced', store: 'hybrid', authMode: 'jwt' },
+    { pattern: 'load-balanced', store: 'redis', authMode: 'none' },
+    { pattern: 'gateway', store: 'memory', authMode: 'none' },
+    { pattern: 'gateway', store: 'redis', authMode: 'apikey' },
+  ] as const)('sets exactly what compose.yaml requires and says what it runs (%o)', (variant) => {
+    const files = renderProject({ ...variant, deploy: ['docker', 'compose'] });
+    const compose = files.get('compose.yaml')!;
+    const readme = files.get('README.md')!;
+    expect(readmeSets(readme)).toEqual(composeRequires(compose));
+    expect(readme.includes('Compose refuses to start until')).toBe(composeRequires(compose).length > 0);
+    const services = Object.keys((parse(compose) as { services: Obj }).services);
+    const runs = /runs the whole system on one machine: ([^.]+)\./.exec(readme.replace(/\n/g, ' '))?.[1];
+    expect(runs).toMatch(new RegExp(`${services.filter((s) => s.startsWith('app-')).length} (replicas|gateways)|gateway,`));
+    if (variant.store !== 'memory') expect(runs).toContain(variant.store === 'database' ? 'Postgres' : 'Redis');
+  });
+
+  it('a README that misses one of them is told apart', () => {
+    const files = renderProject({ store: 'database', deploy: ['docker', 'compose'] });
+    const readme = files.get('README.md')!.replace(/^echo "POSTGRES_PASSWORD=.*\n/m, '');
+    expect(readmeSets(readme)).not.toEqual(composeRequires(files.get('compose.yaml')!));
+  });
+});
+
 describe('Compose file and nginx config of the load-balanced project', () => {
   it.each([
     ['redis', ['redis']],
@@ -205,7 +256,8 @@ describe('Compose file and nginx config of the load-balanced project', () => {
     for (const app of ['app-1', 'app-2', 'app-3']) {
       const service = compose.services[app]!;
       expect(service.build).toBe('.');
-      expect(dig(service, 'environment', 'SESSION_STORE')).toBe(store);
+      // The store is chosen when the project is generated: nothing to set.
+      expect(dig(service, 'environment', 'SESSION_STORE')).toBeUndefined();
       for (const dependency of stores) expect(dig(service, 'depends_on', dependency, 'condition')).toBe('service_healthy');
       // Secrets come from the environment, required, never written here.
       expect(dig(service, 'environment', 'API_KEYS')).toMatch(/^\$\{API_KEYS:\?/);
@@ -280,14 +332,31 @@ describe('Kubernetes base of the gateway project', () => {
     expect(parsed.servers[1]!.target.headers).toEqual({ Authorization: 'Bearer backend-token' });
     // Credentials only by reference: without the Secret's variables the gateway refuses to start, naming them.
     expect(() => parseServersConfig(JSON.parse(text), configPath, {})).toThrow(/REMOTE_MCP_URL is not set/);
+    // One source: Compose deploys the same servers file (with $ escaped for Compose).
+    const compose = parse(gatewayProject({ deploy: ['docker', 'compose', 'k8s'] }).get('compose.yaml')!) as { configs: Record<string, { content: string }> };
+    expect(JSON.parse(compose.configs['gateway-servers']!.content.replaceAll('$$', '$'))).toEqual(JSON.parse(text));
     expect(text).not.toMatch(/Bearer [^$]/);
+  });
+
+  it('mounts the servers file through the patch it contributes: without the patch the Deployment has no such volume', () => {
+    const files = gatewayProject();
+    const volumes = (objects: Obj[]) => (dig(ofKind(objects, 'Deployment')[0], 'spec', 'template', 'spec', 'volumes') as Obj[]).map((v) => v.name);
+    expect(volumes(written(files, 'deployment.yaml'))).toEqual(['tmp']);
+    expect(volumes(manifests(files))).toEqual(['tmp', 'servers']);
+    const unpatched = new Map(files);
+    const kustomization = parse(files.get(`${BASE}/kustomization.yaml`)!) as Obj;
+    delete kustomization.patches;
+    unpatched.set(`${BASE}/kustomization.yaml`, JSON.stringify(kustomization));
+    expect(volumes(manifests(unpatched))).toEqual(['tmp']);
+    // A Deployment the patch cannot apply to is an error, not a silently unmounted file.
+    const renamed = new Map(files);
+    renamed.set(`${BASE}/deployment.yaml`, files.get(`${BASE}/deployment.yaml`)!.replace(/^  name: edge$/m, '  name: other'));
+    expect(() => manifests(renamed)).toThrow(/matches no resource/);
   });
 
   it('lets the pods reach DNS, the backends over HTTP, OTLP and Redis, nothing else; readiness is /ready', () => {
     const objects = manifests(gatewayProject());
-    const egress = dig(ofKind(objects, 'NetworkPolicy')[0], 'spec', 'egress') as Obj[];
-    const ports = egress.flatMap((rule) => ((rule.ports as Obj[]) ?? []).map((p) => p.port)).sort((a, b) => Number(a) - Number(b));
-    expect(ports).toEqual([53, 53, 80, 443, 4318, 6379]);
+    expect(egressPorts(objects)).toEqual([53, 53, 80, 443, 4318, 6379]);
     expect(dig(containers(objects)[0], 'readinessProbe', 'httpGet', 'path')).toBe('/ready');
   });
 
@@ -312,7 +381,8 @@ describe('Compose file and nginx config of the gateway project', () => {
       expect(dig(service, 'healthcheck', 'test', 3)).toMatch(/\/ready'/);
       const configPath = String(dig(service, 'environment', 'GATEWAY_CONFIG'));
       expect(service.configs).toEqual([{ source: 'gateway-servers', target: configPath }]);
-      expect(dig(service, 'environment', 'SESSION_STORE')).toBe(store);
+      // The store is chosen when the project is generated: nothing to set.
+      expect(dig(service, 'environment', 'SESSION_STORE')).toBeUndefined();
       expect(dig(service, 'environment', 'REDIS_URL')).toBe(store === 'redis' ? 'redis://redis:6379' : undefined);
       // The backend's credential and the client keys are required from .env, never written here.
       expect(dig(service, 'environment', 'REMOTE_MCP_TOKEN')).toMatch(/^\$\{REMOTE_MCP_TOKEN:\?/);
@@ -337,28 +407,5 @@ describe('Compose file and nginx config of the gateway project', () => {
     expect(conf.match(/^\s*server app-\d:3000\b/gm)).toHaveLength(replicas.length);
     expect(conf).not.toMatch(/^\s*(sticky|[^#\n]*\$cookie_)/m);
     expect(conf).toMatch(/^\s*proxy_buffering off;/m);
-  });
-
-  // .ci/run installs nginx, so under CI this always runs (a missing nginx fails it); elsewhere it is skipped without one.
-  const nginx = process.env.NGINX_BIN ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : process.env.CI ? 'nginx' : undefined);
-  it.skipIf(!nginx)('nginx -t accepts the one-upstream config of the memory store (the other one is the load-balanced config)', () => {
-    const redis = gatewayProject({ store: 'redis' }).get('deploy/nginx/nginx.conf')!;
-    const lb = renderProject({ name: 'edge', sessionMode: 'stateful' }).get('deploy/nginx/nginx.conf')!;
-    expect(redis.replace(/^# .*\n/gm, '')).toBe(lb.replace(/^# .*\n/gm, ''));
-    const dir = mkdtempSync(join(tmpdir(), 'gateway-nginx-'));
-    try {
-      const check = (config: string) => {
-        mkdirSync(join(dir, 'logs'), { recursive: true });
-        const file = join(dir, 'nginx.conf');
-        // The compose service names do not resolve here: point them at loopback, keep files in the temp dir.
-        writeFileSync(file, config.replace(/server app-(\d):/g, 'server 127.0.0.$1:').replaceAll('/tmp/', `${dir}/`).replace('access_log /dev/stdout json;', 'access_log off;'));
-        return execFileSync(nginx!, ['-t', '-p', dir, '-c', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      };
-      const memory = gatewayProject({ store: 'memory', deploy: ['docker', 'compose'] }).get('deploy/nginx/nginx.conf')!;
-      expect(() => check(memory)).not.toThrow();
-      expect(() => check(memory.replace('upstream mcp_replicas {', 'upstream mcp_replicas {\n    sticky;'))).toThrow(/sticky/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });
