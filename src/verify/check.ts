@@ -125,7 +125,10 @@ export interface LocalProject {
 
 /**
  * A check proves one checklist item against a project. `src/verify/checks/<category>-<name>.ts`
- * holds the check of item `<category>.<name>`.
+ * holds the check of item `<category>.<name>`: its static part (files read through
+ * `src/verify/readers/`) and its live part (probes through `src/verify/runtime/`). What
+ * CHECKLIST.md says about the item is its `proof` in `src/core/checklist.ts`, where the generator
+ * reads it without loading verify.
  *
  * The runner, not the check, reports `n/a` for patterns the item does not list, and turns a
  * thrown error into `skip`. A part that finds no evidence must not pass: it fails, or reports

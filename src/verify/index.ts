@@ -7,10 +7,11 @@ import { formatSarif } from './reporters/sarif.js';
 
 export { CHECK_STATUSES, type Check, type CheckOutcome, type CheckStatus, type Finding, type LiveContext, type StaticContext } from './check.js';
 export { CHECKS } from './checks/index.js';
-export { loadManifest, parseManifest } from './manifest.js';
+export { loadManifest, parseManifest } from './readers/manifest.js';
 export { applyBaseline, BASELINE_FILE, loadBaseline, parseBaseline, resolveBaseline, type Baseline, type BaselineEntry } from './baseline.js';
 export { REPORT_SCHEMA_VERSION, type BaselineSummary, type CategoryScore, type CheckResult, type VerifyReport } from './report.js';
 export { exitCodeFor, verify, type ExitCodeOptions, type VerifyOptions } from './run.js';
+export { parseVerifyOptions, VERIFY_SUITES, type VerifyRequest, type VerifyTarget } from './options.js';
 
 import type { ReportFormat } from './formats.js';
 

@@ -1,5 +1,5 @@
 import type { Severity } from '../core/checklist.js';
-import type { CheckCategory, PatternId } from '../core/ids.js';
+import type { CheckCategory } from '../core/ids.js';
 import type { CheckStatus, Finding } from './check.js';
 
 /** Version of the JSON report; bumped on any breaking change to its shape. */
@@ -47,7 +47,7 @@ export interface VerifyReport {
    * The project verified. Without `mcp-arch.json` (live probes of any MCP server) `pattern` is
    * `null` and `name` is the probed host.
    */
-  project: { dir: string; name: string; pattern: PatternId | null };
+  project: { dir: string; name: string; pattern: string | null };
   /**
    * Which parts ran: static when there was a project to read; live when a URL was given and a
    * check has a live part. `mcpUrl` is the endpoint probed; `reachable` is false when the

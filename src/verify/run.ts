@@ -1,34 +1,31 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CHECKLIST, type Severity } from '../core/checklist.js';
-import { EXIT, InterruptedError, UserError, type ExitCode } from '../core/errors.js';
+import { EXIT, InterruptedError, type ExitCode } from '../core/errors.js';
 import { CHECK_CATEGORIES, type CheckCategory } from '../core/ids.js';
 import { MANIFEST_FILE, type Manifest } from '../core/manifest.js';
 import { CHECK_STATUSES, type Check, type CheckOutcome, type CheckStatus, type LiveContext, type StaticContext } from './check.js';
 import { CHECKS } from './checks/index.js';
-import { createStaticContext } from './context.js';
-import { createLiveContext, liveTarget, reachability } from './live/context.js';
-import { UnreachableError } from './live/http.js';
-import { startLocal } from './live/local.js';
-import { loadManifest } from './manifest.js';
+import { createStaticContext } from './readers/files.js';
+import { createLiveContext, liveTarget, reachability } from './runtime/context.js';
+import { UnreachableError } from './runtime/http.js';
+import { startLocal } from './runtime/local.js';
+import { parseVerifyOptions, type VerifyRequest } from './options.js';
+import { loadManifest } from './readers/manifest.js';
 import { toolInfo } from '../core/tool-info.js';
 import { REPORT_SCHEMA_VERSION, type CategoryScore, type CheckResult, type StatusCounts, type VerifyReport } from './report.js';
 
-/** Options of `verify()`; the CLI maps its flags onto them. */
-export interface VerifyOptions {
-  /** The generated project's root (holds `mcp-arch.json`). With `url`, it may hold none. */
-  dir: string;
-  /** Only these categories; the others are left out of the report. */
-  only?: CheckCategory[];
+/**
+ * Options of `verify()`: what to check (validated by `parseVerifyOptions`, the same rules the
+ * CLI's flags go through) and what a program or test may inject.
+ */
+export interface VerifyOptions extends VerifyRequest {
   /**
-   * Probe a running instance. Without `url`, verify starts the project itself from
-   * `mcp-arch.json` (`start.build`, `start.run`) on a free loopback port, probes it and stops it.
+   * The generated project's root (holds `mcp-arch.json`). With `url`, it may hold none.
+   * `live` without `url` makes verify start the project from `mcp-arch.json` (`start.build`,
+   * `start.run`) on a free loopback port, probe it and stop it.
    */
-  live?: boolean;
-  /** Base URL of a running instance (or its MCP endpoint); giving it turns live probes on. */
-  url?: string;
-  /** Sent with every live probe (e.g. credentials). */
-  headers?: Record<string, string>;
+  dir: string;
   /** Milliseconds since the epoch; injectable so reports are reproducible in tests. */
   clock?: () => number;
   /** Checks to run; defaults to the full registry. */
@@ -49,11 +46,8 @@ export interface VerifyOptions {
 export async function verify(options: VerifyOptions): Promise<VerifyReport> {
   const clock = options.clock ?? Date.now;
   const started = clock();
-  const only = validateOnly(options.only);
-  const starting = options.live === true && options.url === undefined;
-  const given = options.url !== undefined ? validateUrl(options.url) : undefined;
-  const headers = validateHeaders(options.headers ?? {});
-  const root = path.resolve(options.dir);
+  const { dir: root, only, live: wantsLive, url: given, headers } = parseVerifyOptions(options);
+  const starting = wantsLive && given === undefined;
   // Starting the project needs its manifest; probing a URL does not.
   const manifest = given && !(await hasManifest(root)) ? undefined : await loadManifest(root);
   const ctx = manifest ? createStaticContext(root, manifest) : undefined;
@@ -214,40 +208,6 @@ export function exitCodeFor(report: VerifyReport, options: ExitCodeOptions = {})
   if (report.mode.live && report.mode.reachable === false) return EXIT.nothingChecked;
   const ran = report.results.some((result) => result.status === 'pass' || result.status === 'fail' || result.status === 'warn');
   return ran ? EXIT.ok : EXIT.nothingChecked;
-}
-
-function validateOnly(only: readonly string[] | undefined): CheckCategory[] | undefined {
-  if (!only || only.length === 0) return undefined;
-  for (const category of only) {
-    if (!(CHECK_CATEGORIES as readonly string[]).includes(category)) {
-      throw new UserError(`--only ${category} is not a checklist category. Use one of: ${CHECK_CATEGORIES.join(', ')}.`, EXIT.usage);
-    }
-  }
-  return [...only] as CheckCategory[];
-}
-
-/** RFC 9110 field names; values must not smuggle extra lines. */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
-function validateHeaders(headers: Record<string, string>): Record<string, string> {
-  for (const [name, value] of Object.entries(headers)) {
-    if (!HEADER_NAME.test(name)) throw new UserError(`--header ${JSON.stringify(name)} is not a valid header name. Pass e.g. --header "Authorization: Bearer <token>".`, EXIT.usage);
-    if (/[\r\n\0]/.test(value)) throw new UserError(`--header ${name}: the value must be a single line.`, EXIT.usage);
-  }
-  return headers;
-}
-
-function validateUrl(url: string): URL {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UserError(`--url ${url} is not a URL. Pass e.g. --url http://127.0.0.1:3000.`, EXIT.usage);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new UserError(`--url ${url} must be http:// or https://.`, EXIT.usage);
-  }
-  return parsed;
 }
 
 export { toolInfo };

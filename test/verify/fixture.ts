@@ -1,12 +1,13 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GENERATORS } from '../../src/components/index.js';
 import { toBlueprint } from '../../src/core/blueprint.js';
+import { generatorRef } from '../../src/core/tool-info.js';
 import { checklistFor } from '../../src/core/checklist.js';
 import type { AuthMode, DeployTarget, PatternId, SessionMode, StoreId } from '../../src/core/ids.js';
 import { MANIFEST_FILE, type Manifest } from '../../src/core/manifest.js';
 import { PATTERNS } from '../../src/core/patterns.js';
+import { PATTERN_REGISTRY, patternFor } from '../../src/patterns/index.js';
 import { render } from '../../src/render/render.js';
 import { loadTemplates } from '../../src/render/templates.js';
 import { writeProject } from '../../src/render/writer.js';
@@ -61,7 +62,7 @@ export async function makeProject(options: ProjectOptions = {}): Promise<Project
   const authMode = options.authMode ?? 'apikey';
   const dir = await mkdtemp(path.join(tmpdir(), 'mcp-arch-verify-'));
 
-  const support = options.baseOnly ? undefined : GENERATORS[pattern];
+  const support = options.baseOnly ? undefined : PATTERN_REGISTRY.get(pattern);
   const generated: GeneratedOptions = support
     ? {
         name: 'verify-fixture',
@@ -72,7 +73,7 @@ export async function makeProject(options: ProjectOptions = {}): Promise<Project
         deploy: deploy.filter((target) => support.deploy.includes(target)),
       }
     : { name: 'verify-fixture', pattern: 'single', store: 'memory', sessionMode, authMode, deploy: deploy.filter((target) => target === 'docker') };
-  const blueprint = toBlueprint(generated, templates.catalog, '0.1.0');
+  const blueprint = toBlueprint(generated, templates.catalog, generatorRef());
   await writeProject(dir, render(blueprint, templates));
 
   const manifest: Manifest = {
@@ -83,6 +84,9 @@ export async function makeProject(options: ProjectOptions = {}): Promise<Project
     authMode,
     deploy,
     checks: checklistFor(pattern).map((item) => item.id),
+    // What the requested pattern's definition says of these options, whatever files were materialised.
+    instances: patternFor(pattern).instances({ name: 'verify-fixture', pattern, store, sessionMode, authMode, deploy }),
+    requiredFiles: [...patternFor(pattern).requiredFiles],
     ...options.manifest,
   } as Manifest;
   if (options.manifest?.start) manifest.start = { ...blueprint.manifest.start, ...options.manifest.start };

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT, InterruptedError, UserError } from '../../src/core/errors.js';
 import type { CheckCategory } from '../../src/core/ids.js';
 import { exitCodeFor, verify, type VerifyReport } from '../../src/verify/index.js';
-import { spansFromJson, spansFromProtobuf } from '../../src/verify/live/loopback.js';
+import { spansFromJson, spansFromProtobuf } from '../../src/verify/runtime/loopback.js';
 import { envWithNode, nodeBinDir } from '../e2e/node-runtime.js';
 import { makeProject, type Project, type ProjectOptions } from './fixture.js';
 

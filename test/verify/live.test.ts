@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodeFor, formatReport, verify, type VerifyReport } from '../../src/verify/index.js';
-import { liveTarget } from '../../src/verify/live/context.js';
-import { hasStackTrace, jsonRpcMessages } from '../../src/verify/live/http.js';
-import { parseCounters } from '../../src/verify/live/metrics.js';
+import { liveTarget } from '../../src/verify/runtime/context.js';
+import { hasStackTrace, jsonRpcMessages } from '../../src/verify/runtime/http.js';
+import { parseCounters } from '../../src/verify/checks/observability-metrics.js';
 import { carelessServer, hardenedServer, plainServer, selfSignedServer, type RunningServer } from './live-servers.js';
 import { makeProject, type Project } from './fixture.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { promqlMetricNames } from '../../src/verify/metrics.js';
-import { declarationOf, exportedNames, importsOf, isReferenced, reachableFrom, routes, stringConstants, stripComments } from '../../src/verify/source.js';
+import { promqlMetricNames } from '../../src/verify/readers/metrics.js';
+import { declarationOf, exportedNames, importsOf, isReferenced, reachableFrom, routes, stringConstants, stripComments } from '../../src/verify/readers/source.js';
 
 describe('stripComments', () => {
   it('blanks comments but keeps strings, template literals, regexes and line numbers', () => {

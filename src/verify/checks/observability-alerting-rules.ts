@@ -1,7 +1,7 @@
 import { checklistItem, conclude, type Check, type Finding } from '../check.js';
-import { alertRules, emittedSeries, promqlMetricNames } from '../metrics.js';
-import { prometheusRules } from '../k8s.js';
-import { ALERTS_FILE, k8sObjects, sources } from '../project.js';
+import { alertRules, ALERTS_FILE, emittedSeries, promqlMetricNames } from '../readers/metrics.js';
+import { k8sObjects, prometheusRules } from '../readers/k8s.js';
+import { sources } from '../readers/source.js';
 
 export const observabilityAlertingRules: Check = {
   item: checklistItem('observability.alerting-rules'),

@@ -1,8 +1,11 @@
-import { checklistItem, conclude, type Check, type Finding } from '../check.js';
-import { samLogRetentionFindings, samTemplate } from '../sam.js';
-import { probeLogs } from '../live/logging.js';
-import { APP_FILE, ENV_EXAMPLE, envExample, middlewareWiring, sources } from '../project.js';
-import { balancedArgs, declarationOf, findAll, findFirst } from '../source.js';
+import { randomBytes } from 'node:crypto';
+import { checklistItem, conclude, type Check, type CheckOutcome, type Finding, type LiveContext } from '../check.js';
+import { samLogRetentionFindings, samTemplate } from '../readers/sam.js';
+import { ENV_EXAMPLE, envExample } from '../readers/env.js';
+import { APP_FILE, balancedArgs, declarationOf, findAll, findFirst, middlewareWiring, sources } from '../readers/source.js';
+import { notStartedByVerify, requireReachable } from '../runtime/context.js';
+import { rpc, sleep } from '../runtime/http.js';
+import { postMcp, withMcpSession } from '../runtime/mcp.js';
 
 const LOGGER_FILE = 'src/observability/logger.ts';
 
@@ -54,4 +57,79 @@ export const observabilityStructuredLogging: Check = {
 function withDeclarations(code: string, options: string): string {
   const names = [...options.matchAll(/\b([A-Za-z_$][\w$]*)\b/g)].map((match) => match[1] as string);
   return [options, ...names.map((name) => declarationOf(code, name) ?? '')].join('\n');
+}
+
+/** Keys that carry a request id in a log line, at the top level or under `req`. */
+const REQUEST_ID_KEYS = ['requestId', 'reqId', 'request_id', 'requestID', 'traceId', 'trace_id'];
+
+/**
+ * Sends a canary token where secrets travel (a bearer token, an API-key header, a cookie and a
+ * tool argument), then reads everything the process printed: every line must be a JSON object,
+ * request lines must carry a request id, and neither the canary nor a configured secret may appear.
+ */
+export async function probeLogs(ctx: LiveContext): Promise<CheckOutcome> {
+  const local = ctx.local;
+  if (!local) return notStartedByVerify(ctx, 'Reading the logs');
+  await requireReachable(ctx);
+  const canary = `mcpcanary${randomBytes(12).toString('hex')}`;
+  const remediationSecrets = 'Redact credentials in src/observability/logger.ts (pino `redact` for req.headers.authorization, x-api-key, cookie) and never log tool arguments verbatim.';
+
+  await postMcp(ctx, rpc(1, 'tools/list'), { authorization: `Bearer ${canary}` }, false);
+  await postMcp(ctx, rpc(2, 'tools/list'), { 'x-api-key': canary, cookie: `session=${canary}` }, false);
+  await withMcpSession(ctx, async (session) => {
+    if (!session.ok) return;
+    const echo = session.session.tools.find((tool) => tool.name === 'echo');
+    const headers = { ...session.session.sessionHeaders, cookie: `session=${canary}` };
+    if (echo) await postMcp(ctx, rpc(3, 'tools/call', { name: 'echo', arguments: { text: canary } }), headers);
+    else await postMcp(ctx, rpc(3, 'tools/list', { cursor: canary }), headers);
+  });
+  // pino writes asynchronously: give the last lines a moment to arrive.
+  await sleep(300);
+
+  const { stdout, stderr } = local.main.output();
+  const lines = `${stdout}\n${stderr}`.split('\n').filter((line) => line.trim() !== '');
+  const failures: Finding[] = [];
+  if (lines.length === 0) {
+    failures.push({ message: 'The server printed no log lines while serving the probes', remediation: 'Log every request as a JSON line to stdout (pino, access log middleware in src/middleware/access-log.ts).' });
+  }
+  const parsed: Record<string, unknown>[] = [];
+  const notJson: string[] = [];
+  for (const line of lines) {
+    try {
+      const value: unknown = JSON.parse(line);
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) parsed.push(value as Record<string, unknown>);
+      else notJson.push(line);
+    } catch {
+      notJson.push(line);
+    }
+  }
+  if (notJson.length > 0) {
+    failures.push({ message: `${notJson.length} of ${lines.length} log lines are not JSON objects, e.g. ${JSON.stringify(clip(notJson[0] as string))}`, remediation: 'Write every log line as one JSON object (pino to stdout; no console.log, no pretty printer in production).' });
+  }
+  const withId = parsed.filter(hasRequestId);
+  if (parsed.length > 0 && withId.length === 0) {
+    failures.push({ message: 'No log line carries a request id: requests cannot be followed through the logs', remediation: 'Bind a request id to a child logger per request (src/middleware/request-id.ts) and log through it.' });
+  }
+  const leaked = lines.filter((line) => line.includes(canary));
+  if (leaked.length > 0) {
+    failures.push({ message: `A canary token sent as a credential or argument appears in ${leaked.length} log line(s), e.g. ${JSON.stringify(clip(redactIn(leaked[0] as string, canary)))}`, remediation: remediationSecrets });
+  }
+  const secretLines = lines.filter((line) => local.secrets.some((secret) => line.includes(secret)));
+  if (secretLines.length > 0) {
+    failures.push({ message: `The configured credential appears in ${secretLines.length} log line(s)`, remediation: remediationSecrets });
+  }
+  return conclude(`${lines.length} log lines, all JSON, ${withId.length} with a request id; the canary token and the credentials never appear`, { failures });
+}
+
+function hasRequestId(line: Record<string, unknown>): boolean {
+  const req = line.req as Record<string, unknown> | undefined;
+  return REQUEST_ID_KEYS.some((key) => typeof line[key] === 'string' && line[key] !== '') || (typeof req === 'object' && req !== null && (typeof req.id === 'string' || typeof req.id === 'number'));
+}
+
+function clip(line: string): string {
+  return line.length > 120 ? `${line.slice(0, 117)}...` : line;
+}
+
+function redactIn(line: string, secret: string): string {
+  return line.split(secret).join('<canary>');
 }

@@ -1,18 +1,14 @@
 import { checklistFor } from '../../core/checklist.js';
-import { PATTERN_IDS, type DeployTarget } from '../../core/ids.js';
+import type { DeployTarget } from '../../core/ids.js';
 import { MANIFEST_FILE } from '../../core/manifest.js';
-import { PATTERNS } from '../../core/patterns.js';
+import { canRunSeveral, PATTERN_REGISTRY } from '../../patterns/index.js';
 import { checklistItem, conclude, type Check, type Finding, type StaticContext } from '../check.js';
-import { imageTagFindings, securityContextFindings } from '../k8s.js';
-import { samRuntimeFindings, samTemplate } from '../sam.js';
-import { APP_FILE, COMPOSE_FILES, DOCKERFILE, composeFile, composeInstances, hasK8s, isRecord, k8sObjects, resourcesOf } from '../project.js';
-
-/** Files a pattern cannot work without, beyond its deploy targets. */
-const PATTERN_FILES: Partial<Record<string, { file: string; why: string }[]>> = {
-  'multi-server': [{ file: 'mcp-servers.json', why: 'the aggregation client reads its servers from it' }],
-  gateway: [{ file: 'gateway.config.json', why: 'the gateway reads its backends from it' }],
-  'multi-region': [{ file: 'regions.json', why: 'the region-aware client reads its regions from it' }],
-};
+import { hasK8s, imageTagFindings, k8sObjects, resourcesOf, securityContextFindings } from '../readers/k8s.js';
+import { samRuntimeFindings, samTemplate } from '../readers/sam.js';
+import { COMPOSE_FILES, composeFile, composeInstances } from '../readers/compose.js';
+import { DOCKERFILE } from '../readers/dockerfile.js';
+import { isRecord } from '../readers/records.js';
+import { APP_FILE } from '../readers/source.js';
 
 export const preDeploymentArchitecturePattern: Check = {
   item: checklistItem('pre-deployment.architecture-pattern'),
@@ -20,12 +16,13 @@ export const preDeploymentArchitecturePattern: Check = {
     const { manifest } = ctx;
     const failures: Finding[] = [];
     const warnings: Finding[] = [];
-    if (!(PATTERN_IDS as readonly string[]).includes(manifest.pattern)) {
+    const pattern = PATTERN_REGISTRY.get(manifest.pattern);
+    if (!pattern) {
+      const known = [...PATTERN_REGISTRY.keys()];
       return conclude('', {
-        failures: [{ message: `Unknown pattern "${manifest.pattern}"`, file: MANIFEST_FILE, remediation: `Set "pattern" in ${MANIFEST_FILE} to one of ${PATTERN_IDS.join(', ')}.` }],
+        failures: [{ message: `Unknown pattern "${manifest.pattern}"`, file: MANIFEST_FILE, remediation: `Set "pattern" in ${MANIFEST_FILE} to one of ${known.join(', ')}.` }],
       });
     }
-    const pattern = PATTERNS[manifest.pattern];
 
     for (const target of manifest.deploy) {
       if (!pattern.deploy.includes(target)) {
@@ -39,7 +36,7 @@ export const preDeploymentArchitecturePattern: Check = {
       failures.push(...(await deployArtifactProblems(ctx, target)));
     }
 
-    for (const { file, why } of PATTERN_FILES[pattern.id] ?? []) {
+    for (const { file, why } of manifest.requiredFiles) {
       if (!(await ctx.exists(file))) {
         failures.push({ message: `${file} is missing: ${why}`, file, remediation: `Restore ${file} (see the ${pattern.title} section of the README).` });
       }
@@ -48,8 +45,8 @@ export const preDeploymentArchitecturePattern: Check = {
       failures.push({ message: `${APP_FILE} is missing: the server has no app`, file: APP_FILE, remediation: `Restore ${APP_FILE} (createApp()) or regenerate the project.` });
     }
 
-    // Multi-server runs several different servers on purpose; only `single` promises one instance.
-    if (pattern.id === 'single') failures.push(...(await singleInstanceProblems(ctx, pattern.title)));
+    // A pattern that never runs several instances of its server is really another pattern when its artifacts do.
+    if (!canRunSeveral(pattern)) failures.push(...(await singleInstanceProblems(ctx, pattern.title)));
 
     // The deployment artifacts themselves must be deployable as they are: pinned images, an unprivileged container, a supported runtime.
     const objects = await k8sObjects(ctx);
@@ -60,7 +57,7 @@ export const preDeploymentArchitecturePattern: Check = {
     const sam = await samTemplate(ctx);
     if (sam) failures.push(...samRuntimeFindings(sam));
 
-    const expected = checklistFor(pattern.id).map((item) => item.id);
+    const expected = checklistFor(pattern).map((item) => item.id);
     const missing = expected.filter((id) => !manifest.checks.includes(id));
     const extra = manifest.checks.filter((id) => !expected.includes(id));
     if (missing.length > 0 || extra.length > 0) {

@@ -1,6 +1,9 @@
 import { checklistItem, conclude, notApplicable, type Check, type Finding, type StaticContext } from '../check.js';
-import { samTemplate, samTimeoutFindings } from '../sam.js';
-import { appContainers, appServices, composeFile, dig, isRecord, k8sObjects, resourcesOf, workloads, type K8sObject } from '../project.js';
+import { runsSeveral } from '../../patterns/index.js';
+import { samTemplate, samTimeoutFindings } from '../readers/sam.js';
+import { appServices, composeFile } from '../readers/compose.js';
+import { appContainers, k8sObjects, resourcesOf, workloads, type K8sObject } from '../readers/k8s.js';
+import { dig, isRecord } from '../readers/records.js';
 
 export const preDeploymentCapacityScaling: Check = {
   item: checklistItem('pre-deployment.capacity-scaling'),
@@ -37,8 +40,8 @@ export const preDeploymentCapacityScaling: Check = {
     if (parts.length === 0) {
       const summary = `The ${ctx.manifest.pattern} pattern runs several instances, but the project has no Kubernetes, SAM or Compose manifests that set capacity`;
       const finding: Finding = { message: summary, remediation: 'Add the deployment manifests (regenerate with --deploy k8s or compose) with resource requests, an autoscaler and a disruption budget.' };
-      // A gateway can start as one instance; the patterns built on replicas cannot.
-      return ctx.manifest.pattern === 'gateway' ? { status: 'warn', summary, findings: [finding] } : conclude('', { failures: [finding] });
+      // A project generated to run one instance may start so; one generated to run several cannot.
+      return runsSeveral(ctx.manifest.instances) ? conclude('', { failures: [finding] }) : { status: 'warn', summary, findings: [finding] };
     }
     return conclude(`Capacity is planned in ${parts.join(', ')}: requests, limits and scaling bounds are set`, { failures, warnings });
   },

@@ -1,8 +1,10 @@
 import { MANIFEST_FILE } from '../../core/manifest.js';
 import { checklistItem, conclude, notApplicable, type Check, type Finding } from '../check.js';
-import { probeHealth } from '../live/health.js';
-import { DOCKERFILE, appContainers, dig, dockerfile, k8sObjects, sources } from '../project.js';
-import { routes, routesFor } from '../source.js';
+import { probeHealth } from './resilience-health-checks.js';
+import { DOCKERFILE, dockerfile } from '../readers/dockerfile.js';
+import { appContainers, k8sObjects } from '../readers/k8s.js';
+import { dig } from '../readers/records.js';
+import { routes, routesFor, sources } from '../readers/source.js';
 
 export const preDeploymentHealthChecks: Check = {
   item: checklistItem('pre-deployment.health-checks'),
@@ -16,7 +18,7 @@ export const preDeploymentHealthChecks: Check = {
     const containers = appContainers(objects);
     const expectsDocker = ctx.manifest.deploy.includes('docker');
 
-    if (!docker && !expectsDocker && containers.length === 0 && ctx.manifest.pattern === 'serverless') {
+    if (!docker && !expectsDocker && containers.length === 0 && ctx.manifest.instances.perInvocation) {
       return notApplicable('Serverless functions have no container or pod to probe: the platform replaces failed instances');
     }
 

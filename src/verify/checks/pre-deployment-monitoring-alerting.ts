@@ -1,7 +1,8 @@
 import { checklistItem, conclude, type Check, type Finding } from '../check.js';
-import { alertRules } from '../metrics.js';
-import { ALERTS_FILE, appContainers, dig, k8sObjects, resourcesOf, sources } from '../project.js';
-import { routes, routesFor } from '../source.js';
+import { alertRules, ALERTS_FILE } from '../readers/metrics.js';
+import { appContainers, k8sObjects, resourcesOf } from '../readers/k8s.js';
+import { dig } from '../readers/records.js';
+import { routes, routesFor, sources } from '../readers/source.js';
 
 export const preDeploymentMonitoringAlerting: Check = {
   item: checklistItem('pre-deployment.monitoring-alerting'),

@@ -1,9 +1,10 @@
 import type { StoreId } from '../../core/ids.js';
 import { MANIFEST_FILE } from '../../core/manifest.js';
-import { PATTERNS } from '../../core/patterns.js';
+import { patternFor } from '../../patterns/index.js';
 import { checklistItem, conclude, type Check, type Finding } from '../check.js';
-import { ENV_EXAMPLE, envExample, replicas, sources } from '../project.js';
-import { findFirst } from '../source.js';
+import { ENV_EXAMPLE, envExample } from '../readers/env.js';
+import { replicas } from '../readers/replicas.js';
+import { findFirst, sources } from '../readers/source.js';
 
 /** What the code must import for a store to be real rather than a name in the manifest. */
 const STORE_CLIENTS: Record<Exclude<StoreId, 'memory'>, { label: string; pattern: RegExp }[]> = {
@@ -19,7 +20,7 @@ export const preDeploymentSessionPersistence: Check = {
   item: checklistItem('pre-deployment.session-persistence'),
   async static(ctx) {
     const { manifest } = ctx;
-    const pattern = PATTERNS[manifest.pattern];
+    const pattern = patternFor(manifest.pattern);
     const failures: Finding[] = [];
     const warnings: Finding[] = [];
     const storeLine = await ctx.lineOf(MANIFEST_FILE, '"store"');
@@ -46,7 +47,7 @@ export const preDeploymentSessionPersistence: Check = {
     const why = instances.evidence.join('; ');
     if (many && manifest.store === 'memory') {
       // A stateless serverless function keeps nothing between invocations, so there is nothing to share.
-      const statelessFunction = manifest.pattern === 'serverless' && manifest.sessionMode === 'stateless';
+      const statelessFunction = manifest.instances.perInvocation && manifest.sessionMode === 'stateless';
       if (!statelessFunction) {
         failures.push({
           message: `The memory store is per process but the project runs several instances (${why}): sessions and rate limits are not shared`,

@@ -1,6 +1,5 @@
 import { checklistItem, conclude, type Check, type Finding } from '../check.js';
-import { sources } from '../project.js';
-import { findFirst, type SourceFile } from '../source.js';
+import { findFirst, sources, type SourceFile } from '../readers/source.js';
 
 /** Code that retries: a retry/backoff routine or a client's reconnect strategy. */
 const RETRY = /\b(?:retry(?!After)|retries|withRetry|backoff|reconnectStrategy|retryStrategy)\w*\b/i;

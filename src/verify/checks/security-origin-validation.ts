@@ -1,9 +1,9 @@
 import { checklistItem, conclude, type Check, type Finding } from '../check.js';
-import { APP_FILE, ENV_EXAMPLE, configuredValues, envExample, middlewareWiring, sources } from '../project.js';
-import { requireReachable } from '../live/context.js';
-import { hasCredentials, initializeBody, jsonRpcMessages } from '../live/http.js';
-import { harmlessTool, LATEST_PROTOCOL_VERSION, postMcp, sampleArguments, withMcpSession } from '../live/mcp.js';
-import { findFirst } from '../source.js';
+import { configuredValues, ENV_EXAMPLE, envExample } from '../readers/env.js';
+import { APP_FILE, findFirst, middlewareWiring, sources } from '../readers/source.js';
+import { requireReachable } from '../runtime/context.js';
+import { hasCredentials, initializeBody, jsonRpcMessages } from '../runtime/http.js';
+import { harmlessTool, LATEST_PROTOCOL_VERSION, postMcp, sampleArguments, withMcpSession } from '../runtime/mcp.js';
 import { toolInfo } from '../../core/tool-info.js';
 
 /** A site no deployment allows: a browser page there must not be able to drive the server. */
@@ -28,7 +28,7 @@ export const securityOriginValidation: Check = {
     }
 
     const code = await sources(ctx);
-    const wildcardDefault = findFirst(code, /ALLOWED_ORIGINS[^\n;]*(?:(?:\?\?|\|\|)\s*|\.default\(\s*\[?\s*)['"]\*['"]/);
+    const wildcardDefault = findFirst(code, /ALLOWED_ORIGINS[^\n;]*(?:\?\?|\|\||\.default\()\s*\[?\s*['"]\*['"]/);
     if (wildcardDefault) {
       failures.push({ message: 'The code falls back to allowing any origin when ALLOWED_ORIGINS is unset', file: wildcardDefault.file, line: wildcardDefault.line, remediation: `Default ALLOWED_ORIGINS to an empty list (reject every Origin) in ${wildcardDefault.file}.` });
     }

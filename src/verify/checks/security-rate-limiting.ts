@@ -1,7 +1,10 @@
-import { checklistItem, conclude, type Check, type Finding } from '../check.js';
-import { samTemplate, samThrottlingFindings } from '../sam.js';
-import { probeRateLimiting } from '../live/rate-limiting.js';
-import { APP_FILE, ENV_EXAMPLE, envExample, middlewareWiring, replicas } from '../project.js';
+import { checklistItem, conclude, type Check, type CheckOutcome, type Finding, type LiveContext } from '../check.js';
+import { samTemplate, samThrottlingFindings } from '../readers/sam.js';
+import { ENV_EXAMPLE, envExample } from '../readers/env.js';
+import { replicas } from '../readers/replicas.js';
+import { APP_FILE, middlewareWiring } from '../readers/source.js';
+import { requireReachable } from '../runtime/context.js';
+import { MCP_POST_HEADERS, probe, retryAfterMs, rpc, sleep, type ProbeResponse } from '../runtime/http.js';
 
 export const securityRateLimiting: Check = {
   item: checklistItem('security.rate-limiting'),
@@ -37,7 +40,8 @@ export const securityRateLimiting: Check = {
     }
 
     const instances = await replicas(ctx);
-    if (instances.max > 1 && ctx.manifest.store === 'memory' && ctx.manifest.pattern !== 'serverless') {
+    // Functions keep nothing between invocations: their limits are the platform's (checked in template.yaml below).
+    if (instances.max > 1 && ctx.manifest.store === 'memory' && !ctx.manifest.instances.perInvocation) {
       warnings.push({ message: `Limits are kept in memory while several instances run (${instances.evidence.join('; ')}): the effective limit is multiplied by the replica count`, remediation: 'Keep rate-limit counters in the shared store (regenerate with --store redis or --store database, which share limits across replicas).' });
     }
 
@@ -46,3 +50,69 @@ export const securityRateLimiting: Check = {
     return conclude(`Rate limiting wired in ${APP_FILE} at ${rps?.value ?? '?'} requests/s per client, 429 with Retry-After`, { failures, warnings });
   },
 };
+
+/** Upper bounds of the burst: enough to exhaust any sane per-client limit, never a load test. */
+const BURST_MAX_REQUESTS = 200;
+const BURST_MAX_MS = 10_000;
+const CONCURRENCY = 10;
+const SPOOFED = 5;
+/** Longest pause after the probe so the checks that follow are not throttled. */
+const MAX_COOL_DOWN_MS = 5_000;
+
+/**
+ * A bounded burst of cheap authenticated requests must end in 429 with Retry-After, and a
+ * client rotating X-Forwarded-For must stay limited: otherwise anyone can reset their limit.
+ */
+export async function probeRateLimiting(ctx: LiveContext): Promise<CheckOutcome> {
+  await requireReachable(ctx);
+  const failures: Finding[] = [];
+  const remediation = 'Rate-limit the MCP endpoint per client (token bucket on the authenticated identity, or the socket address), answering 429 with Retry-After.';
+  let sequence = 0;
+  const cheap = (headers: Record<string, string> = {}) =>
+    probe(ctx, ctx.mcpUrl, { method: 'POST', headers: { ...MCP_POST_HEADERS, ...headers }, body: rpc(`verify-${++sequence}`, 'ping'), retryRateLimited: false });
+
+  const started = Date.now();
+  let sent = 0;
+  let limited: ProbeResponse | undefined;
+  const statuses = new Map<number, number>();
+  while (!limited && sent < BURST_MAX_REQUESTS && Date.now() - started < BURST_MAX_MS) {
+    const batch = Math.min(CONCURRENCY, BURST_MAX_REQUESTS - sent);
+    sent += batch;
+    const responses = await Promise.all(Array.from({ length: batch }, () => cheap()));
+    for (const response of responses) statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+    limited = responses.find((response) => response.status === 429);
+  }
+
+  if (!limited) {
+    const seen = [...statuses.entries()].map(([status, count]) => `${count}× ${status}`).join(', ');
+    if (statuses.size === 1 && statuses.has(401)) {
+      return { status: 'skip', summary: `All ${sent} requests were refused with 401: pass credentials with --header so the burst reaches the rate limiter`, findings: [] };
+    }
+    return conclude('', { failures: [{ message: `No 429 after ${sent} requests in ${Date.now() - started} ms (${seen}): the endpoint is not rate-limited`, remediation }] });
+  }
+
+  const retryAfter = limited.headers.get('retry-after');
+  if (retryAfterMs(retryAfter) === undefined) {
+    failures.push({ message: `429 came without a usable Retry-After header${retryAfter ? ` (got ${JSON.stringify(retryAfter)})` : ''}`, remediation: 'Send Retry-After (whole seconds) with every 429 so clients know when to come back.' });
+  }
+
+  // A refill between the batches lets a request or so through either way; a bypass lets the
+  // spoofed batch through while the plain one stays limited.
+  const spoofed = await Promise.all(Array.from({ length: SPOOFED }, (_, index) => cheap({ 'x-forwarded-for': `203.0.113.${10 + index}`, 'x-real-ip': `203.0.113.${10 + index}` })));
+  const spoofedThrough = spoofed.filter((response) => response.status !== 429).length;
+  if (spoofedThrough > 0) {
+    const control = await Promise.all(Array.from({ length: SPOOFED }, () => cheap()));
+    const controlThrough = control.filter((response) => response.status !== 429).length;
+    // One request more is a token that refilled in between (a shared store answers slower);
+    // a bypass gives every spoofed address a fresh bucket.
+    if (spoofedThrough - controlThrough >= 2) {
+      failures.push({
+        message: `Rotating X-Forwarded-For reset the limit: ${spoofedThrough} of ${SPOOFED} spoofed requests got through while plain requests stayed limited`,
+        remediation: 'Key the limit on the authenticated identity or the socket address; trust X-Forwarded-For only from your own proxies (TRUST_PROXY hops).',
+      });
+    }
+  }
+
+  await sleep(Math.min(MAX_COOL_DOWN_MS, retryAfterMs(retryAfter) ?? 1_000));
+  return conclude(`429 with Retry-After ${retryAfter ?? '?'} after ${sent} requests; rotating X-Forwarded-For does not reset it`, { failures });
+}

@@ -50,7 +50,8 @@ describe(ID, () => {
 
   it('fails code that falls back to any origin', async () => {
     const target = await project();
-    await replaceInSources(target, /(ALLOWED_ORIGINS[^\n]*\.default\()\s*\[\s*\]/, "$1['*']");
+    // The generated config's fallback for an unset ALLOWED_ORIGINS (`?? []` or zod's `.default([])`) becomes any origin.
+    await replaceInSources(target, /(ALLOWED_ORIGINS[^\n]*(?:\?\?|\.default\()\s*)\[\s*\]/, "$1['*']");
     const result = await check(target, ID);
     expect(result.status).toBe('fail');
     expect(messages(result)).toContain('falls back to allowing any origin');

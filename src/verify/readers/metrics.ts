@@ -1,8 +1,10 @@
 import { parseDocument } from 'yaml';
-import type { StaticContext } from './check.js';
-import { lineAt } from './context.js';
-import { ALERTS_FILE, isRecord } from './project.js';
+import type { StaticContext } from '../check.js';
+import { lineAt } from './files.js';
+import { isRecord } from './records.js';
 import { balancedArgs, findFirst, stringConstants, type SourceFile } from './source.js';
+
+export const ALERTS_FILE = 'monitoring/alerts.yml';
 
 /** A metric the app registers with prom-client. */
 export interface RegisteredMetric {

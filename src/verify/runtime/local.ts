@@ -15,7 +15,7 @@ import { startJwksIssuer, startOtlpReceiver, type JwksIssuer, type OtlpReceiver 
  */
 const CONTROLLED = [
   'PORT', 'HOST', 'PUBLIC_URL', 'ALLOWED_ORIGINS', 'ALLOWED_HOSTS', 'AUTH_MODE', 'API_KEYS', 'JWT_JWKS_URL', 'JWT_ISSUER', 'JWT_AUDIENCE',
-  'RATE_LIMIT_RPS', 'RATE_LIMIT_BURST', 'TRUST_PROXY', 'LOG_LEVEL', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'SESSION_MODE', 'SESSION_STORE', 'ENV_FILE', 'NODE_ENV',
+  'RATE_LIMIT_RPS', 'RATE_LIMIT_BURST', 'TRUST_PROXY', 'LOG_LEVEL', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'SESSION_MODE', 'ENV_FILE', 'NODE_ENV',
 ] as const;
 
 /** A project verify started, with everything it set up around it. */
@@ -141,10 +141,13 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalRun> 
   }
 }
 
-/** The store the manifest names, at the services the caller's environment points to (or the local defaults). */
+/**
+ * The services of the store the manifest names (a project holds the code of its own store only),
+ * where the caller's environment points to them, or the local defaults.
+ */
 function storeEnv(manifest: Manifest, env: NodeJS.ProcessEnv, dataDir: string): Record<string, string> {
   const store = manifest.store;
-  const out: Record<string, string> = { SESSION_STORE: store };
+  const out: Record<string, string> = {};
   if (store === 'redis' || store === 'hybrid') out.REDIS_URL = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   if (store === 'database' || store === 'hybrid') out.DATABASE_URL = env.DATABASE_URL ?? `file:${path.join(dataDir, 'sessions.db')}`;
   return out;

@@ -1,8 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { EXIT, UserError } from '../core/errors.js';
-import { AUTH_MODES, DEPLOY_TARGETS, PATTERN_IDS, SESSION_MODES, STORE_IDS } from '../core/ids.js';
-import { MANIFEST_FILE, MANIFEST_SCHEMA_VERSION, type Manifest } from '../core/manifest.js';
+import { EXIT, UserError } from '../../core/errors.js';
+import { AUTH_MODES, DEPLOY_TARGETS, PATTERN_IDS, SESSION_MODES, STORE_IDS } from '../../core/ids.js';
+import { MANIFEST_FILE, MANIFEST_SCHEMA_VERSION, type Manifest } from '../../core/manifest.js';
+import { patternFor } from '../../patterns/index.js';
 
 /**
  * Reads and validates `mcp-arch.json` in `dir`. Every problem is a UserError (exit 2) that
@@ -45,7 +46,7 @@ export function parseManifest(data: unknown): Manifest {
   }
   const generatorName = at.string('generator.name');
   if (generatorName !== 'create-mcp-arch') throw at.error('generator.name', 'must be "create-mcp-arch"', generatorName);
-  return {
+  const manifest: Omit<Manifest, 'instances' | 'requiredFiles'> = {
     schemaVersion: MANIFEST_SCHEMA_VERSION,
     generator: { name: 'create-mcp-arch', version: at.string('generator.version') },
     name: at.string('name'),
@@ -67,6 +68,34 @@ export function parseManifest(data: unknown): Manifest {
       ...optionalStart(at),
     },
   };
+  return { ...manifest, ...patternFacts(at, manifest) };
+}
+
+/**
+ * What the pattern's definition said when the project was generated. Manifests written before
+ * these fields existed get them from the pattern's definition in this version.
+ */
+function patternFacts(at: FieldReader, manifest: Omit<Manifest, 'instances' | 'requiredFiles'>): Pick<Manifest, 'instances' | 'requiredFiles'> {
+  const definition = patternFor(manifest.pattern);
+  let instances = definition.instances(manifest);
+  if (at.get('instances') !== undefined) {
+    const count = at.get('instances.count');
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) throw at.error('instances.count', 'must be a whole number of at least 1', count);
+    const perInvocation = at.get('instances.perInvocation');
+    if (typeof perInvocation !== 'boolean') throw at.error('instances.perInvocation', 'must be true or false', perInvocation);
+    instances = { count, perInvocation, why: at.string('instances.why') };
+  }
+  let requiredFiles = definition.requiredFiles.map((file) => ({ ...file }));
+  const listed = at.get('requiredFiles');
+  if (listed !== undefined) {
+    if (!Array.isArray(listed)) throw at.error('requiredFiles', 'must be an array of { "file", "why" }', listed);
+    requiredFiles = listed.map((entry: unknown, index) => {
+      const { file, why } = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+      if (typeof file !== 'string' || file === '' || typeof why !== 'string') throw at.error(`requiredFiles[${index}]`, 'must be { "file": <path>, "why": <reason> }', entry);
+      return { file, why };
+    });
+  }
+  return { instances, requiredFiles };
 }
 
 /** Fields added after the first manifests were written: absent in those, checked when present. */

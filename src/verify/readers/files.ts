@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Manifest } from '../core/manifest.js';
-import type { StaticContext } from './check.js';
+import type { Manifest } from '../../core/manifest.js';
+import type { StaticContext } from '../check.js';
 
 /** Folders that hold dependencies, build output or tool state, never the project's own files. */
 const IGNORED_DIRS = new Set(['node_modules', 'dist', 'build', 'coverage', '.git', '.cache', '.turbo', '.vercel', '.aws-sam']);

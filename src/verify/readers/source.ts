@@ -1,5 +1,9 @@
-import type { StaticContext } from './check.js';
-import { lineAt } from './context.js';
+import path from 'node:path';
+import type { StaticContext } from '../check.js';
+import { lineAt } from './files.js';
+
+export const APP_FILE = 'src/app.ts';
+export const ENTRY_FILE = 'src/index.ts';
 
 const CODE_FILE = /\.(?:[cm]?ts|[cm]?js|tsx|jsx)$/;
 const TEST_FILE = /(?:^|\/)(?:__tests__|test|tests)\/|\.(?:test|spec)\.[cm]?[jt]sx?$/;
@@ -340,4 +344,60 @@ function resolveRelative(directory: string, specifier: string): string {
     else parts.push(segment);
   }
   return parts.join('/');
+}
+
+/** How a middleware module is wired into the app. */
+export interface MiddlewareWiring {
+  /** The middleware module, when one was found. */
+  module?: SourceFile;
+  /** The app file that imports and uses it, when it does. */
+  usedIn?: string;
+  /** Exported names of the module that the app references. */
+  used: string[];
+}
+
+/**
+ * Finds the middleware module whose file name matches `name` (under `src/middleware/`) and
+ * whether `src/app.ts` imports one of its exports and uses it outside the import.
+ */
+export async function middlewareWiring(ctx: StaticContext, name: RegExp): Promise<MiddlewareWiring> {
+  const candidates = (await ctx.listFiles('src/middleware')).filter((file) => /\.[cm]?[jt]s$/.test(file) && !/\.(test|spec)\./.test(file) && name.test(path.posix.basename(file)));
+  const app = await sourceFile(ctx, APP_FILE);
+  let unused: MiddlewareWiring | undefined;
+  for (const file of candidates) {
+    const module = await sourceFile(ctx, file);
+    if (!module) continue;
+    const used = app ? usedExports(app.code, module, file) : [];
+    if (used.length > 0) return { module, used, usedIn: APP_FILE };
+    unused ??= { module, used: [] };
+  }
+  return unused ?? { used: [] };
+}
+
+/** Exports of a middleware module that the app imports and references outside the import. */
+function usedExports(appCode: string, module: SourceFile, file: string): string[] {
+  const stem = path.posix.basename(file).replace(/\.[cm]?[jt]s$/, '');
+  const fromApp = path.posix.relative(path.posix.dirname(APP_FILE), file).replace(/\.[cm]?[jt]s$/, '');
+  const isModule = (specifier: string) => {
+    const bare = specifier.replace(/\.(?:[cm]?js|[cm]?ts)$/, '').replace(/\/index$/, '');
+    return bare === `./${fromApp}` || bare === fromApp || bare.endsWith(`/middleware/${stem}`);
+  };
+  const exported = new Set(exportedNames(module.code));
+  const used: string[] = [];
+  for (const imported of importsOf(appCode, isModule)) {
+    for (const local of imported.names) if (isReferenced(appCode, local)) used.push(local);
+  }
+  // Type-only names wire nothing; prefer exports the module really defines.
+  return used.filter((local) => exported.size === 0 || exported.has(local) || !/^[A-Z]/.test(local));
+}
+
+/** All source files, memoised per context. */
+const sourcesCache = new WeakMap<StaticContext, Promise<SourceFile[]>>();
+export function sources(ctx: StaticContext): Promise<SourceFile[]> {
+  let pending = sourcesCache.get(ctx);
+  if (!pending) {
+    pending = sourceFiles(ctx);
+    sourcesCache.set(ctx, pending);
+  }
+  return pending;
 }

@@ -1,5 +1,5 @@
 import type { Manifest } from '../../core/manifest.js';
-import type { LiveContext, LocalProject, StaticContext } from '../check.js';
+import { notApplicable, skipped, type CheckOutcome, type LiveContext, type LocalProject, type StaticContext } from '../check.js';
 import { describeFetchError, isTlsFailure, PROBE_TIMEOUT_MS, UnreachableError } from './http.js';
 
 /** Where the probes go, derived from `--url` and, when there is one, `mcp-arch.json`. */
@@ -71,4 +71,10 @@ export function reachability(ctx: LiveContext): Promise<Reachability> {
 export async function requireReachable(ctx: LiveContext): Promise<void> {
   const reach = await reachability(ctx);
   if (!reach.ok) throw new UnreachableError(ctx.url, reach.reason);
+}
+
+/** Why a live part that needs the process cannot run against a server someone else started. */
+export function notStartedByVerify(ctx: LiveContext, what: string): CheckOutcome {
+  const reason = `${what} needs the process itself: run mcp-arch verify --live without --url so verify starts the project`;
+  return ctx.project ? notApplicable(reason) : skipped(reason);
 }

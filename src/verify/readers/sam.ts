@@ -1,7 +1,7 @@
 import { parseDocument, type ScalarTag, type CollectionTag } from 'yaml';
-import type { Finding, StaticContext } from './check.js';
-import { lineOfMatch } from './context.js';
-import { isRecord } from './project.js';
+import type { Finding, StaticContext } from '../check.js';
+import { lineOfMatch } from './files.js';
+import { isRecord } from './records.js';
 
 export const SAM_FILE = 'template.yaml';
 /** The generated config's default for REQUEST_TIMEOUT_MS (src/config.ts). */

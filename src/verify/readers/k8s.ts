@@ -1,5 +1,118 @@
-import type { Finding } from './check.js';
-import { containersOf, dig, isRecord, resourcesOf, workloads, type K8sObject } from './project.js';
+import path from 'node:path';
+import { parseAllDocuments, type Document } from 'yaml';
+import type { Finding, StaticContext } from '../check.js';
+import { lineAt } from './files.js';
+import { dig, isRecord } from './records.js';
+
+/** A parsed YAML document with a Kubernetes `apiVersion` and `kind`. */
+export interface K8sObject {
+  file: string;
+  line: number;
+  kind: string;
+  name: string;
+  /** The document as plain data. */
+  body: Record<string, unknown>;
+  /** True when a kustomization uses the file as a patch rather than a resource. */
+  patch: boolean;
+}
+
+const YAML_FILE = /\.ya?ml$/;
+const NOT_K8S_DIRS = /^(?:\.github|monitoring)\//;
+
+/**
+ * Kubernetes objects in the project's YAML files. Files a kustomization names as patches are
+ * marked, because a patch is a fragment (no containers) and must not be judged as a resource.
+ */
+export function k8sObjects(ctx: StaticContext): Promise<K8sObject[]> {
+  let pending = k8sCache.get(ctx);
+  if (!pending) {
+    pending = readK8sObjects(ctx);
+    k8sCache.set(ctx, pending);
+  }
+  return pending;
+}
+
+const k8sCache = new WeakMap<StaticContext, Promise<K8sObject[]>>();
+
+async function readK8sObjects(ctx: StaticContext): Promise<K8sObject[]> {
+  const files = (await ctx.listFiles()).filter((file) => YAML_FILE.test(file) && !NOT_K8S_DIRS.test(file));
+  const objects: K8sObject[] = [];
+  const patchFiles = new Set<string>();
+  for (const file of files) {
+    const text = await ctx.readFile(file);
+    if (text === undefined) continue;
+    for (const doc of parseAllDocuments(text)) {
+      if (!('errors' in doc)) continue;
+      if (doc.errors.length > 0) {
+        // A manifest that does not parse cannot be judged; the runner reports the check as skipped.
+        if (/^\s*apiVersion:/m.test(text) && /^\s*kind:/m.test(text)) {
+          throw new Error(`${file} does not parse as YAML: ${doc.errors[0]?.message.split('\n')[0] ?? 'syntax error'}`);
+        }
+        continue;
+      }
+      const body = (doc as Document).toJS() as unknown;
+      if (!isRecord(body) || typeof body.apiVersion !== 'string' || typeof body.kind !== 'string') continue;
+      const metadata = isRecord(body.metadata) ? body.metadata : {};
+      const start = (doc as Document).contents?.range?.[0] ?? 0;
+      objects.push({ file, line: lineAt(text, start), kind: body.kind, name: typeof metadata.name === 'string' ? metadata.name : '', body, patch: false });
+      if (body.kind === 'Kustomization') {
+        for (const patchPath of kustomizationPatches(body)) patchFiles.add(path.posix.normalize(path.posix.join(path.posix.dirname(file), patchPath)));
+      }
+    }
+  }
+  for (const object of objects) object.patch = patchFiles.has(object.file);
+  return objects;
+}
+
+function kustomizationPatches(body: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const key of ['patches', 'patchesStrategicMerge', 'patchesJson6902']) {
+    const list = body[key];
+    if (!Array.isArray(list)) continue;
+    for (const entry of list) {
+      if (typeof entry === 'string') out.push(entry);
+      else if (isRecord(entry) && typeof entry.path === 'string') out.push(entry.path);
+    }
+  }
+  return out;
+}
+
+/** Kubernetes resources of a kind (patches excluded). */
+export function resourcesOf(objects: readonly K8sObject[], kind: string): K8sObject[] {
+  return objects.filter((object) => object.kind === kind && !object.patch);
+}
+
+/** Whether the project ships Kubernetes manifests. */
+export function hasK8s(objects: readonly K8sObject[]): boolean {
+  return objects.some((object) => object.kind !== 'Kustomization' && !object.patch);
+}
+
+/** Containers of a workload (Deployment, StatefulSet, ...), as plain records. */
+export function containersOf(object: K8sObject): Record<string, unknown>[] {
+  const spec = isRecord(object.body.spec) ? object.body.spec : {};
+  const template = isRecord(spec.template) ? spec.template : {};
+  const podSpec = isRecord(template.spec) ? template.spec : {};
+  return Array.isArray(podSpec.containers) ? podSpec.containers.filter(isRecord) : [];
+}
+
+/** Workloads that run the app: Deployments and StatefulSets (patches excluded). */
+export function workloads(objects: readonly K8sObject[]): K8sObject[] {
+  return objects.filter((object) => (object.kind === 'Deployment' || object.kind === 'StatefulSet') && !object.patch);
+}
+
+const THIRD_PARTY_IMAGE = /(?:^|\/)(?:redis|valkey|postgres|cockroach|nginx|haproxy|envoy|traefik|otel|prometheus|grafana|jaeger)[^/]*$/i;
+
+/** App containers of the project's workloads: third-party images (stores, proxies) excluded. */
+export function appContainers(objects: readonly K8sObject[]): { workload: K8sObject; container: Record<string, unknown> }[] {
+  const out: { workload: K8sObject; container: Record<string, unknown> }[] = [];
+  for (const workload of workloads(objects)) {
+    for (const container of containersOf(workload)) {
+      const image = typeof container.image === 'string' ? container.image.split(':')[0] ?? '' : '';
+      if (!THIRD_PARTY_IMAGE.test(image)) out.push({ workload, container });
+    }
+  }
+  return out;
+}
 
 /**
  * Container images must name a fixed version: an untagged or `:latest` image changes under a

@@ -1,6 +1,10 @@
 import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Server as McpServer } from '@modelcontextprotocol/sdk/server/index.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { toolInfo } from '../../core/tool-info.js';
 import type { ReceivedSpan } from '../check.js';
 
 /** Requests to the loopback helpers are read up to this size; anything bigger is refused. */
@@ -198,4 +202,57 @@ function signJwt(key: KeyObject, kid: string, claims: Record<string, unknown>): 
   const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const input = `${encode({ alg: 'RS256', typ: 'JWT', kid })}.${encode({ ...claims, iat: now, nbf: now - 5, exp: now + 3600 })}`;
   return `${input}.${sign('sha256', Buffer.from(input), key).toString('base64url')}`;
+}
+
+/** An MCP server on 127.0.0.1 with one `echo` tool, that a probe can take down and count calls to. */
+export interface McpBackend extends LoopbackServer {
+  /** Requests that reached the backend (MCP or not). */
+  hits: number;
+  /** While true, every request gets 503 before any MCP handling. */
+  down: boolean;
+}
+
+export async function startMcpBackend(): Promise<McpBackend> {
+  const state = { hits: 0, down: false };
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    state.hits++;
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (state.down) {
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('backend down');
+      return;
+    }
+    // The low-level server: one tool needs no schema library.
+    const server = new McpServer({ name: 'mcp-arch-verify-backend', version: toolInfo().version }, { capabilities: { tools: {} } });
+    server.setRequestHandler(ListToolsRequestSchema, () => ({
+      tools: [{ name: 'echo', description: 'Echoes the text', inputSchema: { type: 'object' as const, properties: { text: { type: 'string' } }, required: ['text'] } }],
+    }));
+    server.setRequestHandler(CallToolRequestSchema, (request) => ({ content: [{ type: 'text' as const, text: String(request.params.arguments?.text ?? '') }] }));
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    res.on('close', () => void transport.close().then(() => server.close()));
+    await server.connect(transport);
+    const text = Buffer.concat(chunks).toString('utf8');
+    await transport.handleRequest(req, res, text ? (JSON.parse(text) as unknown) : undefined);
+  };
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get hits() {
+      return state.hits;
+    },
+    get down() {
+      return state.down;
+    },
+    set down(value: boolean) {
+      state.down = value;
+    },
+    close: () => closeServer(server),
+  };
 }
