@@ -28,20 +28,23 @@ async function askOne(ctx: Pick<Context, 'prompt'>, question: Question): Promise
 
 /**
  * The advisor's questions, asked only when no pattern was given and only for what flags or the
- * answers file left open. Without a terminal a missing answer is an error naming its flag.
+ * answers file left open. `--yes` fills what is open with the defaults and records them in
+ * `assumed`, so the recommendation can say which answers nobody gave. Without a terminal and
+ * without `--yes`, a missing answer is an error naming its flag.
  */
-export async function ask(ctx: Pick<Context, 'answers' | 'options' | 'interactive' | 'yes' | 'prompt'>): Promise<void> {
+export async function ask(ctx: Pick<Context, 'answers' | 'options' | 'interactive' | 'yes' | 'prompt' | 'assumed'>): Promise<void> {
   if (ctx.options.pattern !== undefined) return;
   const missing = QUESTIONS.filter((q) => ctx.answers[q.id] === undefined);
   if (missing.length === 0) return;
+  if (ctx.yes) {
+    for (const question of missing) (ctx.answers as Record<string, unknown>)[question.id] = question.default;
+    ctx.assumed = missing.map((q) => q.id);
+    return;
+  }
   if (ctx.interactive) {
     for (const question of missing) {
       (ctx.answers as Record<string, unknown>)[question.id] = await askOne(ctx, question);
     }
-    return;
-  }
-  if (ctx.yes) {
-    for (const question of missing) (ctx.answers as Record<string, unknown>)[question.id] = question.default;
     return;
   }
   throw new UserError(

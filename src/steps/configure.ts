@@ -2,6 +2,7 @@ import { generatablePatterns, supportFor } from '../core/compat.js';
 import { UserError } from '../core/errors.js';
 import { AUTH_MODES, type AuthMode, type DeployTarget, type SessionMode, type StoreId } from '../core/ids.js';
 import { PATTERNS } from '../core/patterns.js';
+import { deployableOn, deployFor } from '../core/recommend.js';
 import type { Context } from './context.js';
 
 const AUTH_LABELS: Record<AuthMode, string> = {
@@ -11,12 +12,14 @@ const AUTH_LABELS: Record<AuthMode, string> = {
 };
 
 /**
- * The project options after the pattern: store, deploy targets, auth and session mode.
- * A default comes from the recommendation where the answers imply one; an option with a
- * single possible value is settled without asking.
+ * The project options after the pattern: deploy targets, store, session mode and auth.
+ * A default comes from the recommendation where the answers imply one (the deploy targets from
+ * the platform answered, the store from the durability); an option with a single possible value
+ * is settled without asking. Deploy targets are settled first, so a store is only offered when it
+ * can serve them: choosing a store never drops a target silently.
  */
 export async function configure(
-  ctx: Pick<Context, 'options' | 'recommendation' | 'interactive' | 'yes' | 'prompt' | 'name' | 'project'>,
+  ctx: Pick<Context, 'options' | 'answers' | 'recommendation' | 'interactive' | 'yes' | 'prompt' | 'name' | 'project' | 'output'>,
 ): Promise<void> {
   const pattern = ctx.options.pattern;
   if (pattern === undefined) {
@@ -29,9 +32,38 @@ export async function configure(
   const rec = ctx.recommendation?.pattern === id ? ctx.recommendation : undefined;
   const missing: string[] = [];
 
-  // Three Kubernetes replicas need a shared store: when --deploy names k8s, memory is not offered.
+  // Three Kubernetes replicas need a shared store: memory and k8s never go together.
   const shared = support.stores.filter((s) => s !== 'memory');
-  const storeChoices = ctx.options.deploy?.includes('k8s') && shared.length > 0 ? shared : support.stores;
+  // With --pattern the advisor does not run, but a --platform given still chooses the targets.
+  const platform = ctx.answers.platform;
+  const platformDeploy = rec?.deploy ?? (platform !== undefined ? deployFor(id, platform) : undefined);
+  const recDeploy = platformDeploy?.filter((t) => support.deploy.includes(t));
+  const defaultDeploy = recDeploy && recDeploy.length > 0 ? recDeploy : catalog.defaultDeploy.filter((t) => support.deploy.includes(t));
+  if (!rec && platform !== undefined && ctx.options.deploy === undefined && !deployableOn(id, platform)) {
+    ctx.output.info(
+      `The ${id} pattern cannot deploy on --platform ${platform}: its own targets (${defaultDeploy.join(', ')}) are the default instead. ` +
+        `Choose a --pattern that runs there, or another --platform.\n`,
+    );
+  }
+  let deploy = ctx.options.deploy;
+  if (deploy === undefined) {
+    if (support.deploy.length === 1) deploy = [...support.deploy];
+    else if (ctx.yes) deploy = defaultDeploy;
+    else if (ctx.interactive) {
+      const withoutK8s = ctx.options.store === 'memory' && shared.length > 0;
+      if (withoutK8s && support.deploy.includes('k8s')) {
+        ctx.output.info(`k8s is not offered: it runs three replicas, and --store memory keeps each session in one of them. Pass --store ${shared.join(' or --store ')} to deploy on k8s.\n`);
+      }
+      const offered = withoutK8s ? support.deploy.filter((t) => t !== 'k8s') : support.deploy;
+      deploy = await ctx.prompt.checkbox<DeployTarget>({
+        message: 'Deployment targets?',
+        choices: offered.map((t) => ({ value: t, name: t, checked: defaultDeploy.includes(t) })),
+      });
+    } else if (recDeploy && recDeploy.length > 0) deploy = recDeploy;
+    else missing.push('--deploy');
+  }
+
+  const storeChoices = deploy?.includes('k8s') && shared.length > 0 ? shared : support.stores;
   const recStore = rec && storeChoices.includes(rec.store) ? rec.store : undefined;
   const store = await settle<StoreId>(ctx, ctx.options.store, storeChoices, recStore ?? storeChoices[0]!, recStore !== undefined, '--store', missing, (choices, def) =>
     ctx.prompt.select({ message: 'Session store?', choices: choices.map((s) => ({ value: s, name: s })), default: def }),
@@ -46,19 +78,6 @@ export async function configure(
   const authMode = await settle<AuthMode>(ctx, ctx.options.authMode, AUTH_MODES, 'apikey', false, '--auth', missing, (choices, def) =>
     ctx.prompt.select({ message: 'Client authentication?', choices: choices.map((m) => ({ value: m, name: AUTH_LABELS[m] })), default: def }),
   );
-
-  let deploy = ctx.options.deploy;
-  const defaultDeploy = catalog.defaultDeploy.filter((t) => support.deploy.includes(t));
-  if (deploy === undefined) {
-    if (support.deploy.length === 1 || ctx.yes) deploy = support.deploy.length === 1 ? [...support.deploy] : defaultDeploy;
-    else if (ctx.interactive) {
-      const offered = store === 'memory' ? support.deploy.filter((t) => t !== 'k8s') : support.deploy;
-      deploy = await ctx.prompt.checkbox<DeployTarget>({
-        message: 'Deployment targets?',
-        choices: offered.map((t) => ({ value: t, name: t, checked: defaultDeploy.includes(t) })),
-      });
-    } else missing.push('--deploy');
-  }
 
   if (missing.length > 0) {
     throw new UserError(`Missing options for the ${id} pattern: ${missing.join(', ')}. Pass them, put them in an --answers file, or pass --yes to accept the defaults.`);
@@ -78,8 +97,9 @@ async function settle<T>(
 ): Promise<T | undefined> {
   if (given !== undefined) return given;
   if (choices.length === 1) return choices[0];
+  if (ctx.yes) return fallback;
   if (ctx.interactive) return ask([...choices], fallback);
-  if (ctx.yes || implied) return fallback;
+  if (implied) return fallback;
   missing.push(flag);
   return undefined;
 }

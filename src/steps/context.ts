@@ -1,8 +1,9 @@
 import type { ChalkInstance } from 'chalk';
-import type { AdvisorAnswers } from '../core/answers.js';
+import type { AdvisorAnswers, QuestionId } from '../core/answers.js';
 import type { Blueprint } from '../core/blueprint.js';
 import type { ProjectOptions, RunOptions } from '../core/options.js';
 import type { Recommendation } from '../core/recommend.js';
+import type { GeneratorRef } from '../core/tool-info.js';
 import type { RenderedFile } from '../render/render.js';
 import type { TemplateSet } from '../render/templates.js';
 
@@ -38,6 +39,8 @@ export interface Context {
   cwd: string;
   env: NodeJS.ProcessEnv;
   version: string;
+  /** How generated projects depend on this generator (`file:` from a source checkout); `version` when absent. */
+  generator?: GeneratorRef;
   /** Prompts are allowed: stdin and stdout are terminals, CI is unset, and not --json. */
   interactive: boolean;
   /** --yes: accept the recommendation and defaults for whatever was not given. */
@@ -55,6 +58,8 @@ export interface Context {
   name?: string;
   /** Advisor answers given so far (flags, answers file, prompts). */
   answers: Partial<AdvisorAnswers>;
+  /** The answers nobody gave: `--yes` filled them with their defaults. */
+  assumed?: QuestionId[];
   /** Project options given so far. */
   options: Partial<ProjectOptions>;
   recommendation?: Recommendation;

@@ -10,13 +10,19 @@ export function formatRecommendation(rec: Recommendation, c: ChalkInstance): str
   const lines: string[] = [];
   lines.push(c.bold(`Recommended: ${chosen.title} (${rec.pattern})`));
   lines.push('', chosen.diagram, '');
+  if (rec.conflicts.length > 0) {
+    lines.push(c.bold(c.yellow('Conflicts (answers that cannot all hold):')));
+    for (const conflict of rec.conflicts) lines.push(`  ${c.yellow('!')} ${conflict.text}`, `    change: ${conflict.change}`);
+    lines.push('');
+  }
   lines.push(c.bold('Why:'));
   for (const reason of rec.reasons) lines.push(`  ${reason.points >= 0 ? c.green(`+${reason.points}`) : c.red(String(reason.points))}  ${reason.text}`);
   if (rec.reasons.length === 0) lines.push('  no rule favoured any pattern: the simplest one wins');
+  if (rec.tie) lines.push('', `${c.bold('Tie:')} ${rec.tie.text}`);
   lines.push('', c.bold('Ranking:'));
   for (const entry of rec.ranking) {
     const mark = entry.pattern === rec.pattern ? c.cyan('>') : ' ';
-    lines.push(`  ${mark} ${entry.pattern.padEnd(14)} ${String(entry.score).padStart(4)}`);
+    lines.push(`  ${mark} ${entry.pattern.padEnd(14)} ${String(entry.score).padStart(4)}${entry.blocked ? c.dim(`  cannot deploy (${entry.blocked})`) : ''}`);
   }
   lines.push('', c.bold('Limitations you accept:'));
   for (const limitation of rec.limitations) lines.push(`  - ${limitation}`);
@@ -25,6 +31,11 @@ export function formatRecommendation(rec: Recommendation, c: ChalkInstance): str
     for (const addOn of rec.addOns) lines.push(`  - ${addOn.text}`);
   }
   lines.push('', `${c.bold('Sessions:')} ${rec.sessionStrategy}`);
+  lines.push(`${c.bold('Deploy:')} ${rec.deployReason}`);
+  if (rec.assumed.length > 0) {
+    lines.push(`${c.bold('Assumed (not answered):')} ${rec.assumed.map((a) => a.text).join(', ')}`);
+    lines.push(c.dim(`  to answer them: ${rec.assumed.map((a) => a.flag).join(', ')}`));
+  }
   return lines.join('\n');
 }
 

@@ -15,15 +15,15 @@ function complete(answers: Partial<AdvisorAnswers>): answers is AdvisorAnswers {
  * recommended one (accepted by --yes, or implied by answers given without --pattern).
  */
 export async function recommend(
-  ctx: Pick<Context, 'answers' | 'options' | 'recommendation' | 'interactive' | 'yes' | 'prompt' | 'output' | 'color' | 'run'>,
+  ctx: Pick<Context, 'answers' | 'assumed' | 'options' | 'recommendation' | 'interactive' | 'yes' | 'prompt' | 'output' | 'color' | 'run'>,
 ): Promise<void> {
   if (!complete(ctx.answers)) return; // --pattern given without answers: nothing to advise on.
-  const recommendation = advise(ctx.answers);
+  const recommendation = advise(ctx.answers, ctx.assumed);
   if (!ctx.run.json) ctx.output.out(`${formatRecommendation(recommendation, ctx.color)}\n`);
 
   const available = generatablePatterns();
   let pattern = ctx.options.pattern;
-  if (pattern === undefined && ctx.interactive) {
+  if (pattern === undefined && ctx.interactive && !ctx.yes) {
     const ordered = recommendation.ranking.map((r) => r.pattern).filter((id) => available.includes(id));
     const recommended = available.includes(recommendation.pattern) ? recommendation.pattern : ordered[0];
     if (!available.includes(recommendation.pattern)) {
@@ -31,7 +31,11 @@ export async function recommend(
     }
     pattern = await ctx.prompt.select({
       message: 'Which pattern should be generated?',
-      choices: ordered.map((id) => ({ value: id, name: `${PATTERNS[id].title}${id === recommendation.pattern ? ' (recommended)' : ''}`, description: PATTERNS[id].summary })),
+      choices: ordered.map((id) => {
+        const entry = recommendation.ranking.find((r) => r.pattern === id)!;
+        const note = id === recommendation.pattern ? ' (recommended)' : entry.blocked ? ` (cannot deploy: ${entry.blocked})` : '';
+        return { value: id, name: `${PATTERNS[id].title}${note}`, description: PATTERNS[id].summary };
+      }),
       default: recommended,
     });
   }
@@ -44,5 +48,5 @@ export async function recommend(
     pattern = recommendation.pattern;
   }
   ctx.options.pattern = pattern;
-  ctx.recommendation = pattern === recommendation.pattern ? recommendation : explainChoice(ctx.answers, pattern, recommendation.ranking);
+  ctx.recommendation = pattern === recommendation.pattern ? recommendation : explainChoice(ctx.answers, pattern, recommendation.ranking, ctx.assumed);
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { cite, defaultAnswers, QUESTIONS, type AdvisorAnswers } from '../../src/core/answers.js';
-import { PATTERN_IDS, type PatternId, type StoreId } from '../../src/core/ids.js';
-import { explainChoice, rank, recommend } from '../../src/core/recommend.js';
-import { holds, RULES } from '../../src/core/rules.js';
+import { cite, defaultAnswers, PLATFORMS, QUESTIONS, type AdvisorAnswers } from '../../src/core/answers.js';
+import { PATTERN_IDS, type DeployTarget, type PatternId, type StoreId } from '../../src/core/ids.js';
+import { deployableOn, explainChoice, rank, recommend } from '../../src/core/recommend.js';
+import { CONFLICT_RULES, holds, RULES } from '../../src/core/rules.js';
 
 const answers = (overrides: Partial<AdvisorAnswers>): AdvisorAnswers => ({ ...defaultAnswers(), ...overrides });
 
@@ -36,11 +36,19 @@ describe('recommend: decision table', () => {
     expect([...reached].sort()).toEqual([...PATTERN_IDS].sort());
   });
 
-  it('server-to-client needs rule out serverless even on Lambda', () => {
-    const rec = recommend(answers({ platform: 'lambda', traffic: 'rare', serverToClient: true }));
+  it('server-to-client needs rule out serverless wherever another pattern deploys', () => {
+    const rec = recommend(answers({ platform: 'containers', traffic: 'rare', serverToClient: true }));
     expect(rec.pattern).not.toBe('serverless');
     const serverless = rec.ranking.find((r) => r.pattern === 'serverless')!;
     expect(serverless.reasons.find((r) => r.rule === 'server-to-client')?.points).toBeLessThan(0);
+  });
+
+  it('server-to-client on Lambda stays on Lambda and names the conflict with what to change', () => {
+    const rec = recommend(answers({ platform: 'lambda', traffic: 'rare', serverToClient: true }));
+    expect(rec).toMatchObject({ pattern: 'serverless', deploy: ['lambda'] });
+    const conflict = rec.conflicts.find((c) => c.id === 'server-to-client-on-functions')!;
+    expect(conflict.text).toMatch(/tools need server-to-client requests \+ runs on AWS Lambda -> .*sessions/);
+    expect(conflict.change).toMatch(/--platform containers or --platform kubernetes, or drop --server-to-client/);
   });
 
   it('is deterministic and breaks ties toward the simpler pattern', () => {
@@ -74,7 +82,11 @@ describe('recommend: every reason follows from an answer', () => {
       const rec = recommend(a);
       expect(rec.ranking.map((r) => r.pattern).sort()).toEqual([...PATTERN_IDS].sort());
       for (let i = 1; i < rec.ranking.length; i++) expect(rec.ranking[i - 1]!.score).toBeGreaterThanOrEqual(rec.ranking[i]!.score);
-      expect(rec.pattern).toBe(rec.ranking[0]!.pattern);
+      // The best-scoring pattern that deploys on the platform; a better one that cannot is a named conflict.
+      expect(rec.pattern).toBe(rec.ranking.find((r) => r.deployable)!.pattern);
+      if (rec.ranking[0]!.score > rec.ranking.find((r) => r.deployable)!.score) {
+        expect(rec.conflicts.map((c) => c.id).some((id) => id === 'pattern-not-on-platform' || CONFLICT_RULES.some((r) => r.id === id))).toBe(true);
+      }
       for (const entry of rec.ranking) {
         expect(entry.score).toBe(entry.reasons.reduce((s, r) => s + r.points, 0));
         for (const reason of entry.reasons) {
@@ -122,5 +134,177 @@ describe('explainChoice', () => {
     const rec = recommend(answers({ platform: 'lambda', traffic: 'rare', durability: 'survive-restarts' }));
     expect(rec).toMatchObject({ pattern: 'serverless', sessionMode: 'stateless', store: 'memory' });
     expect(rec.limitations.join(' ')).toMatch(/Cold start/);
+  });
+});
+
+const DURABILITIES = ['may-lose', 'survive-restarts', 'survive-region-loss'] as const;
+const LEVEL: Record<StoreId, number> = { memory: 0, redis: 1, hybrid: 2, database: 2 };
+
+describe('recommend: durability picks the store', () => {
+  it('never inverts for the gateway: may-lose, survive-restarts and survive-region-loss never land on memory', () => {
+    const gateway = { domains: 4, centralAuth: true, consumers: 'teams' as const, platform: 'kubernetes' as const, availability: '99.9' as const };
+    const stores = DURABILITIES.map((durability) => explainChoice(answers({ ...gateway, durability }), 'gateway').store);
+    expect(stores).toEqual(['redis', 'redis', 'redis']);
+  });
+
+  it('says Redis must persist (AOF) for a durable need, and offers hybrid where the pattern has it', () => {
+    const gateway = recommend(answers({ domains: 4, centralAuth: true, consumers: 'teams', durability: 'survive-restarts' }));
+    expect(gateway.store).toBe('redis');
+    expect(gateway.sessionStrategy).toMatch(/AOF/);
+    expect(gateway.addOns.find((a) => a.id === 'redis-persistence')?.text).toMatch(/appendonly yes.*no database-backed store/);
+    const balanced = explainChoice(answers({ durability: 'survive-restarts', peakRps: 500 }), 'load-balanced');
+    expect(balanced.store).toBe('hybrid');
+    expect(balanced.addOns.map((a) => a.id)).not.toContain('redis-persistence');
+    expect(recommend(answers({ domains: 4, centralAuth: true, consumers: 'teams' })).addOns.map((a) => a.id)).not.toContain('redis-persistence');
+  });
+
+  it('names the conflict instead of downgrading when the pattern has no store that keeps sessions', () => {
+    const rec = explainChoice(answers({ domains: 3, durability: 'survive-restarts' }), 'multi-server');
+    expect(rec.store).toBe('memory');
+    const conflict = rec.conflicts.find((c) => c.id === 'durability-unmet')!;
+    expect(conflict.text).toMatch(/sessions must survive restarts .*-> multi-server offers memory/);
+    expect(conflict.change).toMatch(/--pattern single or --pattern gateway.*--durability may-lose/);
+    const regional = explainChoice(answers({ durability: 'survive-region-loss' }), 'load-balanced');
+    expect(regional.conflicts.find((c) => c.id === 'durability-unmet')?.text).toMatch(/runs in one region/);
+  });
+
+  it('writes the add-on for the store it chose, never "the memory store so any replica can rebuild it"', () => {
+    for (const durability of DURABILITIES) {
+      const rec = recommend(answers({ domains: 4, centralAuth: true, consumers: 'teams', serverToClient: true, platform: 'kubernetes', durability }));
+      const shared = rec.addOns.find((a) => a.id === 'shared-session-store');
+      expect(shared?.text).toMatch(rec.store === 'redis' ? /in Redis, shared/ : /database/);
+      expect(shared?.text).not.toMatch(/memory/);
+    }
+  });
+});
+
+describe('recommend: the platform', () => {
+  it.each([
+    ['kubernetes', { peakRps: 500 }, ['docker', 'k8s']],
+    ['containers', { peakRps: 500 }, ['docker', 'compose']],
+    ['local', {}, ['docker']],
+    ['lambda', {}, ['lambda']],
+    ['vercel', {}, ['vercel']],
+  ] as const)('%s shows in the deploy targets', (platform, more, deploy) => {
+    const rec = recommend(answers({ platform, ...more }));
+    expect(rec.deploy).toEqual(deploy);
+    expect(rec.deployReason).toBe(`${cite('platform', platform)} -> ${deploy.join(', ')}`);
+  });
+
+  it('every platform runs at least one pattern', () => {
+    for (const platform of PLATFORMS) expect(PATTERN_IDS.filter((p) => deployableOn(p, platform)), platform).not.toEqual([]);
+    expect(PATTERN_IDS.filter((p) => deployableOn(p, 'lambda'))).toEqual(['serverless']);
+    expect(deployableOn('multi-region', 'local')).toBe(false);
+  });
+
+  it('keeps Kubernetes with the store for 4 teams with central auth (the pair k8s + memory never comes out)', () => {
+    const rec = recommend(answers({ domains: 4, consumers: 'teams', centralAuth: true, platform: 'kubernetes', availability: '99.9', durability: 'survive-restarts' }));
+    expect(rec).toMatchObject({ pattern: 'gateway', store: 'redis', deploy: ['docker', 'k8s'], conflicts: [] });
+  });
+
+  it('picks a pattern that deploys there and says what it gave up', () => {
+    const rec = recommend(answers({ domains: 5, consumers: 'public', centralAuth: true, platform: 'lambda' }));
+    expect(rec.pattern).toBe('serverless');
+    expect(rec.ranking[0]).toMatchObject({ pattern: 'gateway', deployable: false });
+    const conflict = rec.conflicts.find((c) => c.id === 'pattern-not-on-platform')!;
+    expect(conflict.text).toMatch(/runs on AWS Lambda .*-> gateway fits the other answers best .*serverless is recommended instead, giving up: .*one place for auth/);
+    expect(conflict.change).toMatch(/--platform kubernetes, --platform containers or --platform local to get gateway/);
+  });
+
+  it('names the conflict when a chosen pattern cannot deploy on the platform', () => {
+    const rec = explainChoice(answers({ platform: 'lambda' }), 'gateway');
+    expect(rec.deploy).toEqual(['docker', 'compose']);
+    expect(rec.conflicts.find((c) => c.id === 'pattern-not-on-platform')?.change).toMatch(/--pattern serverless to run on lambda/);
+    expect(explainChoice(answers({ platform: 'local', geography: 'multi-region' }), 'multi-region').conflicts.map((c) => c.id)).toContain('pattern-not-on-platform');
+  });
+});
+
+describe('recommend: ties and assumed answers', () => {
+  it('says when the top scores tie and why the simpler pattern was picked', () => {
+    const rec = recommend(answers({ platform: 'local', availability: '99.9' }));
+    expect(rec.pattern).toBe('single');
+    expect(rec.tie).toMatchObject({ patterns: ['single', 'load-balanced'] });
+    expect(rec.tie!.text).toMatch(/single and load-balanced tie at \d+ points: single is picked as the simplest.*load-balanced gains from 99\.9% availability target/);
+    expect(recommend(answers({})).tie).toBeUndefined();
+  });
+
+  it('lists the answers that were assumed, cited as in reasons', () => {
+    const rec = recommend(answers({ domains: 2 }), ['peakRps', 'traffic']);
+    expect(rec.assumed).toEqual([
+      { question: 'peakRps', flag: '--peak-rps', value: 10, text: 'peak 10 req/s' },
+      { question: 'traffic', flag: '--traffic', value: 'steady', text: 'steady traffic' },
+    ]);
+    expect(recommend(answers({})).assumed).toEqual([]);
+  });
+});
+
+/** Every combination of a few values per question: small enough to enumerate, wide enough to meet every rule. */
+function* everyAnswerSet(): Generator<AdvisorAnswers> {
+  const values: { [K in keyof AdvisorAnswers]: readonly AdvisorAnswers[K][] } = {
+    domains: [1, 3],
+    consumers: ['one-app', 'teams', 'public'],
+    centralAuth: [false, true],
+    peakRps: [10, 500],
+    concurrentSessions: [10, 5000],
+    traffic: ['steady', 'spiky', 'rare'],
+    serverToClient: [false, true],
+    geography: ['one-region', 'multi-region'],
+    availability: ['99', '99.9', '99.99'],
+    platform: ['kubernetes', 'lambda', 'vercel', 'containers', 'local'],
+    durability: ['may-lose'],
+    separateTeams: [false, true],
+  };
+  const keys = Object.keys(values) as (keyof AdvisorAnswers)[];
+  const walk = function* (i: number, acc: Partial<AdvisorAnswers>): Generator<AdvisorAnswers> {
+    if (i === keys.length) return yield acc as AdvisorAnswers;
+    for (const v of values[keys[i]!]) yield* walk(i + 1, { ...acc, [keys[i]!]: v });
+  };
+  yield* walk(0, {});
+}
+
+describe('recommend: properties over every enumerated answer set', () => {
+  it('durability maps to stores monotonically, memory only with a named conflict, the platform always deployed', () => {
+    // Violations are collected and compared once: an expect per answer set would dominate the run time.
+    const broken: string[] = [];
+    const reached = new Set<string>();
+    const conflictsSeen = new Set<string>();
+    let count = 0;
+    for (const base of everyAnswerSet()) {
+      const recs = DURABILITIES.map((durability) => recommend({ ...base, durability }));
+      for (const [i, rec] of recs.entries()) {
+        const given: AdvisorAnswers = { ...base, durability: DURABILITIES[i]! };
+        const where = `${JSON.stringify(given)} -> ${rec.pattern}/${rec.store}`;
+        count++;
+        reached.add(rec.pattern);
+        for (const c of rec.conflicts) {
+          conflictsSeen.add(c.id);
+          if (!c.questions.every((q) => c.text.includes(cite(q, given[q] as never)))) broken.push(`${where}: ${c.id} does not cite its answers`);
+          if (!/--[a-z]/.test(c.change)) broken.push(`${where}: ${c.id} names no flag to change`);
+        }
+        if (rec.store === 'memory' && !['single', 'multi-server', 'serverless'].includes(rec.pattern)) broken.push(`${where}: replicas on memory`);
+        if (rec.store === 'memory' && given.durability !== 'may-lose' && !rec.conflicts.some((c) => c.id === 'durability-unmet')) broken.push(`${where}: durable need on memory, unsaid`);
+        if (rec.deploy.includes('k8s') && rec.store === 'memory') broken.push(`${where}: k8s with memory`);
+        const target = { kubernetes: 'k8s', containers: 'docker', local: 'docker', lambda: 'lambda', vercel: 'vercel' }[base.platform] as DeployTarget;
+        if (!rec.deploy.includes(target)) broken.push(`${where}: ${base.platform} not in ${rec.deploy.join(',')}`);
+      }
+      const levels = recs.map((rec) => LEVEL[rec.store]);
+      if (levels.some((level, i) => i > 0 && level < levels[i - 1]!)) broken.push(`${JSON.stringify(base)}: stores ${recs.map((r) => r.store).join(' > ')} by durability`);
+      if (count % 7 === 0) {
+        for (const pattern of PATTERN_IDS) {
+          const chosen = DURABILITIES.map((durability) => explainChoice({ ...base, durability }, pattern, recs[0]!.ranking).store);
+          if (chosen.some((store, i) => i > 0 && LEVEL[store] < LEVEL[chosen[i - 1]!])) broken.push(`${JSON.stringify(base)}: ${pattern} stores ${chosen.join(' > ')}`);
+        }
+      }
+    }
+    expect(broken.slice(0, 10)).toEqual([]);
+    expect(count).toBeGreaterThan(50_000);
+    expect([...reached].sort()).toEqual([...PATTERN_IDS].sort());
+    const computed = ['availability-unmet', 'durability-unmet', 'pattern-not-on-platform'];
+    expect([...conflictsSeen].sort()).toEqual([...computed, ...CONFLICT_RULES.map((r) => r.id)].sort());
+  });
+
+  it('is deterministic', () => {
+    let i = 0;
+    for (const a of everyAnswerSet()) if (i++ % 97 === 0) expect(recommend(a, ['domains'])).toEqual(recommend({ ...a }, ['domains']));
   });
 });
