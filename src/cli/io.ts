@@ -27,12 +27,39 @@ export function chalkFor(enabled: boolean): ChalkInstance {
   return new Chalk({ level: enabled ? 1 : 0 });
 }
 
+/** A stream the CLI writes to: the process's, or a buffer in tests. */
+export interface CliStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
+/**
+ * Everything a CLI run reads from or writes to its process. The bins pass the real process;
+ * tests pass buffers, an environment and a working directory, and run the programs in-process.
+ */
+export interface CliIo {
+  stdout: CliStream;
+  stderr: CliStream;
+  stdin: { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export function processIo(): CliIo {
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() };
+}
+
+/** Writes one line (adds the newline when missing). */
+export function printLine(stream: CliStream, text: string): void {
+  stream.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
 /** In --json mode stdout carries only the JSON document; everything else goes to stderr. */
-export function processOutput(json: boolean): Output {
+export function cliOutput(io: CliIo, json: boolean): Output {
   return {
-    out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-    info: (text) => (json ? process.stderr : process.stdout).write(`${text}\n`),
-    interactiveErr: Boolean(process.stderr.isTTY),
+    out: (text) => printLine(io.stdout, text),
+    info: (text) => (json ? io.stderr : io.stdout).write(`${text}\n`),
+    interactiveErr: Boolean(io.stderr.isTTY),
   };
 }
 

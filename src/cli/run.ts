@@ -1,6 +1,9 @@
 import { CommanderError } from 'commander';
 import { EXIT, UserError } from '../core/errors.js';
-import { chalkFor, colorEnabled } from './io.js';
+import { chalkFor, colorEnabled, processIo, type CliIo } from './io.js';
+
+/** A CLI program: runs with the given io until done or aborted, and answers with an exit code. */
+export type CliMain = (signal: AbortSignal, io: CliIo) => Promise<number | void>;
 
 /** Prompt libraries signal Ctrl-C with an error of this name. */
 function isPromptExit(error: unknown): boolean {
@@ -8,39 +11,43 @@ function isPromptExit(error: unknown): boolean {
 }
 
 /**
- * Runs a CLI entry and turns what it throws into an exit code: the only place that exits.
- * User errors print their message; anything else is a bug and prints its stack.
+ * Runs a CLI program and turns what it throws into an exit code, without exiting: user errors
+ * print their message; anything else is a bug and prints its stack. Tests call this in-process.
  */
-export async function runCli(main: (signal: AbortSignal) => Promise<number | void>): Promise<never> {
+export async function execute(main: CliMain, io: CliIo, signal: AbortSignal = new AbortController().signal): Promise<number> {
+  const red = chalkFor(colorEnabled(io.stderr, io.env)).red;
+  try {
+    const code = (await main(signal, io)) ?? EXIT.ok;
+    return signal.aborted ? EXIT.interrupted : code;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (isPromptExit(error)) {
+      // Prompts all come before the write step.
+      io.stderr.write(`\n${red('Interrupted: nothing was written.')}\n`);
+      return EXIT.interrupted;
+    }
+    if (signal.aborted && !(error instanceof UserError)) {
+      io.stderr.write(`\n${red('Interrupted.')}\n`);
+      return EXIT.interrupted;
+    }
+    if (error instanceof UserError) {
+      io.stderr.write(`${red('Error:')} ${error.message}\n`);
+      return error.exitCode;
+    }
+    io.stderr.write(`${red('Unexpected error (please report it):')} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return EXIT.failed;
+  }
+}
+
+/** The bins' entry: runs a program against the real process, then exits. The only place that exits. */
+export async function runCli(main: CliMain): Promise<never> {
   const controller = new AbortController();
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(EXIT.interrupted);
     controller.abort();
   };
   process.on('SIGINT', onSigint);
-  const red = chalkFor(colorEnabled(process.stderr, process.env)).red;
-  let code: number;
-  try {
-    code = (await main(controller.signal)) ?? EXIT.ok;
-    if (controller.signal.aborted) code = EXIT.interrupted;
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      code = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    } else if (isPromptExit(error)) {
-      // Prompts all come before the write step.
-      process.stderr.write(`\n${red('Interrupted: nothing was written.')}\n`);
-      code = EXIT.interrupted;
-    } else if (controller.signal.aborted && !(error instanceof UserError)) {
-      process.stderr.write(`\n${red('Interrupted.')}\n`);
-      code = EXIT.interrupted;
-    } else if (error instanceof UserError) {
-      process.stderr.write(`${red('Error:')} ${error.message}\n`);
-      code = error.exitCode;
-    } else {
-      process.stderr.write(`${red('Unexpected error (please report it):')} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      code = EXIT.failed;
-    }
-  }
+  const code = await execute(main, processIo(), controller.signal);
   process.off('SIGINT', onSigint);
   // Let stdout drain before exiting so piped JSON is never cut short.
   await new Promise<void>((resolve) => (process.stdout.writableNeedDrain ? process.stdout.once('drain', () => resolve()) : resolve()));

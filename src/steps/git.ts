@@ -4,16 +4,16 @@ import type { Context } from './context.js';
 /** Author used only when git has no identity configured, so the first commit never fails on it. */
 const FALLBACK_IDENTITY = { GIT_AUTHOR_NAME: 'create-mcp-arch', GIT_AUTHOR_EMAIL: 'create-mcp-arch@localhost', GIT_COMMITTER_NAME: 'create-mcp-arch', GIT_COMMITTER_EMAIL: 'create-mcp-arch@localhost' };
 
-async function hasIdentity(cwd: string): Promise<boolean> {
-  const result = await execa('git', ['config', 'user.email'], { cwd, reject: false });
+async function hasIdentity(cwd: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  const result = await execa('git', ['config', 'user.email'], { cwd, env, reject: false });
   return result.exitCode === 0 && result.stdout.trim() !== '';
 }
 
 /** `git init` and a first commit, unless the target is already inside a repository. Never fatal. */
-export async function git(ctx: Pick<Context, 'run' | 'targetDir' | 'output' | 'result'>): Promise<void> {
+export async function git(ctx: Pick<Context, 'run' | 'targetDir' | 'output' | 'result' | 'env'>): Promise<void> {
   if (ctx.run.dryRun || !ctx.run.git) return;
   const cwd = ctx.targetDir!;
-  const inside = await execa('git', ['rev-parse', '--is-inside-work-tree'], { cwd, reject: false });
+  const inside = await execa('git', ['rev-parse', '--is-inside-work-tree'], { cwd, env: ctx.env, reject: false });
   if (inside.failed && (inside as { code?: string }).code === 'ENOENT') {
     ctx.result.git = 'skipped';
     ctx.output.info('git is not installed: skipped creating a repository.');
@@ -25,9 +25,9 @@ export async function git(ctx: Pick<Context, 'run' | 'targetDir' | 'output' | 'r
     return;
   }
   try {
-    await execa('git', ['init', '--quiet'], { cwd });
-    await execa('git', ['add', '--all'], { cwd });
-    const env = (await hasIdentity(cwd)) ? {} : FALLBACK_IDENTITY;
+    await execa('git', ['init', '--quiet'], { cwd, env: ctx.env });
+    await execa('git', ['add', '--all'], { cwd, env: ctx.env });
+    const env = (await hasIdentity(cwd, ctx.env)) ? ctx.env : { ...ctx.env, ...FALLBACK_IDENTITY };
     await execa('git', ['commit', '--quiet', '--no-verify', '--message', 'Initial commit from create-mcp-arch'], { cwd, env });
     ctx.result.git = 'committed';
     ctx.output.info('Initialized a git repository with a first commit.');

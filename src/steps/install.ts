@@ -15,12 +15,12 @@ export function installCommand(pm: PackageManager): [string, string[]] {
 }
 
 /** Installs the project's dependencies. A failure keeps the complete project and says how to retry. */
-export async function install(ctx: Pick<Context, 'run' | 'targetDir' | 'output' | 'result' | 'signal'>): Promise<void> {
+export async function install(ctx: Pick<Context, 'run' | 'targetDir' | 'output' | 'result' | 'signal' | 'env'>): Promise<void> {
   if (ctx.run.dryRun || !ctx.run.install) return;
   const [command, args] = installCommand(ctx.run.pm);
   try {
     await withSpinner(ctx.output, `Installing dependencies with ${ctx.run.pm}`, () =>
-      execa(command, args, { cwd: ctx.targetDir!, stdin: 'ignore', cancelSignal: ctx.signal, env: { npm_config_fund: 'false', npm_config_audit: 'false' } }),
+      execa(command, args, { cwd: ctx.targetDir!, stdin: 'ignore', cancelSignal: ctx.signal, env: { ...ctx.env, npm_config_fund: 'false', npm_config_audit: 'false' } }),
     );
     ctx.result.installed = true;
   } catch (error) {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { PATTERN_IDS } from '../../src/core/ids.js';
+import { wizardInteractive } from '../../src/cli/wizard.js';
 import { run, tempDir } from './run-bin.js';
 
 const QUICK = ['--pattern', 'single', '--yes', '--no-install', '--no-git'];
@@ -14,6 +15,17 @@ describe('mcp-arch: advice', () => {
     expect(help.stdout).toMatch(/recommend[\s\S]*patterns[\s\S]*explain[\s\S]*generate[\s\S]*verify/);
     const version = await run('mcpArch', ['--version']);
     expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')).version);
+  });
+
+  it.each([
+    [['recommend', '--help'], /--central-auth[\s\S]*--durability <value>/],
+    [['help', 'generate'], /--pattern <id>[\s\S]*--pm <pm>[\s\S]*--dry-run/],
+    [['verify', '--help'], /--live[\s\S]*--format <format>[\s\S]*--fail-on <severity>/],
+    [['explain', '--help'], /--json/],
+  ])('each command shows its own options: %j', async (args, options) => {
+    const help = await run('mcpArch', args);
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout).toMatch(options);
   });
 
   it('exits 2 on no command, an unknown command or an unknown option', async () => {
@@ -167,7 +179,7 @@ describe('generate and create-mcp-arch', () => {
   it('keeps the complete project and exits 1 when the install fails', async () => {
     const fakeBin = join(cwd, 'fake-bin');
     mkdirSync(fakeBin);
-    writeFileSync(join(fakeBin, 'npm'), '#!/bin/sh\necho "registry unreachable" >&2\nexit 1\n');
+    writeFileSync(join(fakeBin, 'npm'), '#!/bin/sh\n[ "$1" = --version ] && { echo 11.0.0; exit 0; }\necho "registry unreachable" >&2\nexit 1\n');
     chmodSync(join(fakeBin, 'npm'), 0o755);
     const result = await run('mcpArch', ['generate', 'no-net', '--pattern', 'single', '--yes', '--no-git', '--pm', 'npm'], {
       cwd,
@@ -177,21 +189,56 @@ describe('generate and create-mcp-arch', () => {
     expect(result.stderr).toMatch(/Installing dependencies failed \(npm install\)[\s\S]*registry unreachable/);
     expect(existsSync(join(cwd, 'no-net', 'mcp-arch.json'))).toBe(true);
   });
+});
 
-  it('Ctrl-C during the install exits 130 and says where the complete project is', async () => {
-    const slowBin = join(cwd, 'slow-bin');
-    mkdirSync(slowBin);
-    writeFileSync(join(slowBin, 'npm'), '#!/bin/sh\nexec sleep 30\n');
-    chmodSync(join(slowBin, 'npm'), 0o755);
-    const child = run('mcpArch', ['generate', 'interrupted', '--pattern', 'single', '--yes', '--no-git', '--pm', 'npm'], {
+describe('preconditions, checked before any question and before anything is written', () => {
+  const cwd = tempDir('pre-');
+
+  it.each([
+    ['a path under a file', () => {
+      writeFileSync(join(cwd, 'a-file'), 'mine');
+      return join(cwd, 'a-file', 'app');
+    }, /a-file is a file, so nothing can be created under it/],
+    ['a folder that takes no new entries (/proc)', () => '/proc/mcp-arch-app', /\/proc does not accept new entries|no permission to create entries in \/proc/],
+  ])('an unwritable target (%s) is a usage error that names the folder, not a crash', async (_, target, message) => {
+    // No --pattern and no answers: the advisor's questions would follow, so exit 2 here proves they were never reached.
+    const result = await run('create', [target(), '--no-install', '--no-git', '--domains', '1'], { cwd });
+    expect(result.stderr).not.toMatch(/Unexpected error|at .*\.ts:\d+/);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toMatch(/Choose (a directory you can write to|another directory).*; nothing was written/);
+    expect(result.exitCode).toBe(2);
+    expect(readFileSync(join(cwd, 'a-file'), 'utf8')).toBe('mine');
+  });
+
+  it('a package manager that is not installed is named with the fix before anything is written', async () => {
+    const emptyBin = join(cwd, 'no-pnpm-bin');
+    mkdirSync(emptyBin);
+    // PATH holds node's own folder only: no pnpm there.
+    const result = await run('mcpArch', ['generate', 'needs-pnpm', '--pattern', 'single', '--yes', '--no-git', '--pm', 'pnpm'], {
       cwd,
-      env: { PATH: `${slowBin}:${process.env.PATH}` },
+      env: { PATH: `${emptyBin}` },
     });
-    await new Promise<void>((resolve) => child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('Installing') && resolve()));
-    child.kill('SIGINT');
-    const result = await child;
-    expect(result.exitCode).toBe(130);
-    expect(result.stderr).toMatch(/Interrupted while installing: the project is complete in .*interrupted/);
-    expect(existsSync(join(cwd, 'interrupted', 'mcp-arch.json'))).toBe(true);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/pnpm is not installed \(not found on PATH\).*corepack enable.*--pm npm.*--no-install/);
+    expect(existsSync(join(cwd, 'needs-pnpm'))).toBe(false);
+    // Without the install, the missing package manager does not matter.
+    const skipped = await run('mcpArch', ['generate', 'no-install', '--pattern', 'single', '--yes', '--no-git', '--no-install', '--pm', 'pnpm'], {
+      cwd,
+      env: { PATH: `${emptyBin}` },
+    });
+    expect(skipped.exitCode, skipped.stderr).toBe(0);
+  });
+});
+
+describe('who may be asked', () => {
+  const terminal = { stdin: { isTTY: true }, stdout: { isTTY: true }, env: {} };
+
+  it('prompts only in a terminal without CI, and never under --yes or --json', () => {
+    expect(wizardInteractive(terminal, { prompts: true, json: false, yes: false })).toBe(true);
+    expect(wizardInteractive(terminal, { prompts: true, json: false, yes: true })).toBe(false);
+    expect(wizardInteractive(terminal, { prompts: true, json: true, yes: false })).toBe(false);
+    expect(wizardInteractive(terminal, { prompts: false, json: false, yes: false })).toBe(false);
+    expect(wizardInteractive({ ...terminal, env: { CI: 'true' } }, { prompts: true, json: false, yes: false })).toBe(false);
+    expect(wizardInteractive({ ...terminal, stdin: { isTTY: false } }, { prompts: true, json: false, yes: false })).toBe(false);
   });
 });

@@ -89,4 +89,13 @@ describe('the wizard in a terminal', () => {
     expect(await screen('interrupt')).toMatch(/Interrupted: nothing was written/);
     expect(existsSync(join(cwd, 'interrupted'))).toBe(false);
   });
+
+  it('--yes in a terminal asks nothing: the defaults and the recommendation are taken', async () => {
+    const exitFile = await start('yes', cwd, ['--yes', '--no-install', '--no-git']);
+    expect(await exitCode(exitFile)).toBe(0);
+    const text = await screen('yes');
+    expect(text).not.toMatch(/\?\s|Where should the project be created/);
+    expect(text).toMatch(/Next steps/);
+    expect(existsSync(join(cwd, 'my-mcp-app', 'mcp-arch.json'))).toBe(true);
+  });
 });
