@@ -1,71 +1,141 @@
 #!/usr/bin/env node
-// Benchmarks of the CLI itself. Prints a table; compares against a baseline in the same run
-// (ratios), because absolute times drift between machines and runs.
+// Benchmarks of the CLI as users get it, side by side with create-vite in the same run (ratios),
+// because absolute times drift between machines and runs. Both packages are packed, installed
+// from their tarballs into empty folders and run from there.
+//   BENCH_RUNS           --help and generate runs per command (median), default 15
+//   BENCH_INSTALL_RUNS   installs per package (median), default 3
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+/** The yardstick: a create-tool known for installing and starting fast. Pinned, so runs compare. */
+const YARDSTICK = { name: 'create-vite', version: '9.3.0', bin: 'create-vite' };
+
 const root = resolve(import.meta.dirname, '..');
-const runs = Number(process.env.BENCH_RUNS ?? 9);
-const bin = (name) => join(root, 'bin', `${name}.js`);
-const env = { ...process.env, CI: 'true', NO_COLOR: '1' };
+const ours = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const runs = Number(process.env.BENCH_RUNS ?? 15);
+const installRuns = Number(process.env.BENCH_INSTALL_RUNS ?? 3);
+const env = { ...process.env, CI: 'true', NO_COLOR: '1', npm_config_update_notifier: 'false' };
 
-function timeOnce(args, options = {}) {
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const summary = (times) => ({ median: median(times), min: Math.min(...times), max: Math.max(...times) });
+
+/** Wall time of one command in ms; a non-zero exit ends the bench (a broken command measures nothing). */
+function timeOnce(command, args, options = {}) {
   const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { env, stdio: 'ignore', ...options });
-  if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}`);
-  return Number(process.hrtime.bigint() - started) / 1e6;
+  const result = spawnSync(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'], ...options });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  return ms;
 }
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-};
-
-function bench(label, makeArgs, options) {
-  const times = [];
-  for (let i = 0; i < runs; i++) times.push(timeOnce(makeArgs(i), options));
-  return { label, median: median(times), min: Math.min(...times), max: Math.max(...times) };
+/** Runs each named command `n` times, interleaved so both see the same machine load. */
+function interleaved(n, commands) {
+  const times = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
+  for (let i = 0; i < n; i++) for (const [key, make] of Object.entries(commands)) times[key].push(make(i)());
+  return Object.fromEntries(Object.entries(times).map(([k, t]) => [k, summary(t)]));
 }
 
-function dirSize(dir) {
+function bytesUnder(dir) {
   let total = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = join(dir, entry.name);
-    if (entry.isDirectory()) total += dirSize(full);
-    else if (entry.isFile()) total += statSync(full).size;
+    total += entry.isDirectory() ? bytesUnder(full) : statSync(full, { throwIfNoEntry: false })?.size ?? 0;
   }
   return total;
 }
 
-const work = mkdtempSync(join(tmpdir(), 'bench-'));
-try {
-  const baseline = bench('node -e 0 (baseline)', () => ['-e', '0']);
-  const help = bench('mcp-arch --help', () => [bin('mcp-arch'), '--help']);
-  const generate = bench('generate single --no-install', (i) => [bin('mcp-arch'), 'generate', `app-${i}`, '--pattern', 'single', '--yes', '--no-install', '--no-git'], { cwd: work });
+/** Package folders in a node_modules tree, nested ones included. */
+function packagesUnder(modules) {
+  let names;
+  try {
+    names = readdirSync(modules).filter((name) => !name.startsWith('.'));
+  } catch {
+    return 0;
+  }
+  return names
+    .flatMap((name) => (name.startsWith('@') ? readdirSync(join(modules, name)).map((inner) => `${name}/${inner}`) : [name]))
+    .reduce((count, name) => count + 1 + packagesUnder(join(modules, name, 'node_modules')), 0);
+}
 
-  // Installed footprint: pack the CLI and install the tarball with production dependencies only.
-  const pack = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))[0];
-  const prefix = join(work, 'install');
-  execFileSync('npm', ['install', '--prefix', prefix, '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error', join(work, pack.filename)], { stdio: 'ignore' });
-  // One line per installed package, the first being the prefix itself.
-  const packages = execFileSync('npm', ['ls', '--all', '--omit=dev', '--parseable'], { cwd: prefix, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter(Boolean).length - 1;
-  const installed = dirSize(join(prefix, 'node_modules'));
+function npmPack(spec, cwd, destination) {
+  const args = ['pack', ...(spec ? [spec] : []), '--ignore-scripts', '--json', '--pack-destination', destination];
+  const [pack] = JSON.parse(execFileSync('npm', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+  return { file: join(destination, pack.filename), size: pack.size };
+}
 
-  const rows = [
-    ['measure', 'median', 'min', 'max', 'x baseline'],
-    ...[baseline, help, generate].map((r) => [r.label, `${r.median.toFixed(1)} ms`, `${r.min.toFixed(1)} ms`, `${r.max.toFixed(1)} ms`, (r.median / baseline.median).toFixed(2)]),
-    ['packed tarball', `${(pack.size / 1024).toFixed(0)} KiB`, '', '', ''],
-    ['installed size (prod deps)', `${(installed / 1024 / 1024).toFixed(1)} MiB`, '', '', ''],
-    ['installed packages (incl. itself)', String(packages), '', '', ''],
-  ];
+/** A fresh empty project folder with the tarball installed: returns the install time. */
+function install(tarball, folder) {
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, 'package.json'), '{ "private": true }\n');
+  return () => timeOnce('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball], { cwd: folder });
+}
+
+const fmt = {
+  ms: (v) => `${v.toFixed(1)} ms`,
+  kib: (v) => `${(v / 1024).toFixed(0)} KiB`,
+  mib: (v) => `${(v / 1024 / 1024).toFixed(2)} MiB`,
+  n: (v) => String(v),
+};
+
+function printTable(rows) {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  console.log(`runs: ${runs}, node ${process.version}`);
   for (const [i, row] of rows.entries()) {
     console.log(`| ${row.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`);
     if (i === 0) console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   }
+}
+
+const work = mkdtempSync(join(tmpdir(), 'bench-'));
+try {
+  // What prepack would do, with its output kept out of npm pack --json.
+  execFileSync('npm', ['run', 'build'], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const packs = { ours: npmPack(undefined, root, work), yardstick: npmPack(`${YARDSTICK.name}@${YARDSTICK.version}`, work, work) };
+  const installs = interleaved(installRuns, {
+    ours: (i) => install(packs.ours.file, join(work, `ours-${i}`)),
+    yardstick: (i) => install(packs.yardstick.file, join(work, `yardstick-${i}`)),
+  });
+  const modules = { ours: join(work, 'ours-0', 'node_modules'), yardstick: join(work, 'yardstick-0', 'node_modules') };
+  const binOf = (key, name) => realpathSync(join(modules[key], '.bin', name));
+  const help = interleaved(runs, {
+    ours: () => () => timeOnce(process.execPath, [binOf('ours', 'mcp-arch'), '--help']),
+    yardstick: () => () => timeOnce(process.execPath, [binOf('yardstick', YARDSTICK.bin), '--help']),
+    create: () => () => timeOnce(process.execPath, [binOf('ours', 'create-mcp-arch'), '--help']),
+    baseline: () => () => timeOnce(process.execPath, ['-e', '0']),
+  });
+  const generateDir = join(work, 'generated');
+  mkdirSync(generateDir);
+  const generate = interleaved(runs, {
+    ours: (i) => () => timeOnce(process.execPath, [binOf('ours', 'mcp-arch'), 'generate', `app-${i}`, '--pattern', 'single', '--yes', '--no-install', '--no-git'], { cwd: generateDir }),
+  });
+
+  const size = { ours: bytesUnder(modules.ours), yardstick: bytesUnder(modules.yardstick) };
+  const count = { ours: packagesUnder(modules.ours), yardstick: packagesUnder(modules.yardstick) };
+  const ratio = (a, b) => (a / b).toFixed(2);
+  const row = (label, format, a, b) => [label, format(a), format(b), ratio(a, b)];
+  console.log(`node ${process.version}, ${runs} runs per command (${installRuns} per install), medians unless marked; ratio = ${ours.name} / ${YARDSTICK.name}\n`);
+  printTable([
+    ['measure', `${ours.name} ${ours.version}`, `${YARDSTICK.name} ${YARDSTICK.version}`, 'ratio'],
+    row('packed tarball', fmt.kib, packs.ours.size, packs.yardstick.size),
+    row('install from tarball into an empty folder', fmt.ms, installs.ours.median, installs.yardstick.median),
+    row('packages installed (incl. itself)', fmt.n, count.ours, count.yardstick),
+    row('installed size (node_modules, bytes)', fmt.mib, size.ours, size.yardstick),
+    row('--help (mcp-arch vs create-vite)', fmt.ms, help.ours.median, help.yardstick.median),
+    row('--help, fastest run', fmt.ms, help.ours.min, help.yardstick.min),
+    row('--help (create-mcp-arch vs create-vite)', fmt.ms, help.create.median, help.yardstick.median),
+  ]);
+  console.log('');
+  printTable([
+    ['measure', 'median', 'min', 'max', 'x node -e 0'],
+    ...[
+      ['node -e 0 (baseline)', help.baseline],
+      ['mcp-arch --help', help.ours],
+      ['create-mcp-arch --help', help.create],
+      [`${YARDSTICK.bin} --help`, help.yardstick],
+      ['mcp-arch generate single --no-install', generate.ours],
+    ].map(([label, r]) => [label, fmt.ms(r.median), fmt.ms(r.min), fmt.ms(r.max), ratio(r.median, help.baseline.median)]),
+  ]);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
