@@ -1,11 +1,48 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * Three projects, chosen by what a test needs rather than by what it tests:
+ * - unit: in-process, no network, no service, no generated-project install (`npm run test:unit`);
+ * - live: starts servers or processes of its own (the built bins, tmux, loopback servers,
+ *   projects that `verify --live` launches) and may fetch a Node runtime;
+ * - e2e: generates projects, installs their dependencies and runs them against Redis,
+ *   Postgres and nginx.
+ * A test file is a unit test unless it is named here. `npm test` runs the projects one group
+ * after the other (unit, live, e2e), so the slow groups never compete with the fast one for the
+ * machine. `test/projects.test.ts` checks that every file named here exists.
+ */
+export const LIVE = [
+  'test/cli/interactive.test.ts',
+  'test/cli/interrupt.test.ts',
+  'test/cli/pack.test.ts',
+  'test/cli/verify-cli.test.ts',
+  'test/verify/live.test.ts',
+  'test/verify/live-launch.test.ts',
+];
+// nginx-config runs the nginx binary, which the end-to-end environment check requires.
+export const E2E = ['test/e2e/**/*.test.ts', 'test/verify/live-generated.test.ts', 'test/render/nginx-config.test.ts'];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
-    hookTimeout: 600_000,
-    // End-to-end tests install and run generated projects; keep them off the unit workers' clock.
-    pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...LIVE, ...E2E],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'live', include: LIVE, hookTimeout: 300_000, sequence: { groupOrder: 1 } },
+      },
+      {
+        extends: true,
+        test: { name: 'e2e', include: E2E, hookTimeout: 600_000, sequence: { groupOrder: 2 } },
+      },
+    ],
   },
 });

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative, sep } from 'node:path';
 import type { TemplateCatalog } from '../core/blueprint.js';
+import { packageRoot } from '../core/tool-info.js';
 
 /** Files never taken from a template folder (left there by trying the template out). */
 const IGNORED = new Set(['node_modules', 'dist', 'package-lock.json', '.DS_Store', 'coverage']);
@@ -22,7 +22,7 @@ export interface TemplateSet {
 
 /** The templates shipped with the package: `<package>/templates`. */
 export function defaultTemplatesDir(): string {
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates');
+  return join(packageRoot(), 'templates');
 }
 
 function walk(dir: string): string[] {
@@ -41,7 +41,8 @@ export function loadTemplates(root = defaultTemplatesDir()): TemplateSet {
   const files = new Map<string, TemplateFile>();
   const partials = new Map<string, string>();
   for (const folder of readdirSync(root, { withFileTypes: true })) {
-    if (!folder.isDirectory()) continue;
+    // The templates are also a workspace: its installed node_modules is no template folder.
+    if (!folder.isDirectory() || IGNORED.has(folder.name)) continue;
     const folderPath = join(root, folder.name);
     for (const full of walk(folderPath).sort()) {
       const rel = relative(folderPath, full).split(sep).join('/');

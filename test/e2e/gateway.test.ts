@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../cli/run-bin.js';
 import { generateInstalled, npmOk } from './generated.js';
 import { envWithNode, nodeBinDir } from './node-runtime.js';
-import { freePort, waitForHealth } from './processes.js';
+import { eventually, freePort, waitForHealth } from './processes.js';
 
 /**
  * The gateway as a user runs it: generate, install, type-check, run its own suite on Node 22 and
@@ -163,8 +163,8 @@ describe('generated gateway project', { timeout: 300_000 }, () => {
       const ended = await gateway;
       expect(ended.exitCode, stdout.slice(-3000)).toBe(0);
       expect(stdout).toMatch(/shutdown: complete/);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(stdioProcesses()).toBe(0);
+      // The gateway ends its stdio backends on shutdown; they exit on their own clock.
+      expect(await eventually(stdioProcesses, (count) => count === 0, 'the stdio backends to exit')).toBe(0);
     } finally {
       for (const client of clients) await client.close().catch(() => {});
       kill(gateway);

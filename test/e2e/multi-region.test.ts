@@ -62,7 +62,6 @@ function startRegion(name: string): { process: ResultPromise; port: Promise<numb
       AUTH_MODE: 'apikey',
       API_KEYS: API_KEY,
       SESSION_MODE: 'stateful',
-      SESSION_STORE: 'database',
       DATABASE_URL,
       SESSION_TABLE: table,
       RATE_LIMIT_RPS: '0',

@@ -25,9 +25,12 @@ beforeAll(async () => {
   await generateInstalled(work, 'app', ['--pattern', 'multi-server'], node24);
 }, 300_000);
 
+/** The key the README has the user give the units server and the agent (mcp-servers.json sends ${UNITS_API_KEY}). */
+const UNITS_API_KEY = 'e2e-units-key-0123456789abcdef';
+
 /** `npm run --silent agent -- ...` as the README shows it (--silent keeps npm's banner out of stdout). */
 function agent(args: string[]) {
-  return execa('npm', ['run', '--silent', 'agent', '--', ...args], { cwd: app, env: envWithNode(node24), reject: false, stdin: 'ignore', timeout: 60_000 });
+  return execa('npm', ['run', '--silent', 'agent', '--', ...args], { cwd: app, env: envWithNode(node24, { UNITS_API_KEY }), reject: false, stdin: 'ignore', timeout: 60_000 });
 }
 
 /** Processes started from the project's dist/servers that are still alive (the agent must leave none). */
@@ -69,7 +72,7 @@ describe('generated multi-server project', { timeout: 300_000 }, () => {
     writeFileSync(serversFile, readFileSync(serversFile, 'utf8').replace('http://127.0.0.1:3101/mcp', `http://127.0.0.1:${port}/mcp`));
     const units = execa('npm', ['run', 'server:units'], {
       cwd: app,
-      env: envWithNode(node24, { UNITS_PORT: String(port), HOST: '127.0.0.1', AUTH_MODE: 'none', LOG_LEVEL: 'info' }),
+      env: envWithNode(node24, { UNITS_PORT: String(port), HOST: '127.0.0.1', AUTH_MODE: 'apikey', API_KEYS: UNITS_API_KEY, LOG_LEVEL: 'info' }),
       reject: false,
       stdin: 'ignore',
       detached: true,

@@ -9,13 +9,16 @@ import { envWithNode, nodeBinDir } from './node-runtime.js';
 import { freePort, waitForHealth } from './processes.js';
 
 /**
- * A single project with the database store: its own contract suite runs against every store
- * on the real Redis and Postgres of this machine, and its /ready follows the database.
+ * A project on the hybrid store (Redis in front of the database): its own contract suite runs
+ * against every store it carries on the real Redis, SQLite and Postgres of this machine, its
+ * built-in defaults reach the local Redis and a SQLite file, and its /ready follows the database.
  */
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** Stores the generated contract suite runs against, as named in its describe blocks. */
-const CONTRACT_STORES = ['memory', 'sqlite', 'hybrid, Redis unreachable (sqlite)', 'redis', 'postgres', 'hybrid (Redis + postgres)'];
+const CONTRACT_STORES = ['memory (test double)', 'sqlite', 'postgres', 'redis', 'hybrid, Redis unreachable (sqlite)', 'hybrid (Redis + postgres)'];
+/** The suites of the stores a hybrid project carries: the two services and the one in front of both. */
+const STORE_FILES = ['store.database.test.ts', 'store.hybrid.test.ts', 'store.redis.test.ts'];
 const CONTRACT_CASES = 8;
 
 const work = mkdtempSync(join(tmpdir(), 'e2e-stores-'));
@@ -51,21 +54,37 @@ async function withServer(env: Record<string, string>, use: (base: string) => Pr
 
 beforeAll(async () => {
   node24 = await nodeBinDir(24);
-  await generateInstalled(work, 'app', ['--pattern', 'single', '--store', 'database'], node24);
+  await generateInstalled(work, 'app', ['--pattern', 'load-balanced', '--store', 'hybrid', '--deploy', 'docker'], node24);
   await execa('npm', ['run', 'build'], { cwd: app, env: envWithNode(node24), stdin: 'ignore' });
 });
 
-describe('generated single project with the database store', { timeout: 240_000 }, () => {
-  it('carries the store clients, which a memory project does not', async () => {
+/** Generates a project without installing it; its package.json's dependency names. */
+async function generatedDependencies(name: string, args: string[]): Promise<string[]> {
+  const result = await run('mcpArch', ['generate', name, ...args, '--yes', '--no-install', '--no-git'], { cwd: work });
+  expect(result.exitCode, result.stderr).toBe(0);
+  const pkg = JSON.parse(readFileSync(join(work, name, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+  return Object.keys({ ...pkg.dependencies, ...pkg.devDependencies });
+}
+
+describe('generated project with the hybrid store', { timeout: 240_000 }, () => {
+  it('carries the clients of its own store only: both for hybrid, pg for the database, none for memory', async () => {
     const pkg = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     expect(Object.keys(pkg.dependencies)).toEqual(expect.arrayContaining(['ioredis', 'pg']));
-    expect(readFileSync(join(app, '.env.example'), 'utf8')).toMatch(/^SESSION_STORE=database$/m);
+    const example = readFileSync(join(app, '.env.example'), 'utf8');
+    expect(example).toMatch(/^REDIS_URL=redis:\/\/127\.0\.0\.1:6379$/m);
+    expect(example).toMatch(/^DATABASE_URL=file:\.\/data\/sessions\.db$/m);
+    expect(example).not.toMatch(/^SESSION_STORE=/m);
 
-    const memory = await run('mcpArch', ['generate', 'plain', '--pattern', 'single', '--yes', '--no-install', '--no-git'], { cwd: work });
-    expect(memory.exitCode, memory.stderr).toBe(0);
-    const plain = JSON.parse(readFileSync(join(work, 'plain', 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
-    expect(Object.keys({ ...plain.dependencies, ...plain.devDependencies })).not.toEqual(expect.arrayContaining(['ioredis']));
-    expect(Object.keys({ ...plain.dependencies, ...plain.devDependencies }).filter((name) => /ioredis|^pg$|@types\/pg/.test(name))).toEqual([]);
+    const database = await generatedDependencies('single-database', ['--pattern', 'single', '--store', 'database']);
+    expect(database.filter((name) => /ioredis|^pg$|@types\/pg/.test(name)).sort()).toEqual(['@types/pg', 'pg']);
+    // One instance counts its rate limits in its own process: no shared buckets, no Redis.
+    for (const path of ['src/rate-limit/database.ts', 'src/rate-limit/redis.ts', 'src/rate-limit/shared.ts', 'test/rate-limit-database.test.ts', 'src/store/redis.ts']) {
+      expect(existsSync(join(work, 'single-database', path)), path).toBe(false);
+    }
+    expect(readFileSync(join(work, 'single-database', '.env.example'), 'utf8')).not.toMatch(/^(RATE_LIMIT_TABLE|REDIS_URL)=/m);
+
+    const memory = await generatedDependencies('plain', ['--pattern', 'single']);
+    expect(memory.filter((name) => /ioredis|^pg$|@types\/pg/.test(name))).toEqual([]);
     expect(existsSync(join(work, 'plain', 'src', 'store'))).toBe(false);
   });
 
@@ -78,8 +97,8 @@ describe('generated single project with the database store', { timeout: 240_000 
     expect(report.numFailedTests).toBe(0);
 
     const storeFiles = report.testResults.filter((file) => /test\/store\.[a-z]+\.test\.ts$/.test(file.name));
-    expect(storeFiles).toHaveLength(2);
-    const cases = storeFiles.flatMap((file) => file.assertionResults);
+    expect(storeFiles.map((file) => file.name.split('/').pop()).sort()).toEqual(STORE_FILES);
+    const cases = report.testResults.filter((file) => /test\/store[.-][a-z.]+\.test\.ts$/.test(file.name)).flatMap((file) => file.assertionResults);
     // With both services set nothing in the store suites may be skipped.
     expect(cases.filter((c) => c.status !== 'passed').map((c) => `${c.ancestorTitles.join(' > ')} > ${c.title}: ${c.status}`)).toEqual([]);
     for (const store of CONTRACT_STORES) {
@@ -94,9 +113,20 @@ describe('generated single project with the database store', { timeout: 240_000 
     expect(titles.some((title) => title.startsWith('recovers when Postgres returns'))).toBe(true);
   });
 
+  it('starts on its built-in defaults: the local Redis in front of a SQLite file, ready', async () => {
+    rmSync(join(app, 'data', 'sessions.db'), { force: true });
+    // Empty means unset: whatever this shell points the services at, the project's own defaults apply.
+    await withServer({ REDIS_URL: '', DATABASE_URL: '', REDIS_KEY_PREFIX: `e2e-stores-${process.pid}:` }, async (base) => {
+      const ready = await fetch(`${base}/ready`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'ready', checks: { 'session-store': { ok: true } } });
+    });
+    expect(existsSync(join(app, 'data', 'sessions.db'))).toBe(true);
+  });
+
   it('goes 503 on /ready while the configured Postgres is unreachable, 200 with it reachable', async () => {
     const closed = await freePort();
-    const down = await withServer({ SESSION_STORE: 'database', DATABASE_URL: `postgres://postgres@127.0.0.1:${closed}/test` }, async (base) => {
+    const down = await withServer({ DATABASE_URL: `postgres://postgres@127.0.0.1:${closed}/test` }, async (base) => {
       const ready = await fetch(`${base}/ready`);
       expect(ready.status).toBe(503);
       expect(await ready.json()).toMatchObject({ status: 'not_ready', checks: { 'session-store': { ok: false } } });
@@ -106,7 +136,7 @@ describe('generated single project with the database store', { timeout: 240_000 
 
     const table = `sessions_e2e_${process.pid}_${Date.now().toString(36)}`;
     try {
-      await withServer({ SESSION_STORE: 'database', DATABASE_URL, SESSION_TABLE: table }, async (base) => {
+      await withServer({ DATABASE_URL, SESSION_TABLE: table }, async (base) => {
         const ready = await fetch(`${base}/ready`);
         expect(ready.status).toBe(200);
         expect(await ready.json()).toMatchObject({ status: 'ready', checks: { 'session-store': { ok: true } } });
@@ -118,15 +148,16 @@ describe('generated single project with the database store', { timeout: 240_000 
     }
   });
 
-  it('refuses to start with a store it cannot configure, naming the variable', async () => {
+  it('refuses to start with a store URL it cannot use, naming the variable and what would work', async () => {
     const result = await execa(join(node24, 'node'), ['dist/index.js'], {
       cwd: app,
-      env: envWithNode(node24, { PORT: '0', AUTH_MODE: 'none', ENV_FILE: '', SESSION_STORE: 'redis', REDIS_URL: '' }),
+      env: envWithNode(node24, { PORT: '0', AUTH_MODE: 'none', ENV_FILE: '', REDIS_URL: 'http://127.0.0.1:6379', DATABASE_URL: 'mysql://127.0.0.1/test' }),
       reject: false,
       stdin: 'ignore',
       timeout: 20_000,
     });
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toMatch(/REDIS_URL: required when SESSION_STORE=redis/);
+    expect(result.stderr).toMatch(/REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL \(got "http:\/\/127\.0\.0\.1:6379"\)/);
+    expect(result.stderr).toMatch(/DATABASE_URL: expected file:path, postgres:\/\/ or postgresql:\/\//);
   });
 });

@@ -1,7 +1,7 @@
 import { toBlueprint, type Blueprint } from '../../src/core/blueprint.js';
 import type { ProjectOptions } from '../../src/core/options.js';
 import { render } from '../../src/render/render.js';
-import { loadTemplates } from '../../src/render/templates.js';
+import { loadTemplates, type TemplateSet } from '../../src/render/templates.js';
 
 const templates = loadTemplates();
 
@@ -13,9 +13,10 @@ export interface RenderedProject {
   file(path: string): string;
 }
 
-export function renderProject(options: ProjectOptions): RenderedProject {
-  const blueprint = toBlueprint(options, templates.catalog, '1.0.0');
-  const files = new Map(render(blueprint, templates).map((f) => [f.path, String(f.contents)]));
+/** Renders with the shipped templates unless given others (a test that breaks one template on purpose). */
+export function renderProject(options: ProjectOptions, set: TemplateSet = templates): RenderedProject {
+  const blueprint = toBlueprint(options, set.catalog, '1.0.0');
+  const files = new Map(render(blueprint, set).map((f) => [f.path, String(f.contents)]));
   const file = (path: string) => {
     const contents = files.get(path);
     if (contents === undefined) throw new Error(`${path} was not generated`);
