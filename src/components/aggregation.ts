@@ -8,4 +8,7 @@ import type { Component } from './types.js';
 export const aggregation: Component = {
   id: 'aggregation',
   templates: ['aggregation', 'outbound'],
+  layout: {
+    'src/aggregate/': 'the aggregation core: servers file, connections, namespacing, retries, circuit breakers',
+  },
 };

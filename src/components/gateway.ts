@@ -1,3 +1,4 @@
+import { GATEWAY_SERVERS, gatewayCompose, gatewayK8s } from './gateway-servers.js';
 import type { Component } from './types.js';
 
 /**
@@ -8,15 +9,31 @@ export const gateway: Component = {
   id: 'gateway',
   templates: ['gateway'],
   replaces: ['src/mcp/layer.ts', 'vitest.config.ts'],
+  deploy: {
+    compose: gatewayCompose,
+    k8s: gatewayK8s,
+    documents: () => ({ 'gateway.config.json': GATEWAY_SERVERS }),
+    image: {
+      comment: 'The servers file (mount your own over it, or point GATEWAY_CONFIG elsewhere) and the example backend it starts.',
+      copy: [
+        { from: 'gateway.config.json', to: './' },
+        { from: 'examples', to: './examples' },
+      ],
+    },
+  },
   readme: 'readme-gateway',
-  // Rate limits shared through Redis when REDIS_URL is set (replicated gateways).
-  dependencies: ['ioredis'],
   env: [
     { name: 'GATEWAY_CONFIG', default: 'gateway.config.json', description: 'The backends: an mcpServers file (url + headers, or command + args + env; prefix, timeoutMs, enabled, maxSessions per server)' },
     { name: 'GATEWAY_PAGE_SIZE', default: '100', description: 'Entries per page of the tools, resources and prompts lists served to clients' },
     { name: 'GATEWAY_HEALTH_INTERVAL_MS', default: '5000', description: 'How often each backend is pinged; a failed ping feeds its circuit breaker and triggers a reconnect' },
     { name: 'GATEWAY_BREAKER_THRESHOLD', default: '5', description: 'Consecutive failures of a backend that open its circuit breaker (calls then fail fast)' },
     { name: 'GATEWAY_BREAKER_COOLDOWN_MS', default: '10000', description: 'How long a breaker stays open before one probe request is let through (half-open)' },
-    { name: 'REDIS_URL', default: '', description: 'Redis URL; when set, rate limits are shared by every gateway replica' },
   ],
+  layout: {
+    'src/mcp/': 'what /mcp serves: the gateway layer (layer.ts) over the backends, transport, sessions',
+    'src/gateway/': 'gateway settings, pagination, errors and backend metrics',
+    'gateway.config.json': 'the backends, in the mcpServers format',
+    'examples/backends/': 'an example backend, over stdio and over HTTP',
+  },
+  extending: 'extend-backends',
 };

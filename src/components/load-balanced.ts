@@ -11,4 +11,7 @@ export const loadBalanced: Component = {
   id: 'load-balanced',
   templates: ['load-balanced'],
   readme: 'readme-load-balanced',
+  layout: {
+    'test/replicas.test.ts': 'three replicas sharing one store',
+  },
 };

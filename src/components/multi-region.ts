@@ -3,14 +3,24 @@ import type { Component } from './types.js';
 /**
  * The multi-region pattern: the region-aware client library (`src/client/`, reading
  * `regions.json`), its example CLI, and the tests that run three local regions and kill one.
- * The server side is the base app with REGION set per deployment.
+ * The server side is the base app, naming the region of REGION (set per deployment) in every
+ * answer, /health and metrics.
  */
 export const multiRegion: Component = {
   id: 'multi-region',
   templates: ['multi-region', 'outbound'],
+  replaces: ['src/http/instance.ts'],
+  env: [
+    { name: 'REGION', default: '', schema: "z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { error: 'expected a region name: lowercase letters, digits and -, e.g. eu-west' })", description: 'Region this instance serves (e.g. eu-west); when set, responses carry X-MCP-Region and /health and metrics name it' },
+  ],
   readme: 'readme-multi-region',
   scripts: {
     client: 'tsx src/client/cli.ts',
+  },
+  layout: {
+    'src/http/instance.ts': 'the region (REGION) this instance names in every answer, /health and metrics',
+    'src/client/': 'the region-aware client library and its CLI',
+    'regions.json': 'the regions the client knows',
   },
 };
 
@@ -18,4 +28,7 @@ export const multiRegion: Component = {
 export const k8sRegions: Component = {
   id: 'k8s-regions',
   templates: ['k8s-regions'],
+  layout: {
+    'deploy/k8s/overlays/': 'one kustomize overlay per region',
+  },
 };

@@ -16,4 +16,11 @@ export const multiServer: Component = {
   env: [
     { name: 'UNITS_PORT', default: '3101', description: 'Port of the example units server (npm run server:units); it reads the other variables like the main server' },
   ],
+  layout: {
+    'src/servers/': 'the example MCP servers: units (HTTP), notes and text (stdio)',
+    'src/agent.ts': 'the agent CLI entry',
+    'src/agent/': 'the agent: commands, output, servers file',
+    'mcp-servers.json': 'the servers the agent aggregates, in the mcpServers format',
+    'data/': 'notes of the notes server',
+  },
 };

@@ -1,11 +1,17 @@
-import { DEPLOY_COMPONENTS, GENERATORS, STORE_COMPONENTS, type Component, type EnvVar } from '../components/index.js';
-import { checklistFor } from './checklist.js';
+import { projectDocs } from '../components/docs.js';
+import { configSchema, projectEnv, requiredEnv } from '../components/env.js';
+import { DEPLOY_COMPONENTS, storeComponents, type Component, type EnvVar } from '../components/index.js';
+import { canRunSeveral, PATTERN_REGISTRY, type PatternOptions, type PatternRegistry } from '../patterns/index.js';
+import type { DeployContext } from '../components/deploy.js';
+import { composeFacts, composeFile, composeSummary, instanceNames } from '../render/compose.js';
+import { k8sFacts, kustomizeBaseFiles } from '../render/kustomization.js';
+import type { YamlFile } from '../render/yaml.js';
+import { checklistFor, proofOf } from './checklist.js';
 import { assertCompatible } from './compat.js';
 import { mermaidFor } from './diagram.js';
 import { MANIFEST_FILE, MANIFEST_SCHEMA_VERSION, type Manifest } from './manifest.js';
-import type { ProjectOptions } from './options.js';
 import { toTitle } from './package-name.js';
-import { PATTERNS } from './patterns.js';
+import { GENERATOR_PACKAGE, type GeneratorRef } from './tool-info.js';
 import { generatedNode, versions } from './versions.js';
 
 /** Template files per template folder (`templates/<folder>`), as paths relative to that folder. */
@@ -14,7 +20,10 @@ export type TemplateCatalog = Readonly<Record<string, readonly string[]>>;
 /** One file of the plan. */
 export type PlannedFile =
   | { destination: string; kind: 'template'; template: string; render: boolean }
-  | { destination: string; kind: 'generated'; generator: 'package.json' | 'mcp-arch.json' };
+  | { destination: string; kind: 'generated'; generator: 'package.json' | 'mcp-arch.json' }
+  /** A document built as data from the components' contributions, serialised by the render step. */
+  | { destination: string; kind: 'document'; format: 'yaml'; file: YamlFile }
+  | { destination: string; kind: 'document'; format: 'json'; document: unknown };
 
 /**
  * The plan of a project: everything needed to render it, and nothing that touches disk.
@@ -22,7 +31,7 @@ export type PlannedFile =
  */
 export interface Blueprint {
   generator: { name: 'create-mcp-arch'; version: string };
-  options: ProjectOptions;
+  options: PatternOptions;
   title: string;
   description: string;
   components: string[];
@@ -53,18 +62,6 @@ export function destinationOf(templatePath: string): { destination: string; rend
 
 function sorted(record: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
-}
-
-/** The environment variables with the defaults this project was generated with. */
-function envWithDefaults(components: Component[], options: ProjectOptions): EnvVar[] {
-  const overrides: Record<string, string> = { AUTH_MODE: options.authMode, SESSION_MODE: options.sessionMode, SESSION_STORE: options.store };
-  const seen = new Map<string, EnvVar>();
-  for (const component of components) {
-    for (const variable of component.env ?? []) {
-      seen.set(variable.name, { ...variable, default: overrides[variable.name] ?? variable.default });
-    }
-  }
-  return [...seen.values()];
 }
 
 /**
@@ -99,30 +96,57 @@ export function planFiles(components: readonly Component[], catalog: TemplateCat
   return [...byDestination.values()].sort((a, b) => a.destination.localeCompare(b.destination));
 }
 
-/** Options -> plan. Pure: the template catalog is passed in. */
-export function toBlueprint(options: ProjectOptions, catalog: TemplateCatalog, generatorVersion: string): Blueprint {
-  assertCompatible(options);
-  const support = GENERATORS[options.pattern]!;
+/** Adds the documents the components build as data; a path a template already writes is a mistake. */
+function addDocuments(files: PlannedFile[], components: readonly Component[], context: DeployContext): void {
+  const planned: PlannedFile[] = [];
+  for (const component of components) {
+    const { composeFile: composePath, documents, kustomizeBase } = component.deploy ?? {};
+    if (composePath) planned.push({ destination: composePath, kind: 'document', format: 'yaml', file: composeFile(components, context) });
+    if (kustomizeBase) {
+      const resources = files.flatMap(({ destination }) => (destination.startsWith(`${kustomizeBase}/`) && destination.endsWith('.yaml') ? [destination.slice(kustomizeBase.length + 1)] : []));
+      for (const [destination, file] of Object.entries(kustomizeBaseFiles(components, context, resources))) planned.push({ destination, kind: 'document', format: 'yaml', file });
+    }
+    for (const [destination, document] of Object.entries(documents?.(context) ?? {})) planned.push({ destination, kind: 'document', format: 'json', document });
+  }
+  for (const file of planned) {
+    const clash = files.find((existing) => existing.destination === file.destination);
+    if (clash) throw new Error(`two components write ${file.destination}: ${clash.kind === 'template' ? clash.template : clash.kind} and a document built as data`);
+    files.push(file);
+  }
+  files.sort((a, b) => a.destination.localeCompare(b.destination));
+}
+
+/**
+ * Options -> plan. Pure: the template catalog is passed in. The pattern is looked up in
+ * `patterns` (the built-in registry unless given), so a pattern is its definition and its templates.
+ */
+export function toBlueprint(options: PatternOptions, catalog: TemplateCatalog, generator: string | GeneratorRef, patterns: PatternRegistry = PATTERN_REGISTRY): Blueprint {
+  // A bare version names the generator both ways (a published package).
+  const { version: generatorVersion, spec: generatorSpec } = typeof generator === 'string' ? { version: generator, spec: generator } : generator;
+  const pattern = assertCompatible(options, patterns);
   const components = [
-    ...support.components,
-    ...(STORE_COMPONENTS[options.store] ? [STORE_COMPONENTS[options.store]!] : []),
+    ...pattern.components,
+    ...storeComponents(options.store, { replicated: canRunSeveral(pattern) }),
     ...options.deploy.flatMap((target) => (DEPLOY_COMPONENTS[target] ? [DEPLOY_COMPONENTS[target]] : [])),
-    ...options.deploy.flatMap((target) => support.deployComponents?.[target] ?? []),
+    ...options.deploy.flatMap((target) => pattern.deployComponents?.[target] ?? []),
   ];
+  const instances = pattern.instances(options);
   const componentIds = components.map((c) => c.id);
 
   const files = planFiles(components, catalog);
 
-  const pick = (names: readonly (keyof typeof versions)[]) => sorted(Object.fromEntries(names.map((n) => [n, versions[n]])));
+  const pick = (names: readonly (keyof typeof versions | typeof GENERATOR_PACKAGE)[]) =>
+    sorted(Object.fromEntries(names.map((n) => [n, n === GENERATOR_PACKAGE ? generatorSpec : versions[n]])));
   const dependencies = pick(components.flatMap((c) => c.dependencies ?? []));
   const devDependencies = pick(components.flatMap((c) => c.devDependencies ?? []));
   const scripts = Object.assign({}, ...components.map((c) => c.scripts ?? {})) as Record<string, string>;
-  const env = envWithDefaults(components, options);
-  const checklist = checklistFor(options.pattern);
-  const pattern = PATTERNS[options.pattern];
+  const env = projectEnv(components, options);
+  const checklist = checklistFor(pattern);
   const title = toTitle(options.name);
   const description = `MCP server (${pattern.title.toLowerCase()} pattern) generated by create-mcp-arch`;
   const port = Number(env.find((v) => v.name === 'PORT')?.default ?? 3000);
+  const deployContext: DeployContext = { name: options.name, title, port, options, instances };
+  addDocuments(files, components, deployContext);
 
   const manifest: Manifest = {
     schemaVersion: MANIFEST_SCHEMA_VERSION,
@@ -135,10 +159,11 @@ export function toBlueprint(options: ProjectOptions, catalog: TemplateCatalog, g
     deploy: [...options.deploy],
     components: componentIds,
     checks: checklist.map((item) => item.id),
+    instances,
+    requiredFiles: pattern.requiredFiles.map((required) => ({ ...required })),
     start: { command: 'npm start', portEnv: 'PORT', port, healthPath: '/health', readyPath: '/ready', metricsPath: '/metrics', mcpPath: '/mcp',
       build: 'npm run build', run: 'node dist/index.js',
-      // The gateway serves its example backend's tools, not the base tools.
-      slowTool: options.pattern === 'gateway' ? { name: 'slow', arguments: { steps: 5, ms: 300 } } : { name: 'slow_count', arguments: { steps: 5, intervalMs: 300 } } },
+      slowTool: { name: pattern.slowTool.name, arguments: { ...pattern.slowTool.arguments } } },
   };
 
   const variables = {
@@ -151,13 +176,31 @@ export function toBlueprint(options: ProjectOptions, catalog: TemplateCatalog, g
     sessionMode: options.sessionMode,
     authMode: options.authMode,
     port,
+    instances,
+    /** The app's instances where Compose and nginx name them: app-1 .. app-N. */
+    instanceNames: instanceNames(deployContext),
+    /** Files the runtime image copies beside dist/, contributed by components. */
+    imageFiles: components.flatMap((c) => (c.deploy?.image ? [c.deploy.image] : [])),
+    /** What compose.yaml runs and the variables it needs from the environment (.env), when the project has it. */
+    compose: composeFacts(components, deployContext),
+    /** What the components add to the Kubernetes base (ConfigMap settings, Secret keys, egress), when the project has it. */
+    k8s: k8sFacts(components, deployContext),
+    /** Several instances can run (the pattern is built for replicas): they share rate limits through a store. */
+    replicated: canRunSeveral(pattern),
     deploy: Object.fromEntries((['docker', 'compose', 'k8s', 'lambda', 'vercel'] as const).map((t) => [t, options.deploy.includes(t)])),
     node: { engines: generatedNode.engines, ci: [...generatedNode.ci], docker: generatedNode.docker },
     generatorVersion,
-    mermaid: mermaidFor(options, componentIds),
+    mermaid: mermaidFor(pattern, options, componentIds, composeSummary(components, deployContext)),
     readmeSections: components.flatMap((c) => (c.readme ? [c.readme] : [])),
-    checklist: checklist.map(({ id, title: itemTitle, category }) => ({ id, title: itemTitle, category })),
+    checklist: checklist.map((item) => ({ id: item.id, title: item.title, category: item.category, proof: proofOf(item, pattern) })),
     env,
+    /** The fields of the configuration schema in src/config.ts, from the declarations. */
+    configSchema: configSchema(env),
+    /** Variables whose values are never shown (errors show their length). */
+    secretVariables: env.filter((variable) => variable.secret && variable.schema !== undefined).map((variable) => variable.name),
+    /** Names of the variables to set before the project starts with its `.env.example` settings. */
+    requiredEnv: requiredEnv(env).map((variable) => variable.name),
+    ...projectDocs(components, options.store),
   };
 
   return {

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { GENERATORS } from '../../src/components/index.js';
 import { destinationOf, planFiles, toBlueprint, type TemplateCatalog } from '../../src/core/blueprint.js';
 import { UserError } from '../../src/core/errors.js';
 import { checklistFor } from '../../src/core/checklist.js';
 import type { ProjectOptions } from '../../src/core/options.js';
+import { GENERATOR_PACKAGE } from '../../src/core/tool-info.js';
 import { versions } from '../../src/core/versions.js';
+import { PATTERN_REGISTRY, registryOf } from '../../src/patterns/index.js';
+import { loadTemplates } from '../../src/render/templates.js';
 
 const options: ProjectOptions = { name: 'demo', pattern: 'single', store: 'memory', deploy: ['docker'], authMode: 'apikey', sessionMode: 'stateless' };
 const catalog: TemplateCatalog = {
@@ -41,8 +43,10 @@ describe('toBlueprint', () => {
     expect(noDocker.files.map((f) => f.destination)).not.toContain('Dockerfile');
   });
 
-  it('pins every dependency from the versions map', () => {
-    for (const [name, version] of Object.entries({ ...bp.dependencies, ...bp.devDependencies })) {
+  it('pins every dependency from the versions map, and the generator at its own version', () => {
+    const { [GENERATOR_PACKAGE]: generator, ...pinned } = bp.devDependencies;
+    expect(generator).toBe('9.9.9');
+    for (const [name, version] of Object.entries({ ...bp.dependencies, ...pinned })) {
       expect(version).toBe(versions[name as keyof typeof versions]);
     }
     expect(bp.dependencies['@modelcontextprotocol/sdk']).toBeDefined();
@@ -55,8 +59,8 @@ describe('toBlueprint', () => {
 
   it('carries the chosen auth and session mode as env defaults', () => {
     const jwt = toBlueprint({ ...options, authMode: 'jwt', sessionMode: 'stateful' }, catalog, '1.0.0');
-    expect(jwt.env.find((v) => v.name === 'AUTH_MODE')?.default).toBe('jwt');
-    expect(jwt.env.find((v) => v.name === 'SESSION_MODE')?.default).toBe('stateful');
+    expect(jwt.env.find((v) => v.name === 'AUTH_MODE')?.example).toBe('jwt');
+    expect(jwt.env.find((v) => v.name === 'SESSION_MODE')?.example).toBe('stateful');
     expect(jwt.variables.mermaid).toContain('JWT');
   });
 
@@ -66,15 +70,20 @@ describe('toBlueprint', () => {
     expect(() => toBlueprint({ ...options, deploy: ['lambda'] }, catalog, '1')).toThrow(/--deploy lambda/);
   });
 
-  it('refuses a pattern it advises on but has no generator for, naming --pattern', () => {
-    const saved = GENERATORS.gateway;
-    delete GENERATORS.gateway;
-    try {
-      expect(() => toBlueprint({ ...options, pattern: 'gateway' }, catalog, '1')).toThrow(UserError);
-      expect(() => toBlueprint({ ...options, pattern: 'gateway' }, catalog, '1')).toThrow(/--pattern gateway: this version advises on gateway but does not generate it yet/);
-    } finally {
-      GENERATORS.gateway = saved;
-    }
+  it('refuses a pattern its registry does not hold, naming --pattern', () => {
+    const withoutGateway = registryOf([...PATTERN_REGISTRY.values()].filter((definition) => definition.id !== 'gateway'));
+    expect(() => toBlueprint({ ...options, pattern: 'gateway' }, catalog, '1', withoutGateway)).toThrow(UserError);
+    expect(() => toBlueprint({ ...options, pattern: 'gateway' }, catalog, '1', withoutGateway)).toThrow(/--pattern gateway is not a pattern this version knows/);
+  });
+
+  it('records what the pattern definition says of these options in the manifest', () => {
+    expect(bp.manifest.instances).toEqual({ count: 1, perInvocation: false, why: 'a single server runs one instance' });
+    expect(bp.manifest.requiredFiles).toEqual([]);
+    const gateway = toBlueprint({ ...options, pattern: 'gateway', store: 'redis', deploy: ['docker', 'compose'] }, loadTemplates().catalog, '1');
+    expect(gateway.manifest.instances.count).toBe(3);
+    expect(gateway.manifest.requiredFiles.map((required) => required.file)).toEqual(['gateway.config.json']);
+    expect(gateway.manifest.start.slowTool?.name).toBe('slow');
+    expect(gateway.files.filter((file) => file.kind === 'document').map((file) => file.destination)).toEqual(['compose.yaml', 'gateway.config.json']);
   });
 
   it('refuses two templates writing one file', () => {

@@ -33,19 +33,24 @@ describe('generated gateway project', () => {
 
   it('documents the gateway variables and defaults to stateful sessions', () => {
     const env = file('.env.example');
-    for (const name of ['GATEWAY_CONFIG', 'GATEWAY_PAGE_SIZE', 'GATEWAY_HEALTH_INTERVAL_MS', 'GATEWAY_BREAKER_THRESHOLD', 'GATEWAY_BREAKER_COOLDOWN_MS', 'REDIS_URL']) {
+    for (const name of ['GATEWAY_CONFIG', 'GATEWAY_PAGE_SIZE', 'GATEWAY_HEALTH_INTERVAL_MS', 'GATEWAY_BREAKER_THRESHOLD', 'GATEWAY_BREAKER_COOLDOWN_MS']) {
       expect(env).toMatch(new RegExp(`^${name}=`, 'm'));
     }
     expect(env).toMatch(/^SESSION_MODE=stateful$/m);
     expect(file('README.md')).toMatch(/## Gateway[\s\S]*gateway\.config\.json[\s\S]*circuit breaker/);
   });
 
-  it('carries the gateway tests and pins ioredis for shared rate limits', () => {
+  it('carries the gateway tests, and the Redis client for shared rate limits only on the Redis store', () => {
     for (const test of ['test/gateway.test.ts', 'test/gateway-transparency.test.ts', 'test/aggregate-config.test.ts', 'test/aggregate-resilience.test.ts']) {
       expect(files.has(test), test).toBe(true);
     }
-    const pkg = JSON.parse(file('package.json')) as { dependencies: Record<string, string> };
-    expect(pkg.dependencies.ioredis).toMatch(/^\d+\.\d+\.\d+$/);
+    const dependencies = (project: { file(path: string): string }) => (JSON.parse(project.file('package.json')) as { dependencies: Record<string, string> }).dependencies;
+    expect(dependencies({ file }).ioredis).toBeUndefined();
+    expect(file('.env.example')).not.toMatch(/^REDIS_URL=/m);
+    const onRedis = renderProject({ ...options, store: 'redis', deploy: ['docker', 'compose'] });
+    expect(dependencies(onRedis).ioredis).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(onRedis.file('.env.example')).toMatch(/^REDIS_URL=/m);
+    expect(onRedis.files.has('src/rate-limit/redis.ts')).toBe(true);
   });
 });
 

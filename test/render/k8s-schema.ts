@@ -1,3 +1,6 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+
 /**
  * Strict validation of Kubernetes objects against the Kubernetes OpenAPI schemas, as shipped
  * compiled by `kubernetes-models` (types, required fields, formats, enums).
@@ -53,7 +56,8 @@ async function schemaFor(apiVersion: string, kind: string): Promise<Validate> {
   }
   const id = `IoK8sApi${prefix}${version[0]!.toUpperCase()}${version.slice(1)}${kind}`;
   try {
-    const module = (await import(`kubernetes-models/_schemas/${id}`)) as { validate: Validate };
+    // The compiled schemas are files of the package, not entry points it exports.
+    const module = (await import(new URL(`_schemas/${id}.mjs`, pathToFileURL(createRequire(import.meta.url).resolve('kubernetes-models'))).href)) as { validate: Validate };
     return module.validate;
   } catch {
     throw new Error(`no Kubernetes schema for apiVersion ${apiVersion}, kind ${kind} (looked for ${id})`);

@@ -19,14 +19,23 @@ const find = (objects: K8sObject[], kind: string) => {
 
 describe('generated multi-region project', () => {
   it('carries the region client, its example CLI, its tests and the database store', () => {
-    for (const path of ['src/client/region-client.ts', 'src/client/regions.ts', 'src/client/cli.ts', 'test/multi-region.test.ts', 'test/delay-proxy.ts', 'src/store/index.ts']) {
+    for (const path of ['src/client/region-client.ts', 'src/client/regions.ts', 'src/client/cli.ts', 'test/multi-region.test.ts', 'test/delay-proxy.ts', 'src/store/database.ts', 'src/rate-limit/database.ts']) {
       expect(files.has(path), path).toBe(true);
     }
-    expect(blueprint.components).toEqual(['base', 'multi-region', 'store', 'docker', 'k8s', 'k8s-regions']);
+    expect(blueprint.components).toEqual(['base', 'multi-region', 'store', 'store-database', 'rate-limit-database', 'docker', 'k8s', 'k8s-regions']);
     expect(blueprint.scripts.client).toBe('tsx src/client/cli.ts');
     expect(blueprint.env.find((v) => v.name === 'REGION')).toMatchObject({ default: '' });
     expect(file('.env.example')).toMatch(/^REGION=$/m);
-    expect(file('.env.example')).toMatch(/^SESSION_STORE=database$/m);
+    expect(file('.env.example')).toMatch(/^DATABASE_URL=file:\.\/data\/sessions\.db$/m);
+    expect(file('src/config.ts')).toMatch(/^ {2}REGION: /m);
+  });
+
+  it('owns REGION: a project of another pattern neither reads nor declares it', () => {
+    const single = renderProject({ name: 'one', pattern: 'single', store: 'memory', deploy: ['docker'], authMode: 'apikey', sessionMode: 'stateless' });
+    expect(single.blueprint.env.map((v) => v.name)).not.toContain('REGION');
+    const code = [...single.files].filter(([path]) => path.endsWith('.ts')).map(([path, text]) => `${path}\n${text}`).join('\n');
+    expect(code).not.toMatch(/REGION|X-MCP-Region/);
+    expect(file('src/http/instance.ts')).toMatch(/X-MCP-Region/);
   });
 
   it('has a regions.json whose credentials follow the auth mode', () => {

@@ -116,6 +116,11 @@ describe('generated serverless project: files per deploy target', () => {
     expect(lambdaOnly.files.has('api/mcp.ts')).toBe(false);
     expect([...vercelOnly.files.keys()]).toEqual(expect.arrayContaining(['vercel.json', 'api/mcp.ts', 'public/.gitkeep', 'test/vercel.test.ts']));
     expect(vercelOnly.files.has('template.yaml')).toBe(false);
+    // Each platform's adapter and its tests come with its target, not with the pattern.
+    for (const path of ['src/lambda.ts', 'src/serverless/lambda.ts', 'test/lambda.test.ts', 'test/lambda-helpers.ts']) expect(vercelOnly.files.has(path), path).toBe(false);
+    expect([...vercelOnly.files.keys()].filter((path) => path.startsWith('test/fixtures/'))).toEqual([]);
+    for (const path of ['src/serverless/vercel.ts', 'test/vercel.test.ts']) expect(lambdaOnly.files.has(path), path).toBe(false);
+    expect([...lambdaOnly.files.keys()]).toEqual(expect.arrayContaining(['src/serverless/lambda.ts', 'test/lambda.test.ts', 'test/fixtures/http-api-initialize.json']));
     expect(vercelOnly.blueprint.devDependencies.yaml).toBeUndefined();
     expect(lambdaOnly.blueprint.devDependencies.yaml).toBeDefined();
   });

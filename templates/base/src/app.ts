@@ -5,6 +5,7 @@ import { createVerifier } from './auth/verifier.js';
 import type { Config } from './config.js';
 import { clientAddress, type RemoteAddress } from './http/client-address.js';
 import type { AppEnv } from './http/env.js';
+import { instanceIdentity } from './http/instance.js';
 import type { InflightTracker } from './lifecycle/inflight.js';
 import type { Readiness } from './lifecycle/readiness.js';
 import type { McpLayer } from './mcp/layer-types.js';
@@ -57,13 +58,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const metadataOptions = { auth: config.auth, publicUrl: config.publicUrl, trustProxy: config.trustProxy, resourceName: info.name };
 
   const app = new Hono<AppEnv>();
-  if (config.region) {
-    const region = config.region;
-    // Failover between regions is otherwise invisible: every answer (errors too) says which region gave it.
-    metrics.registry.setDefaultLabels({ region });
+  const identity = instanceIdentity(config);
+  if (identity) {
+    metrics.registry.setDefaultLabels(identity.labels);
     app.use('*', async (c, next) => {
       await next();
-      c.header('X-MCP-Region', region);
+      for (const [name, value] of Object.entries(identity.headers)) c.header(name, value);
     });
   }
   app.use('*', requestId({ logger }));
@@ -71,7 +71,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('*', accessLog({ metrics }));
   app.use('*', drain({ inflight, readiness }));
 
-  app.get('/health', (c) => c.json(config.region ? { status: 'ok', region: config.region } : { status: 'ok' }));
+  app.get('/health', (c) => c.json({ status: 'ok', ...identity?.health }));
   app.get('/ready', async (c) => {
     const report = await readiness.report();
     return c.json(report, report.status === 'ready' ? 200 : 503);

@@ -8,12 +8,12 @@ import { createInflightTracker } from './lifecycle/inflight.js';
 import { createReadiness, type Readiness } from './lifecycle/readiness.js';
 import { createShutdown } from './lifecycle/shutdown.js';
 import { openMcpLayer } from './mcp/layer.js';
-import { createSessionRegistry, type SharedSessionStore } from './mcp/sessions.js';
+import { createSessionRegistry } from './mcp/sessions.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import type { Tracing } from './observability/tracing.js';
 import { readPackageInfo } from './package-info.js';
-import { openSharedRateLimitStore } from './rate-limit/shared.js';
+import { openSharedState } from './state/open.js';
 
 export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:3000`. */
@@ -44,14 +44,13 @@ export async function start(config: Config, { logger = createLogger(config.logLe
     const { setupTracing } = await import('./observability/tracing.js');
     tracing = setupTracing({ endpoint: config.otlpEndpoint, serviceName: config.serviceName ?? info.name });
   }
-  const sessionStore = await openConfiguredStore(config, logger);
+  const { sessionStore, rateLimitStore } = await openSharedState(config, { logger });
   if (sessionStore) readiness.register('session-store', () => sessionStore.ping());
   const mcp = await openMcpLayer({ config, logger, metrics, readiness, info, tracing });
   const sessions =
     config.sessionMode === 'stateful'
       ? createSessionRegistry({ idleTimeoutMs: config.sessionIdleTimeoutMs, maxSessions: config.maxSessions, metrics, logger, store: sessionStore })
       : undefined;
-  const rateLimitStore = await openSharedRateLimitStore(config, { logger });
 
   const app = createApp({
     config,
@@ -114,30 +113,4 @@ export async function start(config: Config, { logger = createLogger(config.logLe
   });
 
   return { url, port, logger, metrics, readiness, shutdown };
-}
-
-/** What start() needs of a session store; the full interface is in src/store/session-store.ts. */
-interface StartedStore extends SharedSessionStore {
-  ping(): Promise<void>;
-  close(): Promise<void>;
-}
-
-/**
- * The store module exists only in projects generated with a store other than memory, and is
- * imported only when configured, so a memory project carries no Redis or database client.
- */
-async function openConfiguredStore(config: Config, logger: Logger): Promise<StartedStore | undefined> {
-  if (config.sessionStore === 'memory') return undefined;
-  // A specifier in a variable: type-checks in projects that were generated without the module.
-  const specifier = './store/index.js';
-  let module: { openSessionStore(config: Config, options: { logger: Logger }): Promise<StartedStore> };
-  try {
-    module = (await import(specifier)) as typeof module;
-  } catch (error) {
-    // Only the store module itself being absent means "not generated"; a missing client library is a broken install.
-    const missing = (error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && /store[\\/]index\.(js|ts)/.test(String((error as Error).message));
-    if (!missing) throw error;
-    throw new Error(`SESSION_STORE=${config.sessionStore}: this project has no session store module; generate it with --store ${config.sessionStore} or set SESSION_STORE=memory`);
-  }
-  return module.openSessionStore(config, { logger });
 }

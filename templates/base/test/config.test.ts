@@ -33,8 +33,9 @@ describe('loadConfig', () => {
   });
 
   it('never echoes a secret or a connection password in a config error', () => {
-    const message = problemsOf({ DATABASE_URL: 'mysql://admin:hunter2-secret@db:3306/app', PORT: 'x' });
-    expect(message).toMatch(/DATABASE_URL: .*mysql:\/\/\*\*\*@db:3306\/app/);
+    // Any URL may carry credentials in its user-info part, the store's and the collector's alike.
+    const message = problemsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://admin:hunter2-secret@collector:4318/v1', PORT: 'x' });
+    expect(message).toMatch(/OTEL_EXPORTER_OTLP_ENDPOINT: .*ftp:\/\/\*\*\*@collector:4318\/v1/);
     expect(message).not.toContain('hunter2-secret');
   });
 

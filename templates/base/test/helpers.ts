@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -6,6 +7,11 @@ import { createLogger } from '../src/observability/logger.js';
 import { start, type RunningServer } from '../src/start.js';
 
 export const API_KEY = 'test-key-0123456789abcdef';
+/**
+ * The session store this project was generated with (mcp-arch.json). With the memory store a
+ * session lives in this process only; with any other, the store holds its record.
+ */
+export const PROJECT_STORE = (JSON.parse(readFileSync(new URL('../mcp-arch.json', import.meta.url), 'utf8')) as { store: string }).store;
 export const OTHER_API_KEY = 'other-key-0123456789abcdef';
 
 export interface TestServer extends RunningServer {

@@ -6,6 +6,7 @@ import {
   mcpPost,
   metricValue,
   OTHER_API_KEY,
+  PROJECT_STORE,
   readMessages,
   startServer,
   waitFor,
@@ -107,15 +108,29 @@ describe('stateful sessions', () => {
     await client.close();
   });
 
-  it('expires idle sessions', async () => {
-    const sessionId = await openSession(server, owner);
+  const closedIdle = async (sessionId: string) =>
     // Only the logs are polled: a request on the session would count as activity.
-    await waitFor(
+    waitFor(
       () => server.logLines().some((line) => line.msg === 'session closed' && line.sessionId === sessionId && line.reason === 'idle'),
       { timeoutMs: 4000 },
     );
+
+  it.runIf(PROJECT_STORE === 'memory')('expires idle sessions', async () => {
+    const sessionId = await openSession(server, owner);
+    await closedIdle(sessionId);
     const after = await mcpPost(server.mcpUrl, LIST_TOOLS, { ...owner, 'mcp-session-id': sessionId });
     expect(after.status).toBe(404);
+  });
+
+  it.runIf(PROJECT_STORE !== 'memory')(`drops the process' copy of an idle session, which its record in the ${PROJECT_STORE} store rebuilds`, async () => {
+    const sessionId = await openSession(server, owner);
+    await closedIdle(sessionId);
+    const after = await mcpPost(server.mcpUrl, LIST_TOOLS, { ...owner, 'mcp-session-id': sessionId });
+    expect(after.status).toBe(200);
+    expect(server.logLines().some((line) => line.msg === 'session rebuilt from the shared store' && line.sessionId === sessionId)).toBe(true);
+    // Not for anyone else: the record stays bound to the identity that created it.
+    const stolen = await mcpPost(server.mcpUrl, LIST_TOOLS, { ...intruder, 'mcp-session-id': sessionId });
+    expect(stolen.status).toBe(404);
   });
 });
 

@@ -84,9 +84,13 @@ describe('gateway with an HTTP and a stdio backend', () => {
     expect(logs).toEqual(['step 1 of 3', 'step 2 of 3', 'step 3 of 3']);
     await client.setLoggingLevel('error');
     logs.length = 0;
+    await client.callTool({ name: `${backend}__slow`, arguments: { steps: 2, ms: 1 } });
+    // The backend sends its log lines in order: once a later call's line has arrived, any line of
+    // the quiet call would have arrived before it.
+    await client.setLoggingLevel('info');
     await client.callTool({ name: `${backend}__slow`, arguments: { steps: 1, ms: 1 } });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(logs).toEqual([]);
+    await waitFor(() => logs.includes('step 1 of 1'));
+    expect(logs).toEqual(['step 1 of 1']);
   });
 
   it.each(['remote', 'local'])('sends sampling, elicitation and roots requests to the client that caused them (%s)', async (backend) => {

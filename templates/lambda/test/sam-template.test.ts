@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse, type Tags, YAMLSeq } from 'yaml';
 import { toolBudgetMs } from '../src/serverless/config.js';
 import type { LambdaHandler } from '../src/serverless/lambda.js';
-import { answerOf, fixture, lambdaContext } from './serverless-helpers.js';
+import { answerOf, fixture, lambdaContext } from './lambda-helpers.js';
 
 /** CloudFormation's short forms, read as the long forms they stand for. */
 const CFN_TAGS: Tags = [

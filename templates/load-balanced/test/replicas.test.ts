@@ -4,22 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { Redis } from 'ioredis';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/observability/logger.js';
-import { openSharedRateLimitStore } from '../src/rate-limit/shared.js';
-import { openSessionStore } from '../src/store/index.js';
+import { openSharedState } from '../src/state/open.js';
 import { API_KEY, INITIALIZE, mcpPost, OTHER_API_KEY, readMessages, startServer, type TestServer } from './helpers.js';
+import { LIMITS_IN, STORE, storeEnv as envOf, USES_REDIS, useStoreServices } from './store-env.js';
 
 /**
- * Three replicas of this server in one process, sharing one session store, as a load balancer
- * would see them: a request may land on any of them. Redis cases run when REDIS_URL is set and
- * say so in their names otherwise; the SQLite file store needs no service.
+ * Three replicas of this server in one process, sharing this project's session store, as a
+ * load balancer would see them: a request may land on any of them. The store's services are
+ * the real ones (test/services.ts); a SQLite file stands in for the database (its Postgres
+ * cases are in the store's own suites).
  */
-const REDIS_URL = process.env.REDIS_URL;
-const POSTGRES_URL = process.env.DATABASE_URL && /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL) ? process.env.DATABASE_URL : undefined;
+useStoreServices();
 const work = mkdtempSync(join(tmpdir(), 'replicas-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -27,29 +25,10 @@ const owner = { authorization: `Bearer ${API_KEY}` };
 const intruder = { authorization: `Bearer ${OTHER_API_KEY}` };
 const LIST_TOOLS = { jsonrpc: '2.0', id: 2, method: 'tools/list' };
 
-const PREFIX = `test:${randomUUID()}:`;
-afterAll(() => deleteRedisKeys(PREFIX));
+/** The variables that point this project's store at its services, with keys and files of the test's own. */
+const storeEnv = (purpose: string) => envOf(purpose, work);
 
-const STORES: Array<{ name: string; env: () => Record<string, string>; skip: boolean }> = [
-  { name: 'database (one SQLite file)', env: () => ({ SESSION_STORE: 'database', DATABASE_URL: `file:${join(work, `sessions-${randomUUID()}.db`)}` }), skip: false },
-  {
-    name: `redis${REDIS_URL ? '' : ' (skipped: REDIS_URL not set)'}`,
-    env: () => ({ SESSION_STORE: 'redis', REDIS_URL: REDIS_URL ?? '', REDIS_KEY_PREFIX: `${PREFIX}sessions:` }),
-    skip: !REDIS_URL,
-  },
-];
-
-/** Removes what a test wrote to Redis under its prefix (sessions expire, their indexes would not). */
-async function deleteRedisKeys(prefix: string): Promise<void> {
-  if (!REDIS_URL) return;
-  const redis = new Redis(REDIS_URL);
-  try {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-  } finally {
-    redis.disconnect();
-  }
-}
+const STORES: Array<{ name: string; env: () => Record<string, string> }> = [{ name: STORE, env: () => storeEnv('sessions') }];
 
 async function startReplicas(env: Record<string, string>, count = 3): Promise<TestServer[]> {
   return Promise.all(
@@ -86,7 +65,7 @@ const listTools = (server: TestServer, sessionId: string, headers = owner) =>
   mcpPost(server.mcpUrl, LIST_TOOLS, { ...headers, 'mcp-session-id': sessionId, 'mcp-protocol-version': INITIALIZE.params.protocolVersion });
 
 for (const store of STORES) {
-  describe.skipIf(store.skip)(`three stateful replicas sharing the ${store.name} store`, () => {
+  describe(`three stateful replicas sharing the ${store.name} store`, () => {
     let replicas: TestServer[] = [];
     let env: Record<string, string> = {};
     const stopped = new Set<TestServer>();
@@ -149,16 +128,16 @@ for (const store of STORES) {
     it('answers 404 for a record it cannot rebuild, so the client starts a new session', async () => {
       const [, second, third] = replicas as [TestServer, TestServer, TestServer];
       const good = await openSession(second, owner);
-      const shared = await openSessionStore(loadConfig({ AUTH_MODE: 'none', ...env }));
+      const { sessionStore: shared } = await openSharedState(loadConfig({ AUTH_MODE: 'none', ...env }), { logger: createLogger('silent'), replicated: false });
       try {
-        const { userId } = (await shared.get(good))!;
+        const { userId } = (await shared!.touch(good))!;
         const broken = randomUUID();
-        await shared.create({ sessionId: broken, userId, initializeRequest: { jsonrpc: '2.0', id: 1, method: 'initialize', params: {} } });
+        await shared!.create({ sessionId: broken, userId, initializeRequest: { jsonrpc: '2.0', id: 1, method: 'initialize', params: {} } });
         expect((await listTools(third, broken)).status).toBe(404);
         // A sound record of the same user still continues there.
         expect((await listTools(third, good)).status).toBe(200);
       } finally {
-        await shared.close();
+        await shared!.close();
       }
     });
 
@@ -175,49 +154,10 @@ for (const store of STORES) {
   });
 }
 
-const LIMIT_TABLE = `limits_${process.pid}_${Date.now().toString(36)}`;
-afterAll(() => dropPostgresTable(LIMIT_TABLE));
-
-/** Removes the Postgres table a test wrote its buckets to. */
-async function dropPostgresTable(table: string): Promise<void> {
-  if (!POSTGRES_URL) return;
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  try {
-    await client.connect();
-    await client.query(`DROP TABLE IF EXISTS ${table}`);
-  } finally {
-    await client.end();
-  }
-}
-
-const LIMIT_STORES: Array<{ name: string; env: () => Record<string, string>; skip: boolean }> = [
-  {
-    name: `Redis${REDIS_URL ? '' : ' (skipped: REDIS_URL not set)'}`,
-    env: () => ({ SESSION_STORE: 'redis', REDIS_URL: REDIS_URL ?? '', REDIS_KEY_PREFIX: `${PREFIX}limits:` }),
-    skip: !REDIS_URL,
-  },
-  {
-    name: 'the session database (one SQLite file)',
-    env: () => ({ SESSION_STORE: 'database', DATABASE_URL: `file:${join(work, `limits-${randomUUID()}.db`)}` }),
-    skip: false,
-  },
-  // Only with DATABASE_URL=postgres://...: the SQLite case above covers the database buckets without
-  // a service, and test/rate-limit-database.test.ts says which Postgres cases it skipped.
-  ...(POSTGRES_URL
-    ? [
-        {
-          name: 'the session database (Postgres)',
-          // Each replica's DATABASE_URL names the same database; a REDIS_URL beside it is not used for limits.
-          env: () => ({ SESSION_STORE: 'database', DATABASE_URL: POSTGRES_URL, SESSION_TABLE: `${LIMIT_TABLE}_sessions`, RATE_LIMIT_TABLE: LIMIT_TABLE, REDIS_URL: 'redis://127.0.0.1:1' }),
-          skip: false,
-        },
-      ]
-    : []),
-];
-afterAll(() => dropPostgresTable(`${LIMIT_TABLE}_sessions`));
+const LIMIT_STORES: Array<{ name: string; env: () => Record<string, string> }> = [{ name: LIMITS_IN, env: () => storeEnv('limits') }];
 
 for (const limits of LIMIT_STORES) {
-  describe.skipIf(limits.skip)(`rate limits shared by three replicas through ${limits.name}`, () => {
+  describe(`rate limits shared by three replicas through ${limits.name}`, () => {
     let replicas: TestServer[] = [];
     const RATE = 2;
     const BURST = 6;
@@ -250,45 +190,36 @@ for (const limits of LIMIT_STORES) {
   });
 }
 
-describe('choice of the rate limit store', () => {
+describe('the rate limit store', () => {
   const logger = createLogger('silent');
+  const limited = { AUTH_MODE: 'none', RATE_LIMIT_RPS: '1', RATE_LIMIT_BURST: '2' };
 
-  it('keeps per-instance buckets without REDIS_URL, or when the project is not replicated', async () => {
-    expect(await openSharedRateLimitStore(loadConfig({ AUTH_MODE: 'none' }), { logger })).toBeUndefined();
-    expect(await openSharedRateLimitStore(loadConfig({ AUTH_MODE: 'none', REDIS_URL: 'redis://127.0.0.1:6379' }), { logger, replicated: false })).toBeUndefined();
-  });
-
-  it('shares limits through the session database on SESSION_STORE=database, even with REDIS_URL set', async () => {
-    const env = {
-      AUTH_MODE: 'none',
-      SESSION_STORE: 'database',
-      DATABASE_URL: `file:${join(work, `choice-${randomUUID()}.db`)}`,
-      // Nothing listens there: limits sent to Redis would fall back to one bucket per instance.
-      REDIS_URL: 'redis://127.0.0.1:1',
-      RATE_LIMIT_RPS: '1',
-      RATE_LIMIT_BURST: '2',
-    };
-    const first = await openSharedRateLimitStore(loadConfig(env), { logger, replicated: true });
-    const second = await openSharedRateLimitStore(loadConfig(env), { logger, replicated: true });
+  it(`is shared through ${LIMITS_IN} by replicas, and not opened for one instance or without limits`, async () => {
+    const env = { ...limited, ...storeEnv('choice') };
+    const first = await openSharedState(loadConfig(env), { logger, replicated: true });
+    const second = await openSharedState(loadConfig(env), { logger, replicated: true });
     try {
-      const decisions = [await first!.take('client'), await second!.take('client'), await first!.take('client'), await second!.take('client')];
+      const take = (state: typeof first) => state.rateLimitStore!.take('client');
+      const decisions = [await take(first), await take(second), await take(first), await take(second)];
       expect(decisions.map((decision) => decision.allowed)).toEqual([true, true, false, false]);
     } finally {
-      await Promise.all([first?.close(), second?.close()]);
+      await Promise.all([first, second].flatMap((state) => [state.rateLimitStore?.close(), state.sessionStore?.close()]));
     }
-    expect(await openSharedRateLimitStore(loadConfig(env), { logger, replicated: false })).toBeUndefined();
-    expect(await openSharedRateLimitStore(loadConfig({ ...env, RATE_LIMIT_RPS: '0' }), { logger, replicated: true })).toBeUndefined();
+    for (const [options, replicated] of [[env, false], [{ ...env, RATE_LIMIT_RPS: '0' }, true]] as const) {
+      const state = await openSharedState(loadConfig(options), { logger, replicated });
+      expect(state.rateLimitStore).toBeUndefined();
+      await state.sessionStore?.close();
+    }
   });
 
-  it('limits per instance, without failing requests, while Redis is unreachable', async () => {
+  it.skipIf(!USES_REDIS)('limits per instance, without failing requests, while Redis is unreachable', async () => {
     // A port nothing listens on: every Redis command fails at once.
-    const store = await openSharedRateLimitStore(loadConfig({ AUTH_MODE: 'none', REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_RPS: '1', RATE_LIMIT_BURST: '2' }), { logger, replicated: true });
-    expect(store).toBeDefined();
+    const state = await openSharedState(loadConfig({ ...limited, ...storeEnv('down'), REDIS_URL: 'redis://127.0.0.1:1' }), { logger, replicated: true });
     try {
-      const decisions = [await store!.take('client'), await store!.take('client'), await store!.take('client')];
+      const decisions = [await state.rateLimitStore!.take('client'), await state.rateLimitStore!.take('client'), await state.rateLimitStore!.take('client')];
       expect(decisions.map((decision) => decision.allowed)).toEqual([true, true, false]);
     } finally {
-      await store!.close();
+      await Promise.all([state.rateLimitStore?.close(), state.sessionStore?.close()]);
     }
   });
 });

@@ -27,8 +27,8 @@ export interface LocalRegion {
  */
 function storeEnv(name: string, dataDir: string, table: string): Record<string, string> {
   const url = process.env.DATABASE_URL ?? '';
-  if (/^postgres(ql)?:\/\//.test(url)) return { SESSION_STORE: 'database', DATABASE_URL: url, SESSION_TABLE: table };
-  return { SESSION_STORE: 'database', DATABASE_URL: `file:${join(dataDir, `${name}.db`)}`, SESSION_TABLE: table };
+  if (/^postgres(ql)?:\/\//.test(url)) return { DATABASE_URL: url, SESSION_TABLE: table };
+  return { DATABASE_URL: `file:${join(dataDir, `${name}.db`)}`, SESSION_TABLE: table };
 }
 
 export const usesPostgres = () => /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '');

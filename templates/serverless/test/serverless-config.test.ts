@@ -33,14 +33,14 @@ describe('serverless configuration', () => {
   it('names every problem at once, with the base configuration\'s', () => {
     let error: unknown;
     try {
-      loadServerlessConfig({ FUNCTION_TIMEOUT_SECONDS: '1000', SESSION_STORE: 'redis', RATE_LIMIT_RPS: 'lots' });
+      loadServerlessConfig({ FUNCTION_TIMEOUT_SECONDS: '1000', SESSION_MODE: 'stateful', RATE_LIMIT_RPS: 'lots' });
     } catch (caught) {
       error = caught;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
     expect(problems).toMatch(/FUNCTION_TIMEOUT_SECONDS: expected a whole number of seconds from 1 to 900 \(got "1000"\)/);
-    expect(problems).toMatch(/SESSION_STORE: a stateless function has no sessions/);
+    expect(problems).toMatch(/SESSION_MODE: functions keep nothing between invocations, so only stateless is supported/);
     expect(problems).toMatch(/AUTH_MODE: required/);
     expect(problems).toMatch(/RATE_LIMIT_RPS: expected a number/);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MemorySessionStore } from '../src/store/memory.js';
+import { MemorySessionStore } from './memory-session-store.js';
+import { sessionStoreContract, TTL } from './store-contract.js';
 import { withResilience, type BreakerState } from '../src/store/resilient.js';
 import { DuplicateSessionError, SessionStoreUnavailableError, type SessionStore } from '../src/store/session-store.js';
 
@@ -108,4 +109,10 @@ describe('session store resilience', () => {
     await resilient.create({ sessionId: 'a', userId: 'u' });
     expect(await resilient.get('a')).toMatchObject({ sessionId: 'a' });
   });
+});
+
+// The in-memory double the tests above wrap keeps the same contract as the real stores.
+sessionStoreContract('memory (test double)', async (clock) => {
+  const store = new MemorySessionStore({ ttlMs: TTL, now: clock.now });
+  return { store, cleanup: () => store.close() };
 });

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createVercelHandler, VERCEL_MAX_DURATION_SECONDS, type VercelHandler } from '../src/serverless/vercel.js';
-import { ALLOWED_ORIGIN, API_KEY, AUDIENCE, BODIES, capturedLogger, ISSUER, startJwks, type Jwks } from './serverless-helpers.js';
+import { ALLOWED_ORIGIN, API_KEY, AUDIENCE, capturedLogger, ISSUER, startJwks, type Jwks } from './serverless-helpers.js';
+
+/** The MCP requests a client sends first: initialize, then list and call the example tools. */
+const BODIES = {
+  initialize: { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'vercel-test', version: '1.0.0' } } },
+  toolsList: { jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} },
+  toolsCall: { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'add', arguments: { a: 2, b: 40 } } },
+};
 
 const BASE_URL = 'https://my-mcp.vercel.app';
 const ENV = { AUTH_MODE: 'apikey', API_KEYS: API_KEY, ALLOWED_ORIGINS: ALLOWED_ORIGIN, RATE_LIMIT_RPS: '1000' };

@@ -13,3 +13,13 @@ export interface AppEnv {
     longLived?: boolean;
   };
 }
+
+/**
+ * How an instance names itself where a deployment runs it in several places (src/http/instance.ts):
+ * a header on every answer, errors included, fields of /health, and default labels of every metric.
+ */
+export interface InstanceIdentity {
+  headers: Record<string, string>;
+  health: Record<string, string>;
+  labels: Record<string, string>;
+}

@@ -12,3 +12,8 @@ export interface RateLimitDecision {
 export interface RateLimitStore {
   take(key: string): Promise<RateLimitDecision>;
 }
+
+/** A shared store with its own connection; `close` ends it. */
+export interface ClosableRateLimitStore extends RateLimitStore {
+  close(): Promise<void>;
+}

@@ -58,9 +58,6 @@ export function loadServerlessConfig(
   if (isSet(env.SESSION_MODE) && env.SESSION_MODE.trim() !== 'stateless') {
     problems.push(`SESSION_MODE: functions keep nothing between invocations, so only stateless is supported (got ${JSON.stringify(env.SESSION_MODE)}); use the load-balanced pattern for sessions`);
   }
-  if (isSet(env.SESSION_STORE) && env.SESSION_STORE.trim() !== 'memory') {
-    problems.push(`SESSION_STORE: a stateless function has no sessions to store (got ${JSON.stringify(env.SESSION_STORE)}); remove it`);
-  }
   if (!isSet(env.AUTH_MODE)) {
     problems.push('AUTH_MODE: required for a function reachable from the internet; set apikey (with API_KEYS), jwt (with JWT_JWKS_URL, JWT_ISSUER, JWT_AUDIENCE), or none on purpose');
   }

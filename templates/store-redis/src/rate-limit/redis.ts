@@ -1,6 +1,7 @@
+import { Redis } from 'ioredis';
 import { throttledWarning, type Logger } from '../observability/logger.js';
 import { memoryTokenBucket } from './memory.js';
-import type { RateLimitDecision, RateLimitStore } from './store.js';
+import type { ClosableRateLimitStore, RateLimitDecision, RateLimitStore } from './store.js';
 
 /**
  * One token bucket per key in a Redis hash, updated by a Lua script so that a read, refill and
@@ -96,31 +97,11 @@ export interface OpenRedisRateLimitOptions {
   logger: Logger;
 }
 
-/** A Redis-backed store with its own connection; `close` ends it. */
-export interface ClosableRateLimitStore extends RateLimitStore {
-  close(): Promise<void>;
-}
-
 /**
- * Connects to Redis with ioredis, loaded on demand: projects that never set REDIS_URL need not
- * install it. Commands fail fast while Redis is down (no offline queue), so a request is never
- * held waiting for it; the fallback bucket answers instead.
+ * Connects to Redis. Commands fail fast while Redis is down (no offline queue), so a request is
+ * never held waiting for it; the fallback bucket answers instead.
  */
 export async function openRedisTokenBucket({ url, ratePerSecond, burst, prefix, logger }: OpenRedisRateLimitOptions): Promise<ClosableRateLimitStore> {
-  // A specifier in a variable: type-checks in projects that were generated without ioredis.
-  const specifier = 'ioredis';
-  let Redis: new (url: string, options: Record<string, unknown>) => RedisScripting & {
-    status: string;
-    on(event: 'error', listener: (error: Error) => void): unknown;
-    once(event: 'ready' | 'error', listener: () => void): unknown;
-    quit(): Promise<unknown>;
-    disconnect(): void;
-  };
-  try {
-    ({ Redis } = (await import(specifier)) as { Redis: typeof Redis });
-  } catch {
-    throw new Error('REDIS_URL is set for shared rate limits, but the ioredis package is not installed: run npm install ioredis, or unset REDIS_URL');
-  }
   const client = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,

@@ -1,4 +1,4 @@
-import { DuplicateSessionError, newRecord, systemClock, type Clock, type NewSession, type SessionRecord, type SessionStore, type StoreOptions } from './session-store.js';
+import { DuplicateSessionError, newRecord, systemClock, type Clock, type NewSession, type SessionRecord, type SessionStore, type StoreOptions } from '../src/store/session-store.js';
 
 /** One process only: records die with it. Fine for development and single-instance servers. */
 export class MemorySessionStore implements SessionStore {

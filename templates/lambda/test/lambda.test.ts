@@ -1,21 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLambdaHandler, type LambdaHandler } from '../src/serverless/lambda.js';
-import {
-  ALLOWED_ORIGIN,
-  answerOf,
-  API_KEY,
-  AUDIENCE,
-  capturedLogger,
-  fixture,
-  ISSUER,
-  lambdaContext,
-  startJwks,
-  withBody,
-  withHeaders,
-  withMethod,
-  type Answer,
-  type Jwks,
-} from './serverless-helpers.js';
+import { answerOf, fixture, lambdaContext, withBody, withHeaders, withMethod, type Answer } from './lambda-helpers.js';
+import { ALLOWED_ORIGIN, API_KEY, AUDIENCE, capturedLogger, ISSUER, startJwks, type Jwks } from './serverless-helpers.js';
 
 const ENV = {
   AUTH_MODE: 'apikey',

@@ -2,19 +2,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/observability/logger.js';
 import { databaseTokenBucket, openDatabaseTokenBucket, type DatabaseTokenBucket, type DatabaseTokenBucketOptions } from '../src/rate-limit/database.js';
 import { openPostgres, openSqlite, type SqlDriver } from '../src/store/database.js';
+import { assertReachable, service } from './services.js';
 import { closedPort, tcpProxy } from './tcp-proxy.js';
 
 /**
- * Token buckets shared through the session database: SQLite always, Postgres when
- * DATABASE_URL=postgres://... is set (skipped, saying so, otherwise). Every limiter opens its own
- * connection, as each replica does.
+ * Token buckets shared through the session database: SQLite always, and Postgres when
+ * DATABASE_URL=postgres://... is set or this project's store is the database (test/services.ts).
+ * Every limiter opens its own connection, as each replica does.
  */
-const DATABASE_URL = process.env.DATABASE_URL && /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL) ? process.env.DATABASE_URL : undefined;
+const postgres = service('postgres');
+const DATABASE_URL = postgres.url;
+beforeAll(() => assertReachable('postgres', postgres));
 const RUN = `${process.pid}_${Date.now().toString(36)}`;
 const work = mkdtempSync(join(tmpdir(), 'rate-limit-db-'));
 let tables = 0;
@@ -30,7 +33,7 @@ const sqliteFile = join(work, 'limits.db');
 const ENGINES: Engine[] = [
   { name: 'sqlite', skip: false, connect: () => openSqlite(sqliteFile) },
   {
-    name: `postgres${DATABASE_URL ? '' : ' (skipped: DATABASE_URL=postgres://... not set)'}`,
+    name: `postgres${postgres.skipped}`,
     skip: !DATABASE_URL,
     // A pool like the app's, with a generous timeout: 30 takes of one key queue on its row lock,
     // and on a busy machine a slow answer must not count as a failure (that path has its own test).
@@ -187,7 +190,7 @@ for (const engine of ENGINES) {
 describe('rate limit buckets while the database is unreachable', () => {
   it('rejects a RATE_LIMIT_TABLE that is not a table name at start, naming the variable', () => {
     expect(() => loadConfig({ AUTH_MODE: 'none', RATE_LIMIT_TABLE: 'limits; DROP TABLE x' })).toThrow(/RATE_LIMIT_TABLE: expected a table name: letters, digits and _/);
-    expect(loadConfig({ AUTH_MODE: 'none' }).rateLimitTable).toBe('mcp_rate_limits');
+    expect(loadConfig({ AUTH_MODE: 'none' }).settings.RATE_LIMIT_TABLE).toBe('mcp_rate_limits');
   });
 
   it('rejects a table name that is not one, naming the setting', () => {
@@ -228,7 +231,7 @@ describe('rate limit buckets while the database is unreachable', () => {
   });
 
   it.skipIf(!DATABASE_URL)(
-    `falls back when the connection to Postgres is cut, logs it once, and shares again when it returns${DATABASE_URL ? '' : ' (skipped: DATABASE_URL=postgres://... not set)'}`,
+    `falls back when the connection to Postgres is cut, logs it once, and shares again when it returns${postgres.skipped}`,
     async () => {
       const proxy = await tcpProxy(DATABASE_URL!, 5432);
       const lines: Array<Record<string, unknown>> = [];

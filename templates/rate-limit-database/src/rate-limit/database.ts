@@ -1,8 +1,7 @@
 import { throttledWarning, type Logger } from '../observability/logger.js';
 import { isPostgresUrl, openPostgres, openSqlite, sqlitePath, type SqlDriver } from '../store/database.js';
 import { memoryTokenBucket } from './memory.js';
-import type { ClosableRateLimitStore } from './redis.js';
-import type { RateLimitDecision } from './store.js';
+import type { ClosableRateLimitStore, RateLimitDecision } from './store.js';
 
 export const DEFAULT_RATE_LIMIT_TABLE = 'mcp_rate_limits';
 

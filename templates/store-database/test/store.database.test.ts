@@ -1,0 +1,95 @@
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DatabaseSessionStore, openPostgres } from '../src/store/database.js';
+import { SessionStoreUnavailableError } from '../src/store/session-store.js';
+import { postgresStore, sqliteStore } from './database-helpers.js';
+import { connectClient, startServer, waitFor, type TestServer } from './helpers.js';
+import { assertReachable, service } from './services.js';
+import { scratchDir, sessionStoreContract, TTL } from './store-contract.js';
+import { closedPort, tcpProxy } from './tcp-proxy.js';
+
+/**
+ * The database store on SQLite (the built-in default) and on the real Postgres named by
+ * DATABASE_URL (the local one when unset); the server's /ready follows the database.
+ */
+const postgres = service('postgres');
+const DATABASE_URL = postgres.url;
+beforeAll(() => assertReachable('postgres', postgres));
+const work = scratchDir('session-store-database-');
+
+sessionStoreContract('sqlite', async (clock) => {
+  const store = await sqliteStore(work, clock, 'contract');
+  return { store, cleanup: () => store.close() };
+});
+
+sessionStoreContract(
+  `postgres${postgres.skipped}`,
+  async (clock) => {
+    const store = await postgresStore(DATABASE_URL!, clock);
+    return {
+      store,
+      cleanup: async () => {
+        await store.drop();
+        await store.close();
+      },
+    };
+  },
+  { skip: !DATABASE_URL },
+);
+
+describe('the database store while Postgres is down', () => {
+  it('calls fail with a clear error, ping rejects, nothing crashes', async () => {
+    const store = new DatabaseSessionStore({ driver: await openPostgres(`postgres://nobody@127.0.0.1:${await closedPort()}/none`), ttlMs: TTL });
+    try {
+      await expect(store.init()).rejects.toThrow(/session store database \(postgres\) is unavailable/);
+      await expect(store.ping()).rejects.toBeInstanceOf(SessionStoreUnavailableError);
+      await expect(store.get('x')).rejects.toBeInstanceOf(SessionStoreUnavailableError);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('session store readiness', () => {
+  const servers: TestServer[] = [];
+  afterAll(() => Promise.all(servers.map((server) => server.close())));
+  async function serve(env: Record<string, string>): Promise<TestServer> {
+    const server = await startServer({ AUTH_MODE: 'none', LOG_LEVEL: 'silent', ...env });
+    servers.push(server);
+    return server;
+  }
+  const readyStatus = async (server: TestServer) => (await fetch(`${server.url}/ready`)).status;
+
+  it('a SQLite file: ready', async () => {
+    const server = await serve({ DATABASE_URL: `file:${join(work, 'ready.db')}` });
+    expect(await readyStatus(server)).toBe(200);
+  });
+
+  it('Postgres unreachable: /ready 503, /health 200, MCP still served', async () => {
+    const server = await serve({ DATABASE_URL: `postgres://nobody@127.0.0.1:${await closedPort()}/none` });
+    expect(await readyStatus(server)).toBe(503);
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+    const client = await connectClient(server.mcpUrl);
+    expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+    await client.close();
+  });
+
+  it.skipIf(!DATABASE_URL)(`recovers when Postgres returns: 503 while it is away, 200 again after${postgres.skipped}`, async () => {
+    const proxy = await tcpProxy(DATABASE_URL!, 5432);
+    const table = `sessions_ready_${process.pid}_${Date.now().toString(36)}`;
+    try {
+      const server = await serve({ DATABASE_URL: proxy.url, SESSION_TABLE: table, RATE_LIMIT_TABLE: `${table}_limits` });
+      expect(await readyStatus(server)).toBe(200);
+      await proxy.cut();
+      await waitFor(async () => (await readyStatus(server)) === 503, { timeoutMs: 10_000, intervalMs: 100 });
+      await proxy.restore();
+      await waitFor(async () => (await readyStatus(server)) === 200, { timeoutMs: 10_000, intervalMs: 100 });
+    } finally {
+      await proxy.close();
+      const client = new pg.Client({ connectionString: DATABASE_URL });
+      await client.connect();
+      await client.query(`DROP TABLE IF EXISTS ${table}, ${table}_limits`).finally(() => client.end());
+    }
+  });
+});

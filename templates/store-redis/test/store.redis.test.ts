@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SessionStoreUnavailableError } from '../src/store/session-store.js';
+import { PROJECT_STORE, startServer, type TestServer } from './helpers.js';
+import { deleteKeys, redisStore } from './redis-helpers.js';
+import { assertReachable, service } from './services.js';
+import { RUN, sessionStoreContract, TestClock } from './store-contract.js';
+import { closedPort } from './tcp-proxy.js';
+
+/** The Redis session store against the real Redis named by REDIS_URL (the local one when unset). */
+const redis = service('redis');
+const REDIS_URL = redis.url;
+beforeAll(() => assertReachable('redis', redis));
+
+sessionStoreContract(
+  `redis${redis.skipped}`,
+  async (clock) => {
+    const prefix = `test:${RUN}:redis:`;
+    const store = await redisStore(REDIS_URL!, clock, prefix);
+    return {
+      store,
+      cleanup: async () => {
+        await store.close();
+        await deleteKeys(REDIS_URL!, prefix);
+      },
+    };
+  },
+  { skip: !REDIS_URL },
+);
+
+describe('the Redis store while Redis is down', () => {
+  const servers: TestServer[] = [];
+  afterAll(() => Promise.all(servers.map((server) => server.close())));
+
+  it('calls fail with a clear error, ping rejects, nothing crashes', async () => {
+    const store = await redisStore(`redis://127.0.0.1:${await closedPort()}`, new TestClock(), `${RUN}:`);
+    try {
+      await expect(store.ping()).rejects.toThrow(/session store redis is unavailable/);
+      await expect(store.create({ sessionId: 'x', userId: 'y' })).rejects.toBeInstanceOf(SessionStoreUnavailableError);
+      await expect(store.get('x')).rejects.toBeInstanceOf(SessionStoreUnavailableError);
+    } finally {
+      await store.close();
+    }
+  });
+
+  // A project on the hybrid store keeps serving from the database behind Redis, by design.
+  const onRedisAlone = PROJECT_STORE === 'redis';
+  it(onRedisAlone ? 'the server starts with /ready at 503 and /health at 200' : 'the server starts ready: the database behind Redis serves', async () => {
+    const server = await startServer({ AUTH_MODE: 'none', LOG_LEVEL: 'silent', REDIS_URL: `redis://127.0.0.1:${await closedPort()}` });
+    servers.push(server);
+    expect((await fetch(`${server.url}/ready`)).status).toBe(onRedisAlone ? 503 : 200);
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+  });
+});
