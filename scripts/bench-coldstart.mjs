@@ -15,7 +15,9 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const root = resolve(import.meta.dirname, '..');
-const { values: args } = parseArgs({ options: { dir: { type: 'string' }, runs: { type: 'string' }, warm: { type: 'string' } } });
+const { values: args } = parseArgs({
+  options: { dir: { type: 'string' }, runs: { type: 'string' }, warm: { type: 'string' } },
+});
 const runs = Number(args.runs ?? process.env.BENCH_RUNS ?? 9);
 const warmInvocations = Number(args.warm ?? 200);
 const API_KEY = 'bench-key-0123456789abcdef';
@@ -27,7 +29,11 @@ function node24() {
   const bin = join(prefix, 'node_modules', 'node', 'bin', 'node');
   if (!existsSync(bin)) {
     mkdirSync(prefix, { recursive: true });
-    execFileSync('npm', ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', 'node@24'], { stdio: 'inherit' });
+    execFileSync(
+      'npm',
+      ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', 'node@24'],
+      { stdio: 'inherit' },
+    );
   }
   return bin;
 }
@@ -37,14 +43,39 @@ const nodeEnv = { ...process.env, PATH: `${join(node, '..')}:${process.env.PATH}
 const work = mkdtempSync(join(tmpdir(), 'bench-coldstart-'));
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const summary = (label, values) => ({ label, median: median(values), min: Math.min(...values), max: Math.max(...values), n: values.length });
+const summary = (label, values) => ({
+  label,
+  median: median(values),
+  min: Math.min(...values),
+  max: Math.max(...values),
+  n: values.length,
+});
 
 function prepare() {
   if (args.dir) return resolve(args.dir);
   const app = join(work, 'app');
   console.error('generating and installing a serverless project ...');
-  execFileSync(process.execPath, [join(root, 'bin', 'mcp-arch.js'), 'generate', 'app', '--pattern', 'serverless', '--deploy', 'lambda', '--yes', '--no-install', '--no-git'], { cwd: work, env: nodeEnv, stdio: 'ignore' });
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app, env: nodeEnv, stdio: 'ignore' });
+  execFileSync(
+    process.execPath,
+    [
+      join(root, 'bin', 'mcp-arch.js'),
+      'generate',
+      'app',
+      '--pattern',
+      'serverless',
+      '--deploy',
+      'lambda',
+      '--yes',
+      '--no-install',
+      '--no-git',
+    ],
+    { cwd: work, env: nodeEnv, stdio: 'ignore' },
+  );
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: app,
+    env: nodeEnv,
+    stdio: 'ignore',
+  });
   return app;
 }
 
@@ -89,12 +120,27 @@ try {
   writeFileSync(runner, RUNNER);
   const event = JSON.parse(readFileSync(join(app, 'test', 'fixtures', 'http-api-tools-call.json'), 'utf8'));
   const eventFile = join(work, 'event.json');
-  writeFileSync(eventFile, JSON.stringify({ ...event, headers: { ...event.headers, authorization: `Bearer ${API_KEY}` } }));
-  const env = { ...nodeEnv, AUTH_MODE: 'apikey', API_KEYS: API_KEY, FUNCTION_TIMEOUT_SECONDS: '29', LOG_LEVEL: 'info', RATE_LIMIT_RPS: '100000' };
+  writeFileSync(
+    eventFile,
+    JSON.stringify({ ...event, headers: { ...event.headers, authorization: `Bearer ${API_KEY}` } }),
+  );
+  const env = {
+    ...nodeEnv,
+    AUTH_MODE: 'apikey',
+    API_KEYS: API_KEY,
+    FUNCTION_TIMEOUT_SECONDS: '29',
+    LOG_LEVEL: 'info',
+    RATE_LIMIT_RPS: '100000',
+  };
 
   const measure = (warm) => {
     const started = process.hrtime.bigint();
-    const result = spawnSync(node, [runner, file, name, eventFile, String(warm)], { cwd: app, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const result = spawnSync(node, [runner, file, name, eventFile, String(warm)], {
+      cwd: app,
+      env,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
     const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
     if (result.status !== 0) throw new Error(`handler process exited ${result.status}: ${result.stderr}`);
     return { wallMs, ...JSON.parse(result.stdout.trim().split('\n').at(-1)) };
@@ -112,17 +158,35 @@ try {
   const warmMedian = median(warm);
   const rows = [
     summary('node -e 0: process start and exit (baseline)', baseline),
-    summary('cold: import the built handler', cold.map((r) => r.importMs)),
-    summary('cold: import + first response', cold.map((r) => r.firstMs)),
-    summary('cold: spawn -> first response -> exit (wall)', cold.map((r) => r.wallMs)),
+    summary(
+      'cold: import the built handler',
+      cold.map((r) => r.importMs),
+    ),
+    summary(
+      'cold: import + first response',
+      cold.map((r) => r.firstMs),
+    ),
+    summary(
+      'cold: spawn -> first response -> exit (wall)',
+      cold.map((r) => r.wallMs),
+    ),
     summary(`warm: one invocation (${warmInvocations} in one process)`, warm),
   ];
   const table = [
     ['measure (tools/call, API Gateway v2 event)', 'median', 'min', 'max', 'runs', 'x warm'],
-    ...rows.map((r) => [r.label, `${r.median.toFixed(2)} ms`, `${r.min.toFixed(2)} ms`, `${r.max.toFixed(2)} ms`, String(r.n), (r.median / warmMedian).toFixed(1)]),
+    ...rows.map((r) => [
+      r.label,
+      `${r.median.toFixed(2)} ms`,
+      `${r.min.toFixed(2)} ms`,
+      `${r.max.toFixed(2)} ms`,
+      String(r.n),
+      (r.median / warmMedian).toFixed(1),
+    ]),
   ];
   const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
-  console.log(`node ${execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()}, handler ${file.slice(app.length + 1)}#${name}, ${runs} cold processes`);
+  console.log(
+    `node ${execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()}, handler ${file.slice(app.length + 1)}#${name}, ${runs} cold processes`,
+  );
   for (const [i, row] of table.entries()) {
     console.log(`| ${row.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`);
     if (i === 0) console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);

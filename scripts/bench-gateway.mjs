@@ -25,7 +25,14 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { dir: { type: 'string' }, calls: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '16' }, rounds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: {
+    dir: { type: 'string' },
+    calls: { type: 'string', default: '2000' },
+    concurrency: { type: 'string', default: '16' },
+    rounds: { type: 'string', default: '3' },
+  },
+});
 const CALLS = Number(values.calls);
 const CONCURRENCY = Number(values.concurrency);
 const ROUNDS = Number(values.rounds);
@@ -34,15 +41,25 @@ const ROUNDS = Number(values.rounds);
 function node24() {
   const [major, minor] = process.versions.node.split('.').map(Number);
   if (major > 22 || (major === 22 && minor >= 13)) return process.execPath;
-  const prefix = process.env.MCP_ARCH_NODE_CACHE ? join(process.env.MCP_ARCH_NODE_CACHE, '24') : join(root, '.cache', 'node', '24');
+  const prefix = process.env.MCP_ARCH_NODE_CACHE
+    ? join(process.env.MCP_ARCH_NODE_CACHE, '24')
+    : join(root, '.cache', 'node', '24');
   const bin = join(prefix, 'node_modules', 'node', 'bin', 'node');
-  if (!existsSync(bin)) execFileSync('npm', ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', 'node@24'], { stdio: 'inherit' });
+  if (!existsSync(bin))
+    execFileSync(
+      'npm',
+      ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', 'node@24'],
+      { stdio: 'inherit' },
+    );
   return bin;
 }
 
 const node = node24();
 const env = { ...process.env, PATH: `${dirname(node)}:${process.env.PATH}` };
-const NGINX = process.env.NGINX_BIN === 'none' ? undefined : [process.env.NGINX_BIN, '/usr/sbin/nginx', '/usr/local/sbin/nginx'].find((path) => path && existsSync(path));
+const NGINX =
+  process.env.NGINX_BIN === 'none'
+    ? undefined
+    : [process.env.NGINX_BIN, '/usr/sbin/nginx', '/usr/local/sbin/nginx'].find((path) => path && existsSync(path));
 
 /** CPU time (user + system) a process has used so far, in ms; undefined where /proc is absent. */
 function cpuMs(pid) {
@@ -60,10 +77,15 @@ if (!dir) {
   work = mkdtempSync(join(tmpdir(), 'bench-gateway-'));
   dir = join(work, 'gw');
   console.error('generating, installing and building a gateway project ...');
-  execFileSync(process.execPath, [join(root, 'bin', 'mcp-arch.js'), 'generate', 'gw', '--pattern', 'gateway', '--yes', '--no-install', '--no-git'], { cwd: work, stdio: 'ignore' });
+  execFileSync(
+    process.execPath,
+    [join(root, 'bin', 'mcp-arch.js'), 'generate', 'gw', '--pattern', 'gateway', '--yes', '--no-install', '--no-git'],
+    { cwd: work, stdio: 'ignore' },
+  );
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, env, stdio: 'inherit' });
 }
-if (!existsSync(join(dir, 'dist', 'index.js')) || !values.dir) execFileSync('npm', ['run', 'build'], { cwd: dir, env, stdio: 'ignore' });
+if (!existsSync(join(dir, 'dist', 'index.js')) || !values.dir)
+  execFileSync('npm', ['run', 'build'], { cwd: dir, env, stdio: 'ignore' });
 
 const children = [];
 function startProcess(args, extraEnv, ready) {
@@ -76,7 +98,10 @@ function startProcess(args, extraEnv, ready) {
       const found = ready(out);
       if (found) resolveStart(found);
     });
-    child.once('exit', (code) => stopping || reject(new Error(`${args.join(' ')} exited with ${code}: ${out.slice(-500)}`)));
+    child.once(
+      'exit',
+      (code) => stopping || reject(new Error(`${args.join(' ')} exited with ${code}: ${out.slice(-500)}`)),
+    );
   });
 }
 function freePort() {
@@ -89,7 +114,13 @@ function freePort() {
 }
 async function waitForHealth(url) {
   for (let i = 0; i < 600; i++) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} did not become ready`);
@@ -103,14 +134,32 @@ process.on('exit', stopAll);
 for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
 
 try {
-  const backendPort = await startProcess(['examples/backends/http-backend.mjs'], { PORT: '0', BACKEND_NAME: 'bench' }, (out) => /listening (\d+)/.exec(out)?.[1]);
+  const backendPort = await startProcess(
+    ['examples/backends/http-backend.mjs'],
+    { PORT: '0', BACKEND_NAME: 'bench' },
+    (out) => /listening (\d+)/.exec(out)?.[1],
+  );
   const config = join(dir, 'bench.gateway.json');
-  writeFileSync(config, JSON.stringify({ mcpServers: { bench: { url: `http://127.0.0.1:${backendPort}/mcp`, prefix: '' } } }));
+  writeFileSync(
+    config,
+    JSON.stringify({ mcpServers: { bench: { url: `http://127.0.0.1:${backendPort}/mcp`, prefix: '' } } }),
+  );
   const gatewayPort = await freePort();
   // LOG_LEVEL=warn: per-request access logs are an operator's choice, not the gateway's cost.
-  const gatewayExit = startProcess(['dist/index.js'], {
-    PORT: String(gatewayPort), HOST: '127.0.0.1', AUTH_MODE: 'none', RATE_LIMIT_RPS: '0', LOG_LEVEL: 'warn', SESSION_MODE: 'stateful', ENV_FILE: '', GATEWAY_CONFIG: config,
-  }, () => undefined);
+  const gatewayExit = startProcess(
+    ['dist/index.js'],
+    {
+      PORT: String(gatewayPort),
+      HOST: '127.0.0.1',
+      AUTH_MODE: 'none',
+      RATE_LIMIT_RPS: '0',
+      LOG_LEVEL: 'warn',
+      SESSION_MODE: 'stateful',
+      ENV_FILE: '',
+      GATEWAY_CONFIG: config,
+    },
+    () => undefined,
+  );
   gatewayExit.catch((error) => {
     console.error(error.message);
     process.exit(1);
@@ -123,15 +172,20 @@ try {
     // One process (no master, no daemon), so stopping it cannot leave a worker behind.
     const nginxDir = mkdtempSync(join(tmpdir(), 'bench-nginx-'));
     const nginxPort = await freePort();
-    writeFileSync(join(nginxDir, 'nginx.conf'), [
-      'master_process off; daemon off; worker_processes 1;',
-      `pid ${nginxDir}/nginx.pid; error_log ${nginxDir}/error.log warn;`,
-      'events { worker_connections 1024; }',
-      `http { access_log off; client_body_temp_path ${nginxDir}/body; proxy_temp_path ${nginxDir}/proxy;`,
-      `  upstream backend { server 127.0.0.1:${backendPort}; keepalive 32; }`,
-      `  server { listen 127.0.0.1:${nginxPort}; location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; } } }`,
-    ].join('\n'));
-    const nginx = spawn(NGINX, ['-p', nginxDir, '-c', join(nginxDir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    writeFileSync(
+      join(nginxDir, 'nginx.conf'),
+      [
+        'master_process off; daemon off; worker_processes 1;',
+        `pid ${nginxDir}/nginx.pid; error_log ${nginxDir}/error.log warn;`,
+        'events { worker_connections 1024; }',
+        `http { access_log off; client_body_temp_path ${nginxDir}/body; proxy_temp_path ${nginxDir}/proxy;`,
+        `  upstream backend { server 127.0.0.1:${backendPort}; keepalive 32; }`,
+        `  server { listen 127.0.0.1:${nginxPort}; location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; } } }`,
+      ].join('\n'),
+    );
+    const nginx = spawn(NGINX, ['-p', nginxDir, '-c', join(nginxDir, 'nginx.conf')], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     children.push(nginx);
     nginx.once('exit', () => rmSync(nginxDir, { recursive: true, force: true }));
     await waitForHealth(`http://127.0.0.1:${nginxPort}/health`);
@@ -144,7 +198,8 @@ try {
     const client = new Client({ name: 'bench', version: '1.0.0' });
     // A signal per request, as the generated clients do (src/http/own-signal.ts): the SDK's one
     // long-lived signal would collect an abort listener per call on Node 20 and 22.
-    const fetchOwnSignal = (input, init) => fetch(input, init?.signal ? { ...init, signal: AbortSignal.any([init.signal]) } : init);
+    const fetchOwnSignal = (input, init) =>
+      fetch(input, init?.signal ? { ...init, signal: AbortSignal.any([init.signal]) } : init);
     const transport = new StreamableHTTPClientTransport(new URL(url), { fetch: fetchOwnSignal });
     await client.connect(transport);
     // Ends the session on the server (DELETE), as a well-behaved client does, so none linger.
@@ -177,12 +232,17 @@ try {
     const total = CALLS * 2;
     const cpuBefore = { backend: cpuMs(backendProcess.pid), proxy: proxy && cpuMs(proxy.pid) };
     const started = performance.now();
-    await Promise.all(clients.map(async (client) => {
-      while (next < total) await call(client, next++);
-    }));
+    await Promise.all(
+      clients.map(async (client) => {
+        while (next < total) await call(client, next++);
+      }),
+    );
     const seconds = (performance.now() - started) / 1000;
     const perCall = (before, pid) => (before === undefined ? undefined : (cpuMs(pid) - before) / total);
-    const cpu = { backend: perCall(cpuBefore.backend, backendProcess.pid), proxy: proxy ? perCall(cpuBefore.proxy, proxy.pid) : undefined };
+    const cpu = {
+      backend: perCall(cpuBefore.backend, backendProcess.pid),
+      proxy: proxy ? perCall(cpuBefore.proxy, proxy.pid) : undefined,
+    };
     await Promise.all(clients.map((client) => client.end()));
     return { rps: total / seconds, cpuBackend: cpu.backend, cpuProxy: cpu.proxy };
   }
@@ -196,16 +256,24 @@ try {
     }
   }
   const median = (list, key) => {
-    const values = list.map((r) => r[key]).filter((v) => v !== undefined).sort((a, b) => a - b);
+    const values = list
+      .map((r) => r[key])
+      .filter((v) => v !== undefined)
+      .sort((a, b) => a - b);
     return values.length === 0 ? undefined : values[Math.floor(values.length / 2)];
   };
-  const row = (side) => Object.fromEntries(['p50', 'p99', 'rps', 'cpuBackend', 'cpuProxy'].map((key) => [key, median(results[side], key)]));
+  const row = (side) =>
+    Object.fromEntries(['p50', 'p99', 'rps', 'cpuBackend', 'cpuProxy'].map((key) => [key, median(results[side], key)]));
   const rows = Object.fromEntries(sides.map((side) => [side, row(side)]));
   const { direct, gateway } = rows;
   const cell = (n, d = 3, suffix = '') => (n === undefined ? '-' : `${n.toFixed(d)}${suffix}`).padStart(11);
   const label = { direct: 'direct', gateway: 'gateway', nginx: 'nginx proxy' };
-  console.log(`\ngateway benchmark: tools/call echo, ${CALLS} sequential calls (latency), ${CALLS * 2} calls over ${CONCURRENCY} sessions (throughput), median of ${ROUNDS} rounds, node ${execFileSync(node, ['--version']).toString().trim()}, ${os.availableParallelism()} cores shared by client, backend and proxy\n`);
-  console.log(`${''.padEnd(13)}${'p50 ms'.padStart(11)}${'p99 ms'.padStart(11)}${'+p50 ms'.padStart(11)}${'calls/s'.padStart(11)}${'kept'.padStart(11)}${'proxy CPU'.padStart(11)}${'backend CPU'.padStart(12)}`);
+  console.log(
+    `\ngateway benchmark: tools/call echo, ${CALLS} sequential calls (latency), ${CALLS * 2} calls over ${CONCURRENCY} sessions (throughput), median of ${ROUNDS} rounds, node ${execFileSync(node, ['--version']).toString().trim()}, ${os.availableParallelism()} cores shared by client, backend and proxy\n`,
+  );
+  console.log(
+    `${''.padEnd(13)}${'p50 ms'.padStart(11)}${'p99 ms'.padStart(11)}${'+p50 ms'.padStart(11)}${'calls/s'.padStart(11)}${'kept'.padStart(11)}${'proxy CPU'.padStart(11)}${'backend CPU'.padStart(12)}`,
+  );
   for (const side of sides) {
     const r = rows[side];
     const vsDirect = side === 'direct' ? undefined : r;
@@ -216,7 +284,9 @@ try {
   console.log('(CPU columns: ms of CPU per call in the throughput runs, for the proxy in front and for the backend)');
   const added = gateway.p50 - direct.p50;
   const kept = gateway.rps / direct.rps;
-  console.log(`\nadded p50: ${added.toFixed(3)} ms (target < 1 ms: ${added < 1 ? 'met' : 'NOT met'}); throughput kept: ${(kept * 100).toFixed(1)}% (target >= 80%: ${kept >= 0.8 ? 'met' : 'NOT met'})`);
+  console.log(
+    `\nadded p50: ${added.toFixed(3)} ms (target < 1 ms: ${added < 1 ? 'met' : 'NOT met'}); throughput kept: ${(kept * 100).toFixed(1)}% (target >= 80%: ${kept >= 0.8 ? 'met' : 'NOT met'})`,
+  );
 } finally {
   stopAll();
   if (work) rmSync(work, { recursive: true, force: true });

@@ -24,20 +24,42 @@ const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100_000);
 function node24() {
   const [major, minor] = process.versions.node.split('.').map(Number);
   if (major > 22 || (major === 22 && minor >= 13)) return process.execPath;
-  const prefix = process.env.MCP_ARCH_NODE_CACHE ? join(process.env.MCP_ARCH_NODE_CACHE, '24') : join(root, '.cache', 'node', '24');
+  const prefix = process.env.MCP_ARCH_NODE_CACHE
+    ? join(process.env.MCP_ARCH_NODE_CACHE, '24')
+    : join(root, '.cache', 'node', '24');
   const bin = join(prefix, 'node_modules', 'node', 'bin', 'node');
   if (!existsSync(bin)) {
     mkdirSync(prefix, { recursive: true });
-    execFileSync('npm', ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', 'node@24'], { stdio: 'inherit' });
+    execFileSync(
+      'npm',
+      ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', 'node@24'],
+      { stdio: 'inherit' },
+    );
   }
   return bin;
 }
 
 function redisBenchmark() {
   const url = new URL(REDIS_URL);
-  const args = ['-h', url.hostname, '-p', url.port || '6379', '-t', 'set,get', '-n', String(Math.max(OPS * 10, 100_000)), '-c', String(CONCURRENCY), '-q', '--csv'];
+  const args = [
+    '-h',
+    url.hostname,
+    '-p',
+    url.port || '6379',
+    '-t',
+    'set,get',
+    '-n',
+    String(Math.max(OPS * 10, 100_000)),
+    '-c',
+    String(CONCURRENCY),
+    '-q',
+    '--csv',
+  ];
   const result = spawnSync('redis-benchmark', args, { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`redis-benchmark failed (is it installed? apt-get install redis-tools): ${result.stderr || result.error}`);
+  if (result.status !== 0)
+    throw new Error(
+      `redis-benchmark failed (is it installed? apt-get install redis-tools): ${result.stderr || result.error}`,
+    );
   const rates = {};
   for (const line of result.stdout.split('\n')) {
     const match = /^"(SET|GET)","([\d.]+)"/.exec(line);
@@ -149,18 +171,56 @@ try {
 const work = mkdtempSync(join(tmpdir(), 'bench-stores-'));
 try {
   const node = node24();
-  const nodeEnv = { ...process.env, PATH: `${resolve(node, '..')}:${process.env.PATH}`, CI: 'true', NO_COLOR: '1', npm_config_fund: 'false', npm_config_audit: 'false' };
+  const nodeEnv = {
+    ...process.env,
+    PATH: `${resolve(node, '..')}:${process.env.PATH}`,
+    CI: 'true',
+    NO_COLOR: '1',
+    npm_config_fund: 'false',
+    npm_config_audit: 'false',
+  };
   console.error('generating and installing a project with every store...');
-  execFileSync(process.execPath, [join(root, 'bin', 'mcp-arch.js'), 'generate', 'app', '--pattern', 'load-balanced', '--store', 'hybrid', '--yes', '--no-install', '--no-git'], { cwd: work, env: nodeEnv, stdio: 'ignore' });
+  execFileSync(
+    process.execPath,
+    [
+      join(root, 'bin', 'mcp-arch.js'),
+      'generate',
+      'app',
+      '--pattern',
+      'load-balanced',
+      '--store',
+      'hybrid',
+      '--yes',
+      '--no-install',
+      '--no-git',
+    ],
+    { cwd: work, env: nodeEnv, stdio: 'ignore' },
+  );
   const app = join(work, 'app');
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app, env: nodeEnv, stdio: 'ignore' });
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: app,
+    env: nodeEnv,
+    stdio: 'ignore',
+  });
   execFileSync('npm', ['run', 'build'], { cwd: app, env: nodeEnv, stdio: 'ignore' });
   writeFileSync(join(app, 'bench-worker.mjs'), WORKER);
 
   console.error(`redis-benchmark (${CONCURRENCY} clients)...`);
   const yardstick = redisBenchmark();
   console.error(`stores: ${OPS} operations each, ${CONCURRENCY} in flight; then ${SESSIONS} sessions in Redis...`);
-  const output = execFileSync(node, ['bench-worker.mjs', String(OPS), String(CONCURRENCY), String(SESSIONS), REDIS_URL, DATABASE_URL, join(work, 'bench.db')], { cwd: app, env: nodeEnv, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  const output = execFileSync(
+    node,
+    [
+      'bench-worker.mjs',
+      String(OPS),
+      String(CONCURRENCY),
+      String(SESSIONS),
+      REDIS_URL,
+      DATABASE_URL,
+      join(work, 'bench.db'),
+    ],
+    { cwd: app, env: nodeEnv, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+  );
   const { rows, large } = JSON.parse(output.trim().split('\n').at(-1));
 
   const fmt = (n) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
@@ -171,13 +231,22 @@ try {
     ...rows.map((row) => [row.store, fmt(row.create), fmt(row.get), fmt(row.touch), fmt(row.listByUser), pct(row.get)]),
   ];
   const widths = table[0].map((_, column) => Math.max(...table.map((line) => line[column].length)));
-  const print = (line) => console.log(line.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  '));
-  console.log(`\nSession store operations per second (${OPS} each, ${CONCURRENCY} in flight; redis-benchmark with ${CONCURRENCY} clients)`);
+  const print = (line) =>
+    console.log(
+      line
+        .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column])))
+        .join('  '),
+    );
+  console.log(
+    `\nSession store operations per second (${OPS} each, ${CONCURRENCY} in flight; redis-benchmark with ${CONCURRENCY} clients)`,
+  );
   print(table[0]);
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const line of table.slice(1)) print(line);
 
-  console.log(`\nlistByUser among ${large.sessions.toLocaleString('en-US')} sessions in Redis (${large.perUser} per user)`);
+  console.log(
+    `\nlistByUser among ${large.sessions.toLocaleString('en-US')} sessions in Redis (${large.perUser} per user)`,
+  );
   console.log(`  per-user index (this store): ${large.indexed.ms.toFixed(3)} ms, found ${large.indexed.found}`);
   console.log(`  SCAN of every session (the seed's lookup): ${large.scan.ms.toFixed(1)} ms, found ${large.scan.found}`);
   console.log(`  ratio: the index is ${Math.round(large.scan.ms / large.indexed.ms).toLocaleString('en-US')}x faster`);

@@ -5,7 +5,16 @@
 //   BENCH_RUNS           --help and generate runs per command (median), default 15
 //   BENCH_INSTALL_RUNS   installs per package (median), default 3
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -41,7 +50,7 @@ function bytesUnder(dir) {
   let total = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = join(dir, entry.name);
-    total += entry.isDirectory() ? bytesUnder(full) : statSync(full, { throwIfNoEntry: false })?.size ?? 0;
+    total += entry.isDirectory() ? bytesUnder(full) : (statSync(full, { throwIfNoEntry: false })?.size ?? 0);
   }
   return total;
 }
@@ -55,13 +64,17 @@ function packagesUnder(modules) {
     return 0;
   }
   return names
-    .flatMap((name) => (name.startsWith('@') ? readdirSync(join(modules, name)).map((inner) => `${name}/${inner}`) : [name]))
+    .flatMap((name) =>
+      name.startsWith('@') ? readdirSync(join(modules, name)).map((inner) => `${name}/${inner}`) : [name],
+    )
     .reduce((count, name) => count + 1 + packagesUnder(join(modules, name, 'node_modules')), 0);
 }
 
 function npmPack(spec, cwd, destination) {
   const args = ['pack', ...(spec ? [spec] : []), '--ignore-scripts', '--json', '--pack-destination', destination];
-  const [pack] = JSON.parse(execFileSync('npm', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+  const [pack] = JSON.parse(
+    execFileSync('npm', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }),
+  );
   return { file: join(destination, pack.filename), size: pack.size };
 }
 
@@ -91,7 +104,10 @@ const work = mkdtempSync(join(tmpdir(), 'bench-'));
 try {
   // What prepack would do, with its output kept out of npm pack --json.
   execFileSync('npm', ['run', 'build'], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
-  const packs = { ours: npmPack(undefined, root, work), yardstick: npmPack(`${YARDSTICK.name}@${YARDSTICK.version}`, work, work) };
+  const packs = {
+    ours: npmPack(undefined, root, work),
+    yardstick: npmPack(`${YARDSTICK.name}@${YARDSTICK.version}`, work, work),
+  };
   const installs = interleaved(installRuns, {
     ours: (i) => install(packs.ours.file, join(work, `ours-${i}`)),
     yardstick: (i) => install(packs.yardstick.file, join(work, `yardstick-${i}`)),
@@ -107,14 +123,21 @@ try {
   const generateDir = join(work, 'generated');
   mkdirSync(generateDir);
   const generate = interleaved(runs, {
-    ours: (i) => () => timeOnce(process.execPath, [binOf('ours', 'mcp-arch'), 'generate', `app-${i}`, '--pattern', 'single', '--yes', '--no-install', '--no-git'], { cwd: generateDir }),
+    ours: (i) => () =>
+      timeOnce(
+        process.execPath,
+        [binOf('ours', 'mcp-arch'), 'generate', `app-${i}`, '--pattern', 'single', '--yes', '--no-install', '--no-git'],
+        { cwd: generateDir },
+      ),
   });
 
   const size = { ours: bytesUnder(modules.ours), yardstick: bytesUnder(modules.yardstick) };
   const count = { ours: packagesUnder(modules.ours), yardstick: packagesUnder(modules.yardstick) };
   const ratio = (a, b) => (a / b).toFixed(2);
   const row = (label, format, a, b) => [label, format(a), format(b), ratio(a, b)];
-  console.log(`node ${process.version}, ${runs} runs per command (${installRuns} per install), medians unless marked; ratio = ${ours.name} / ${YARDSTICK.name}\n`);
+  console.log(
+    `node ${process.version}, ${runs} runs per command (${installRuns} per install), medians unless marked; ratio = ${ours.name} / ${YARDSTICK.name}\n`,
+  );
   printTable([
     ['measure', `${ours.name} ${ours.version}`, `${YARDSTICK.name} ${YARDSTICK.version}`, 'ratio'],
     row('packed tarball', fmt.kib, packs.ours.size, packs.yardstick.size),
@@ -134,7 +157,13 @@ try {
       ['create-mcp-arch --help', help.create],
       [`${YARDSTICK.bin} --help`, help.yardstick],
       ['mcp-arch generate single --no-install', generate.ours],
-    ].map(([label, r]) => [label, fmt.ms(r.median), fmt.ms(r.min), fmt.ms(r.max), ratio(r.median, help.baseline.median)]),
+    ].map(([label, r]) => [
+      label,
+      fmt.ms(r.median),
+      fmt.ms(r.min),
+      fmt.ms(r.max),
+      ratio(r.median, help.baseline.median),
+    ]),
   ]);
 } finally {
   rmSync(work, { recursive: true, force: true });

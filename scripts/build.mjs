@@ -18,9 +18,13 @@ function entryPoints() {
   for (const [name, shim] of Object.entries(pkg.bin)) {
     const text = readFileSync(join(root, shim), 'utf8');
     const target = /import\(\s*['"]\.\.\/dist\/(.+?)\.js['"]\s*\)/.exec(text)?.[1];
-    if (!target) throw new Error(`${shim} (bin ${name}) imports no ../dist/<entry>.js: the build cannot tell what to bundle for it`);
+    if (!target)
+      throw new Error(
+        `${shim} (bin ${name}) imports no ../dist/<entry>.js: the build cannot tell what to bundle for it`,
+      );
     const source = join(root, 'src', `${target}.ts`);
-    if (!existsSync(source)) throw new Error(`${shim} (bin ${name}) imports dist/${target}.js, but src/${target}.ts does not exist`);
+    if (!existsSync(source))
+      throw new Error(`${shim} (bin ${name}) imports dist/${target}.js, but src/${target}.ts does not exist`);
     entries[target] = source;
   }
   return entries;
@@ -29,7 +33,10 @@ function entryPoints() {
 /** `>=20.19` in package.json engines -> esbuild target `node20.19`. */
 function nodeTarget() {
   const minimum = /^>=\s*(\d+(?:\.\d+){0,2})$/.exec(pkg.engines?.node ?? '')?.[1];
-  if (!minimum) throw new Error(`package.json engines.node is ${JSON.stringify(pkg.engines?.node)}; the build needs the form ">=20.19" to pick its target`);
+  if (!minimum)
+    throw new Error(
+      `package.json engines.node is ${JSON.stringify(pkg.engines?.node)}; the build needs the form ">=20.19" to pick its target`,
+    );
   return `node${minimum}`;
 }
 
@@ -49,7 +56,9 @@ function thirdPartyNotices(inputs) {
     .map((dir) => {
       const manifest = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
       const licenseFile = readdirSync(join(root, dir)).find((name) => /^(licen[cs]e|copying)(\.|$)/i.test(name));
-      const text = licenseFile ? readFileSync(join(root, dir, licenseFile), 'utf8').trim() : `License: ${manifest.license ?? 'see the package'} (the package ships no license file)`;
+      const text = licenseFile
+        ? readFileSync(join(root, dir, licenseFile), 'utf8').trim()
+        : `License: ${manifest.license ?? 'see the package'} (the package ships no license file)`;
       return { id: `${manifest.name}@${manifest.version}`, license: manifest.license ?? 'unknown', text };
     })
     .sort((a, b) => a.id.localeCompare(b.id));
@@ -72,7 +81,9 @@ const result = await build({
   minifySyntax: true,
   legalComments: 'none',
   // Bundled CommonJS libraries (handlebars, ...) call require() for Node built-ins.
-  banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);",
+  },
   metafile: true,
   logLevel: 'warning',
 });
@@ -80,10 +91,14 @@ const result = await build({
 // Everything is inside the bundle: an import of anything but Node itself would be a runtime dependency.
 const builtins = new Set(builtinModules);
 const outside = Object.entries(result.metafile.outputs).flatMap(([file, output]) =>
-  output.imports.filter((i) => i.external && !i.path.startsWith('node:') && !builtins.has(i.path)).map((i) => `${relative(root, file)} imports ${i.path}`),
+  output.imports
+    .filter((i) => i.external && !i.path.startsWith('node:') && !builtins.has(i.path))
+    .map((i) => `${relative(root, file)} imports ${i.path}`),
 );
 if (outside.length > 0) throw new Error(`the bundle imports packages it does not contain:\n  ${outside.join('\n  ')}`);
 
 writeFileSync(join(outdir, 'THIRD-PARTY-NOTICES.md'), thirdPartyNotices(result.metafile.inputs));
 const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
-console.log(`dist/: ${Object.keys(result.metafile.outputs).length} files, ${(bytes / 1024).toFixed(0)} KiB, target ${nodeTarget()}`);
+console.log(
+  `dist/: ${Object.keys(result.metafile.outputs).length} files, ${(bytes / 1024).toFixed(0)} KiB, target ${nodeTarget()}`,
+);

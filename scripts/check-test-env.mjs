@@ -29,15 +29,18 @@ export const REQUIREMENTS = [
     id: 'redis',
     label: `Redis at ${REDIS_URL}`,
     projects: ['e2e'],
-    fix: () => 'start it with `redis-server --daemonize yes` (install it with `apt-get install redis-server`), or point REDIS_URL at a running one',
+    fix: () =>
+      'start it with `redis-server --daemonize yes` (install it with `apt-get install redis-server`), or point REDIS_URL at a running one',
   },
   {
     id: 'postgres',
     label: `PostgreSQL at ${DATABASE_URL}`,
     projects: ['e2e'],
     fix: ({ problem }) => {
-      if (problem === 'no-database') return `create the database: \`su postgres -c "createdb ${DATABASE}"\` (or \`createdb -h 127.0.0.1 -U postgres ${DATABASE}\`)`;
-      if (problem === 'auth') return 'let loopback connect without a password: add `host all all 127.0.0.1/32 trust` to pg_hba.conf and reload, or put the password in DATABASE_URL';
+      if (problem === 'no-database')
+        return `create the database: \`su postgres -c "createdb ${DATABASE}"\` (or \`createdb -h 127.0.0.1 -U postgres ${DATABASE}\`)`;
+      if (problem === 'auth')
+        return 'let loopback connect without a password: add `host all all 127.0.0.1/32 trust` to pg_hba.conf and reload, or put the password in DATABASE_URL';
       return 'start it with `pg_ctlcluster <version> main start` (install it with `apt-get install postgresql`), or point DATABASE_URL at a running one';
     },
   },
@@ -45,7 +48,8 @@ export const REQUIREMENTS = [
     id: 'nginx',
     label: 'nginx (on PATH, in /usr/sbin, or NGINX_BIN)',
     projects: ['e2e'],
-    fix: () => 'install it with `apt-get install nginx` (the tests start it themselves; the service may stay stopped), or set NGINX_BIN to its binary',
+    fix: () =>
+      'install it with `apt-get install nginx` (the tests start it themselves; the service may stay stopped), or set NGINX_BIN to its binary',
   },
   {
     id: 'tmux',
@@ -67,7 +71,8 @@ export const REQUIREMENTS = [
 /** The requirements of the given vitest projects (all of them when none is given). */
 export function requirementsFor(projects) {
   const unknown = projects.filter((project) => !PROJECTS.includes(project));
-  if (unknown.length > 0) throw new Error(`unknown vitest project ${unknown.join(', ')}: use any of ${PROJECTS.join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(`unknown vitest project ${unknown.join(', ')}: use any of ${PROJECTS.join(', ')}`);
   const wanted = projects.length === 0 ? PROJECTS : projects;
   return REQUIREMENTS.filter((requirement) => requirement.projects.some((project) => wanted.includes(project)));
 }
@@ -79,7 +84,8 @@ export function requirementsFor(projects) {
  */
 export function judge(requirements, findings) {
   const missing = requirements.filter((requirement) => findings[requirement.id]?.ok !== true);
-  if (missing.length === 0) return { exitCode: 0, text: `test environment: ${requirements.map((r) => r.id).join(', ')} ok` };
+  if (missing.length === 0)
+    return { exitCode: 0, text: `test environment: ${requirements.map((r) => r.id).join(', ')} ok` };
   const lines = missing.map((requirement) => {
     const finding = findings[requirement.id] ?? { ok: false, problem: 'unchecked', detail: 'not checked' };
     return `  - ${requirement.label}: ${finding.detail ?? 'missing'}\n    fix: ${requirement.fix(finding)}`;
@@ -120,7 +126,11 @@ async function probeRedis() {
     const answer = await exchange(url.hostname, Number(url.port || 6379), 'PING\r\n');
     // A password-protected Redis answers -NOAUTH: it is there, and REDIS_URL carries the password.
     if (answer.startsWith('+PONG') || (answer.startsWith('-NOAUTH') && url.password)) return { ok: true };
-    return { ok: false, problem: 'not-redis', detail: `answered ${JSON.stringify(answer.trim().slice(0, 60))} to PING` };
+    return {
+      ok: false,
+      problem: 'not-redis',
+      detail: `answered ${JSON.stringify(answer.trim().slice(0, 60))} to PING`,
+    };
   } catch (error) {
     return { ok: false, problem: 'down', detail: `cannot connect (${error.code ?? error.message})` };
   }
@@ -132,7 +142,11 @@ async function probePostgres() {
     // The templates workspace pins the pg client that the generated projects use.
     pg = createRequire(join(ROOT, 'templates', 'package.json'))('pg');
   } catch {
-    return { ok: false, problem: 'no-client', detail: 'the pg client is not installed: run `npm ci` at the repository root first' };
+    return {
+      ok: false,
+      problem: 'no-client',
+      detail: 'the pg client is not installed: run `npm ci` at the repository root first',
+    };
   }
   const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 2000 });
   try {
@@ -155,7 +169,11 @@ function onPath(name) {
 function probeNginx() {
   const candidates = [process.env.NGINX_BIN, '/usr/sbin/nginx'].filter(Boolean);
   if (candidates.some((file) => existsSync(file)) || onPath('nginx')) return { ok: true };
-  return { ok: false, problem: 'missing', detail: process.env.NGINX_BIN ? `NGINX_BIN=${process.env.NGINX_BIN} does not exist` : 'not found' };
+  return {
+    ok: false,
+    problem: 'missing',
+    detail: process.env.NGINX_BIN ? `NGINX_BIN=${process.env.NGINX_BIN} does not exist` : 'not found',
+  };
 }
 
 function probeTmux() {
@@ -175,11 +193,21 @@ function probeGitIdentity() {
   const unset = [
     ['user.name', 'GIT_AUTHOR_NAME'],
     ['user.email', 'GIT_AUTHOR_EMAIL'],
-  ].filter(([key, variable]) => !get(key, variable)).map(([key]) => key);
-  return unset.length === 0 ? { ok: true } : { ok: false, problem: 'no-identity', detail: `${unset.join(' and ')} not set` };
+  ]
+    .filter(([key, variable]) => !get(key, variable))
+    .map(([key]) => key);
+  return unset.length === 0
+    ? { ok: true }
+    : { ok: false, problem: 'no-identity', detail: `${unset.join(' and ')} not set` };
 }
 
-const PROBES = { redis: probeRedis, postgres: probePostgres, nginx: probeNginx, tmux: probeTmux, 'git-identity': probeGitIdentity };
+const PROBES = {
+  redis: probeRedis,
+  postgres: probePostgres,
+  nginx: probeNginx,
+  tmux: probeTmux,
+  'git-identity': probeGitIdentity,
+};
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
 
@@ -191,7 +219,9 @@ async function main(args) {
     console.error(`check-test-env: ${error.message}`);
     return 2;
   }
-  const entries = await Promise.all(requirements.map(async (requirement) => [requirement.id, await PROBES[requirement.id]()]));
+  const entries = await Promise.all(
+    requirements.map(async (requirement) => [requirement.id, await PROBES[requirement.id]()]),
+  );
   const { exitCode, text } = judge(requirements, Object.fromEntries(entries));
   (exitCode === 0 ? console.log : console.error)(text);
   return exitCode;

@@ -15,8 +15,12 @@ const root = resolve(values.base ?? resolve(import.meta.dirname, '..'));
 register();
 
 const { renderProject } = await import(pathToFileURL(resolve(root, 'test/render/rendered.ts')).href);
-const { PATTERN_REGISTRY } = await import(pathToFileURL(resolve(root, 'src/patterns/index.ts')).href).catch(() => ({ PATTERN_REGISTRY: undefined }));
-const { PATTERNS } = PATTERN_REGISTRY ? { PATTERNS: undefined } : await import(pathToFileURL(resolve(root, 'src/core/patterns.ts')).href);
+const { PATTERN_REGISTRY } = await import(pathToFileURL(resolve(root, 'src/patterns/index.ts')).href).catch(() => ({
+  PATTERN_REGISTRY: undefined,
+}));
+const { PATTERNS } = PATTERN_REGISTRY
+  ? { PATTERNS: undefined }
+  : await import(pathToFileURL(resolve(root, 'src/core/patterns.ts')).href);
 
 /** A pattern's default store and deploy targets, from whichever catalog the checkout has. */
 function defaults(id) {
@@ -24,7 +28,11 @@ function defaults(id) {
   if (!definition) throw new Error(`pattern ${id} is not in the catalog of ${root}`);
   const deploy = definition.defaultDeploy ?? definition.deploy?.default ?? definition.deployDefault;
   const stores = definition.stores;
-  return { store: Array.isArray(stores) ? stores[0] : stores.default, deploy: [...deploy], sessionMode: definition.sessionModes?.[0] ?? 'stateless' };
+  return {
+    store: Array.isArray(stores) ? stores[0] : stores.default,
+    deploy: [...deploy],
+    sessionMode: definition.sessionModes?.[0] ?? 'stateless',
+  };
 }
 
 const PATTERNS_IDS = ['single', 'multi-server', 'gateway', 'load-balanced', 'serverless', 'multi-region'];
@@ -41,7 +49,8 @@ const rows = cases.map(({ label, pattern, ...chosen }) => {
   const options = { name: 'size', pattern, authMode: 'apikey', ...defaults(pattern), ...chosen };
   const { files } = renderProject(options);
   let lines = 0;
-  for (const contents of files.values()) lines += String(contents).split('\n').length - (String(contents).endsWith('\n') ? 1 : 0);
+  for (const contents of files.values())
+    lines += String(contents).split('\n').length - (String(contents).endsWith('\n') ? 1 : 0);
   return { project: label, store: options.store, deploy: options.deploy.join(','), files: files.size, lines };
 });
 

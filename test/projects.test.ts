@@ -11,7 +11,9 @@ function matched(entry: string): string[] {
   if (glob === -1) return existsSync(join(ROOT, entry)) ? [entry] : [];
   const dir = entry.slice(0, glob);
   if (!existsSync(join(ROOT, dir))) return [];
-  return readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.test.ts'));
+  return readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' }).filter((file) =>
+    file.endsWith('.test.ts'),
+  );
 }
 
 describe('the vitest projects', () => {

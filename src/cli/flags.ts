@@ -23,7 +23,9 @@ export function addAdvisorFlags(command: Command): Command {
       command.option(`--${question.flag}`, `${question.message} (yes)`);
       command.option(`--no-${question.flag}`, '(no)');
     } else if (question.kind === 'choice') {
-      command.addOption(new Option(`--${question.flag} <value>`, question.message).choices(question.choices.map((c) => c.value)));
+      command.addOption(
+        new Option(`--${question.flag} <value>`, question.message).choices(question.choices.map((c) => c.value)),
+      );
     } else {
       command.option(`--${question.flag} <n>`, question.message);
     }
@@ -44,7 +46,9 @@ export function addProjectFlags(command: Command): Command {
     .addOption(new Option('--auth <mode>', 'client authentication').choices(AUTH_MODES))
     .addOption(new Option('--session-mode <mode>', 'MCP session mode').choices(SESSION_MODES))
     .option('--name <name>', 'npm package name (default: derived from the directory)')
-    .addOption(new Option('--pm <pm>', 'package manager for install (default: the one that ran this)').choices(PACKAGE_MANAGERS))
+    .addOption(
+      new Option('--pm <pm>', 'package manager for install (default: the one that ran this)').choices(PACKAGE_MANAGERS),
+    )
     .option('--no-install', 'do not install dependencies')
     .option('--no-git', 'do not create a git repository')
     .option('--dry-run', 'show what would be generated and write nothing');
@@ -64,7 +68,10 @@ export function parseDeploy(raw: unknown, source: string): DeployTarget[] {
   const targets = list.map((t) => (typeof t === 'string' ? t.trim() : t)).filter((t) => t !== '');
   if (targets.length === 0) throw new UserError(`${source}: give at least one of ${DEPLOY_TARGETS.join(', ')}.`);
   for (const target of targets) {
-    if (!isOneOf(DEPLOY_TARGETS, target)) throw new UserError(`${source}: unknown deploy target ${JSON.stringify(target)}; use ${DEPLOY_TARGETS.join(', ')}.`);
+    if (!isOneOf(DEPLOY_TARGETS, target))
+      throw new UserError(
+        `${source}: unknown deploy target ${JSON.stringify(target)}; use ${DEPLOY_TARGETS.join(', ')}.`,
+      );
   }
   return [...new Set(targets as DeployTarget[])];
 }
@@ -86,7 +93,8 @@ export function readAnswersFile(path: string, cwd: string): ParsedFlags {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
     throw new UserError(`--answers ${path}: cannot read it as JSON (${reason}).`);
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new UserError(`--answers ${path}: expected a JSON object.`);
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw new UserError(`--answers ${path}: expected a JSON object.`);
   const known = [...QUESTIONS.map((q) => q.id as string), ...FILE_OPTION_KEYS];
   const parsed: ParsedFlags = { answers: {}, options: {} };
   for (const [key, value] of Object.entries(data)) {
@@ -109,17 +117,20 @@ export function readAnswersFile(path: string, cwd: string): ParsedFlags {
 
 /** Commander's option values -> answers and options; the answers file first, flags over it. */
 export function parseFlags(values: Record<string, unknown>, cwd: string): ParsedFlags {
-  const parsed: ParsedFlags = typeof values.answers === 'string' ? readAnswersFile(values.answers, cwd) : { answers: {}, options: {} };
+  const parsed: ParsedFlags =
+    typeof values.answers === 'string' ? readAnswersFile(values.answers, cwd) : { answers: {}, options: {} };
   for (const question of QUESTIONS) {
     const key = question.flag.replace(/-([a-z])/g, (_, ch: string) => ch.toUpperCase());
     const raw = values[key];
-    if (raw !== undefined) (parsed.answers as Record<string, unknown>)[question.id] = parseAnswer(question, raw, `--${question.flag}`);
+    if (raw !== undefined)
+      (parsed.answers as Record<string, unknown>)[question.id] = parseAnswer(question, raw, `--${question.flag}`);
   }
   if (values.pattern !== undefined) parsed.options.pattern = values.pattern as ProjectOptions['pattern'];
   if (values.store !== undefined) parsed.options.store = values.store as ProjectOptions['store'];
   if (values.deploy !== undefined) parsed.options.deploy = parseDeploy(values.deploy, '--deploy');
   if (values.auth !== undefined) parsed.options.authMode = values.auth as ProjectOptions['authMode'];
-  if (values.sessionMode !== undefined) parsed.options.sessionMode = values.sessionMode as ProjectOptions['sessionMode'];
+  if (values.sessionMode !== undefined)
+    parsed.options.sessionMode = values.sessionMode as ProjectOptions['sessionMode'];
   if (typeof values.name === 'string') parsed.name = values.name;
   if (values.pm !== undefined) parsed.pm = values.pm as PackageManager;
   return parsed;

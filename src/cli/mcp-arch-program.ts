@@ -4,13 +4,24 @@ import { EXIT, UserError } from '../core/errors.js';
 import { CHECK_CATEGORIES, isOneOf, PATTERN_IDS } from '../core/ids.js';
 import { REPORT_FORMATS, type ReportFormat } from '../verify/formats.js';
 import { addAdvisorFlags, addProjectFlags, parseFlags } from './flags.js';
-import { canPrompt, chalkFor, colorEnabled, inquirerPrompter, noPrompter, packageVersion, printLine, type CliIo } from './io.js';
+import {
+  canPrompt,
+  chalkFor,
+  colorEnabled,
+  inquirerPrompter,
+  noPrompter,
+  packageVersion,
+  printLine,
+  type CliIo,
+} from './io.js';
 import type { CliMain } from './run.js';
 
 // What a command needs beyond parsing is imported when it runs, so `--help` and usage errors
 // load little more than commander.
-const advice = () => Promise.all([import('../core/recommend.js'), import('../steps/ask.js'), import('../steps/present.js')]);
-const catalog = () => Promise.all([import('../core/patterns.js'), import('../core/compat.js'), import('../steps/present.js')]);
+const advice = () =>
+  Promise.all([import('../core/recommend.js'), import('../steps/ask.js'), import('../steps/present.js')]);
+const catalog = () =>
+  Promise.all([import('../core/patterns.js'), import('../core/compat.js'), import('../steps/present.js')]);
 
 const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 type Severity = (typeof SEVERITIES)[number];
@@ -25,7 +36,12 @@ function collect(value: string, previous: readonly string[] = []): string[] {
  * Only the command named by `wanted` (all of them when it is undefined) gets its options: the
  * others are shown in the top-level help by name and description alone, and never run.
  */
-export function mcpArchProgram(signal: AbortSignal, setExit: (code: number) => void, io: CliIo, wanted?: string): Command {
+export function mcpArchProgram(
+  signal: AbortSignal,
+  setExit: (code: number) => void,
+  io: CliIo,
+  wanted?: string,
+): Command {
   const full = (name: string) => wanted === undefined || wanted === name;
   const print = (text: string) => printLine(io.stdout, text);
   const colorOut = () => colorEnabled(io.stdout, io.env);
@@ -45,7 +61,13 @@ export function mcpArchProgram(signal: AbortSignal, setExit: (code: number) => v
     const json = values.json === true;
     const parsed = parseFlags(values, io.cwd);
     const interactive = !json && values.yes !== true && canPrompt(io.stdin, io.stdout, io.env);
-    const asked: Parameters<typeof ask>[0] = { answers: parsed.answers, options: {}, interactive, yes: values.yes === true, prompt: interactive ? inquirerPrompter() : noPrompter };
+    const asked: Parameters<typeof ask>[0] = {
+      answers: parsed.answers,
+      options: {},
+      interactive,
+      yes: values.yes === true,
+      prompt: interactive ? inquirerPrompter() : noPrompter,
+    };
     await ask(asked);
     const answers = parsed.answers as AdvisorAnswers;
     const rec = recommend(answers, asked.assumed);
@@ -61,12 +83,20 @@ export function mcpArchProgram(signal: AbortSignal, setExit: (code: number) => v
       const [{ PATTERNS }, { generatablePatterns }] = await catalog();
       const available = generatablePatterns();
       if (this.opts().json) {
-        print(JSON.stringify(PATTERN_IDS.map((id) => ({ ...PATTERNS[id], generated: available.includes(id) })), null, 2));
+        print(
+          JSON.stringify(
+            PATTERN_IDS.map((id) => ({ ...PATTERNS[id], generated: available.includes(id) })),
+            null,
+            2,
+          ),
+        );
         return;
       }
       const c = chalkFor(colorOut());
       for (const id of PATTERN_IDS) {
-        print(`${c.bold(id.padEnd(14))} ${PATTERNS[id].summary}${available.includes(id) ? '' : c.dim(' (advice only)')}`);
+        print(
+          `${c.bold(id.padEnd(14))} ${PATTERNS[id].summary}${available.includes(id) ? '' : c.dim(' (advice only)')}`,
+        );
       }
     });
 
@@ -77,7 +107,8 @@ export function mcpArchProgram(signal: AbortSignal, setExit: (code: number) => v
     .option('--json', 'print as JSON')
     .action(async function (this: Command, id: string) {
       const [{ PATTERNS }, { generatablePatterns }, { formatPattern }] = await catalog();
-      if (!isOneOf(PATTERN_IDS, id)) throw new UserError(`Unknown pattern ${JSON.stringify(id)}. Patterns: ${PATTERN_IDS.join(', ')}.`);
+      if (!isOneOf(PATTERN_IDS, id))
+        throw new UserError(`Unknown pattern ${JSON.stringify(id)}. Patterns: ${PATTERN_IDS.join(', ')}.`);
       const generated = generatablePatterns().includes(id);
       if (this.opts().json) print(JSON.stringify({ ...PATTERNS[id], generated }, null, 2));
       else print(formatPattern(PATTERNS[id], chalkFor(colorOut()), generated));
@@ -99,10 +130,27 @@ export function mcpArchProgram(signal: AbortSignal, setExit: (code: number) => v
     .argument('[checklist]', 'what to verify: checklist (the default and only suite)');
   if (full('verify')) addVerifyFlags(verifyCommand);
   verifyCommand.action(async function (this: Command, suite: string | undefined) {
-    const opts = this.opts<{ dir: string; live?: boolean; url?: string; header?: string[]; format: ReportFormat; only?: string[]; failOn: Severity; baseline?: string }>();
+    const opts = this.opts<{
+      dir: string;
+      live?: boolean;
+      url?: string;
+      header?: string[];
+      format: ReportFormat;
+      only?: string[];
+      failOn: Severity;
+      baseline?: string;
+    }>();
     // Every usage error is found before the checks load or anything starts.
     const { parseVerifyOptions } = await import('../verify/options.js');
-    const target = parseVerifyOptions({ suite, dir: opts.dir, cwd: io.cwd, only: opts.only, live: opts.live, url: opts.url, headers: opts.header });
+    const target = parseVerifyOptions({
+      suite,
+      dir: opts.dir,
+      cwd: io.cwd,
+      only: opts.only,
+      live: opts.live,
+      url: opts.url,
+      headers: opts.header,
+    });
     // The checks load only when verify runs, so the other commands start fast.
     const { applyBaseline, exitCodeFor, formatReport, resolveBaseline, verify } = await import('../verify/index.js');
     // Read before anything runs, so a bad baseline is a usage error, not a wasted live run.
@@ -119,13 +167,34 @@ export function mcpArchProgram(signal: AbortSignal, setExit: (code: number) => v
 function addVerifyFlags(command: Command): Command {
   return command
     .option('--dir <dir>', 'project directory (holds mcp-arch.json; optional with --url)', '.')
-    .option('--live', 'also probe a running instance: without --url, verify builds and starts the project (start.build, start.run in mcp-arch.json; needs node >= 22.13 on PATH) on a free loopback port and stops it afterwards')
-    .option('--url <url>', 'probe the MCP server running at this base URL (the endpoint is <url>/mcp unless the URL has a path)')
-    .option('--header <name:value>', 'header sent with every probe, e.g. "Authorization: Bearer <token>" (repeatable)', collect)
+    .option(
+      '--live',
+      'also probe a running instance: without --url, verify builds and starts the project (start.build, start.run in mcp-arch.json; needs node >= 22.13 on PATH) on a free loopback port and stops it afterwards',
+    )
+    .option(
+      '--url <url>',
+      'probe the MCP server running at this base URL (the endpoint is <url>/mcp unless the URL has a path)',
+    )
+    .option(
+      '--header <name:value>',
+      'header sent with every probe, e.g. "Authorization: Bearer <token>" (repeatable)',
+      collect,
+    )
     .addOption(new Option('--format <format>', 'report format').choices(REPORT_FORMATS).default('pretty'))
-    .option('--only <category>', `only these categories (${CHECK_CATEGORIES.join(', ')}); repeatable or comma-separated`, collect)
-    .option('--baseline <file>', 'accepted failures: {"schemaVersion":1,"accepted":[{"check","reason"}]}; default mcp-arch.baseline.json in the project when present. An entry whose check now passes fails the run (remove it)')
-    .addOption(new Option('--fail-on <severity>', 'fail only on failures of this severity or above').choices(SEVERITIES).default('low'));
+    .option(
+      '--only <category>',
+      `only these categories (${CHECK_CATEGORIES.join(', ')}); repeatable or comma-separated`,
+      collect,
+    )
+    .option(
+      '--baseline <file>',
+      'accepted failures: {"schemaVersion":1,"accepted":[{"check","reason"}]}; default mcp-arch.baseline.json in the project when present. An entry whose check now passes fails the run (remove it)',
+    )
+    .addOption(
+      new Option('--fail-on <severity>', 'fail only on failures of this severity or above')
+        .choices(SEVERITIES)
+        .default('low'),
+    );
 }
 
 /** `mcp-arch <argv>` as a program: parses, runs the command, answers with its exit code. */

@@ -14,7 +14,11 @@ function isPromptExit(error: unknown): boolean {
  * Runs a CLI program and turns what it throws into an exit code, without exiting: user errors
  * print their message; anything else is a bug and prints its stack. Tests call this in-process.
  */
-export async function execute(main: CliMain, io: CliIo, signal: AbortSignal = new AbortController().signal): Promise<number> {
+export async function execute(
+  main: CliMain,
+  io: CliIo,
+  signal: AbortSignal = new AbortController().signal,
+): Promise<number> {
   const red = chalkFor(colorEnabled(io.stderr, io.env)).red;
   try {
     const code = (await main(signal, io)) ?? EXIT.ok;
@@ -34,7 +38,9 @@ export async function execute(main: CliMain, io: CliIo, signal: AbortSignal = ne
       io.stderr.write(`${red('Error:')} ${error.message}\n`);
       return error.exitCode;
     }
-    io.stderr.write(`${red('Unexpected error (please report it):')} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    io.stderr.write(
+      `${red('Unexpected error (please report it):')} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return EXIT.failed;
   }
 }
@@ -50,6 +56,8 @@ export async function runCli(main: CliMain): Promise<never> {
   const code = await execute(main, processIo(), controller.signal);
   process.off('SIGINT', onSigint);
   // Let stdout drain before exiting so piped JSON is never cut short.
-  await new Promise<void>((resolve) => (process.stdout.writableNeedDrain ? process.stdout.once('drain', () => resolve()) : resolve()));
+  await new Promise<void>((resolve) =>
+    process.stdout.writableNeedDrain ? process.stdout.once('drain', () => resolve()) : resolve(),
+  );
   process.exit(code);
 }

@@ -3,18 +3,36 @@ import { generatorRef } from '../core/tool-info.js';
 import type { TemplateSet } from '../render/templates.js';
 import type { Context } from '../steps/index.js';
 import { parseFlags } from './flags.js';
-import { canPrompt, chalkFor, cliOutput, colorEnabled, inquirerPrompter, noPrompter, packageVersion, type CliIo } from './io.js';
+import {
+  canPrompt,
+  chalkFor,
+  cliOutput,
+  colorEnabled,
+  inquirerPrompter,
+  noPrompter,
+  packageVersion,
+  type CliIo,
+} from './io.js';
 
 /**
  * Whether the wizard may prompt: a command that prompts at all, not --json, not --yes (which
  * promises that nothing is asked), and a terminal on both ends without CI.
  */
-export function wizardInteractive(io: { stdin: { isTTY?: boolean }; stdout: { isTTY?: boolean }; env: NodeJS.ProcessEnv }, flags: { prompts: boolean; json: boolean; yes: boolean }): boolean {
+export function wizardInteractive(
+  io: { stdin: { isTTY?: boolean }; stdout: { isTTY?: boolean }; env: NodeJS.ProcessEnv },
+  flags: { prompts: boolean; json: boolean; yes: boolean },
+): boolean {
   return flags.prompts && !flags.json && !flags.yes && canPrompt(io.stdin, io.stdout, io.env);
 }
 
 /** Builds the wizard's context from a parsed command and runs it. `prompts: false` for `generate`. */
-export async function runFromCommand(command: Command, dir: string | undefined, signal: AbortSignal, prompts: boolean, io: CliIo): Promise<void> {
+export async function runFromCommand(
+  command: Command,
+  dir: string | undefined,
+  signal: AbortSignal,
+  prompts: boolean,
+  io: CliIo,
+): Promise<void> {
   const values = command.opts<Record<string, unknown>>();
   const cwd = io.cwd;
   const parsed = parseFlags(values, cwd);

@@ -11,7 +11,11 @@ function authEnvironment(authMode: DeployContext['options']['authMode']): Record
     case 'apikey':
       return { API_KEYS: required('API_KEYS', RANDOM_KEY) };
     case 'jwt':
-      return { JWT_JWKS_URL: required('JWT_JWKS_URL'), JWT_ISSUER: required('JWT_ISSUER'), JWT_AUDIENCE: required('JWT_AUDIENCE') };
+      return {
+        JWT_JWKS_URL: required('JWT_JWKS_URL'),
+        JWT_ISSUER: required('JWT_ISSUER'),
+        JWT_AUDIENCE: required('JWT_AUDIENCE'),
+      };
     default:
       return {};
   }
@@ -28,7 +32,12 @@ function composeContribution({ name, port, options }: DeployContext): ComposeCon
         image: `${name}:0.1.0`,
         restart: 'unless-stopped',
         healthcheck: {
-          test: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${port}/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+          test: [
+            'CMD',
+            'node',
+            '-e',
+            `fetch('http://127.0.0.1:${port}/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
+          ],
           ...HEALTHCHECK_TIMING,
         },
         stop_grace_period: '15s',
@@ -59,7 +68,8 @@ function composeContribution({ name, port, options }: DeployContext): ComposeCon
     entry: {
       name: 'nginx',
       label: 'nginx',
-      comment: 'The entry point (deploy/nginx/nginx.conf): docker compose up --build, then MCP at http://localhost:8080/mcp',
+      comment:
+        'The entry point (deploy/nginx/nginx.conf): docker compose up --build, then MCP at http://localhost:8080/mcp',
       service: {
         image: 'nginxinc/nginx-unprivileged:1.27-alpine',
         restart: 'unless-stopped',
@@ -67,7 +77,12 @@ function composeContribution({ name, port, options }: DeployContext): ComposeCon
         volumes: ['./deploy/nginx/nginx.conf:/etc/nginx/nginx.conf:ro'],
         read_only: true,
         tmpfs: ['/tmp'],
-        healthcheck: { test: ['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:8080/nginx-health'], interval: '10s', timeout: '3s', retries: 3 },
+        healthcheck: {
+          test: ['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:8080/nginx-health'],
+          interval: '10s',
+          timeout: '3s',
+          retries: 3,
+        },
       },
     },
   };

@@ -20,7 +20,15 @@ export type ComposeService = Record<string, unknown>;
  */
 export interface ComposeContribution {
   /** Services beside the app instances (a store, an example backend), each with a short label for diagrams. */
-  services?: Record<string, { label: string; comment?: string; service: ComposeService; /** Holds state (a store): listed before the app. */ stateful?: boolean }>;
+  services?: Record<
+    string,
+    {
+      label: string;
+      comment?: string;
+      service: ComposeService;
+      /** Holds state (a store): listed before the app. */ stateful?: boolean;
+    }
+  >;
   /** What every app instance gets on top of the service the compose component defines. */
   app?: {
     /** The instance's service; the compose component defines it, others add to it. */

@@ -5,6 +5,6 @@ export const docker: Component = {
   id: 'docker',
   templates: ['docker'],
   layout: {
-    'Dockerfile': 'multi-stage, non-root image with a HEALTHCHECK',
+    Dockerfile: 'multi-stage, non-root image with a HEALTHCHECK',
   },
 };

@@ -26,9 +26,14 @@ export function projectDocs(components: readonly Component[], store: StoreId): P
     for (const [path, description] of Object.entries(component.layout ?? {})) layout.set(path, description);
     extending = component.extending ?? extending;
   }
-  if (extending === undefined) throw new Error(`no component says how to extend the project (components: ${components.map((c) => c.id).join(', ')})`);
+  if (extending === undefined)
+    throw new Error(
+      `no component says how to extend the project (components: ${components.map((c) => c.id).join(', ')})`,
+    );
   return {
-    layout: [...layout].map(([path, description]) => ({ path, description })).sort((a, b) => a.path.localeCompare(b.path)),
+    layout: [...layout]
+      .map(([path, description]) => ({ path, description }))
+      .sort((a, b) => a.path.localeCompare(b.path)),
     extending,
     storeServices: STORE_SERVICES[store],
   };

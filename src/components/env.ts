@@ -32,7 +32,9 @@ export function projectEnv(
 export function requiredEnv(env: readonly EnvVar[]): EnvVar[] {
   const values = new Map(env.map((variable) => [variable.name, variable.example ?? variable.default]));
   return env.filter(
-    (variable) => variable.requiredWhen !== undefined && Object.entries(variable.requiredWhen).every(([name, value]) => values.get(name) === value),
+    (variable) =>
+      variable.requiredWhen !== undefined &&
+      Object.entries(variable.requiredWhen).every(([name, value]) => values.get(name) === value),
   );
 }
 
@@ -52,7 +54,15 @@ export function configSchema(env: readonly EnvVar[]): SchemaField[] {
   return env.flatMap((variable) =>
     variable.schema === undefined
       ? []
-      : [{ name: variable.name, zod: variable.default === '' ? `${variable.schema}.optional()` : `${variable.schema}.prefault(${quoted(variable.default)})` }],
+      : [
+          {
+            name: variable.name,
+            zod:
+              variable.default === ''
+                ? `${variable.schema}.optional()`
+                : `${variable.schema}.prefault(${quoted(variable.default)})`,
+          },
+        ],
   );
 }
 

@@ -50,7 +50,12 @@ export function gatewayCompose({ name }: DeployContext): ComposeContribution {
           command: ['node', 'examples/backends/http-backend.mjs'],
           environment: { BACKEND_HOST: '0.0.0.0', PORT: '4100', BACKEND_NAME: 'remote', BACKEND_TOKEN: REMOTE_TOKEN },
           healthcheck: {
-            test: ['CMD', 'node', '-e', "fetch('http://127.0.0.1:4100/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"],
+            test: [
+              'CMD',
+              'node',
+              '-e',
+              "fetch('http://127.0.0.1:4100/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))",
+            ],
             interval: '10s',
             timeout: '3s',
             start_period: '10s',
@@ -66,7 +71,11 @@ export function gatewayCompose({ name }: DeployContext): ComposeContribution {
     },
     app: {
       noun: 'gateway',
-      environment: { GATEWAY_CONFIG: DEPLOYED_SERVERS_PATH, REMOTE_MCP_URL: 'http://backend:4100/mcp', REMOTE_MCP_TOKEN: REMOTE_TOKEN },
+      environment: {
+        GATEWAY_CONFIG: DEPLOYED_SERVERS_PATH,
+        REMOTE_MCP_URL: 'http://backend:4100/mcp',
+        REMOTE_MCP_TOKEN: REMOTE_TOKEN,
+      },
       environmentComments: {
         GATEWAY_CONFIG: 'The servers file (configs.gateway-servers), mounted read-only.',
         REMOTE_MCP_TOKEN: "The backend's own credential: the gateway sends it, never a client's token.",
@@ -77,7 +86,8 @@ export function gatewayCompose({ name }: DeployContext): ComposeContribution {
     },
     configs: {
       'gateway-servers': {
-        comment: 'What the gateway serves: the stdio example backend runs inside each gateway container, the HTTP one is the backend service.',
+        comment:
+          'What the gateway serves: the stdio example backend runs inside each gateway container, the HTTP one is the backend service.',
         content: composeEscaped(`${JSON.stringify(DEPLOYED_GATEWAY_SERVERS, null, 2)}\n`),
       },
     },
@@ -93,9 +103,20 @@ export function gatewayK8s({ name }: DeployContext): K8sContribution {
   const servers = `${name}-servers`;
   const mountPath = posix.dirname(DEPLOYED_SERVERS_PATH);
   return {
-    settings: [{ name: 'GATEWAY_CONFIG', value: DEPLOYED_SERVERS_PATH, comment: `The servers file: the ConfigMap ${servers} (gateway-servers.yaml), mounted read-only.` }],
+    settings: [
+      {
+        name: 'GATEWAY_CONFIG',
+        value: DEPLOYED_SERVERS_PATH,
+        comment: `The servers file: the ConfigMap ${servers} (gateway-servers.yaml), mounted read-only.`,
+      },
+    ],
     secrets: ['REMOTE_MCP_URL', 'REMOTE_MCP_TOKEN'],
-    egress: [{ port: 80, reaches: "HTTP backends (HTTPS ones use 443; add your backends' ports; stdio backends run inside the pod)" }],
+    egress: [
+      {
+        port: 80,
+        reaches: "HTTP backends (HTTPS ones use 443; add your backends' ports; stdio backends run inside the pod)",
+      },
+    ],
     readiness: '503 also when no backend is ready: one dead backend keeps the pod serving the others.',
     resources: {
       'gateway-servers.yaml': {
@@ -119,8 +140,16 @@ export function gatewayK8s({ name }: DeployContext): K8sContribution {
         comment: `The gateway's servers file (gateway-servers.yaml), mounted read-only where GATEWAY_CONFIG points.`,
         target: { kind: 'Deployment', name },
         operations: [
-          { op: 'add', path: '/spec/template/spec/containers/0/volumeMounts/-', value: { name: 'servers', mountPath, readOnly: true } },
-          { op: 'add', path: '/spec/template/spec/volumes/-', value: { name: 'servers', configMap: { name: servers } } },
+          {
+            op: 'add',
+            path: '/spec/template/spec/containers/0/volumeMounts/-',
+            value: { name: 'servers', mountPath, readOnly: true },
+          },
+          {
+            op: 'add',
+            path: '/spec/template/spec/volumes/-',
+            value: { name: 'servers', configMap: { name: servers } },
+          },
         ],
       },
     ],

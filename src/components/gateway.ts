@@ -14,7 +14,8 @@ export const gateway: Component = {
     k8s: gatewayK8s,
     documents: () => ({ 'gateway.config.json': GATEWAY_SERVERS }),
     image: {
-      comment: 'The servers file (mount your own over it, or point GATEWAY_CONFIG elsewhere) and the example backend it starts.',
+      comment:
+        'The servers file (mount your own over it, or point GATEWAY_CONFIG elsewhere) and the example backend it starts.',
       copy: [
         { from: 'gateway.config.json', to: './' },
         { from: 'examples', to: './examples' },
@@ -23,11 +24,32 @@ export const gateway: Component = {
   },
   readme: 'readme-gateway',
   env: [
-    { name: 'GATEWAY_CONFIG', default: 'gateway.config.json', description: 'The backends: an mcpServers file (url + headers, or command + args + env; prefix, timeoutMs, enabled, maxSessions per server)' },
-    { name: 'GATEWAY_PAGE_SIZE', default: '100', description: 'Entries per page of the tools, resources and prompts lists served to clients' },
-    { name: 'GATEWAY_HEALTH_INTERVAL_MS', default: '5000', description: 'How often each backend is pinged; a failed ping feeds its circuit breaker and triggers a reconnect' },
-    { name: 'GATEWAY_BREAKER_THRESHOLD', default: '5', description: 'Consecutive failures of a backend that open its circuit breaker (calls then fail fast)' },
-    { name: 'GATEWAY_BREAKER_COOLDOWN_MS', default: '10000', description: 'How long a breaker stays open before one probe request is let through (half-open)' },
+    {
+      name: 'GATEWAY_CONFIG',
+      default: 'gateway.config.json',
+      description:
+        'The backends: an mcpServers file (url + headers, or command + args + env; prefix, timeoutMs, enabled, maxSessions per server)',
+    },
+    {
+      name: 'GATEWAY_PAGE_SIZE',
+      default: '100',
+      description: 'Entries per page of the tools, resources and prompts lists served to clients',
+    },
+    {
+      name: 'GATEWAY_HEALTH_INTERVAL_MS',
+      default: '5000',
+      description: 'How often each backend is pinged; a failed ping feeds its circuit breaker and triggers a reconnect',
+    },
+    {
+      name: 'GATEWAY_BREAKER_THRESHOLD',
+      default: '5',
+      description: 'Consecutive failures of a backend that open its circuit breaker (calls then fail fast)',
+    },
+    {
+      name: 'GATEWAY_BREAKER_COOLDOWN_MS',
+      default: '10000',
+      description: 'How long a breaker stays open before one probe request is let through (half-open)',
+    },
   ],
   layout: {
     'src/mcp/': 'what /mcp serves: the gateway layer (layer.ts) over the backends, transport, sessions',

@@ -12,7 +12,11 @@ function authSettings(authMode: DeployContext['options']['authMode']): Pick<K8sC
     case 'jwt':
       return {
         settings: [
-          { name: 'JWT_JWKS_URL', value: 'https://auth.example.com/.well-known/jwks.json', comment: 'The identity provider: set these to yours (the audience is this server\'s public /mcp URL).' },
+          {
+            name: 'JWT_JWKS_URL',
+            value: 'https://auth.example.com/.well-known/jwks.json',
+            comment: "The identity provider: set these to yours (the audience is this server's public /mcp URL).",
+          },
           { name: 'JWT_ISSUER', value: 'https://auth.example.com/' },
           { name: 'JWT_AUDIENCE', value: `https://${HOST}/mcp` },
         ],
@@ -34,10 +38,18 @@ function k8sContribution({ port, options }: DeployContext): K8sContribution {
       ...(auth.settings ?? []),
       { name: 'ALLOWED_ORIGINS', value: `https://${HOST}` },
       { name: 'ALLOWED_HOSTS', value: HOST },
-      { name: 'TRUST_PROXY', value: '1', comment: 'The ingress controller is the one proxy in front: the client is the last X-Forwarded-For entry.' },
+      {
+        name: 'TRUST_PROXY',
+        value: '1',
+        comment: 'The ingress controller is the one proxy in front: the client is the last X-Forwarded-For entry.',
+      },
       { name: 'RATE_LIMIT_RPS', value: '10' },
       { name: 'LOG_LEVEL', value: 'info' },
-      { name: 'SHUTDOWN_DELAY_MS', value: '5000', comment: 'Readiness goes 503 for this long after SIGTERM, so the Service stops routing before the pod drains.' },
+      {
+        name: 'SHUTDOWN_DELAY_MS',
+        value: '5000',
+        comment: 'Readiness goes 503 for this long after SIGTERM, so the Service stops routing before the pod drains.',
+      },
       { name: 'SHUTDOWN_TIMEOUT_MS', value: '15000' },
     ],
     secrets: auth.secrets ?? [],

@@ -11,7 +11,14 @@ export const multiRegion: Component = {
   templates: ['multi-region', 'outbound'],
   replaces: ['src/http/instance.ts'],
   env: [
-    { name: 'REGION', default: '', schema: "z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { error: 'expected a region name: lowercase letters, digits and -, e.g. eu-west' })", description: 'Region this instance serves (e.g. eu-west); when set, responses carry X-MCP-Region and /health and metrics name it' },
+    {
+      name: 'REGION',
+      default: '',
+      schema:
+        "z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { error: 'expected a region name: lowercase letters, digits and -, e.g. eu-west' })",
+      description:
+        'Region this instance serves (e.g. eu-west); when set, responses carry X-MCP-Region and /health and metrics name it',
+    },
   ],
   readme: 'readme-multi-region',
   scripts: {

@@ -14,7 +14,12 @@ export const multiServer: Component = {
     'server:units': 'node dist/servers/units/main.js',
   },
   env: [
-    { name: 'UNITS_PORT', default: '3101', description: 'Port of the example units server (npm run server:units); it reads the other variables like the main server' },
+    {
+      name: 'UNITS_PORT',
+      default: '3101',
+      description:
+        'Port of the example units server (npm run server:units); it reads the other variables like the main server',
+    },
   ],
   layout: {
     'src/servers/': 'the example MCP servers: units (HTTP), notes and text (stdio)',

@@ -58,7 +58,9 @@ const SERVICES: Record<StoreId, readonly StoreService[]> = {
 export function storeCompose({ options }: DeployContext): ComposeContribution {
   const services = SERVICES[options.store];
   return {
-    services: Object.fromEntries(services.map(({ name, label, service }) => [name, { label, service, stateful: true }])),
+    services: Object.fromEntries(
+      services.map(({ name, label, service }) => [name, { label, service, stateful: true }]),
+    ),
     volumes: services.map(({ volume }) => volume),
     app: {
       environment: Object.assign({}, ...services.map(({ environment }) => environment)) as Record<string, string>,

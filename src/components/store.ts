@@ -14,7 +14,12 @@ export const store: Component = {
   templates: ['store'],
   deploy: { compose: storeCompose, k8s: storeK8s },
   env: [
-    { name: 'SESSION_TTL_MS', default: '1800000', schema: 'bounded(1000, 30 * 86_400_000)', description: 'Session records expire after this long without activity (sliding)' },
+    {
+      name: 'SESSION_TTL_MS',
+      default: '1800000',
+      schema: 'bounded(1000, 30 * 86_400_000)',
+      description: 'Session records expire after this long without activity (sliding)',
+    },
   ],
   layout: {
     'src/store/': 'the session store behind one interface, with a circuit breaker around its services',
@@ -23,18 +28,34 @@ export const store: Component = {
 };
 
 const REDIS_ENV: EnvVar[] = [
-  { name: 'REDIS_URL', default: 'redis://127.0.0.1:6379', schema: "z.string().regex(/^rediss?:\\/\\//, { error: 'expected a redis:// or rediss:// URL' })", description: 'Redis connection URL of the session store; replicas share rate limits there too' },
-  { name: 'REDIS_KEY_PREFIX', default: 'mcp:', schema: 'z.string()', description: 'Prefix of every Redis key the session store writes; lets several apps share one Redis' },
+  {
+    name: 'REDIS_URL',
+    default: 'redis://127.0.0.1:6379',
+    schema: "z.string().regex(/^rediss?:\\/\\//, { error: 'expected a redis:// or rediss:// URL' })",
+    description: 'Redis connection URL of the session store; replicas share rate limits there too',
+  },
+  {
+    name: 'REDIS_KEY_PREFIX',
+    default: 'mcp:',
+    schema: 'z.string()',
+    description: 'Prefix of every Redis key the session store writes; lets several apps share one Redis',
+  },
 ];
 
 const DATABASE_ENV: EnvVar[] = [
   {
     name: 'DATABASE_URL',
     default: 'file:./data/sessions.db',
-    schema: "z.string().regex(/^(file:|postgres:\\/\\/|postgresql:\\/\\/)/, { error: 'expected file:path, postgres:// or postgresql://' })",
+    schema:
+      "z.string().regex(/^(file:|postgres:\\/\\/|postgresql:\\/\\/)/, { error: 'expected file:path, postgres:// or postgresql://' })",
     description: 'file:path for SQLite or postgres://user:pass@host/db for Postgres',
   },
-  { name: 'SESSION_TABLE', default: 'mcp_sessions', schema: 'tableName', description: 'Table of the session records (created on start); lets several apps share one database' },
+  {
+    name: 'SESSION_TABLE',
+    default: 'mcp_sessions',
+    schema: 'tableName',
+    description: 'Table of the session records (created on start); lets several apps share one database',
+  },
 ];
 
 export const redisStore: Component = {
@@ -64,7 +85,12 @@ export const databaseRateLimits: Component = {
   templates: ['rate-limit-database', 'rate-limit-shared'],
   replaces: ['src/state/open.ts'],
   env: [
-    { name: 'RATE_LIMIT_TABLE', default: 'mcp_rate_limits', schema: 'tableName', description: 'Table of the rate limit buckets replicas share in the session database (created on start)' },
+    {
+      name: 'RATE_LIMIT_TABLE',
+      default: 'mcp_rate_limits',
+      schema: 'tableName',
+      description: 'Table of the rate limit buckets replicas share in the session database (created on start)',
+    },
   ],
   layout: {
     'src/rate-limit/database.ts': 'rate limit buckets replicas share in the session database',

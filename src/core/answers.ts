@@ -47,7 +47,12 @@ interface QuestionBase<K extends QuestionId> {
 export type Question =
   | (QuestionBase<'domains' | 'peakRps' | 'concurrentSessions'> & { kind: 'integer'; min: number; max: number })
   | (QuestionBase<'centralAuth' | 'serverToClient' | 'separateTeams'> & { kind: 'boolean' })
-  | (QuestionBase<Exclude<QuestionId, 'domains' | 'peakRps' | 'concurrentSessions' | 'centralAuth' | 'serverToClient' | 'separateTeams'>> & {
+  | (QuestionBase<
+      Exclude<
+        QuestionId,
+        'domains' | 'peakRps' | 'concurrentSessions' | 'centralAuth' | 'serverToClient' | 'separateTeams'
+      >
+    > & {
       kind: 'choice';
       choices: readonly { value: string; label: string }[];
     });
@@ -57,68 +62,137 @@ const choice = <T extends string>(values: readonly T[], labels: Record<T, string
 
 export const QUESTIONS: readonly Question[] = [
   {
-    id: 'domains', kind: 'integer', flag: 'domains', min: 1, max: 1000, default: 1,
+    id: 'domains',
+    kind: 'integer',
+    flag: 'domains',
+    min: 1,
+    max: 1000,
+    default: 1,
     message: 'How many tool domains or backends will the system expose?',
     cite: (n) => (n === 1 ? 'one tool domain' : `${n} tool domains`),
   },
   {
-    id: 'consumers', kind: 'choice', flag: 'consumers', default: 'one-app',
+    id: 'consumers',
+    kind: 'choice',
+    flag: 'consumers',
+    default: 'one-app',
     message: 'Who connects to it?',
     choices: choice(CONSUMERS, { 'one-app': 'one application', teams: 'several teams or apps', public: 'the public' }),
-    cite: (v) => ({ 'one-app': 'one application connects', teams: 'several teams connect', public: 'public clients connect' })[v as (typeof CONSUMERS)[number]],
+    cite: (v) =>
+      ({ 'one-app': 'one application connects', teams: 'several teams connect', public: 'public clients connect' })[
+        v as (typeof CONSUMERS)[number]
+      ],
   },
   {
-    id: 'centralAuth', kind: 'boolean', flag: 'central-auth', default: false,
+    id: 'centralAuth',
+    kind: 'boolean',
+    flag: 'central-auth',
+    default: false,
     message: 'Do you need central authentication, rate limiting or audit across backends?',
     cite: (v) => (v ? 'central auth/rate limiting/audit required' : 'no central policy needed'),
   },
   {
-    id: 'peakRps', kind: 'integer', flag: 'peak-rps', min: 0, max: 10_000_000, default: 10,
+    id: 'peakRps',
+    kind: 'integer',
+    flag: 'peak-rps',
+    min: 0,
+    max: 10_000_000,
+    default: 10,
     message: 'Peak load in requests per second?',
     cite: (n) => `peak ${n} req/s`,
   },
   {
-    id: 'concurrentSessions', kind: 'integer', flag: 'sessions', min: 0, max: 100_000_000, default: 10,
+    id: 'concurrentSessions',
+    kind: 'integer',
+    flag: 'sessions',
+    min: 0,
+    max: 100_000_000,
+    default: 10,
     message: 'Peak concurrent client sessions?',
     cite: (n) => `${n} concurrent sessions`,
   },
   {
-    id: 'traffic', kind: 'choice', flag: 'traffic', default: 'steady',
+    id: 'traffic',
+    kind: 'choice',
+    flag: 'traffic',
+    default: 'steady',
     message: 'What shape is the traffic?',
-    choices: choice(TRAFFIC_SHAPES, { steady: 'steady', spiky: 'spiky (bursts, idle between)', rare: 'rare (occasional calls)' }),
+    choices: choice(TRAFFIC_SHAPES, {
+      steady: 'steady',
+      spiky: 'spiky (bursts, idle between)',
+      rare: 'rare (occasional calls)',
+    }),
     cite: (v) => `${v} traffic`,
   },
   {
-    id: 'serverToClient', kind: 'boolean', flag: 'server-to-client', default: false,
+    id: 'serverToClient',
+    kind: 'boolean',
+    flag: 'server-to-client',
+    default: false,
     message: 'Do tools need server-to-client features (sampling, elicitation, progress streams, subscriptions)?',
     cite: (v) => (v ? 'tools need server-to-client requests' : 'no server-to-client requests'),
   },
   {
-    id: 'geography', kind: 'choice', flag: 'geography', default: 'one-region',
+    id: 'geography',
+    kind: 'choice',
+    flag: 'geography',
+    default: 'one-region',
     message: 'Where are your users?',
     choices: choice(GEOGRAPHIES, { 'one-region': 'mostly in one region', 'multi-region': 'spread across regions' }),
     cite: (v) => (v === 'multi-region' ? 'users spread across regions' : 'users in one region'),
   },
   {
-    id: 'availability', kind: 'choice', flag: 'availability', default: '99',
+    id: 'availability',
+    kind: 'choice',
+    flag: 'availability',
+    default: '99',
     message: 'Availability target?',
-    choices: choice(AVAILABILITY, { '99': '99% (hours of downtime a month are acceptable)', '99.9': '99.9% (no single point of failure)', '99.99': '99.99% (survive a region outage)' }),
+    choices: choice(AVAILABILITY, {
+      '99': '99% (hours of downtime a month are acceptable)',
+      '99.9': '99.9% (no single point of failure)',
+      '99.99': '99.99% (survive a region outage)',
+    }),
     cite: (v) => `${v}% availability target`,
   },
   {
-    id: 'platform', kind: 'choice', flag: 'platform', default: 'containers',
+    id: 'platform',
+    kind: 'choice',
+    flag: 'platform',
+    default: 'containers',
     message: 'Where will it run?',
-    choices: choice(PLATFORMS, { kubernetes: 'Kubernetes', lambda: 'AWS Lambda', vercel: 'Vercel', containers: 'VMs or containers', local: 'locally / on one machine' }),
-    cite: (v) => `runs on ${({ kubernetes: 'Kubernetes', lambda: 'AWS Lambda', vercel: 'Vercel', containers: 'VMs/containers', local: 'one local machine' })[v as (typeof PLATFORMS)[number]]}`,
+    choices: choice(PLATFORMS, {
+      kubernetes: 'Kubernetes',
+      lambda: 'AWS Lambda',
+      vercel: 'Vercel',
+      containers: 'VMs or containers',
+      local: 'locally / on one machine',
+    }),
+    cite: (v) =>
+      `runs on ${{ kubernetes: 'Kubernetes', lambda: 'AWS Lambda', vercel: 'Vercel', containers: 'VMs/containers', local: 'one local machine' }[v as (typeof PLATFORMS)[number]]}`,
   },
   {
-    id: 'durability', kind: 'choice', flag: 'durability', default: 'may-lose',
+    id: 'durability',
+    kind: 'choice',
+    flag: 'durability',
+    default: 'may-lose',
     message: 'How durable must sessions be?',
-    choices: choice(DURABILITY, { 'may-lose': 'may be lost (clients re-initialize)', 'survive-restarts': 'must survive restarts', 'survive-region-loss': 'must survive losing a region' }),
-    cite: (v) => ({ 'may-lose': 'sessions may be lost', 'survive-restarts': 'sessions must survive restarts', 'survive-region-loss': 'sessions must survive a region loss' })[v as (typeof DURABILITY)[number]],
+    choices: choice(DURABILITY, {
+      'may-lose': 'may be lost (clients re-initialize)',
+      'survive-restarts': 'must survive restarts',
+      'survive-region-loss': 'must survive losing a region',
+    }),
+    cite: (v) =>
+      ({
+        'may-lose': 'sessions may be lost',
+        'survive-restarts': 'sessions must survive restarts',
+        'survive-region-loss': 'sessions must survive a region loss',
+      })[v as (typeof DURABILITY)[number]],
   },
   {
-    id: 'separateTeams', kind: 'boolean', flag: 'separate-teams', default: false,
+    id: 'separateTeams',
+    kind: 'boolean',
+    flag: 'separate-teams',
+    default: false,
     message: 'Are the backends owned by separate teams?',
     cite: (v) => (v ? 'backends owned by separate teams' : 'backends owned by one team'),
   },
@@ -146,9 +220,12 @@ export function cite<K extends QuestionId>(id: K, value: AdvisorAnswers[K]): str
 export function parseAnswer(question: Question, raw: unknown, source: string): AdvisorAnswers[QuestionId] {
   switch (question.kind) {
     case 'integer': {
-      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
+      const n =
+        typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
       if (!Number.isInteger(n) || n < question.min || n > question.max) {
-        throw new UserError(`${source}: expected a whole number from ${question.min} to ${question.max}, got ${JSON.stringify(raw)}.`);
+        throw new UserError(
+          `${source}: expected a whole number from ${question.min} to ${question.max}, got ${JSON.stringify(raw)}.`,
+        );
       }
       return n;
     }

@@ -88,7 +88,10 @@ export function planFiles(components: readonly Component[], catalog: TemplateCat
       }
     }
     const stale = [...replaces].filter((destination) => !replaced.has(destination));
-    if (stale.length > 0) throw new Error(`component ${component.id} declares it replaces ${stale.join(', ')}, but no earlier template writes it`);
+    if (stale.length > 0)
+      throw new Error(
+        `component ${component.id} declares it replaces ${stale.join(', ')}, but no earlier template writes it`,
+      );
   }
   for (const generator of ['package.json', MANIFEST_FILE] as const) {
     byDestination.set(generator, { destination: generator, kind: 'generated', generator });
@@ -101,16 +104,31 @@ function addDocuments(files: PlannedFile[], components: readonly Component[], co
   const planned: PlannedFile[] = [];
   for (const component of components) {
     const { composeFile: composePath, documents, kustomizeBase } = component.deploy ?? {};
-    if (composePath) planned.push({ destination: composePath, kind: 'document', format: 'yaml', file: composeFile(components, context) });
+    if (composePath)
+      planned.push({
+        destination: composePath,
+        kind: 'document',
+        format: 'yaml',
+        file: composeFile(components, context),
+      });
     if (kustomizeBase) {
-      const resources = files.flatMap(({ destination }) => (destination.startsWith(`${kustomizeBase}/`) && destination.endsWith('.yaml') ? [destination.slice(kustomizeBase.length + 1)] : []));
-      for (const [destination, file] of Object.entries(kustomizeBaseFiles(components, context, resources))) planned.push({ destination, kind: 'document', format: 'yaml', file });
+      const resources = files.flatMap(({ destination }) =>
+        destination.startsWith(`${kustomizeBase}/`) && destination.endsWith('.yaml')
+          ? [destination.slice(kustomizeBase.length + 1)]
+          : [],
+      );
+      for (const [destination, file] of Object.entries(kustomizeBaseFiles(components, context, resources)))
+        planned.push({ destination, kind: 'document', format: 'yaml', file });
     }
-    for (const [destination, document] of Object.entries(documents?.(context) ?? {})) planned.push({ destination, kind: 'document', format: 'json', document });
+    for (const [destination, document] of Object.entries(documents?.(context) ?? {}))
+      planned.push({ destination, kind: 'document', format: 'json', document });
   }
   for (const file of planned) {
     const clash = files.find((existing) => existing.destination === file.destination);
-    if (clash) throw new Error(`two components write ${file.destination}: ${clash.kind === 'template' ? clash.template : clash.kind} and a document built as data`);
+    if (clash)
+      throw new Error(
+        `two components write ${file.destination}: ${clash.kind === 'template' ? clash.template : clash.kind} and a document built as data`,
+      );
     files.push(file);
   }
   files.sort((a, b) => a.destination.localeCompare(b.destination));
@@ -120,9 +138,15 @@ function addDocuments(files: PlannedFile[], components: readonly Component[], co
  * Options -> plan. Pure: the template catalog is passed in. The pattern is looked up in
  * `patterns` (the built-in registry unless given), so a pattern is its definition and its templates.
  */
-export function toBlueprint(options: PatternOptions, catalog: TemplateCatalog, generator: string | GeneratorRef, patterns: PatternRegistry = PATTERN_REGISTRY): Blueprint {
+export function toBlueprint(
+  options: PatternOptions,
+  catalog: TemplateCatalog,
+  generator: string | GeneratorRef,
+  patterns: PatternRegistry = PATTERN_REGISTRY,
+): Blueprint {
   // A bare version names the generator both ways (a published package).
-  const { version: generatorVersion, spec: generatorSpec } = typeof generator === 'string' ? { version: generator, spec: generator } : generator;
+  const { version: generatorVersion, spec: generatorSpec } =
+    typeof generator === 'string' ? { version: generator, spec: generator } : generator;
   const pattern = assertCompatible(options, patterns);
   const components = [
     ...pattern.components,
@@ -161,9 +185,18 @@ export function toBlueprint(options: PatternOptions, catalog: TemplateCatalog, g
     checks: checklist.map((item) => item.id),
     instances,
     requiredFiles: pattern.requiredFiles.map((required) => ({ ...required })),
-    start: { command: 'npm start', portEnv: 'PORT', port, healthPath: '/health', readyPath: '/ready', metricsPath: '/metrics', mcpPath: '/mcp',
-      build: 'npm run build', run: 'node dist/index.js',
-      slowTool: { name: pattern.slowTool.name, arguments: { ...pattern.slowTool.arguments } } },
+    start: {
+      command: 'npm start',
+      portEnv: 'PORT',
+      port,
+      healthPath: '/health',
+      readyPath: '/ready',
+      metricsPath: '/metrics',
+      mcpPath: '/mcp',
+      build: 'npm run build',
+      run: 'node dist/index.js',
+      slowTool: { name: pattern.slowTool.name, arguments: { ...pattern.slowTool.arguments } },
+    },
   };
 
   const variables = {
@@ -187,17 +220,26 @@ export function toBlueprint(options: PatternOptions, catalog: TemplateCatalog, g
     k8s: k8sFacts(components, deployContext),
     /** Several instances can run (the pattern is built for replicas): they share rate limits through a store. */
     replicated: canRunSeveral(pattern),
-    deploy: Object.fromEntries((['docker', 'compose', 'k8s', 'lambda', 'vercel'] as const).map((t) => [t, options.deploy.includes(t)])),
+    deploy: Object.fromEntries(
+      (['docker', 'compose', 'k8s', 'lambda', 'vercel'] as const).map((t) => [t, options.deploy.includes(t)]),
+    ),
     node: { engines: generatedNode.engines, ci: [...generatedNode.ci], docker: generatedNode.docker },
     generatorVersion,
     mermaid: mermaidFor(pattern, options, componentIds, composeSummary(components, deployContext)),
     readmeSections: components.flatMap((c) => (c.readme ? [c.readme] : [])),
-    checklist: checklist.map((item) => ({ id: item.id, title: item.title, category: item.category, proof: proofOf(item, pattern) })),
+    checklist: checklist.map((item) => ({
+      id: item.id,
+      title: item.title,
+      category: item.category,
+      proof: proofOf(item, pattern),
+    })),
     env,
     /** The fields of the configuration schema in src/config.ts, from the declarations. */
     configSchema: configSchema(env),
     /** Variables whose values are never shown (errors show their length). */
-    secretVariables: env.filter((variable) => variable.secret && variable.schema !== undefined).map((variable) => variable.name),
+    secretVariables: env
+      .filter((variable) => variable.secret && variable.schema !== undefined)
+      .map((variable) => variable.name),
     /** Names of the variables to set before the project starts with its `.env.example` settings. */
     requiredEnv: requiredEnv(env).map((variable) => variable.name),
     ...projectDocs(components, options.store),

@@ -1,4 +1,10 @@
-import { PATTERN_REGISTRY, patternFor, type PatternDefinition, type PatternOptions, type PatternRegistry } from '../patterns/index.js';
+import {
+  PATTERN_REGISTRY,
+  patternFor,
+  type PatternDefinition,
+  type PatternOptions,
+  type PatternRegistry,
+} from '../patterns/index.js';
 import { UserError } from './errors.js';
 
 /** Patterns this version can generate, in catalog order. */
@@ -15,18 +21,27 @@ export function supportFor(pattern: string, registry: PatternRegistry = PATTERN_
  * Checks that the options fit together and that this version can generate them.
  * Throws a UserError naming the flag to change and the values that would work.
  */
-export function assertCompatible(options: PatternOptions, registry: PatternRegistry = PATTERN_REGISTRY): PatternDefinition {
+export function assertCompatible(
+  options: PatternOptions,
+  registry: PatternRegistry = PATTERN_REGISTRY,
+): PatternDefinition {
   const { pattern, store, deploy, sessionMode } = options;
   const definition = supportFor(pattern, registry);
   if (!definition.stores.includes(store)) {
-    throw new UserError(`--store ${store} does not fit the ${pattern} pattern. Use one of: ${definition.stores.join(', ')}.`);
+    throw new UserError(
+      `--store ${store} does not fit the ${pattern} pattern. Use one of: ${definition.stores.join(', ')}.`,
+    );
   }
   if (!definition.sessionModes.includes(sessionMode)) {
-    throw new UserError(`--session-mode ${sessionMode} does not fit the ${pattern} pattern. Use one of: ${definition.sessionModes.join(', ')}.`);
+    throw new UserError(
+      `--session-mode ${sessionMode} does not fit the ${pattern} pattern. Use one of: ${definition.sessionModes.join(', ')}.`,
+    );
   }
   const unsupported = deploy.filter((target) => !definition.deploy.includes(target));
   if (unsupported.length > 0) {
-    throw new UserError(`--deploy ${unsupported.join(',')} does not fit the ${pattern} pattern. Use any of: ${definition.deploy.join(', ')}.`);
+    throw new UserError(
+      `--deploy ${unsupported.join(',')} does not fit the ${pattern} pattern. Use any of: ${definition.deploy.join(', ')}.`,
+    );
   }
   // Kubernetes always runs replicas; the memory store would keep each session in one of them.
   if (deploy.includes('k8s') && store === 'memory') {
@@ -37,4 +52,3 @@ export function assertCompatible(options: PatternOptions, registry: PatternRegis
   }
   return definition;
 }
-

@@ -14,7 +14,9 @@ export function mermaidFor(
   const lines = ['flowchart LR', ...definition.mermaid.lines(options)];
   const main = definition.mermaid.mainNode;
   if (components.includes('docker')) lines.push(`  image["Docker image (non-root)"] -.-> ${main}`);
-  if (components.includes('compose') && composeServices) lines.push(`  compose["docker compose: ${composeServices}"] -.-> ${main}`);
-  if (components.includes('k8s')) lines.push(`  k8s["Kubernetes: kustomize base (probes, HPA, PDB, NetworkPolicy)"] -.-> ${main}`);
+  if (components.includes('compose') && composeServices)
+    lines.push(`  compose["docker compose: ${composeServices}"] -.-> ${main}`);
+  if (components.includes('k8s'))
+    lines.push(`  k8s["Kubernetes: kustomize base (probes, HPA, PDB, NetworkPolicy)"] -.-> ${main}`);
   return lines.join('\n');
 }

@@ -1,6 +1,13 @@
 /** Ids of the public contract. These lists drive types, prompt choices, validation and docs. */
 
-export const PATTERN_IDS = ['single', 'multi-server', 'gateway', 'load-balanced', 'serverless', 'multi-region'] as const;
+export const PATTERN_IDS = [
+  'single',
+  'multi-server',
+  'gateway',
+  'load-balanced',
+  'serverless',
+  'multi-region',
+] as const;
 export type PatternId = (typeof PATTERN_IDS)[number];
 
 export const STORE_IDS = ['memory', 'redis', 'database', 'hybrid'] as const;

@@ -17,7 +17,8 @@ export function packageNameProblem(name: string): string | undefined {
   if (!scoped && name.includes('/')) return 'it contains "/" outside a scope (@scope/name)';
   for (const part of parts) {
     if (part.startsWith('.') || part.startsWith('_')) return `"${part}" starts with "." or "_"`;
-    if (encodeURIComponent(part) !== part || /[~'!()*]/.test(part)) return `"${part}" has characters that are not URL-safe (use a-z, 0-9, "-", "." and "_")`;
+    if (encodeURIComponent(part) !== part || /[~'!()*]/.test(part))
+      return `"${part}" has characters that are not URL-safe (use a-z, 0-9, "-", "." and "_")`;
   }
   return undefined;
 }
@@ -38,13 +39,16 @@ export function toPackageName(dirName: string): string {
 export function resolvePackageName(given: string | undefined, dirName: string): string {
   if (given !== undefined) {
     const problem = packageNameProblem(given);
-    if (problem) throw new UserError(`Invalid package name "${given}": ${problem}. Pass a valid npm package name with --name.`);
+    if (problem)
+      throw new UserError(`Invalid package name "${given}": ${problem}. Pass a valid npm package name with --name.`);
     return given;
   }
   const derived = toPackageName(dirName);
   const problem = packageNameProblem(derived);
   if (problem) {
-    throw new UserError(`Cannot derive a package name from the directory "${dirName}" ("${derived}": ${problem}). Pass one with --name.`);
+    throw new UserError(
+      `Cannot derive a package name from the directory "${dirName}" ("${derived}": ${problem}). Pass one with --name.`,
+    );
   }
   return derived;
 }

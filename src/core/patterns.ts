@@ -50,4 +50,6 @@ function builtIn(id: PatternId): Pattern {
 }
 
 /** The built-in patterns by id, derived from the registry. */
-export const PATTERNS: Record<PatternId, Pattern> = Object.fromEntries(PATTERN_IDS.map((id) => [id, builtIn(id)])) as Record<PatternId, Pattern>;
+export const PATTERNS: Record<PatternId, Pattern> = Object.fromEntries(
+  PATTERN_IDS.map((id) => [id, builtIn(id)]),
+) as Record<PatternId, Pattern>;

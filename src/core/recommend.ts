@@ -148,7 +148,14 @@ export function rank(answers: AdvisorAnswers): RankedPattern[] {
       .sort((a, b) => b.points - a.points);
     const score = reasons.reduce((sum, r) => sum + r.points, 0);
     const blocked = blockedOn(pattern, answers);
-    const entry: RankedPattern = { pattern, title: PATTERNS[pattern].title, score, reasons, deployable: blocked === undefined, ...(blocked ? { blocked } : {}) };
+    const entry: RankedPattern = {
+      pattern,
+      title: PATTERNS[pattern].title,
+      score,
+      reasons,
+      deployable: blocked === undefined,
+      ...(blocked ? { blocked } : {}),
+    };
     return { entry, order };
   });
   ranked.sort((a, b) => b.entry.score - a.entry.score || a.order - b.order);
@@ -178,13 +185,24 @@ export function storeFor(pattern: PatternId, answers: AdvisorAnswers): StoreChoi
   const store = STORE_PREFERENCE[need][shared ? 'shared' : 'own'].find((s) => stores.includes(s))!;
   const durability = cite('durability', answers.durability);
   const wanted = DURABILITY_NEEDS[answers.durability];
-  const unmet = STORE_DURABILITY[store] < wanted || (answers.durability === 'survive-region-loss' && reach !== 'regions');
-  const where = shared ? 'replicas share state' : reach === 'functions' ? 'a fresh server per invocation' : 'one instance';
+  const unmet =
+    STORE_DURABILITY[store] < wanted || (answers.durability === 'survive-region-loss' && reach !== 'regions');
+  const where = shared
+    ? 'replicas share state'
+    : reach === 'functions'
+      ? 'a fresh server per invocation'
+      : 'one instance';
   const what: Record<StoreId, string> = {
     memory: reach === 'functions' ? 'nothing kept between invocations (stateless)' : 'in memory',
-    redis: wanted >= 1 ? 'Redis with AOF persistence, TTLs and a per-user index' : 'Redis with TTLs and a per-user index',
+    redis:
+      wanted >= 1 ? 'Redis with AOF persistence, TTLs and a per-user index' : 'Redis with TTLs and a per-user index',
     hybrid: 'Redis in front of a database (hybrid): durable in the database when Redis is lost',
-    database: reach === 'regions' ? 'a global Postgres-compatible database (CockroachDB in production)' : shared ? 'a shared Postgres database' : 'an embedded SQLite database (Postgres with DATABASE_URL)',
+    database:
+      reach === 'regions'
+        ? 'a global Postgres-compatible database (CockroachDB in production)'
+        : shared
+          ? 'a shared Postgres database'
+          : 'an embedded SQLite database (Postgres with DATABASE_URL)',
   };
   const why = `${where} + ${durability} -> ${what[store]}${unmet ? ' (falls short: see conflicts)' : ''}`;
   return { store, why, unmet };
@@ -192,17 +210,27 @@ export function storeFor(pattern: PatternId, answers: AdvisorAnswers): StoreChoi
 
 /** The pattern's own add-ons (its definition), then the store's advice. */
 function addOnsFor(pattern: PatternId, answers: AdvisorAnswers, store: StoreId, sessionMode: SessionMode): AddOn[] {
-  const storeName = { memory: 'memory', redis: 'Redis', database: 'the database', hybrid: 'Redis and the database behind it' }[store];
+  const storeName = {
+    memory: 'memory',
+    redis: 'Redis',
+    database: 'the database',
+    hybrid: 'Redis and the database behind it',
+  }[store];
   const addOns: AddOn[] = [...(patternFor(pattern).addOns?.({ answers, store, sessionMode, storeName }) ?? [])];
   if (sessionMode === 'stateful' && store !== 'memory' && reachOf(pattern) !== 'one') {
-    addOns.push({ id: 'shared-session-store', text: `Stateful sessions across replicas: the session record lives in ${storeName}, shared by every replica, so any replica can rebuild it.` });
+    addOns.push({
+      id: 'shared-session-store',
+      text: `Stateful sessions across replicas: the session record lives in ${storeName}, shared by every replica, so any replica can rebuild it.`,
+    });
   }
   if (store === 'redis' && answers.durability !== 'may-lose') {
     const instead = PATTERNS[pattern].stores.filter((s) => STORE_DURABILITY[s] > STORE_DURABILITY.redis);
     addOns.push({
       id: 'redis-persistence',
       text: `Run Redis with persistence (appendonly yes, appendfsync everysec): without AOF a Redis restart loses every session. ${
-        instead.length > 0 ? `Or choose --store ${instead.join(' or --store ')}, durable in a database.` : `The ${pattern} pattern offers no database-backed store, so AOF is what keeps sessions.`
+        instead.length > 0
+          ? `Or choose --store ${instead.join(' or --store ')}, durable in a database.`
+          : `The ${pattern} pattern offers no database-backed store, so AOF is what keeps sessions.`
       }`,
     });
   }
@@ -214,12 +242,22 @@ function alternatives(answers: AdvisorAnswers, except: PatternId, meets: (p: Pat
   return PATTERN_IDS.filter((p) => p !== except && meets(p) && deployableOn(p, answers.platform));
 }
 
-function conflictsFor(answers: AdvisorAnswers, pattern: PatternId, storeChoice: StoreChoice, displaced: RankedPattern | undefined): Conflict[] {
+function conflictsFor(
+  answers: AdvisorAnswers,
+  pattern: PatternId,
+  storeChoice: StoreChoice,
+  displaced: RankedPattern | undefined,
+): Conflict[] {
   const conflicts: Conflict[] = [];
   for (const rule of CONFLICT_RULES) {
     if (!rule.when.every((c) => holds(c, answers))) continue;
     const questions = questionsOf(rule.when);
-    conflicts.push({ id: rule.id, questions, text: `${citing(questions, answers)} -> ${rule.problem}`, change: rule.change });
+    conflicts.push({
+      id: rule.id,
+      questions,
+      text: `${citing(questions, answers)} -> ${rule.problem}`,
+      change: rule.change,
+    });
   }
   const said = new Set(conflicts.map((c) => c.id));
   const platform = cite('platform', answers.platform);
@@ -253,7 +291,10 @@ function conflictsFor(answers: AdvisorAnswers, pattern: PatternId, storeChoice: 
     const here = alternatives(answers, pattern, meets);
     // Sessions survive anything in a pattern that spans regions; its platforms are where to move.
     const regional = PATTERN_IDS.find((p) => reachOf(p) === 'regions');
-    const kept = answers.durability === 'survive-region-loss' && STORE_DURABILITY[storeChoice.store] >= 1 ? 'survive-restarts' : 'may-lose';
+    const kept =
+      answers.durability === 'survive-region-loss' && STORE_DURABILITY[storeChoice.store] >= 1
+        ? 'survive-restarts'
+        : 'may-lose';
     const why =
       reachOf(pattern) === 'functions'
         ? `${pattern} keeps no sessions: every invocation starts a fresh server, so nothing is kept`
@@ -265,16 +306,27 @@ function conflictsFor(answers: AdvisorAnswers, pattern: PatternId, storeChoice: 
       questions: ['durability', 'platform'],
       text: `${citing(['durability', 'platform'], answers)} -> ${why}`,
       change: `${here.length > 0 ? `choose --pattern ${here.join(' or --pattern ')}, or ` : ''}answer ${flag('durability')} ${kept}${
-        here.length === 0 && regional ? `, or move to a platform that keeps sessions (${platformFlags(regional, answers.platform)})` : ''
+        here.length === 0 && regional
+          ? `, or move to a platform that keeps sessions (${platformFlags(regional, answers.platform)})`
+          : ''
       }`,
     });
   }
 
   const reached = AVAILABILITY_REACHED[reachOf(pattern)];
-  if (AVAILABILITY_ORDER.indexOf(answers.availability) > AVAILABILITY_ORDER.indexOf(reached) && !said.has('availability-on-one-machine')) {
-    const meets = (p: PatternId) => AVAILABILITY_ORDER.indexOf(AVAILABILITY_REACHED[reachOf(p)]) >= AVAILABILITY_ORDER.indexOf(answers.availability);
+  if (
+    AVAILABILITY_ORDER.indexOf(answers.availability) > AVAILABILITY_ORDER.indexOf(reached) &&
+    !said.has('availability-on-one-machine')
+  ) {
+    const meets = (p: PatternId) =>
+      AVAILABILITY_ORDER.indexOf(AVAILABILITY_REACHED[reachOf(p)]) >= AVAILABILITY_ORDER.indexOf(answers.availability);
     const here = alternatives(answers, pattern, meets);
-    const limit = { one: 'one instance is a single point of failure', replicas: 'its replicas run in one region, so a region outage stops it', functions: 'its functions run in one region, so a region outage stops them', regions: '' }[reachOf(pattern)];
+    const limit = {
+      one: 'one instance is a single point of failure',
+      replicas: 'its replicas run in one region, so a region outage stops it',
+      functions: 'its functions run in one region, so a region outage stops them',
+      regions: '',
+    }[reachOf(pattern)];
     conflicts.push({
       id: 'availability-unmet',
       questions: ['availability', 'platform'],
@@ -302,10 +354,22 @@ function tieFor(answers: AdvisorAnswers, ranking: RankedPattern[], chosen: Ranke
 }
 
 function assumedAnswers(answers: AdvisorAnswers, assumed: readonly QuestionId[]): AssumedAnswer[] {
-  return assumed.map((question) => ({ question, flag: flag(question), value: answers[question], text: cite(question, answers[question] as never) }));
+  return assumed.map((question) => ({
+    question,
+    flag: flag(question),
+    value: answers[question],
+    text: cite(question, answers[question] as never),
+  }));
 }
 
-function explain(answers: AdvisorAnswers, pattern: PatternId, ranking: RankedPattern[], assumed: readonly QuestionId[], displaced?: RankedPattern, tie?: Tie): Recommendation {
+function explain(
+  answers: AdvisorAnswers,
+  pattern: PatternId,
+  ranking: RankedPattern[],
+  assumed: readonly QuestionId[],
+  displaced?: RankedPattern,
+  tie?: Tie,
+): Recommendation {
   const entry = ranking.find((r) => r.pattern === pattern)!;
   const sessionMode = sessionModeFor(pattern, answers);
   const storeChoice = storeFor(pattern, answers);
@@ -345,6 +409,11 @@ export function recommend(answers: AdvisorAnswers, assumed: readonly QuestionId[
 }
 
 /** The same explanation for a pattern the user chose instead of the recommended one. */
-export function explainChoice(answers: AdvisorAnswers, pattern: PatternId, ranking = rank(answers), assumed: readonly QuestionId[] = []): Recommendation {
+export function explainChoice(
+  answers: AdvisorAnswers,
+  pattern: PatternId,
+  ranking = rank(answers),
+  assumed: readonly QuestionId[] = [],
+): Recommendation {
   return explain(answers, pattern, ranking, assumed);
 }

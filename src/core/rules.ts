@@ -28,31 +28,145 @@ export interface Rule {
  * Weights: 4-6 decisive, 2-3 strong, 1 a nudge, negative rules out.
  */
 export const RULES: readonly Rule[] = [
-  { id: 'one-domain', when: [{ q: 'domains', lte: 1 }], effects: { single: 3 }, conclusion: 'a single server covers it' },
-  { id: 'local-platform', when: [{ q: 'platform', in: ['local'] }], effects: { single: 3, 'multi-region': -6, serverless: -6 }, conclusion: 'one server on one machine' },
-  { id: 'several-domains', when: [{ q: 'domains', gte: 2 }], effects: { 'multi-server': 3, gateway: 2, single: -2, 'load-balanced': -1 }, conclusion: 'aggregate tools with namespacing' },
-  { id: 'one-consumer-aggregates', when: [{ q: 'domains', gte: 2 }, { q: 'consumers', in: ['one-app'] }, { q: 'centralAuth', is: false }], effects: { 'multi-server': 2 }, conclusion: 'the one client can aggregate the servers itself' },
-  { id: 'central-policy', when: [{ q: 'centralAuth', is: true }, { q: 'domains', gte: 2 }], effects: { gateway: 5, 'multi-server': -2 }, conclusion: 'one place for auth, rate limits and audit' },
-  { id: 'central-policy-one-backend', when: [{ q: 'centralAuth', is: true }, { q: 'domains', lte: 1 }], effects: { single: 1 }, conclusion: 'the server itself enforces auth and rate limits' },
-  { id: 'many-consumers', when: [{ q: 'consumers', in: ['teams', 'public'] }, { q: 'domains', gte: 2 }], effects: { gateway: 3, 'multi-server': -2 }, conclusion: 'clients should not hold every backend credential' },
-  { id: 'separate-owners', when: [{ q: 'separateTeams', is: true }], effects: { gateway: 3, 'multi-server': 1 }, conclusion: 'independently deployed backends behind one entry point' },
-  { id: 'high-load', when: [{ q: 'peakRps', gte: 200 }], effects: { 'load-balanced': 4, single: -3 }, conclusion: 'more than one instance: replicas behind a load balancer' },
-  { id: 'many-sessions', when: [{ q: 'concurrentSessions', gte: 1000 }], effects: { 'load-balanced': 3, single: -2 }, conclusion: 'spread sessions over replicas with a shared store' },
-  { id: 'no-single-point', when: [{ q: 'availability', in: ['99.9', '99.99'] }], effects: { 'load-balanced': 3, single: -3, 'multi-server': -1 }, conclusion: 'no single point of failure: replicas' },
-  { id: 'region-availability', when: [{ q: 'availability', in: ['99.99'] }], effects: { 'multi-region': 3 }, conclusion: 'survive a region outage' },
-  { id: 'global-users', when: [{ q: 'geography', in: ['multi-region'] }], effects: { 'multi-region': 6 }, conclusion: 'serve each user from a nearby region' },
-  { id: 'region-durable-sessions', when: [{ q: 'durability', in: ['survive-region-loss'] }], effects: { 'multi-region': 5, serverless: -2 }, conclusion: 'a global session store across regions' },
-  { id: 'bursty-traffic', when: [{ q: 'traffic', in: ['spiky', 'rare'] }, { q: 'serverToClient', is: false }], effects: { serverless: 3 }, conclusion: 'pay per invocation, scale to zero' },
-  { id: 'steady-traffic', when: [{ q: 'traffic', in: ['steady'] }], effects: { serverless: -1 }, conclusion: 'always-on instances cost less than invocations' },
-  { id: 'function-platform', when: [{ q: 'platform', in: ['lambda', 'vercel'] }], effects: { serverless: 6 }, conclusion: 'stateless functions on the platform' },
+  {
+    id: 'one-domain',
+    when: [{ q: 'domains', lte: 1 }],
+    effects: { single: 3 },
+    conclusion: 'a single server covers it',
+  },
+  {
+    id: 'local-platform',
+    when: [{ q: 'platform', in: ['local'] }],
+    effects: { single: 3, 'multi-region': -6, serverless: -6 },
+    conclusion: 'one server on one machine',
+  },
+  {
+    id: 'several-domains',
+    when: [{ q: 'domains', gte: 2 }],
+    effects: { 'multi-server': 3, gateway: 2, single: -2, 'load-balanced': -1 },
+    conclusion: 'aggregate tools with namespacing',
+  },
+  {
+    id: 'one-consumer-aggregates',
+    when: [
+      { q: 'domains', gte: 2 },
+      { q: 'consumers', in: ['one-app'] },
+      { q: 'centralAuth', is: false },
+    ],
+    effects: { 'multi-server': 2 },
+    conclusion: 'the one client can aggregate the servers itself',
+  },
+  {
+    id: 'central-policy',
+    when: [
+      { q: 'centralAuth', is: true },
+      { q: 'domains', gte: 2 },
+    ],
+    effects: { gateway: 5, 'multi-server': -2 },
+    conclusion: 'one place for auth, rate limits and audit',
+  },
+  {
+    id: 'central-policy-one-backend',
+    when: [
+      { q: 'centralAuth', is: true },
+      { q: 'domains', lte: 1 },
+    ],
+    effects: { single: 1 },
+    conclusion: 'the server itself enforces auth and rate limits',
+  },
+  {
+    id: 'many-consumers',
+    when: [
+      { q: 'consumers', in: ['teams', 'public'] },
+      { q: 'domains', gte: 2 },
+    ],
+    effects: { gateway: 3, 'multi-server': -2 },
+    conclusion: 'clients should not hold every backend credential',
+  },
+  {
+    id: 'separate-owners',
+    when: [{ q: 'separateTeams', is: true }],
+    effects: { gateway: 3, 'multi-server': 1 },
+    conclusion: 'independently deployed backends behind one entry point',
+  },
+  {
+    id: 'high-load',
+    when: [{ q: 'peakRps', gte: 200 }],
+    effects: { 'load-balanced': 4, single: -3 },
+    conclusion: 'more than one instance: replicas behind a load balancer',
+  },
+  {
+    id: 'many-sessions',
+    when: [{ q: 'concurrentSessions', gte: 1000 }],
+    effects: { 'load-balanced': 3, single: -2 },
+    conclusion: 'spread sessions over replicas with a shared store',
+  },
+  {
+    id: 'no-single-point',
+    when: [{ q: 'availability', in: ['99.9', '99.99'] }],
+    effects: { 'load-balanced': 3, single: -3, 'multi-server': -1 },
+    conclusion: 'no single point of failure: replicas',
+  },
+  {
+    id: 'region-availability',
+    when: [{ q: 'availability', in: ['99.99'] }],
+    effects: { 'multi-region': 3 },
+    conclusion: 'survive a region outage',
+  },
+  {
+    id: 'global-users',
+    when: [{ q: 'geography', in: ['multi-region'] }],
+    effects: { 'multi-region': 6 },
+    conclusion: 'serve each user from a nearby region',
+  },
+  {
+    id: 'region-durable-sessions',
+    when: [{ q: 'durability', in: ['survive-region-loss'] }],
+    effects: { 'multi-region': 5, serverless: -2 },
+    conclusion: 'a global session store across regions',
+  },
+  {
+    id: 'bursty-traffic',
+    when: [
+      { q: 'traffic', in: ['spiky', 'rare'] },
+      { q: 'serverToClient', is: false },
+    ],
+    effects: { serverless: 3 },
+    conclusion: 'pay per invocation, scale to zero',
+  },
+  {
+    id: 'steady-traffic',
+    when: [{ q: 'traffic', in: ['steady'] }],
+    effects: { serverless: -1 },
+    conclusion: 'always-on instances cost less than invocations',
+  },
+  {
+    id: 'function-platform',
+    when: [{ q: 'platform', in: ['lambda', 'vercel'] }],
+    effects: { serverless: 6 },
+    conclusion: 'stateless functions on the platform',
+  },
   {
     id: 'kubernetes-platform',
     when: [{ q: 'platform', in: ['kubernetes'] }],
     effects: { 'load-balanced': 3, single: -2, 'multi-server': -2, serverless: -3 },
     conclusion: 'a Deployment with probes, rolling updates and autoscaling: replicas come with the platform',
   },
-  { id: 'server-to-client', when: [{ q: 'serverToClient', is: true }], effects: { serverless: -8 }, conclusion: 'needs sessions and streams that functions cannot hold' },
-  { id: 'restart-durable-sessions', when: [{ q: 'durability', in: ['survive-restarts'] }, { q: 'serverToClient', is: true }], effects: { serverless: -1 }, conclusion: 'a persistent session store' },
+  {
+    id: 'server-to-client',
+    when: [{ q: 'serverToClient', is: true }],
+    effects: { serverless: -8 },
+    conclusion: 'needs sessions and streams that functions cannot hold',
+  },
+  {
+    id: 'restart-durable-sessions',
+    when: [
+      { q: 'durability', in: ['survive-restarts'] },
+      { q: 'serverToClient', is: true },
+    ],
+    effects: { serverless: -1 },
+    conclusion: 'a persistent session store',
+  },
 ];
 
 /**
@@ -84,7 +198,11 @@ export const PLATFORM_FACTS: Record<Platform, PlatformFacts> = {
 export const STORE_DURABILITY: Record<StoreId, 0 | 1 | 2> = { memory: 0, redis: 1, hybrid: 2, database: 2 };
 
 /** The store level each durability answer needs. */
-export const DURABILITY_NEEDS: Record<Durability, 0 | 1 | 2> = { 'may-lose': 0, 'survive-restarts': 1, 'survive-region-loss': 2 };
+export const DURABILITY_NEEDS: Record<Durability, 0 | 1 | 2> = {
+  'may-lose': 0,
+  'survive-restarts': 1,
+  'survive-region-loss': 2,
+};
 
 /**
  * The stores to try, best first, for what the sessions must survive and whether instances share
@@ -92,8 +210,14 @@ export const DURABILITY_NEEDS: Record<Durability, 0 | 1 | 2> = { 'may-lose': 0, 
  */
 export const STORE_PREFERENCE: Record<Durability, Record<'own' | 'shared', readonly StoreId[]>> = {
   'may-lose': { own: ['memory', 'database', 'redis', 'hybrid'], shared: ['redis', 'hybrid', 'database', 'memory'] },
-  'survive-restarts': { own: ['database', 'hybrid', 'redis', 'memory'], shared: ['hybrid', 'database', 'redis', 'memory'] },
-  'survive-region-loss': { own: ['database', 'hybrid', 'redis', 'memory'], shared: ['database', 'hybrid', 'redis', 'memory'] },
+  'survive-restarts': {
+    own: ['database', 'hybrid', 'redis', 'memory'],
+    shared: ['hybrid', 'database', 'redis', 'memory'],
+  },
+  'survive-region-loss': {
+    own: ['database', 'hybrid', 'redis', 'memory'],
+    shared: ['database', 'hybrid', 'redis', 'memory'],
+  },
 };
 
 /** Answers that contradict each other, whatever the pattern: each names what to change. */
@@ -109,25 +233,41 @@ export interface ConflictRule {
 export const CONFLICT_RULES: readonly ConflictRule[] = [
   {
     id: 'availability-on-one-machine',
-    when: [{ q: 'platform', in: ['local'] }, { q: 'availability', in: ['99.9', '99.99'] }],
+    when: [
+      { q: 'platform', in: ['local'] },
+      { q: 'availability', in: ['99.9', '99.99'] },
+    ],
     problem: 'one machine is a single point of failure: its outages and restarts alone break that target',
-    change: 'answer --platform containers or --platform kubernetes to run replicas on several machines, or --availability 99 for a local deployment',
+    change:
+      'answer --platform containers or --platform kubernetes to run replicas on several machines, or --availability 99 for a local deployment',
   },
   {
     id: 'regions-on-one-machine',
-    when: [{ q: 'platform', in: ['local'] }, { q: 'geography', in: ['multi-region'] }],
+    when: [
+      { q: 'platform', in: ['local'] },
+      { q: 'geography', in: ['multi-region'] },
+    ],
     problem: 'one machine sits in one region: distant users get its latency and lose it when it goes down',
-    change: 'answer --platform kubernetes or --platform containers to run in several regions, or --geography one-region',
+    change:
+      'answer --platform kubernetes or --platform containers to run in several regions, or --geography one-region',
   },
   {
     id: 'region-loss-one-region',
-    when: [{ q: 'durability', in: ['survive-region-loss'] }, { q: 'geography', in: ['one-region'] }],
-    problem: 'surviving the loss of a region means a second region that takes the sessions over, while users in one region are served from one',
-    change: 'answer --geography multi-region to run (at least) a standby region with a global session store, or --durability survive-restarts',
+    when: [
+      { q: 'durability', in: ['survive-region-loss'] },
+      { q: 'geography', in: ['one-region'] },
+    ],
+    problem:
+      'surviving the loss of a region means a second region that takes the sessions over, while users in one region are served from one',
+    change:
+      'answer --geography multi-region to run (at least) a standby region with a global session store, or --durability survive-restarts',
   },
   {
     id: 'server-to-client-on-functions',
-    when: [{ q: 'serverToClient', is: true }, { q: 'platform', in: ['lambda', 'vercel'] }],
+    when: [
+      { q: 'serverToClient', is: true },
+      { q: 'platform', in: ['lambda', 'vercel'] },
+    ],
     problem: 'server-to-client requests need sessions and open streams that a function invocation cannot hold',
     change: 'answer --platform containers or --platform kubernetes, or drop --server-to-client (--no-server-to-client)',
   },

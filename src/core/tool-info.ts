@@ -26,7 +26,10 @@ export function packageRoot(): string {
     let dir = dirname(fileURLToPath(import.meta.url));
     while (!existsSync(join(dir, 'package.json'))) {
       const parent = dirname(dir);
-      if (parent === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}: the package is incomplete, reinstall ${GENERATOR_PACKAGE}`);
+      if (parent === dir)
+        throw new Error(
+          `no package.json above ${fileURLToPath(import.meta.url)}: the package is incomplete, reinstall ${GENERATOR_PACKAGE}`,
+        );
       dir = parent;
     }
     cachedRoot = dir;
@@ -40,7 +43,10 @@ let cachedTool: { name: string; version: string } | undefined;
 export function toolInfo(): { name: string; version: string } {
   if (!cachedTool) {
     try {
-      const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { name?: string; version?: string };
+      const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       cachedTool = { name: pkg.name ?? GENERATOR_PACKAGE, version: pkg.version ?? '0.0.0' };
     } catch {
       cachedTool = { name: GENERATOR_PACKAGE, version: '0.0.0' };

@@ -9,9 +9,19 @@ const REPLICAS = 3;
 export const gateway: PatternDefinition = {
   id: 'gateway',
   title: 'Gateway',
-  summary: 'A central MCP gateway: an MCP server to clients and an MCP client to each backend, with auth, rate limits and routing.',
-  useWhen: ['Central authentication and rate limiting', 'Tool discovery and routing across teams', 'Caching list results', 'Backends owned by separate teams'],
-  limitations: ['An extra hop on every call', 'The gateway is critical infrastructure: run it replicated', 'Stateful: it holds MCP sessions both ways'],
+  summary:
+    'A central MCP gateway: an MCP server to clients and an MCP client to each backend, with auth, rate limits and routing.',
+  useWhen: [
+    'Central authentication and rate limiting',
+    'Tool discovery and routing across teams',
+    'Caching list results',
+    'Backends owned by separate teams',
+  ],
+  limitations: [
+    'An extra hop on every call',
+    'The gateway is critical infrastructure: run it replicated',
+    'Stateful: it holds MCP sessions both ways',
+  ],
   terminalDiagram: [
     '              +---------+',
     '              | Clients |',
@@ -36,7 +46,14 @@ export const gateway: PatternDefinition = {
   instances: ({ store, deploy }) =>
     store !== 'memory' && deploy.some((target) => target === 'compose' || target === 'k8s')
       ? { count: REPLICAS, perInvocation: false, why: `${REPLICAS} gateway replicas share rate limits through Redis` }
-      : { count: 1, perInvocation: false, why: store === 'memory' ? 'one gateway: the memory store keeps sessions and rate limits in its process' : 'one gateway container' },
+      : {
+          count: 1,
+          perInvocation: false,
+          why:
+            store === 'memory'
+              ? 'one gateway: the memory store keeps sessions and rate limits in its process'
+              : 'one gateway container',
+        },
   hasDependencies: true,
   requiredFiles: [{ file: 'gateway.config.json', why: 'the gateway reads its backends from it' }],
   mermaid: {
@@ -58,6 +75,11 @@ export const gateway: PatternDefinition = {
   slowTool: { name: 'slow', arguments: { steps: 5, ms: 300 } },
   addOns: ({ answers, storeName }) =>
     answers.peakRps >= 200 || answers.availability !== '99'
-      ? [{ id: 'gateway-replicas', text: `Run the gateway load-balanced: replicas behind a load balancer, sessions and rate limits shared in ${storeName}.` }]
+      ? [
+          {
+            id: 'gateway-replicas',
+            text: `Run the gateway load-balanced: replicas behind a load balancer, sessions and rate limits shared in ${storeName}.`,
+          },
+        ]
       : [],
 };

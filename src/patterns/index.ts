@@ -7,7 +7,17 @@ import { serverless } from './serverless.js';
 import { single } from './single.js';
 import type { Instances, PatternDefinition, PatternOptions, PatternRegistry } from './types.js';
 
-export type { AddOn, AddOnContext, Instances, PatternDefinition, PatternOptions, PatternRegistry, Reach, RequiredFile, SlowTool } from './types.js';
+export type {
+  AddOn,
+  AddOnContext,
+  Instances,
+  PatternDefinition,
+  PatternOptions,
+  PatternRegistry,
+  Reach,
+  RequiredFile,
+  SlowTool,
+} from './types.js';
 
 /** Builds a registry from definitions, in the order given; two definitions with one id are a mistake. */
 export function registryOf(definitions: readonly PatternDefinition[]): PatternRegistry {
@@ -20,12 +30,22 @@ export function registryOf(definitions: readonly PatternDefinition[]): PatternRe
 }
 
 /** The patterns this version advises on and generates, in catalog order. */
-export const PATTERN_REGISTRY: PatternRegistry = registryOf([single, multiServer, gateway, loadBalanced, serverless, multiRegion]);
+export const PATTERN_REGISTRY: PatternRegistry = registryOf([
+  single,
+  multiServer,
+  gateway,
+  loadBalanced,
+  serverless,
+  multiRegion,
+]);
 
 /** A pattern's definition; a UserError naming --pattern and the ids that exist when there is none. */
 export function patternFor(id: string, registry: PatternRegistry = PATTERN_REGISTRY): PatternDefinition {
   const definition = registry.get(id);
-  if (!definition) throw new UserError(`--pattern ${id} is not a pattern this version knows. Use one of: ${[...registry.keys()].join(', ')}.`);
+  if (!definition)
+    throw new UserError(
+      `--pattern ${id} is not a pattern this version knows. Use one of: ${[...registry.keys()].join(', ')}.`,
+    );
   return definition;
 }
 

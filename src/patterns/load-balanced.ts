@@ -10,7 +10,11 @@ export const loadBalanced: PatternDefinition = {
   title: 'Load-balanced replicas',
   summary: 'Replicas behind a load balancer with shared state; stateless by default, no cookie affinity.',
   useWhen: ['Load beyond one instance', 'No single point of failure', 'Rolling deploys without dropping sessions'],
-  limitations: ['Needs a shared store for sessions and rate limits', 'Stateful sessions need a record any replica can rebuild', 'MCP clients keep no cookies: cookie affinity does not work'],
+  limitations: [
+    'Needs a shared store for sessions and rate limits',
+    'Stateful sessions need a record any replica can rebuild',
+    'MCP clients keep no cookies: cookie affinity does not work',
+  ],
   terminalDiagram: [
     '              +--------+',
     '              | Client |',
@@ -35,7 +39,11 @@ export const loadBalanced: PatternDefinition = {
   deploy: ['docker', 'compose', 'k8s'],
   defaultDeploy: ['docker', 'compose', 'k8s'],
   components: [base, loadBalancedComponent],
-  instances: () => ({ count: REPLICAS, perInvocation: false, why: `the load-balanced pattern runs ${REPLICAS} replicas behind a load balancer` }),
+  instances: () => ({
+    count: REPLICAS,
+    perInvocation: false,
+    why: `the load-balanced pattern runs ${REPLICAS} replicas behind a load balancer`,
+  }),
   hasDependencies: true,
   requiredFiles: [],
   mermaid: {

@@ -8,7 +8,11 @@ export const multiRegion: PatternDefinition = {
   title: 'Multi-region',
   summary: 'Replicated deployments in several regions with a region-aware client and a global session store.',
   useWhen: ['Users in several regions', 'Availability beyond one region', 'Sessions that survive a region loss'],
-  limitations: ['A session never crosses regions: failover re-initializes', 'A global database adds write latency', 'Several deployments to operate'],
+  limitations: [
+    'A session never crosses regions: failover re-initializes',
+    'A global database adds write latency',
+    'Several deployments to operate',
+  ],
   terminalDiagram: [
     '                 +--------+',
     '                 | Client |  (latency discovery, failover)',
@@ -49,8 +53,16 @@ export const multiRegion: PatternDefinition = {
   slowTool: { name: 'slow_count', arguments: { steps: 5, intervalMs: 300 } },
   addOns: ({ answers }) => [
     ...(answers.domains >= 2 && (answers.centralAuth || answers.consumers !== 'one-app')
-      ? [{ id: 'gateway-per-region', text: `Run a gateway in each region for central auth and routing across the ${answers.domains} tool domains.` }]
+      ? [
+          {
+            id: 'gateway-per-region',
+            text: `Run a gateway in each region for central auth and routing across the ${answers.domains} tool domains.`,
+          },
+        ]
       : []),
-    { id: 'regional-load-balancing', text: 'Each region is a load-balanced deployment; the client fails over between regions.' },
+    {
+      id: 'regional-load-balancing',
+      text: 'Each region is a load-balanced deployment; the client fails over between regions.',
+    },
   ],
 };

@@ -8,8 +8,16 @@ export const multiServer: PatternDefinition = {
   id: 'multi-server',
   title: 'Multi-server aggregation',
   summary: 'One client aggregates tools from several independent MCP servers, namespaced per server.',
-  useWhen: ['Composing tools from several domains', 'Agents with diverse capabilities', 'Servers maintained independently'],
-  limitations: ['Every client carries the aggregation logic and every backend credential', 'No central auth, rate limiting or audit', 'Each client opens a connection to every server'],
+  useWhen: [
+    'Composing tools from several domains',
+    'Agents with diverse capabilities',
+    'Servers maintained independently',
+  ],
+  limitations: [
+    'Every client carries the aggregation logic and every backend credential',
+    'No central auth, rate limiting or audit',
+    'Each client opens a connection to every server',
+  ],
   terminalDiagram: [
     '  +---------------------------------------+',
     '  | Client: aggregation layer              |',
@@ -45,5 +53,7 @@ export const multiServer: PatternDefinition = {
   },
   slowTool: { name: 'slow_count', arguments: { steps: 5, intervalMs: 300 } },
   addOns: ({ answers }) =>
-    answers.centralAuth || answers.consumers !== 'one-app' ? [{ id: 'gateway-front', text: 'Put a gateway in front when more than one client needs the same servers.' }] : [],
+    answers.centralAuth || answers.consumers !== 'one-app'
+      ? [{ id: 'gateway-front', text: 'Put a gateway in front when more than one client needs the same servers.' }]
+      : [],
 };

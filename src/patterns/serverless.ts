@@ -12,7 +12,9 @@ function lines(options: PatternOptions): string[] {
     functions.push('lambda');
   }
   if (options.deploy.includes('vercel')) {
-    out.push(`  client["MCP clients"] -->|${mcpEdge(options)}| vercel["Vercel function api/mcp: fresh MCP server per request"]`);
+    out.push(
+      `  client["MCP clients"] -->|${mcpEdge(options)}| vercel["Vercel function api/mcp: fresh MCP server per request"]`,
+    );
     functions.push('vercel');
   }
   if (functions.length === 0) {
@@ -30,7 +32,12 @@ export const serverless: PatternDefinition = {
   title: 'Serverless / edge',
   summary: 'Stateless MCP over the web-standard transport on AWS Lambda or Vercel, a fresh server per invocation.',
   useWhen: ['Stateless tools', 'Infrequent or spiky usage', 'Cost that follows load', 'Global edge deployment'],
-  limitations: ['Cold start latency', 'No persistent connections (no SSE streams)', 'Limited execution time per call', 'Stateless: no sessions, no server-to-client requests'],
+  limitations: [
+    'Cold start latency',
+    'No persistent connections (no SSE streams)',
+    'Limited execution time per call',
+    'Stateless: no sessions, no server-to-client requests',
+  ],
   terminalDiagram: [
     '              +--------+',
     '              | Client |',
@@ -51,11 +58,22 @@ export const serverless: PatternDefinition = {
   deploy: ['lambda', 'vercel'],
   defaultDeploy: ['lambda', 'vercel'],
   components: [base, serverlessComponent],
-  instances: () => ({ count: 1, perInvocation: true, why: 'serverless platforms run one instance per concurrent invocation' }),
+  instances: () => ({
+    count: 1,
+    perInvocation: true,
+    why: 'serverless platforms run one instance per concurrent invocation',
+  }),
   hasDependencies: false,
   requiredFiles: [],
   mermaid: { mainNode: 'client', lines },
   slowTool: { name: 'slow_count', arguments: { steps: 5, intervalMs: 300 } },
   addOns: ({ answers }) =>
-    answers.durability !== 'may-lose' ? [{ id: 'external-state', text: 'Keep durable state outside the function (a database the tools call), never in the invocation.' }] : [],
+    answers.durability !== 'may-lose'
+      ? [
+          {
+            id: 'external-state',
+            text: 'Keep durable state outside the function (a database the tools call), never in the invocation.',
+          },
+        ]
+      : [],
 };

@@ -7,7 +7,11 @@ export const single: PatternDefinition = {
   title: 'Single server',
   summary: 'One MCP server that clients reach directly over Streamable HTTP.',
   useWhen: ['Prototyping and development', 'A single-purpose application', 'One tool domain with direct access'],
-  limitations: ['No fault tolerance: one instance is a single point of failure', 'No tool aggregation across domains', 'Scales only vertically'],
+  limitations: [
+    'No fault tolerance: one instance is a single point of failure',
+    'No tool aggregation across domains',
+    'Scales only vertically',
+  ],
   terminalDiagram: [
     '  +--------+   Streamable HTTP /mcp   +------------+',
     '  | Client | -----------------------> | MCP server |',

@@ -8,7 +8,10 @@ export const COMPOSE_FILE = 'compose.yaml';
 /** Contributions in component order, except that the one defining the app's service comes first: the others add to it. */
 function contributionsOf(components: readonly Component[], context: DeployContext): ComposeContribution[] {
   const all = components.flatMap((component) => (component.deploy?.compose ? [component.deploy.compose(context)] : []));
-  return [...all.filter((contribution) => contribution.app?.service), ...all.filter((contribution) => !contribution.app?.service)];
+  return [
+    ...all.filter((contribution) => contribution.app?.service),
+    ...all.filter((contribution) => !contribution.app?.service),
+  ];
 }
 
 /** Names of the app's instances: one per instance the pattern definition counts. */
@@ -42,10 +45,23 @@ function merged(contributions: readonly ComposeContribution[]) {
     healthcheckComment = app.healthcheckComment ?? healthcheckComment;
     entry = contribution.entry ?? entry;
   }
-  return { services, environment, environmentComments, configs, volumes, mounts, dependsOn, service, noun, healthcheckComment, entry };
+  return {
+    services,
+    environment,
+    environmentComments,
+    configs,
+    volumes,
+    mounts,
+    dependsOn,
+    service,
+    noun,
+    healthcheckComment,
+    entry,
+  };
 }
 
-const healthy = (names: readonly string[]) => Object.fromEntries(names.map((name) => [name, { condition: 'service_healthy' }]));
+const healthy = (names: readonly string[]) =>
+  Object.fromEntries(names.map((name) => [name, { condition: 'service_healthy' }]));
 
 /**
  * `compose.yaml` as data, from the contributions of the project's components: the services they
@@ -69,15 +85,19 @@ export function composeFile(components: readonly Component[], context: DeployCon
 
   const services: Record<string, ComposeService> = {};
   const comments: YamlComment[] = [];
-  const ordered = Object.entries(parts.services).sort(([, a], [, b]) => Number(Boolean(b.stateful)) - Number(Boolean(a.stateful)));
+  const ordered = Object.entries(parts.services).sort(
+    ([, a], [, b]) => Number(Boolean(b.stateful)) - Number(Boolean(a.stateful)),
+  );
   for (const [name, { service, comment }] of ordered) {
     services[name] = service;
     if (comment) comments.push({ path: ['services', name], text: comment });
   }
   for (const name of instances) {
     services[name] = structuredClone(app);
-    for (const [variable, text] of Object.entries(parts.environmentComments)) comments.push({ path: ['services', name, 'environment', variable], text });
-    if (parts.healthcheckComment) comments.push({ path: ['services', name, 'healthcheck'], text: parts.healthcheckComment });
+    for (const [variable, text] of Object.entries(parts.environmentComments))
+      comments.push({ path: ['services', name, 'environment', variable], text });
+    if (parts.healthcheckComment)
+      comments.push({ path: ['services', name, 'healthcheck'], text: parts.healthcheckComment });
   }
   if (parts.entry) {
     services[parts.entry.name] = { ...parts.entry.service, depends_on: healthy(instances) };
@@ -87,8 +107,11 @@ export function composeFile(components: readonly Component[], context: DeployCon
   const document: Record<string, unknown> = { name: context.name, services };
   if (parts.volumes.length > 0) document.volumes = Object.fromEntries(parts.volumes.map((volume) => [volume, null]));
   if (Object.keys(parts.configs).length > 0) {
-    document.configs = Object.fromEntries(Object.entries(parts.configs).map(([name, { content }]) => [name, { content }]));
-    for (const [name, { comment }] of Object.entries(parts.configs)) if (comment) comments.push({ path: ['configs', name], text: comment });
+    document.configs = Object.fromEntries(
+      Object.entries(parts.configs).map(([name, { content }]) => [name, { content }]),
+    );
+    for (const [name, { comment }] of Object.entries(parts.configs))
+      if (comment) comments.push({ path: ['configs', name], text: comment });
   }
   const header = [
     `${context.title}: ${composeSummary(components, context)}.`,
@@ -113,7 +136,10 @@ export function composeFacts(
 ): { summary: string; requiredVariables: string[]; generated: { name: string; command: string }[] } | undefined {
   if (!components.some((component) => component.deploy?.composeFile)) return undefined;
   const text = JSON.stringify(composeFile(components, context).document);
-  const required = [...text.matchAll(/(?<!\$)\$\{([A-Z_][A-Z0-9_]*):\?([^}]*)\}/g)].map((match) => ({ name: match[1]!, message: match[2]! }));
+  const required = [...text.matchAll(/(?<!\$)\$\{([A-Z_][A-Z0-9_]*):\?([^}]*)\}/g)].map((match) => ({
+    name: match[1]!,
+    message: match[2]!,
+  }));
   const requiredVariables = [...new Set(required.map(({ name }) => name))];
   const generated = requiredVariables.flatMap((name) => {
     const command = /, e\.g\. (openssl .+)$/.exec(required.find((variable) => variable.name === name)!.message)?.[1];

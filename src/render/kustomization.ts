@@ -18,16 +18,22 @@ export function k8sFacts(components: readonly Component[], context: DeployContex
   if (!components.some((component) => component.deploy?.kustomizeBase)) return undefined;
   const facts: K8sFacts = { settings: [], secrets: [], egress: [], resources: {}, patches: [], readiness: [] };
   // The component that writes the base comes first: the others add to what it defines.
-  const ordered = [...components.filter((c) => c.deploy?.kustomizeBase), ...components.filter((c) => !c.deploy?.kustomizeBase)];
+  const ordered = [
+    ...components.filter((c) => c.deploy?.kustomizeBase),
+    ...components.filter((c) => !c.deploy?.kustomizeBase),
+  ];
   for (const component of ordered) {
     const contribution = component.deploy?.k8s?.(context);
     if (!contribution) continue;
     for (const setting of contribution.settings ?? []) {
-      if (facts.settings.some((known) => known.name === setting.name)) throw new Error(`two components set ${setting.name} in the Kubernetes ConfigMap`);
+      if (facts.settings.some((known) => known.name === setting.name))
+        throw new Error(`two components set ${setting.name} in the Kubernetes ConfigMap`);
       facts.settings.push(setting);
     }
     facts.secrets.push(...(contribution.secrets ?? []).filter((name) => !facts.secrets.includes(name)));
-    facts.egress.push(...(contribution.egress ?? []).filter(({ port }) => !facts.egress.some((known) => known.port === port)));
+    facts.egress.push(
+      ...(contribution.egress ?? []).filter(({ port }) => !facts.egress.some((known) => known.port === port)),
+    );
     for (const [file, document] of Object.entries(contribution.resources ?? {})) {
       if (facts.resources[file]) throw new Error(`two components add ${file} to the kustomize base`);
       facts.resources[file] = document;
@@ -43,7 +49,11 @@ export function k8sFacts(components: readonly Component[], context: DeployContex
  * `kustomization.yaml` listing the templates' resources (`templateResources`, file names in the
  * base folder) and the contributed ones, with the contributed patches.
  */
-export function kustomizeBaseFiles(components: readonly Component[], context: DeployContext, templateResources: readonly string[]): Record<string, YamlFile> {
+export function kustomizeBaseFiles(
+  components: readonly Component[],
+  context: DeployContext,
+  templateResources: readonly string[],
+): Record<string, YamlFile> {
   const component = components.find((c) => c.deploy?.kustomizeBase);
   const facts = k8sFacts(components, context);
   if (!component || !facts) return {};
@@ -51,7 +61,12 @@ export function kustomizeBaseFiles(components: readonly Component[], context: De
   const contributed = Object.keys(facts.resources);
   const clash = contributed.find((file) => templateResources.includes(file));
   if (clash) throw new Error(`${base}/${clash} is both a template and a contributed resource`);
-  const comments: YamlComment[] = [{ path: ['images'], text: 'Point the image at your registry and release here (never "latest": rollbacks need a fixed tag).' }];
+  const comments: YamlComment[] = [
+    {
+      path: ['images'],
+      text: 'Point the image at your registry and release here (never "latest": rollbacks need a fixed tag).',
+    },
+  ];
   const document: Record<string, unknown> = {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
@@ -59,7 +74,10 @@ export function kustomizeBaseFiles(components: readonly Component[], context: De
     resources: [...templateResources, ...contributed],
   };
   if (facts.patches.length > 0) {
-    document.patches = facts.patches.map(({ target, operations }) => ({ target, patch: stringify(operations, { lineWidth: 0 }) }));
+    document.patches = facts.patches.map(({ target, operations }) => ({
+      target,
+      patch: stringify(operations, { lineWidth: 0 }),
+    }));
     comments.push({ path: ['patches'], text: facts.patches.map(({ comment }) => comment).join('\n') });
   }
   document.images = [{ name: context.name, newName: `registry.example.com/${context.name}`, newTag: '0.1.0' }];

@@ -50,7 +50,8 @@ export function render(blueprint: Blueprint, templates: TemplateSet): RenderedFi
       return { path: file.destination, contents, executable: false };
     }
     if (file.kind === 'generated') {
-      const contents = file.generator === 'package.json' ? packageJson(blueprint) : `${JSON.stringify(blueprint.manifest, null, 2)}\n`;
+      const contents =
+        file.generator === 'package.json' ? packageJson(blueprint) : `${JSON.stringify(blueprint.manifest, null, 2)}\n`;
       return { path: file.destination, contents, executable: false };
     }
     const template = templates.files.get(file.template);

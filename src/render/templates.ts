@@ -51,7 +51,10 @@ export function loadTemplates(root = defaultTemplatesDir()): TemplateSet {
         continue;
       }
       (catalog[folder.name] ??= []).push(rel);
-      files.set(`${folder.name}/${rel}`, { contents: readFileSync(full), executable: (statSync(full).mode & 0o111) !== 0 });
+      files.set(`${folder.name}/${rel}`, {
+        contents: readFileSync(full),
+        executable: (statSync(full).mode & 0o111) !== 0,
+      });
     }
   }
   return { catalog, files, partials };

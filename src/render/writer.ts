@@ -1,4 +1,17 @@
-import { access, chmod, constants, lstat, mkdir, mkdtemp, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import {
+  access,
+  chmod,
+  constants,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { EXIT, InterruptedError, UserError } from '../core/errors.js';
 import { unsafePathProblem } from './paths.js';
@@ -32,12 +45,16 @@ export async function assertWritableTarget(target: string, files: readonly Rende
   } catch {
     return;
   }
-  if (!stat.isDirectory()) throw new UserError(`Target ${target} exists and is not a directory. Choose another directory; nothing was written.`);
+  if (!stat.isDirectory())
+    throw new UserError(
+      `Target ${target} exists and is not a directory. Choose another directory; nothing was written.`,
+    );
   const present = (await readdir(target)).filter((entry) => !TOLERATED.has(entry)).sort();
   if (present.length === 0) return;
   const planned = new Set(files.map((f) => f.path.split('/')[0]!));
   const conflicts = present.filter((entry) => planned.has(entry));
-  const shown = (list: string[]) => list.slice(0, 20).join(', ') + (list.length > 20 ? `, and ${list.length - 20} more` : '');
+  const shown = (list: string[]) =>
+    list.slice(0, 20).join(', ') + (list.length > 20 ? `, and ${list.length - 20} more` : '');
   throw new UserError(
     `Target directory ${target} is not empty.` +
       (conflicts.length > 0 ? ` These would be overwritten: ${shown(conflicts)}.` : '') +
@@ -59,7 +76,12 @@ async function nearestExisting(path: string): Promise<{ path: string; isDirector
 }
 
 /** A file-system failure at `target`, told as what went wrong and what to do. */
-function cannotCreate(target: string, where: string, error: unknown, exitCode: typeof EXIT.usage | typeof EXIT.failed): UserError {
+function cannotCreate(
+  target: string,
+  where: string,
+  error: unknown,
+  exitCode: typeof EXIT.usage | typeof EXIT.failed,
+): UserError {
   const { code, message } = error as NodeJS.ErrnoException;
   const why =
     code === 'EACCES' || code === 'EPERM'
@@ -69,7 +91,10 @@ function cannotCreate(target: string, where: string, error: unknown, exitCode: t
         : code === 'ENOSPC' || code === 'EDQUOT'
           ? `no space left in ${where}`
           : `${where} does not accept new entries (${code ?? message})`;
-  return new UserError(`Cannot create the project at ${target}: ${why}. Choose a directory you can write to (pass it as the first argument); nothing was written.`, exitCode);
+  return new UserError(
+    `Cannot create the project at ${target}: ${why}. Choose a directory you can write to (pass it as the first argument); nothing was written.`,
+    exitCode,
+  );
 }
 
 /**
@@ -82,7 +107,9 @@ export async function assertCreatable(target: string, { probe = true }: { probe?
   const absolute = resolve(target);
   const existing = await nearestExisting(absolute);
   if (!existing.isDirectory) {
-    throw new UserError(`Cannot create the project at ${absolute}: ${existing.path} is a file, so nothing can be created under it. Choose another directory; nothing was written.`);
+    throw new UserError(
+      `Cannot create the project at ${absolute}: ${existing.path} is a file, so nothing can be created under it. Choose another directory; nothing was written.`,
+    );
   }
   try {
     if (!probe) {
@@ -99,7 +126,11 @@ export async function assertCreatable(target: string, { probe = true }: { probe?
  * The only step that touches the target. Files are staged in a sibling temporary directory
  * and moved into place at the end, so a failure or an interrupt never leaves half a project.
  */
-export async function writeProject(target: string, files: readonly RenderedFile[], { signal }: WriteOptions = {}): Promise<void> {
+export async function writeProject(
+  target: string,
+  files: readonly RenderedFile[],
+  { signal }: WriteOptions = {},
+): Promise<void> {
   for (const file of files) {
     const problem = unsafePathProblem(file.path);
     if (problem) throw new UserError(`Refusing to write "${file.path}": ${problem}. Nothing was written.`);

@@ -24,11 +24,19 @@ function pairAt(doc: Document, path: readonly string[]): Pair | undefined {
 /** Serialises a document with the `yaml` package; every comment must land on an entry that exists. */
 export function toYaml({ header, comments = [], document }: YamlFile): string {
   const doc = new Document(document);
-  if (header) doc.commentBefore = header.split('\n').map((line) => ` ${line}`.trimEnd()).join('\n');
+  if (header)
+    doc.commentBefore = header
+      .split('\n')
+      .map((line) => ` ${line}`.trimEnd())
+      .join('\n');
   for (const { path, text } of comments) {
     const pair = pairAt(doc, path);
-    if (!pair || !isScalar(pair.key)) throw new Error(`a comment addresses ${path.join('.')}, which the document does not have`);
-    pair.key.commentBefore = text.split('\n').map((line) => ` ${line}`.trimEnd()).join('\n');
+    if (!pair || !isScalar(pair.key))
+      throw new Error(`a comment addresses ${path.join('.')}, which the document does not have`);
+    pair.key.commentBefore = text
+      .split('\n')
+      .map((line) => ` ${line}`.trimEnd())
+      .join('\n');
   }
   return doc.toString({ lineWidth: 0 });
 }

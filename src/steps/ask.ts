@@ -10,7 +10,9 @@ async function askOne(ctx: Pick<Context, 'prompt'>, question: Question): Promise
         default: String(question.default),
         validate: (value) => {
           const n = Number(value.trim());
-          return /^\d+$/.test(value.trim()) && n >= question.min && n <= question.max ? true : `Enter a whole number from ${question.min} to ${question.max}`;
+          return /^\d+$/.test(value.trim()) && n >= question.min && n <= question.max
+            ? true
+            : `Enter a whole number from ${question.min} to ${question.max}`;
         },
       });
       return Number(raw.trim());
@@ -32,7 +34,9 @@ async function askOne(ctx: Pick<Context, 'prompt'>, question: Question): Promise
  * `assumed`, so the recommendation can say which answers nobody gave. Without a terminal and
  * without `--yes`, a missing answer is an error naming its flag.
  */
-export async function ask(ctx: Pick<Context, 'answers' | 'options' | 'interactive' | 'yes' | 'prompt' | 'assumed'>): Promise<void> {
+export async function ask(
+  ctx: Pick<Context, 'answers' | 'options' | 'interactive' | 'yes' | 'prompt' | 'assumed'>,
+): Promise<void> {
   if (ctx.options.pattern !== undefined) return;
   const missing = QUESTIONS.filter((q) => ctx.answers[q.id] === undefined);
   if (missing.length === 0) return;

@@ -19,12 +19,18 @@ const AUTH_LABELS: Record<AuthMode, string> = {
  * can serve them: choosing a store never drops a target silently.
  */
 export async function configure(
-  ctx: Pick<Context, 'options' | 'answers' | 'recommendation' | 'interactive' | 'yes' | 'prompt' | 'name' | 'project' | 'output'>,
+  ctx: Pick<
+    Context,
+    'options' | 'answers' | 'recommendation' | 'interactive' | 'yes' | 'prompt' | 'name' | 'project' | 'output'
+  >,
 ): Promise<void> {
   const pattern = ctx.options.pattern;
   if (pattern === undefined) {
     if (ctx.yes) ctx.options.pattern = 'single';
-    else throw new UserError(`Missing --pattern: pass one of ${generatablePatterns().join(', ')}, answer the advisor questions, or pass --yes.`);
+    else
+      throw new UserError(
+        `Missing --pattern: pass one of ${generatablePatterns().join(', ')}, answer the advisor questions, or pass --yes.`,
+      );
   }
   const id = ctx.options.pattern!;
   const catalog = PATTERNS[id];
@@ -38,7 +44,8 @@ export async function configure(
   const platform = ctx.answers.platform;
   const platformDeploy = rec?.deploy ?? (platform !== undefined ? deployFor(id, platform) : undefined);
   const recDeploy = platformDeploy?.filter((t) => support.deploy.includes(t));
-  const defaultDeploy = recDeploy && recDeploy.length > 0 ? recDeploy : catalog.defaultDeploy.filter((t) => support.deploy.includes(t));
+  const defaultDeploy =
+    recDeploy && recDeploy.length > 0 ? recDeploy : catalog.defaultDeploy.filter((t) => support.deploy.includes(t));
   if (!rec && platform !== undefined && ctx.options.deploy === undefined && !deployableOn(id, platform)) {
     ctx.output.info(
       `The ${id} pattern cannot deploy on --platform ${platform}: its own targets (${defaultDeploy.join(', ')}) are the default instead. ` +
@@ -52,7 +59,9 @@ export async function configure(
     else if (ctx.interactive) {
       const withoutK8s = ctx.options.store === 'memory' && shared.length > 0;
       if (withoutK8s && support.deploy.includes('k8s')) {
-        ctx.output.info(`k8s is not offered: it runs three replicas, and --store memory keeps each session in one of them. Pass --store ${shared.join(' or --store ')} to deploy on k8s.\n`);
+        ctx.output.info(
+          `k8s is not offered: it runs three replicas, and --store memory keeps each session in one of them. Pass --store ${shared.join(' or --store ')} to deploy on k8s.\n`,
+        );
       }
       const offered = withoutK8s ? support.deploy.filter((t) => t !== 'k8s') : support.deploy;
       deploy = await ctx.prompt.checkbox<DeployTarget>({
@@ -65,24 +74,71 @@ export async function configure(
 
   const storeChoices = deploy?.includes('k8s') && shared.length > 0 ? shared : support.stores;
   const recStore = rec && storeChoices.includes(rec.store) ? rec.store : undefined;
-  const store = await settle<StoreId>(ctx, ctx.options.store, storeChoices, recStore ?? storeChoices[0]!, recStore !== undefined, '--store', missing, (choices, def) =>
-    ctx.prompt.select({ message: 'Session store?', choices: choices.map((s) => ({ value: s, name: s })), default: def }),
+  const store = await settle<StoreId>(
+    ctx,
+    ctx.options.store,
+    storeChoices,
+    recStore ?? storeChoices[0]!,
+    recStore !== undefined,
+    '--store',
+    missing,
+    (choices, def) =>
+      ctx.prompt.select({
+        message: 'Session store?',
+        choices: choices.map((s) => ({ value: s, name: s })),
+        default: def,
+      }),
   );
-  const sessionMode = await settle<SessionMode>(ctx, ctx.options.sessionMode, catalog.sessionModes, rec?.sessionMode ?? catalog.sessionModes[0]!, rec !== undefined, '--session-mode', missing, (choices, def) =>
-    ctx.prompt.select({
-      message: 'Session mode?',
-      choices: choices.map((m) => ({ value: m, name: m === 'stateless' ? 'stateless (any replica serves any request)' : 'stateful (sessions for server-to-client features)' })),
-      default: def,
-    }),
+  const sessionMode = await settle<SessionMode>(
+    ctx,
+    ctx.options.sessionMode,
+    catalog.sessionModes,
+    rec?.sessionMode ?? catalog.sessionModes[0]!,
+    rec !== undefined,
+    '--session-mode',
+    missing,
+    (choices, def) =>
+      ctx.prompt.select({
+        message: 'Session mode?',
+        choices: choices.map((m) => ({
+          value: m,
+          name:
+            m === 'stateless'
+              ? 'stateless (any replica serves any request)'
+              : 'stateful (sessions for server-to-client features)',
+        })),
+        default: def,
+      }),
   );
-  const authMode = await settle<AuthMode>(ctx, ctx.options.authMode, AUTH_MODES, 'apikey', false, '--auth', missing, (choices, def) =>
-    ctx.prompt.select({ message: 'Client authentication?', choices: choices.map((m) => ({ value: m, name: AUTH_LABELS[m] })), default: def }),
+  const authMode = await settle<AuthMode>(
+    ctx,
+    ctx.options.authMode,
+    AUTH_MODES,
+    'apikey',
+    false,
+    '--auth',
+    missing,
+    (choices, def) =>
+      ctx.prompt.select({
+        message: 'Client authentication?',
+        choices: choices.map((m) => ({ value: m, name: AUTH_LABELS[m] })),
+        default: def,
+      }),
   );
 
   if (missing.length > 0) {
-    throw new UserError(`Missing options for the ${id} pattern: ${missing.join(', ')}. Pass them, put them in an --answers file, or pass --yes to accept the defaults.`);
+    throw new UserError(
+      `Missing options for the ${id} pattern: ${missing.join(', ')}. Pass them, put them in an --answers file, or pass --yes to accept the defaults.`,
+    );
   }
-  ctx.project = { name: ctx.name!, pattern: id, store: store!, sessionMode: sessionMode!, authMode: authMode!, deploy: deploy! };
+  ctx.project = {
+    name: ctx.name!,
+    pattern: id,
+    store: store!,
+    sessionMode: sessionMode!,
+    authMode: authMode!,
+    deploy: deploy!,
+  };
 }
 
 async function settle<T>(

@@ -68,5 +68,9 @@ export interface Context {
   blueprint?: Blueprint;
   files?: RenderedFile[];
   /** What happened, for --json and next steps. */
-  result: { written: boolean; installed: boolean; git: 'committed' | 'skipped-inside-repo' | 'skipped' | 'failed' | 'not-run' };
+  result: {
+    written: boolean;
+    installed: boolean;
+    git: 'committed' | 'skipped-inside-repo' | 'skipped' | 'failed' | 'not-run';
+  };
 }

@@ -2,7 +2,12 @@ import { execa } from 'execa';
 import type { Context } from './context.js';
 
 /** Author used only when git has no identity configured, so the first commit never fails on it. */
-const FALLBACK_IDENTITY = { GIT_AUTHOR_NAME: 'create-mcp-arch', GIT_AUTHOR_EMAIL: 'create-mcp-arch@localhost', GIT_COMMITTER_NAME: 'create-mcp-arch', GIT_COMMITTER_EMAIL: 'create-mcp-arch@localhost' };
+const FALLBACK_IDENTITY = {
+  GIT_AUTHOR_NAME: 'create-mcp-arch',
+  GIT_AUTHOR_EMAIL: 'create-mcp-arch@localhost',
+  GIT_COMMITTER_NAME: 'create-mcp-arch',
+  GIT_COMMITTER_EMAIL: 'create-mcp-arch@localhost',
+};
 
 async function hasIdentity(cwd: string, env: NodeJS.ProcessEnv): Promise<boolean> {
   const result = await execa('git', ['config', 'user.email'], { cwd, env, reject: false });
@@ -28,11 +33,16 @@ export async function git(ctx: Pick<Context, 'run' | 'targetDir' | 'output' | 'r
     await execa('git', ['init', '--quiet'], { cwd, env: ctx.env });
     await execa('git', ['add', '--all'], { cwd, env: ctx.env });
     const env = (await hasIdentity(cwd, ctx.env)) ? ctx.env : { ...ctx.env, ...FALLBACK_IDENTITY };
-    await execa('git', ['commit', '--quiet', '--no-verify', '--message', 'Initial commit from create-mcp-arch'], { cwd, env });
+    await execa('git', ['commit', '--quiet', '--no-verify', '--message', 'Initial commit from create-mcp-arch'], {
+      cwd,
+      env,
+    });
     ctx.result.git = 'committed';
     ctx.output.info('Initialized a git repository with a first commit.');
   } catch (error) {
     ctx.result.git = 'failed';
-    ctx.output.info(`Could not create the git repository: ${(error as { shortMessage?: string }).shortMessage ?? (error as Error).message}`);
+    ctx.output.info(
+      `Could not create the git repository: ${(error as { shortMessage?: string }).shortMessage ?? (error as Error).message}`,
+    );
   }
 }

@@ -4,7 +4,21 @@ import type { Context } from './context.js';
 import { formatTree } from './present.js';
 
 /** Options -> blueprint -> files in memory. With --dry-run, shows the plan and stops here. */
-export function plan(ctx: Pick<Context, 'project' | 'version' | 'generator' | 'templates' | 'blueprint' | 'files' | 'run' | 'output' | 'targetDir' | 'recommendation'>): void {
+export function plan(
+  ctx: Pick<
+    Context,
+    | 'project'
+    | 'version'
+    | 'generator'
+    | 'templates'
+    | 'blueprint'
+    | 'files'
+    | 'run'
+    | 'output'
+    | 'targetDir'
+    | 'recommendation'
+  >,
+): void {
   const templates = ctx.templates();
   ctx.blueprint = toBlueprint(ctx.project!, templates.catalog, ctx.generator ?? ctx.version);
   ctx.files = render(ctx.blueprint, templates);

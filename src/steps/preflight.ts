@@ -16,8 +16,13 @@ const HOW_TO_GET: Record<PackageManager, string> = {
 export async function assertPackageManager(pm: PackageManager, env: NodeJS.ProcessEnv): Promise<void> {
   const result = await execa(pm, ['--version'], { reject: false, stdin: 'ignore', timeout: 30_000, env });
   if (result.exitCode === 0) return;
-  const why = (result as { code?: string }).code === 'ENOENT' ? 'is not installed (not found on PATH)' : `does not run ("${pm} --version" ${result.timedOut ? 'timed out' : `exited ${result.exitCode}`}: ${(result.stderr || result.stdout).trim().split('\n').slice(-1)[0] ?? ''})`;
-  throw new UserError(`${pm} ${why}, so the dependencies could not be installed. To get it, ${HOW_TO_GET[pm]}; or pass --pm npm, or --no-install to install later. Nothing was written.`);
+  const why =
+    (result as { code?: string }).code === 'ENOENT'
+      ? 'is not installed (not found on PATH)'
+      : `does not run ("${pm} --version" ${result.timedOut ? 'timed out' : `exited ${result.exitCode}`}: ${(result.stderr || result.stdout).trim().split('\n').slice(-1)[0] ?? ''})`;
+  throw new UserError(
+    `${pm} ${why}, so the dependencies could not be installed. To get it, ${HOW_TO_GET[pm]}; or pass --pm npm, or --no-install to install later. Nothing was written.`,
+  );
 }
 
 /**

@@ -12,17 +12,21 @@ export function formatRecommendation(rec: Recommendation, c: ChalkInstance): str
   lines.push('', chosen.diagram, '');
   if (rec.conflicts.length > 0) {
     lines.push(c.bold(c.yellow('Conflicts (answers that cannot all hold):')));
-    for (const conflict of rec.conflicts) lines.push(`  ${c.yellow('!')} ${conflict.text}`, `    change: ${conflict.change}`);
+    for (const conflict of rec.conflicts)
+      lines.push(`  ${c.yellow('!')} ${conflict.text}`, `    change: ${conflict.change}`);
     lines.push('');
   }
   lines.push(c.bold('Why:'));
-  for (const reason of rec.reasons) lines.push(`  ${reason.points >= 0 ? c.green(`+${reason.points}`) : c.red(String(reason.points))}  ${reason.text}`);
+  for (const reason of rec.reasons)
+    lines.push(`  ${reason.points >= 0 ? c.green(`+${reason.points}`) : c.red(String(reason.points))}  ${reason.text}`);
   if (rec.reasons.length === 0) lines.push('  no rule favoured any pattern: the simplest one wins');
   if (rec.tie) lines.push('', `${c.bold('Tie:')} ${rec.tie.text}`);
   lines.push('', c.bold('Ranking:'));
   for (const entry of rec.ranking) {
     const mark = entry.pattern === rec.pattern ? c.cyan('>') : ' ';
-    lines.push(`  ${mark} ${entry.pattern.padEnd(14)} ${String(entry.score).padStart(4)}${entry.blocked ? c.dim(`  cannot deploy (${entry.blocked})`) : ''}`);
+    lines.push(
+      `  ${mark} ${entry.pattern.padEnd(14)} ${String(entry.score).padStart(4)}${entry.blocked ? c.dim(`  cannot deploy (${entry.blocked})`) : ''}`,
+    );
   }
   lines.push('', c.bold('Limitations you accept:'));
   for (const limitation of rec.limitations) lines.push(`  - ${limitation}`);
@@ -65,6 +69,10 @@ export function formatTree(blueprint: Blueprint, target: string): string {
   const lines = [`${target}/`];
   for (const file of blueprint.files) lines.push(`  ${file.destination}`);
   lines.push('', `${blueprint.files.length} files; components: ${blueprint.components.join(', ')}`);
-  lines.push(`dependencies: ${Object.entries(blueprint.dependencies).map(([n, v]) => `${n}@${v}`).join(', ')}`);
+  lines.push(
+    `dependencies: ${Object.entries(blueprint.dependencies)
+      .map(([n, v]) => `${n}@${v}`)
+      .join(', ')}`,
+  );
   return lines.join('\n');
 }

@@ -15,7 +15,10 @@ function complete(answers: Partial<AdvisorAnswers>): answers is AdvisorAnswers {
  * recommended one (accepted by --yes, or implied by answers given without --pattern).
  */
 export async function recommend(
-  ctx: Pick<Context, 'answers' | 'assumed' | 'options' | 'recommendation' | 'interactive' | 'yes' | 'prompt' | 'output' | 'color' | 'run'>,
+  ctx: Pick<
+    Context,
+    'answers' | 'assumed' | 'options' | 'recommendation' | 'interactive' | 'yes' | 'prompt' | 'output' | 'color' | 'run'
+  >,
 ): Promise<void> {
   if (!complete(ctx.answers)) return; // --pattern given without answers: nothing to advise on.
   const recommendation = advise(ctx.answers, ctx.assumed);
@@ -27,13 +30,16 @@ export async function recommend(
     const ordered = recommendation.ranking.map((r) => r.pattern).filter((id) => available.includes(id));
     const recommended = available.includes(recommendation.pattern) ? recommendation.pattern : ordered[0];
     if (!available.includes(recommendation.pattern)) {
-      ctx.output.out(ctx.color.yellow(`This version does not generate ${recommendation.pattern} yet; choose one it generates.\n`));
+      ctx.output.out(
+        ctx.color.yellow(`This version does not generate ${recommendation.pattern} yet; choose one it generates.\n`),
+      );
     }
     pattern = await ctx.prompt.select({
       message: 'Which pattern should be generated?',
       choices: ordered.map((id) => {
         const entry = recommendation.ranking.find((r) => r.pattern === id)!;
-        const note = id === recommendation.pattern ? ' (recommended)' : entry.blocked ? ` (cannot deploy: ${entry.blocked})` : '';
+        const note =
+          id === recommendation.pattern ? ' (recommended)' : entry.blocked ? ` (cannot deploy: ${entry.blocked})` : '';
         return { value: id, name: `${PATTERNS[id].title}${note}`, description: PATTERNS[id].summary };
       }),
       default: recommended,
@@ -48,5 +54,8 @@ export async function recommend(
     pattern = recommendation.pattern;
   }
   ctx.options.pattern = pattern;
-  ctx.recommendation = pattern === recommendation.pattern ? recommendation : explainChoice(ctx.answers, pattern, recommendation.ranking, ctx.assumed);
+  ctx.recommendation =
+    pattern === recommendation.pattern
+      ? recommendation
+      : explainChoice(ctx.answers, pattern, recommendation.ranking, ctx.assumed);
 }

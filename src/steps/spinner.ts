@@ -13,7 +13,10 @@ export async function withSpinner<T>(output: Output, title: string, work: () => 
   }
   let frame = 0;
   const started = Date.now();
-  const draw = () => process.stderr.write(`\r${FRAMES[frame++ % FRAMES.length]} ${title} (${Math.round((Date.now() - started) / 1000)}s)`);
+  const draw = () =>
+    process.stderr.write(
+      `\r${FRAMES[frame++ % FRAMES.length]} ${title} (${Math.round((Date.now() - started) / 1000)}s)`,
+    );
   draw();
   const timer = setInterval(draw, 100);
   try {

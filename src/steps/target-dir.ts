@@ -7,7 +7,9 @@ import type { Context } from './context.js';
 export const DEFAULT_DIR = 'my-mcp-app';
 
 /** Where to generate, and the package name: asked first so a bad target fails before any question. */
-export async function targetDir(ctx: Pick<Context, 'dir' | 'targetDir' | 'name' | 'cwd' | 'interactive' | 'yes' | 'prompt'>): Promise<void> {
+export async function targetDir(
+  ctx: Pick<Context, 'dir' | 'targetDir' | 'name' | 'cwd' | 'interactive' | 'yes' | 'prompt'>,
+): Promise<void> {
   if (ctx.dir === undefined) {
     if (ctx.interactive) {
       ctx.dir = await ctx.prompt.input({
@@ -18,14 +20,20 @@ export async function targetDir(ctx: Pick<Context, 'dir' | 'targetDir' | 'name' 
     } else if (ctx.yes) {
       ctx.dir = DEFAULT_DIR;
     } else {
-      throw new UserError('Missing the target directory: pass it as the first argument (create-mcp-arch <dir>), or --yes to use ./my-mcp-app.');
+      throw new UserError(
+        'Missing the target directory: pass it as the first argument (create-mcp-arch <dir>), or --yes to use ./my-mcp-app.',
+      );
     }
   }
   const dir = ctx.dir.trim();
   if (dir === '') throw new UserError('The target directory is empty: pass a directory name as the first argument.');
   ctx.targetDir = resolve(ctx.cwd, dir);
   const dirName = basename(ctx.targetDir);
-  if (ctx.name === undefined && ctx.interactive && packageNameProblem(dirName.toLowerCase().replace(/\s+/g, '-')) !== undefined) {
+  if (
+    ctx.name === undefined &&
+    ctx.interactive &&
+    packageNameProblem(dirName.toLowerCase().replace(/\s+/g, '-')) !== undefined
+  ) {
     ctx.name = await ctx.prompt.input({
       message: 'Package name:',
       default: resolveOrUndefined(dirName),

@@ -33,7 +33,10 @@ export async function loadBaseline(file: string, { required }: { required: boole
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && !required) return undefined;
-    throw new UserError(`--baseline ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? (error as Error).message})`}. Pass an existing file, e.g. ${BASELINE_FILE} holding ${EXAMPLE}.`, EXIT.usage);
+    throw new UserError(
+      `--baseline ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? (error as Error).message})`}. Pass an existing file, e.g. ${BASELINE_FILE} holding ${EXAMPLE}.`,
+      EXIT.usage,
+    );
   }
   return parseBaseline(text, file);
 }
@@ -48,14 +51,18 @@ export function parseBaseline(text: string, file: string): Baseline {
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw bad('must hold a JSON object');
   const record = data as Record<string, unknown>;
-  if (record.schemaVersion !== BASELINE_SCHEMA_VERSION) throw bad(`"schemaVersion" must be ${BASELINE_SCHEMA_VERSION}; got ${JSON.stringify(record.schemaVersion)}`);
+  if (record.schemaVersion !== BASELINE_SCHEMA_VERSION)
+    throw bad(`"schemaVersion" must be ${BASELINE_SCHEMA_VERSION}; got ${JSON.stringify(record.schemaVersion)}`);
   if (!Array.isArray(record.accepted)) throw bad('"accepted" must be an array of {"check", "reason"}');
   const entries: BaselineEntry[] = [];
   for (const [index, entry] of record.accepted.entries()) {
     const item = entry as Record<string, unknown> | null;
-    if (typeof item !== 'object' || item === null || typeof item.check !== 'string' || item.check.trim() === '') throw bad(`"accepted[${index}].check" must be a check id such as "security.tls"`);
-    if (typeof item.reason !== 'string' || item.reason.trim() === '') throw bad(`"accepted[${index}].reason" must say why ${item.check} is accepted`);
-    if (entries.some((earlier) => earlier.check === item.check)) throw bad(`"accepted[${index}]" names ${item.check} a second time`);
+    if (typeof item !== 'object' || item === null || typeof item.check !== 'string' || item.check.trim() === '')
+      throw bad(`"accepted[${index}].check" must be a check id such as "security.tls"`);
+    if (typeof item.reason !== 'string' || item.reason.trim() === '')
+      throw bad(`"accepted[${index}].reason" must say why ${item.check} is accepted`);
+    if (entries.some((earlier) => earlier.check === item.check))
+      throw bad(`"accepted[${index}]" names ${item.check} a second time`);
     entries.push({ check: item.check, reason: item.reason });
   }
   return { file, entries };
@@ -83,12 +90,20 @@ export function applyBaseline(report: VerifyReport, baseline: Baseline): VerifyR
   });
   for (const entry of baseline.entries) {
     if (!known.has(entry.check)) {
-      stale.push({ check: entry.check, reason: entry.reason, problem: `${entry.check} is not a check of this checklist` });
+      stale.push({
+        check: entry.check,
+        reason: entry.reason,
+        problem: `${entry.check} is not a check of this checklist`,
+      });
       continue;
     }
     const result = results.find((candidate) => candidate.id === entry.check);
     if (result && (result.status === 'pass' || result.status === 'warn' || result.status === 'n/a')) {
-      stale.push({ check: entry.check, reason: entry.reason, problem: `${entry.check} now reports ${result.status === 'n/a' ? 'n/a' : `${result.status === 'pass' ? 'pass' : 'warn'}`}, not fail` });
+      stale.push({
+        check: entry.check,
+        reason: entry.reason,
+        problem: `${entry.check} now reports ${result.status === 'n/a' ? 'n/a' : `${result.status === 'pass' ? 'pass' : 'warn'}`}, not fail`,
+      });
     }
   }
   const accepted = results.filter((result) => result.accepted).length;

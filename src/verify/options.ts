@@ -49,13 +49,17 @@ const HEADER_EXAMPLE = 'e.g. --header "Authorization: Bearer <token>"';
  */
 export function parseVerifyOptions(request: VerifyRequest): VerifyTarget {
   if (request.suite !== undefined && !isOneOf(VERIFY_SUITES, request.suite)) {
-    throw new UserError(`Unknown suite ${JSON.stringify(request.suite)}: the suite is "checklist" (mcp-arch verify checklist).`);
+    throw new UserError(
+      `Unknown suite ${JSON.stringify(request.suite)}: the suite is "checklist" (mcp-arch verify checklist).`,
+    );
   }
   const url = request.url === undefined ? undefined : parseUrl(request.url);
   const live = request.live === true || url !== undefined;
   const headers = parseHeaders(request.headers);
   if (!live && Object.keys(headers).length > 0) {
-    throw new UserError('--header is sent with live probes only: pass --url <http://host:port> or --live too, or drop --header.');
+    throw new UserError(
+      '--header is sent with live probes only: pass --url <http://host:port> or --live too, or drop --header.',
+    );
   }
   const only = parseCategories(request.only);
   return {
@@ -81,7 +85,10 @@ function parseUrl(value: string | URL): URL {
 }
 
 function parseCategories(values: readonly string[] | undefined): CheckCategory[] | undefined {
-  const names = (values ?? []).flatMap((value) => value.split(',')).map((name) => name.trim()).filter(Boolean);
+  const names = (values ?? [])
+    .flatMap((value) => value.split(','))
+    .map((name) => name.trim())
+    .filter(Boolean);
   if (names.length === 0) return undefined;
   const unknown = names.find((name) => !isOneOf(CHECK_CATEGORIES, name));
   if (unknown !== undefined) {
@@ -103,7 +110,8 @@ function parseHeaders(given: VerifyRequest['headers']): Record<string, string> {
   }
   const headers: Record<string, string> = {};
   for (const [name, value] of entries) {
-    if (!HEADER_NAME.test(name)) throw new UserError(`--header ${JSON.stringify(name)} is not a valid header name, ${HEADER_EXAMPLE}.`);
+    if (!HEADER_NAME.test(name))
+      throw new UserError(`--header ${JSON.stringify(name)} is not a valid header name, ${HEADER_EXAMPLE}.`);
     if (/[\r\n\0]/.test(value)) throw new UserError(`--header ${name}: the value must be a single line.`);
     headers[name] = value;
   }

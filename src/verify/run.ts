@@ -4,7 +4,14 @@ import { CHECKLIST, type Severity } from '../core/checklist.js';
 import { EXIT, InterruptedError, type ExitCode } from '../core/errors.js';
 import { CHECK_CATEGORIES, type CheckCategory } from '../core/ids.js';
 import { MANIFEST_FILE, type Manifest } from '../core/manifest.js';
-import { CHECK_STATUSES, type Check, type CheckOutcome, type CheckStatus, type LiveContext, type StaticContext } from './check.js';
+import {
+  CHECK_STATUSES,
+  type Check,
+  type CheckOutcome,
+  type CheckStatus,
+  type LiveContext,
+  type StaticContext,
+} from './check.js';
 import { CHECKS } from './checks/index.js';
 import { createStaticContext } from './readers/files.js';
 import { createLiveContext, liveTarget, reachability } from './runtime/context.js';
@@ -13,7 +20,13 @@ import { startLocal } from './runtime/local.js';
 import { parseVerifyOptions, type VerifyRequest } from './options.js';
 import { loadManifest } from './readers/manifest.js';
 import { toolInfo } from '../core/tool-info.js';
-import { REPORT_SCHEMA_VERSION, type CategoryScore, type CheckResult, type StatusCounts, type VerifyReport } from './report.js';
+import {
+  REPORT_SCHEMA_VERSION,
+  type CategoryScore,
+  type CheckResult,
+  type StatusCounts,
+  type VerifyReport,
+} from './report.js';
 
 /**
  * Options of `verify()`: what to check (validated by `parseVerifyOptions`, the same rules the
@@ -53,19 +66,41 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
   const ctx = manifest ? createStaticContext(root, manifest) : undefined;
   const registry = options.checks ?? CHECKS;
   const probing = (starting || Boolean(given)) && registry.some((check) => check.live);
-  const run = starting && probing && manifest ? await startLocal({ dir: root, manifest, env: options.env ?? process.env, ...(options.signal ? { signal: options.signal } : {}) }) : undefined;
-  try {
-    const url = run ? new URL(run.url) : given;
-    const live = url && probing
-      ? createLiveContext({
-          target: liveTarget(url, manifest?.start),
-          headers: { ...run?.headers, ...headers },
-          fetch: options.fetch ?? globalThis.fetch,
-          ...(ctx ? { project: ctx } : {}),
-          ...(run ? { local: run.local } : {}),
+  const run =
+    starting && probing && manifest
+      ? await startLocal({
+          dir: root,
+          manifest,
+          env: options.env ?? process.env,
+          ...(options.signal ? { signal: options.signal } : {}),
         })
       : undefined;
-    return await runChecks({ options, clock, started, only, manifest, ctx, registry, live, url, root, probing, startedByVerify: Boolean(run) });
+  try {
+    const url = run ? new URL(run.url) : given;
+    const live =
+      url && probing
+        ? createLiveContext({
+            target: liveTarget(url, manifest?.start),
+            headers: { ...run?.headers, ...headers },
+            fetch: options.fetch ?? globalThis.fetch,
+            ...(ctx ? { project: ctx } : {}),
+            ...(run ? { local: run.local } : {}),
+          })
+        : undefined;
+    return await runChecks({
+      options,
+      clock,
+      started,
+      only,
+      manifest,
+      ctx,
+      registry,
+      live,
+      url,
+      root,
+      probing,
+      startedByVerify: Boolean(run),
+    });
   } finally {
     await run?.close();
   }
@@ -86,7 +121,20 @@ interface RunChecksInput {
   startedByVerify: boolean;
 }
 
-async function runChecks({ options, clock, started, only, manifest, ctx, registry, live, url, root, probing, startedByVerify }: RunChecksInput): Promise<VerifyReport> {
+async function runChecks({
+  options,
+  clock,
+  started,
+  only,
+  manifest,
+  ctx,
+  registry,
+  live,
+  url,
+  root,
+  probing,
+  startedByVerify,
+}: RunChecksInput): Promise<VerifyReport> {
   const results: CheckResult[] = [];
   for (const item of CHECKLIST) {
     if (only && !only.includes(item.category)) continue;
@@ -95,17 +143,31 @@ async function runChecks({ options, clock, started, only, manifest, ctx, registr
     const check = registry.find((candidate) => candidate.item.id === item.id);
     let outcome: CheckOutcome;
     if (manifest && !item.patterns.includes(manifest.pattern)) {
-      outcome = { status: 'n/a', summary: `Does not apply to the ${manifest.pattern} pattern (applies to ${item.patterns.join(', ')})`, findings: [] };
+      outcome = {
+        status: 'n/a',
+        summary: `Does not apply to the ${manifest.pattern} pattern (applies to ${item.patterns.join(', ')})`,
+        findings: [],
+      };
     } else if (!ctx) {
       // No project: the pattern is unknown, so every item applies and only live parts can speak.
-      outcome = live && check?.live ? await runPart(() => (check.live as (ctx: LiveContext) => Promise<CheckOutcome>)(live)) : { status: 'skip', summary: `No project to read (no ${MANIFEST_FILE} in ${root}) and no live probe for this item`, findings: [] };
+      outcome =
+        live && check?.live
+          ? await runPart(() => (check.live as (ctx: LiveContext) => Promise<CheckOutcome>)(live))
+          : {
+              status: 'skip',
+              summary: `No project to read (no ${MANIFEST_FILE} in ${root}) and no live probe for this item`,
+              findings: [],
+            };
     } else if (!check?.static) {
       outcome = { status: 'skip', summary: 'No static check is available for this item', findings: [] };
     } else {
       outcome = await runPart(() => (check.static as (ctx: StaticContext) => Promise<CheckOutcome>)(ctx));
       // A static n/a ("cannot be proven from files") is exactly what a live probe can settle.
       if (live && check.live) {
-        outcome = mergeOutcomes(outcome, await runPart(() => (check.live as (ctx: LiveContext) => Promise<CheckOutcome>)(live)));
+        outcome = mergeOutcomes(
+          outcome,
+          await runPart(() => (check.live as (ctx: LiveContext) => Promise<CheckOutcome>)(live)),
+        );
       }
     }
     results.push({
@@ -124,7 +186,9 @@ async function runChecks({ options, clock, started, only, manifest, ctx, registr
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: toolInfo(),
-    project: manifest ? { dir: root, name: manifest.name, pattern: manifest.pattern } : { dir: root, name: url?.host ?? path.basename(root), pattern: null },
+    project: manifest
+      ? { dir: root, name: manifest.name, pattern: manifest.pattern }
+      : { dir: root, name: url?.host ?? path.basename(root), pattern: null },
     mode: {
       static: Boolean(manifest),
       live: probing,
@@ -162,8 +226,13 @@ async function hasManifest(root: string): Promise<boolean> {
 const MERGE_RANK: readonly CheckStatus[] = ['fail', 'warn', 'skip', 'manual', 'pass', 'n/a'];
 
 export function mergeOutcomes(staticPart: CheckOutcome, livePart: CheckOutcome): CheckOutcome {
-  const status = MERGE_RANK.indexOf(livePart.status) < MERGE_RANK.indexOf(staticPart.status) ? livePart.status : staticPart.status;
-  return { status, summary: `${staticPart.summary}; live: ${livePart.summary}`, findings: [...staticPart.findings, ...livePart.findings] };
+  const status =
+    MERGE_RANK.indexOf(livePart.status) < MERGE_RANK.indexOf(staticPart.status) ? livePart.status : staticPart.status;
+  return {
+    status,
+    summary: `${staticPart.summary}; live: ${livePart.summary}`,
+    findings: [...staticPart.findings, ...livePart.findings],
+  };
 }
 
 function summarise(results: readonly CheckResult[]): VerifyReport['summary'] {
@@ -173,7 +242,11 @@ function summarise(results: readonly CheckResult[]): VerifyReport['summary'] {
     if (inCategory.length === 0) continue;
     const counts = countStatuses(inCategory);
     const scored = counts.pass + counts.warn + counts.fail;
-    categories.push({ category, counts, score: scored === 0 ? null : Math.round((100 * (counts.pass + counts.warn / 2)) / scored) });
+    categories.push({
+      category,
+      counts,
+      score: scored === 0 ? null : Math.round((100 * (counts.pass + counts.warn / 2)) / scored),
+    });
   }
   return { total: results.length, counts: countStatuses(results), categories };
 }
@@ -200,13 +273,17 @@ export interface ExitCodeOptions {
  */
 export function exitCodeFor(report: VerifyReport, options: ExitCodeOptions = {}): ExitCode {
   const threshold = SEVERITY_RANK.indexOf(options.failOn ?? 'low');
-  const failed = report.results.some((result) => result.status === 'fail' && !result.accepted && SEVERITY_RANK.indexOf(result.severity) >= threshold);
+  const failed = report.results.some(
+    (result) => result.status === 'fail' && !result.accepted && SEVERITY_RANK.indexOf(result.severity) >= threshold,
+  );
   if (failed) return EXIT.failed;
   // A baseline entry that no longer matches a failure must be removed, or it would hide the next one.
   if ((report.baseline?.stale.length ?? 0) > 0) return EXIT.failed;
   // Live probes were the point of the run; an unreachable target proves nothing either way.
   if (report.mode.live && report.mode.reachable === false) return EXIT.nothingChecked;
-  const ran = report.results.some((result) => result.status === 'pass' || result.status === 'fail' || result.status === 'warn');
+  const ran = report.results.some(
+    (result) => result.status === 'pass' || result.status === 'fail' || result.status === 'warn',
+  );
   return ran ? EXIT.ok : EXIT.nothingChecked;
 }
 

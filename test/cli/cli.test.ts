@@ -14,7 +14,9 @@ describe('mcp-arch: advice', () => {
     expect(help.exitCode).toBe(0);
     expect(help.stdout).toMatch(/recommend[\s\S]*patterns[\s\S]*explain[\s\S]*generate[\s\S]*verify/);
     const version = await run('mcpArch', ['--version']);
-    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')).version);
+    expect(version.stdout.trim()).toBe(
+      JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')).version,
+    );
   });
 
   it.each([
@@ -39,14 +41,27 @@ describe('mcp-arch: advice', () => {
   });
 
   it('recommends from flags, as text and JSON', async () => {
-    const text = await run('mcpArch', ['recommend', '--yes', '--domains', '4', '--central-auth', '--consumers', 'teams']);
+    const text = await run('mcpArch', [
+      'recommend',
+      '--yes',
+      '--domains',
+      '4',
+      '--central-auth',
+      '--consumers',
+      'teams',
+    ]);
     expect(text.exitCode).toBe(0);
     expect(text.stdout).toMatch(/Recommended: Gateway/);
     expect(text.stdout).toMatch(/central auth\/rate limiting\/audit required \+ 4 tool domains -> gateway/);
     expect(text.stdout).toMatch(/\| Gateway: auth,/);
     const json = await run('mcpArch', ['recommend', '--yes', '--json', '--platform', 'lambda', '--traffic', 'rare']);
     const parsed = JSON.parse(json.stdout);
-    expect(parsed).toMatchObject({ schemaVersion: 1, pattern: 'serverless', store: 'memory', sessionMode: 'stateless' });
+    expect(parsed).toMatchObject({
+      schemaVersion: 1,
+      pattern: 'serverless',
+      store: 'memory',
+      sessionMode: 'stateless',
+    });
     expect(parsed.ranking).toHaveLength(6);
   });
 
@@ -108,7 +123,9 @@ describe('generate and create-mcp-arch', () => {
     writeFileSync(join(cwd, 'busy', 'package.json'), 'mine');
     const result = await run('mcpArch', ['generate', 'busy', ...QUICK], { cwd });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toMatch(/not empty\. It contains: package\.json\. Choose a new or empty directory; nothing was written/);
+    expect(result.stderr).toMatch(
+      /not empty\. It contains: package\.json\. Choose a new or empty directory; nothing was written/,
+    );
     expect(readFileSync(join(cwd, 'busy', 'package.json'), 'utf8')).toBe('mine');
     expect(readdirSync(join(cwd, 'busy'))).toEqual(['package.json']);
     expect(readdirSync(cwd).filter((e) => e.includes('staging'))).toEqual([]);
@@ -116,17 +133,38 @@ describe('generate and create-mcp-arch', () => {
 
   it.each([
     [['generate'], /missing required argument 'dir'/],
-    [['generate', 'x', '--pattern', 'serverless', '--session-mode', 'stateful', '--yes'], /--session-mode stateful does not fit the serverless pattern\. Use one of: stateless/],
-    [['generate', 'x', '--pattern', 'serverless', '--deploy', 'docker', '--yes'], /--deploy docker does not fit the serverless pattern\. Use any of: lambda, vercel/],
-    [['generate', 'x', '--pattern', 'single', '--deploy', 'k8s', '--yes'], /--deploy k8s does not fit the single pattern/],
+    [
+      ['generate', 'x', '--pattern', 'serverless', '--session-mode', 'stateful', '--yes'],
+      /--session-mode stateful does not fit the serverless pattern\. Use one of: stateless/,
+    ],
+    [
+      ['generate', 'x', '--pattern', 'serverless', '--deploy', 'docker', '--yes'],
+      /--deploy docker does not fit the serverless pattern\. Use any of: lambda, vercel/,
+    ],
+    [
+      ['generate', 'x', '--pattern', 'single', '--deploy', 'k8s', '--yes'],
+      /--deploy k8s does not fit the single pattern/,
+    ],
     [['generate', 'x', '--pattern', 'single', '--deploy', 'docker,ftp', '--yes'], /unknown deploy target "ftp"/],
     [['generate', 'x', '--pattern', 'single', '--store', 'redis', '--yes'], /--store redis does not fit/],
-    [['generate', 'x', '--pattern', 'gateway', '--store', 'memory', '--deploy', 'k8s', '--yes'], /--deploy k8s runs three replicas, and --store memory keeps each session in one of them\. Use --store redis, or leave k8s out of --deploy/],
+    [
+      ['generate', 'x', '--pattern', 'gateway', '--store', 'memory', '--deploy', 'k8s', '--yes'],
+      /--deploy k8s runs three replicas, and --store memory keeps each session in one of them\. Use --store redis, or leave k8s out of --deploy/,
+    ],
     [['generate', 'x', '--pattern', 'single', '--session-mode', 'sticky', '--yes'], /argument 'sticky' is invalid/],
     [['generate', 'x', '--pattern', 'single', '--pm', 'pip', '--yes'], /argument 'pip' is invalid/],
-    [['generate', 'x', '--pattern', 'single'], /Missing options for the single pattern: --store, --session-mode, --auth/],
-    [['generate', 'x', '--pattern', 'single', '--yes', '--name', 'Bad Name'], /Invalid package name "Bad Name".*--name/],
-    [['generate', 'x', '--pattern', 'single', '--yes', '--answers', 'nope.json'], /--answers nope\.json: cannot read it as JSON \(file not found\)/],
+    [
+      ['generate', 'x', '--pattern', 'single'],
+      /Missing options for the single pattern: --store, --session-mode, --auth/,
+    ],
+    [
+      ['generate', 'x', '--pattern', 'single', '--yes', '--name', 'Bad Name'],
+      /Invalid package name "Bad Name".*--name/,
+    ],
+    [
+      ['generate', 'x', '--pattern', 'single', '--yes', '--answers', 'nope.json'],
+      /--answers nope\.json: cannot read it as JSON \(file not found\)/,
+    ],
   ])('exits 2 on %j', async (args, message) => {
     const result = await run('mcpArch', args, { cwd });
     expect(result.exitCode).toBe(2);
@@ -141,8 +179,30 @@ describe('generate and create-mcp-arch', () => {
   });
 
   it('reads an answers file; flags win over it', async () => {
-    writeFileSync(join(cwd, 'answers.json'), JSON.stringify({ domains: 1, consumers: 'one-app', centralAuth: false, peakRps: 5, concurrentSessions: 2, traffic: 'steady', serverToClient: true, geography: 'one-region', availability: '99', platform: 'local', durability: 'may-lose', separateTeams: false, auth: 'jwt', name: 'from-file' }));
-    const result = await run('create', ['answered', '--answers', 'answers.json', '--auth', 'none', '--no-install', '--no-git'], { cwd });
+    writeFileSync(
+      join(cwd, 'answers.json'),
+      JSON.stringify({
+        domains: 1,
+        consumers: 'one-app',
+        centralAuth: false,
+        peakRps: 5,
+        concurrentSessions: 2,
+        traffic: 'steady',
+        serverToClient: true,
+        geography: 'one-region',
+        availability: '99',
+        platform: 'local',
+        durability: 'may-lose',
+        separateTeams: false,
+        auth: 'jwt',
+        name: 'from-file',
+      }),
+    );
+    const result = await run(
+      'create',
+      ['answered', '--answers', 'answers.json', '--auth', 'none', '--no-install', '--no-git'],
+      { cwd },
+    );
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/Recommended: Single server/);
     const manifest = JSON.parse(readFileSync(join(cwd, 'answered', 'mcp-arch.json'), 'utf8'));
@@ -157,7 +217,9 @@ describe('generate and create-mcp-arch', () => {
     [[1, 2], /expected a JSON object/],
   ])('rejects a bad answers file %j', async (content, message) => {
     writeFileSync(join(cwd, 'answers.bad.json'), JSON.stringify(content));
-    const result = await run('mcpArch', ['generate', 'bad-answers', ...QUICK, '--answers', 'answers.bad.json'], { cwd });
+    const result = await run('mcpArch', ['generate', 'bad-answers', ...QUICK, '--answers', 'answers.bad.json'], {
+      cwd,
+    });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(existsSync(join(cwd, 'bad-answers'))).toBe(false);
@@ -165,12 +227,16 @@ describe('generate and create-mcp-arch', () => {
   });
 
   it('creates a git repository with a first commit, but not inside an existing one', async () => {
-    const result = await run('mcpArch', ['generate', 'with-git', '--pattern', 'single', '--yes', '--no-install'], { cwd });
+    const result = await run('mcpArch', ['generate', 'with-git', '--pattern', 'single', '--yes', '--no-install'], {
+      cwd,
+    });
     expect(result.exitCode, result.stderr).toBe(0);
     const log = await execa('git', ['log', '--oneline'], { cwd: join(cwd, 'with-git') });
     expect(log.stdout).toMatch(/Initial commit from create-mcp-arch/);
     expect((await execa('git', ['status', '--porcelain'], { cwd: join(cwd, 'with-git') })).stdout).toBe('');
-    const nested = await run('mcpArch', ['generate', 'inner', '--pattern', 'single', '--yes', '--no-install'], { cwd: join(cwd, 'with-git') });
+    const nested = await run('mcpArch', ['generate', 'inner', '--pattern', 'single', '--yes', '--no-install'], {
+      cwd: join(cwd, 'with-git'),
+    });
     expect(nested.exitCode).toBe(0);
     expect(nested.stdout + nested.stderr).toMatch(/Inside an existing git repository/);
     expect(existsSync(join(cwd, 'with-git', 'inner', '.git'))).toBe(false);
@@ -179,12 +245,19 @@ describe('generate and create-mcp-arch', () => {
   it('keeps the complete project and exits 1 when the install fails', async () => {
     const fakeBin = join(cwd, 'fake-bin');
     mkdirSync(fakeBin);
-    writeFileSync(join(fakeBin, 'npm'), '#!/bin/sh\n[ "$1" = --version ] && { echo 11.0.0; exit 0; }\necho "registry unreachable" >&2\nexit 1\n');
+    writeFileSync(
+      join(fakeBin, 'npm'),
+      '#!/bin/sh\n[ "$1" = --version ] && { echo 11.0.0; exit 0; }\necho "registry unreachable" >&2\nexit 1\n',
+    );
     chmodSync(join(fakeBin, 'npm'), 0o755);
-    const result = await run('mcpArch', ['generate', 'no-net', '--pattern', 'single', '--yes', '--no-git', '--pm', 'npm'], {
-      cwd,
-      env: { PATH: `${fakeBin}:${process.env.PATH}` },
-    });
+    const result = await run(
+      'mcpArch',
+      ['generate', 'no-net', '--pattern', 'single', '--yes', '--no-git', '--pm', 'npm'],
+      {
+        cwd,
+        env: { PATH: `${fakeBin}:${process.env.PATH}` },
+      },
+    );
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/Installing dependencies failed \(npm install\)[\s\S]*registry unreachable/);
     expect(existsSync(join(cwd, 'no-net', 'mcp-arch.json'))).toBe(true);
@@ -195,11 +268,19 @@ describe('preconditions, checked before any question and before anything is writ
   const cwd = tempDir('pre-');
 
   it.each([
-    ['a path under a file', () => {
-      writeFileSync(join(cwd, 'a-file'), 'mine');
-      return join(cwd, 'a-file', 'app');
-    }, /a-file is a file, so nothing can be created under it/],
-    ['a folder that takes no new entries (/proc)', () => '/proc/mcp-arch-app', /\/proc does not accept new entries|no permission to create entries in \/proc/],
+    [
+      'a path under a file',
+      () => {
+        writeFileSync(join(cwd, 'a-file'), 'mine');
+        return join(cwd, 'a-file', 'app');
+      },
+      /a-file is a file, so nothing can be created under it/,
+    ],
+    [
+      'a folder that takes no new entries (/proc)',
+      () => '/proc/mcp-arch-app',
+      /\/proc does not accept new entries|no permission to create entries in \/proc/,
+    ],
   ])('an unwritable target (%s) is a usage error that names the folder, not a crash', async (_, target, message) => {
     // No --pattern and no answers: the advisor's questions would follow, so exit 2 here proves they were never reached.
     const result = await run('create', [target(), '--no-install', '--no-git', '--domains', '1'], { cwd });
@@ -214,18 +295,28 @@ describe('preconditions, checked before any question and before anything is writ
     const emptyBin = join(cwd, 'no-pnpm-bin');
     mkdirSync(emptyBin);
     // PATH holds node's own folder only: no pnpm there.
-    const result = await run('mcpArch', ['generate', 'needs-pnpm', '--pattern', 'single', '--yes', '--no-git', '--pm', 'pnpm'], {
-      cwd,
-      env: { PATH: `${emptyBin}` },
-    });
+    const result = await run(
+      'mcpArch',
+      ['generate', 'needs-pnpm', '--pattern', 'single', '--yes', '--no-git', '--pm', 'pnpm'],
+      {
+        cwd,
+        env: { PATH: `${emptyBin}` },
+      },
+    );
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toMatch(/pnpm is not installed \(not found on PATH\).*corepack enable.*--pm npm.*--no-install/);
+    expect(result.stderr).toMatch(
+      /pnpm is not installed \(not found on PATH\).*corepack enable.*--pm npm.*--no-install/,
+    );
     expect(existsSync(join(cwd, 'needs-pnpm'))).toBe(false);
     // Without the install, the missing package manager does not matter.
-    const skipped = await run('mcpArch', ['generate', 'no-install', '--pattern', 'single', '--yes', '--no-git', '--no-install', '--pm', 'pnpm'], {
-      cwd,
-      env: { PATH: `${emptyBin}` },
-    });
+    const skipped = await run(
+      'mcpArch',
+      ['generate', 'no-install', '--pattern', 'single', '--yes', '--no-git', '--no-install', '--pm', 'pnpm'],
+      {
+        cwd,
+        env: { PATH: `${emptyBin}` },
+      },
+    );
     expect(skipped.exitCode, skipped.stderr).toBe(0);
   });
 });
@@ -238,7 +329,11 @@ describe('who may be asked', () => {
     expect(wizardInteractive(terminal, { prompts: true, json: false, yes: true })).toBe(false);
     expect(wizardInteractive(terminal, { prompts: true, json: true, yes: false })).toBe(false);
     expect(wizardInteractive(terminal, { prompts: false, json: false, yes: false })).toBe(false);
-    expect(wizardInteractive({ ...terminal, env: { CI: 'true' } }, { prompts: true, json: false, yes: false })).toBe(false);
-    expect(wizardInteractive({ ...terminal, stdin: { isTTY: false } }, { prompts: true, json: false, yes: false })).toBe(false);
+    expect(wizardInteractive({ ...terminal, env: { CI: 'true' } }, { prompts: true, json: false, yes: false })).toBe(
+      false,
+    );
+    expect(
+      wizardInteractive({ ...terminal, stdin: { isTTY: false } }, { prompts: true, json: false, yes: false }),
+    ).toBe(false);
   });
 });

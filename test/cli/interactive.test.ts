@@ -79,7 +79,13 @@ describe('the wizard in a terminal', () => {
     expect(await exitCode(exitFile)).toBe(0);
     const manifest = JSON.parse(readFileSync(join(cwd, 'demo', 'mcp-arch.json'), 'utf8'));
     // server-to-client answered yes -> stateful by default; Down from apikey -> jwt.
-    expect(manifest).toMatchObject({ name: 'demo', pattern: 'single', store: 'memory', sessionMode: 'stateful', authMode: 'jwt' });
+    expect(manifest).toMatchObject({
+      name: 'demo',
+      pattern: 'single',
+      store: 'memory',
+      sessionMode: 'stateful',
+      authMode: 'jwt',
+    });
   });
 
   it('Ctrl-C at a prompt exits 130 and leaves nothing behind', async () => {

@@ -10,12 +10,18 @@ it('Ctrl-C during the install exits 130 and says where the complete project is',
   mkdirSync(slowBin);
   writeFileSync(join(slowBin, 'npm'), '#!/bin/sh\n[ "$1" = --version ] && { echo 11.0.0; exit 0; }\nexec sleep 30\n');
   chmodSync(join(slowBin, 'npm'), 0o755);
-  const child = runProcess('mcpArch', ['generate', 'interrupted', '--pattern', 'single', '--yes', '--no-git', '--pm', 'npm'], {
-    cwd,
-    env: { PATH: `${slowBin}:${process.env.PATH}` },
-  });
+  const child = runProcess(
+    'mcpArch',
+    ['generate', 'interrupted', '--pattern', 'single', '--yes', '--no-git', '--pm', 'npm'],
+    {
+      cwd,
+      env: { PATH: `${slowBin}:${process.env.PATH}` },
+    },
+  );
   try {
-    await new Promise<void>((resolve) => child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('Installing') && resolve()));
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('Installing') && resolve()),
+    );
     child.kill('SIGINT');
     const result = await child;
     expect(result.exitCode).toBe(130);

@@ -21,7 +21,9 @@ function packagesUnder(modules: string): string[] {
   if (!existsSync(modules)) return [];
   return readdirSync(modules)
     .filter((name) => !name.startsWith('.'))
-    .flatMap((name) => (name.startsWith('@') ? readdirSync(join(modules, name)).map((inner) => `${name}/${inner}`) : [name]))
+    .flatMap((name) =>
+      name.startsWith('@') ? readdirSync(join(modules, name)).map((inner) => `${name}/${inner}`) : [name],
+    )
     .flatMap((name) => [name, ...packagesUnder(join(modules, name, 'node_modules'))]);
 }
 
@@ -37,21 +39,34 @@ describe('the published package', () => {
   const installed = join(prefix, 'node_modules', 'create-mcp-arch');
   const bin = (name: string) => join(prefix, 'node_modules', '.bin', name);
   let shipped: Set<string>;
-  let manifest: Record<string, unknown> & { version: string; engines: { node: string }; bin: Record<string, string>; scripts?: Record<string, string> };
+  let manifest: Record<string, unknown> & {
+    version: string;
+    engines: { node: string };
+    bin: Record<string, string>;
+    scripts?: Record<string, string>;
+  };
 
   beforeAll(async () => {
-    const { stdout } = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: ROOT });
+    const { stdout } = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], {
+      cwd: ROOT,
+    });
     const [pack] = JSON.parse(stdout) as [{ filename: string; files: { path: string }[] }];
     shipped = new Set(pack.files.map((f) => f.path));
     mkdirSync(prefix);
     writeFileSync(join(prefix, 'package.json'), '{ "private": true }\n');
-    await execa('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', join(work, pack.filename)], { cwd: prefix, stdin: 'ignore' });
+    await execa('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', join(work, pack.filename)], {
+      cwd: prefix,
+      stdin: 'ignore',
+    });
     manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
   }, 180_000);
 
   it('ships the bins, the bundle, its notices and every template, and nothing else', () => {
     const templates = loadTemplates();
-    const expectedTemplates = [...templates.files.keys(), ...[...templates.partials.keys()].map((name) => `partials/${name}.hbs`)].map((key) => `templates/${key}`);
+    const expectedTemplates = [
+      ...templates.files.keys(),
+      ...[...templates.partials.keys()].map((name) => `partials/${name}.hbs`),
+    ].map((key) => `templates/${key}`);
     expect([...shipped].filter((p) => p.startsWith('templates/')).sort()).toEqual(expectedTemplates.sort());
     for (const [name, shim] of Object.entries(manifest.bin)) {
       expect(shipped, `bin ${name}`).toContain(shim);
@@ -60,15 +75,26 @@ describe('the published package', () => {
       expect(shipped, `${shim} -> ${target}`).toContain(target);
     }
     expect(shipped).toContain('dist/THIRD-PARTY-NOTICES.md');
-    expect([...shipped].filter((p) => !/^(bin|dist|templates)\/|^(package\.json|README\.md|LICENSE|CHANGELOG\.md)$/.test(p))).toEqual([]);
-    expect([...shipped].filter((p) => /(^|\/)node_modules\/|\.map$|\.ts$/.test(p) && !p.startsWith('templates/'))).toEqual([]);
+    expect(
+      [...shipped].filter((p) => !/^(bin|dist|templates)\/|^(package\.json|README\.md|LICENSE|CHANGELOG\.md)$/.test(p)),
+    ).toEqual([]);
+    expect(
+      [...shipped].filter((p) => /(^|\/)node_modules\/|\.map$|\.ts$/.test(p) && !p.startsWith('templates/')),
+    ).toEqual([]);
   });
 
   it('has no runtime dependencies and runs nothing at install', () => {
-    for (const field of ['dependencies', 'optionalDependencies', 'peerDependencies', 'bundleDependencies', 'bundledDependencies']) {
+    for (const field of [
+      'dependencies',
+      'optionalDependencies',
+      'peerDependencies',
+      'bundleDependencies',
+      'bundledDependencies',
+    ]) {
       expect(manifest[field], field).toBeUndefined();
     }
-    for (const script of ['preinstall', 'install', 'postinstall', 'prepare']) expect(manifest.scripts?.[script], script).toBeUndefined();
+    for (const script of ['preinstall', 'install', 'postinstall', 'prepare'])
+      expect(manifest.scripts?.[script], script).toBeUndefined();
     expect(packagesUnder(join(prefix, 'node_modules'))).toEqual(['create-mcp-arch']);
   });
 
@@ -98,9 +124,15 @@ describe('the published package', () => {
   });
 
   it('plans a project with generate --dry-run: its verify runs this version of the package', async () => {
-    const planned = await execa(bin('mcp-arch'), ['generate', 'planned', '--pattern', 'single', '--yes', '--dry-run', '--json'], { cwd: work, env: { CI: 'true' }, reject: false });
+    const planned = await execa(
+      bin('mcp-arch'),
+      ['generate', 'planned', '--pattern', 'single', '--yes', '--dry-run', '--json'],
+      { cwd: work, env: { CI: 'true' }, reject: false },
+    );
     expect(planned.exitCode, planned.stderr).toBe(0);
-    const { blueprint } = JSON.parse(planned.stdout) as { blueprint: { scripts: Record<string, string>; devDependencies: Record<string, string> } };
+    const { blueprint } = JSON.parse(planned.stdout) as {
+      blueprint: { scripts: Record<string, string>; devDependencies: Record<string, string> };
+    };
     expect(blueprint.scripts.verify).toBe('mcp-arch verify checklist');
     // Installed inside node_modules: the published version, not a link to a checkout.
     expect(blueprint.devDependencies['create-mcp-arch']).toBe(manifest.version);
@@ -108,7 +140,11 @@ describe('the published package', () => {
   });
 
   it('generates the dotfiles npm would drop from a published template', async () => {
-    const generated = await execa(bin('mcp-arch'), ['generate', 'app', '--pattern', 'single', '--yes', '--no-install', '--no-git'], { cwd: work, env: { CI: 'true' }, reject: false });
+    const generated = await execa(
+      bin('mcp-arch'),
+      ['generate', 'app', '--pattern', 'single', '--yes', '--no-install', '--no-git'],
+      { cwd: work, env: { CI: 'true' }, reject: false },
+    );
     expect(generated.exitCode, generated.stderr).toBe(0);
     for (const dotfile of ['.gitignore', '.dockerignore', '.env.example', '.github/workflows/ci.yml']) {
       expect(existsSync(join(work, 'app', dotfile)), dotfile).toBe(true);
@@ -117,7 +153,11 @@ describe('the published package', () => {
   });
 
   it('refuses a usage error from the installed copy with exit 2', async () => {
-    const bad = await execa(bin('mcp-arch'), ['generate', 'bad', '--pattern', 'no-such-pattern', '--yes'], { cwd: work, env: { CI: 'true', NO_COLOR: '1' }, reject: false });
+    const bad = await execa(bin('mcp-arch'), ['generate', 'bad', '--pattern', 'no-such-pattern', '--yes'], {
+      cwd: work,
+      env: { CI: 'true', NO_COLOR: '1' },
+      reject: false,
+    });
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toMatch(/--pattern/);
     expect(existsSync(join(work, 'bad'))).toBe(false);

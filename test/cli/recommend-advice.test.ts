@@ -8,7 +8,19 @@ describe('mcp-arch recommend: what the advice says about the answers', () => {
     expect(text.stdout).toMatch(/Assumed \(not answered\): one application connects, .*peak 10 req\/s/);
     expect(text.stdout).toMatch(/Deploy: runs on Kubernetes -> docker, k8s/);
     const json = JSON.parse((await run('mcpArch', ['recommend', '--yes', '--json', '--domains', '2'])).stdout);
-    expect(json.assumed.map((a: { question: string }) => a.question)).toEqual(['consumers', 'centralAuth', 'peakRps', 'concurrentSessions', 'traffic', 'serverToClient', 'geography', 'availability', 'platform', 'durability', 'separateTeams']);
+    expect(json.assumed.map((a: { question: string }) => a.question)).toEqual([
+      'consumers',
+      'centralAuth',
+      'peakRps',
+      'concurrentSessions',
+      'traffic',
+      'serverToClient',
+      'geography',
+      'availability',
+      'platform',
+      'durability',
+      'separateTeams',
+    ]);
     expect(json.deploy).toEqual(['docker']);
   });
 
@@ -17,7 +29,12 @@ describe('mcp-arch recommend: what the advice says about the answers', () => {
     expect(result.exitCode).toBe(0);
     const json = JSON.parse(result.stdout);
     expect(json).toMatchObject({ pattern: 'serverless', deploy: ['lambda'] });
-    expect(json.conflicts).toEqual([expect.objectContaining({ id: 'server-to-client-on-functions', change: expect.stringMatching(/--platform containers/) })]);
+    expect(json.conflicts).toEqual([
+      expect.objectContaining({
+        id: 'server-to-client-on-functions',
+        change: expect.stringMatching(/--platform containers/),
+      }),
+    ]);
     expect(json.assumed.map((a: { question: string }) => a.question)).not.toContain('platform');
   });
 });

@@ -6,7 +6,8 @@ import type { VerifyReport } from '../../src/verify/report.js';
 import { plainServer, type RunningServer } from '../verify/live-servers.js';
 import { run, tempDir } from './run-bin.js';
 
-const verifyBin = (args: string[], env: Record<string, string> = {}) => run('mcpArch', ['verify', 'checklist', ...args], { env });
+const verifyBin = (args: string[], env: Record<string, string> = {}) =>
+  run('mcpArch', ['verify', 'checklist', ...args], { env });
 const statusOf = (report: VerifyReport, id: string) => report.results.find((result) => result.id === id)?.status;
 
 /** Tags open and close in order; enough to catch a reporter that emits broken XML. */
@@ -31,7 +32,15 @@ describe('mcp-arch verify (built bin)', () => {
   let server: RunningServer;
 
   beforeAll(async () => {
-    const generated = await run('mcpArch', ['generate', app, '--pattern', 'single', '--yes', '--no-install', '--no-git']);
+    const generated = await run('mcpArch', [
+      'generate',
+      app,
+      '--pattern',
+      'single',
+      '--yes',
+      '--no-install',
+      '--no-git',
+    ]);
     expect(generated.exitCode, generated.stderr).toBe(0);
     cpSync(app, broken, { recursive: true });
     // One real mistake: Origin validation no longer wired into the app.
@@ -84,7 +93,10 @@ describe('mcp-arch verify (built bin)', () => {
     expect(markdown.stdout).toMatch(/\| ❌ fail \| `security\.origin-validation`/);
 
     const sarif = await verifyBin(['--dir', broken, '--format', 'sarif']);
-    const log = JSON.parse(sarif.stdout) as { version: string; runs: { results: { ruleId: string; locations: unknown[] }[] }[] };
+    const log = JSON.parse(sarif.stdout) as {
+      version: string;
+      runs: { results: { ruleId: string; locations: unknown[] }[] }[];
+    };
     expect(log.version).toBe('2.1.0');
     expect(log.runs[0]?.results.map((entry) => entry.ruleId)).toContain('security.origin-validation');
   });
@@ -106,23 +118,47 @@ describe('mcp-arch verify (built bin)', () => {
 
   it('accepts a failure named in the baseline file (exit 0) and reports it as accepted', async () => {
     const baseline = join(root, 'accepted.json');
-    writeFileSync(baseline, JSON.stringify({ schemaVersion: 1, accepted: [{ check: 'security.origin-validation', reason: 'origin checked by the edge proxy' }] }));
+    writeFileSync(
+      baseline,
+      JSON.stringify({
+        schemaVersion: 1,
+        accepted: [{ check: 'security.origin-validation', reason: 'origin checked by the edge proxy' }],
+      }),
+    );
     const result = await verifyBin(['--dir', broken, '--baseline', baseline]);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/Origin validation configured \[security\.origin-validation\] accepted \(baseline\): origin checked by the edge proxy/);
+    expect(result.stdout).toMatch(
+      /Origin validation configured \[security\.origin-validation\] accepted \(baseline\): origin checked by the edge proxy/,
+    );
     expect(result.stdout).toMatch(/1 accepted by /);
-    const json = JSON.parse((await verifyBin(['--dir', broken, '--baseline', baseline, '--format', 'json'])).stdout) as VerifyReport;
-    expect(json.results.find((entry) => entry.id === 'security.origin-validation')).toMatchObject({ status: 'fail', accepted: { reason: 'origin checked by the edge proxy' } });
+    const json = JSON.parse(
+      (await verifyBin(['--dir', broken, '--baseline', baseline, '--format', 'json'])).stdout,
+    ) as VerifyReport;
+    expect(json.results.find((entry) => entry.id === 'security.origin-validation')).toMatchObject({
+      status: 'fail',
+      accepted: { reason: 'origin checked by the edge proxy' },
+    });
     expect(json.baseline).toEqual({ file: baseline, accepted: 1, stale: [] });
   });
 
   it('fails on a stale baseline entry (exit 1): its check now passes, or is not a check; reads mcp-arch.baseline.json by default', async () => {
     const stale = join(root, 'stale-app');
     cpSync(app, stale, { recursive: true });
-    writeFileSync(join(stale, 'mcp-arch.baseline.json'), JSON.stringify({ schemaVersion: 1, accepted: [{ check: 'security.origin-validation', reason: 'was broken once' }, { check: 'security.firewall', reason: 'typo' }] }));
+    writeFileSync(
+      join(stale, 'mcp-arch.baseline.json'),
+      JSON.stringify({
+        schemaVersion: 1,
+        accepted: [
+          { check: 'security.origin-validation', reason: 'was broken once' },
+          { check: 'security.firewall', reason: 'typo' },
+        ],
+      }),
+    );
     const result = await verifyBin(['--dir', stale]);
     expect(result.exitCode).toBe(1);
-    expect(result.stdout).toMatch(/Stale baseline entry: security\.origin-validation now reports pass, not fail\. Remove it from .*mcp-arch\.baseline\.json/);
+    expect(result.stdout).toMatch(
+      /Stale baseline entry: security\.origin-validation now reports pass, not fail\. Remove it from .*mcp-arch\.baseline\.json/,
+    );
     expect(result.stdout).toMatch(/Stale baseline entry: security\.firewall is not a check of this checklist/);
   });
 
@@ -147,14 +183,22 @@ describe('mcp-arch verify (built bin)', () => {
     // Without Node >= 22.13 on PATH, or without node_modules, the project cannot run: either is named with its fix.
     const result = await verifyBin(['--dir', app, '--live'], { PATH: dirname(process.execPath) });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toMatch(/--live (runs the project with `node` from PATH, which is v\d+[\s\S]*needs Node >= 22\.13|could not build the project[\s\S]*npm install)/);
+    expect(result.stderr).toMatch(
+      /--live (runs the project with `node` from PATH, which is v\d+[\s\S]*needs Node >= 22\.13|could not build the project[\s\S]*npm install)/,
+    );
   });
 
   it('probes a running server with --url: the plain SDK server fails security (exit 1)', async () => {
     const result = await verifyBin(['--dir', empty, '--url', server.url, '--format', 'json']);
     expect(result.exitCode, result.stderr).toBe(1);
     const report = JSON.parse(result.stdout) as VerifyReport;
-    expect(report.mode).toMatchObject({ static: false, live: true, url: server.url, mcpUrl: `${server.url}/mcp`, reachable: true });
+    expect(report.mode).toMatchObject({
+      static: false,
+      live: true,
+      url: server.url,
+      mcpUrl: `${server.url}/mcp`,
+      reachable: true,
+    });
     for (const id of ['security.origin-validation', 'security.authentication', 'security.rate-limiting']) {
       expect(statusOf(report, id), id).toBe('fail');
     }

@@ -26,6 +26,8 @@ describe('questions', () => {
     ['platform', 'mainframe'],
     ['traffic', 3],
   ] as const)('rejects %s = %j with the source named', (id, raw) => {
-    expect(() => parseAnswer(questionFor(id), raw, `--${questionFor(id).flag}`)).toThrow(new RegExp(`--${questionFor(id).flag}: expected`));
+    expect(() => parseAnswer(questionFor(id), raw, `--${questionFor(id).flag}`)).toThrow(
+      new RegExp(`--${questionFor(id).flag}: expected`),
+    );
   });
 });

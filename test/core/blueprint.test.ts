@@ -8,7 +8,14 @@ import { versions } from '../../src/core/versions.js';
 import { PATTERN_REGISTRY, registryOf } from '../../src/patterns/index.js';
 import { loadTemplates } from '../../src/render/templates.js';
 
-const options: ProjectOptions = { name: 'demo', pattern: 'single', store: 'memory', deploy: ['docker'], authMode: 'apikey', sessionMode: 'stateless' };
+const options: ProjectOptions = {
+  name: 'demo',
+  pattern: 'single',
+  store: 'memory',
+  deploy: ['docker'],
+  authMode: 'apikey',
+  sessionMode: 'stateless',
+};
 const catalog: TemplateCatalog = {
   base: ['src/index.ts', '_gitignore', 'README.md.hbs', '_github/workflows/ci.yml.hbs', '_env.example.hbs'],
   docker: ['Dockerfile', '_dockerignore'],
@@ -18,7 +25,10 @@ const catalog: TemplateCatalog = {
 describe('destinationOf', () => {
   it('drops .hbs and turns leading underscores into dots per segment', () => {
     expect(destinationOf('README.md.hbs')).toEqual({ destination: 'README.md', render: true });
-    expect(destinationOf('_github/workflows/ci.yml.hbs')).toEqual({ destination: '.github/workflows/ci.yml', render: true });
+    expect(destinationOf('_github/workflows/ci.yml.hbs')).toEqual({
+      destination: '.github/workflows/ci.yml',
+      render: true,
+    });
     expect(destinationOf('src/a_b.ts')).toEqual({ destination: 'src/a_b.ts', render: false });
   });
 });
@@ -33,7 +43,17 @@ describe('toBlueprint', () => {
 
   it('plans the files of its components only, plus package.json and mcp-arch.json', () => {
     expect(bp.files.map((f) => f.destination)).toEqual(
-      ['.dockerignore', '.env.example', '.github/workflows/ci.yml', '.gitignore', 'Dockerfile', 'README.md', 'mcp-arch.json', 'package.json', 'src/index.ts'].sort((a, b) => a.localeCompare(b)),
+      [
+        '.dockerignore',
+        '.env.example',
+        '.github/workflows/ci.yml',
+        '.gitignore',
+        'Dockerfile',
+        'README.md',
+        'mcp-arch.json',
+        'package.json',
+        'src/index.ts',
+      ].sort((a, b) => a.localeCompare(b)),
     );
     expect(bp.components).toEqual(['base', 'docker']);
   });
@@ -53,7 +73,12 @@ describe('toBlueprint', () => {
   });
 
   it('writes the manifest with the applicable checks and how to start', () => {
-    expect(bp.manifest).toMatchObject({ pattern: 'single', store: 'memory', generator: { version: '9.9.9' }, start: { command: 'npm start', portEnv: 'PORT', healthPath: '/health' } });
+    expect(bp.manifest).toMatchObject({
+      pattern: 'single',
+      store: 'memory',
+      generator: { version: '9.9.9' },
+      start: { command: 'npm start', portEnv: 'PORT', healthPath: '/health' },
+    });
     expect(bp.manifest.checks).toEqual(checklistFor('single').map((c) => c.id));
   });
 
@@ -71,23 +96,36 @@ describe('toBlueprint', () => {
   });
 
   it('refuses a pattern its registry does not hold, naming --pattern', () => {
-    const withoutGateway = registryOf([...PATTERN_REGISTRY.values()].filter((definition) => definition.id !== 'gateway'));
+    const withoutGateway = registryOf(
+      [...PATTERN_REGISTRY.values()].filter((definition) => definition.id !== 'gateway'),
+    );
     expect(() => toBlueprint({ ...options, pattern: 'gateway' }, catalog, '1', withoutGateway)).toThrow(UserError);
-    expect(() => toBlueprint({ ...options, pattern: 'gateway' }, catalog, '1', withoutGateway)).toThrow(/--pattern gateway is not a pattern this version knows/);
+    expect(() => toBlueprint({ ...options, pattern: 'gateway' }, catalog, '1', withoutGateway)).toThrow(
+      /--pattern gateway is not a pattern this version knows/,
+    );
   });
 
   it('records what the pattern definition says of these options in the manifest', () => {
     expect(bp.manifest.instances).toEqual({ count: 1, perInvocation: false, why: 'a single server runs one instance' });
     expect(bp.manifest.requiredFiles).toEqual([]);
-    const gateway = toBlueprint({ ...options, pattern: 'gateway', store: 'redis', deploy: ['docker', 'compose'] }, loadTemplates().catalog, '1');
+    const gateway = toBlueprint(
+      { ...options, pattern: 'gateway', store: 'redis', deploy: ['docker', 'compose'] },
+      loadTemplates().catalog,
+      '1',
+    );
     expect(gateway.manifest.instances.count).toBe(3);
     expect(gateway.manifest.requiredFiles.map((required) => required.file)).toEqual(['gateway.config.json']);
     expect(gateway.manifest.start.slowTool?.name).toBe('slow');
-    expect(gateway.files.filter((file) => file.kind === 'document').map((file) => file.destination)).toEqual(['compose.yaml', 'gateway.config.json']);
+    expect(gateway.files.filter((file) => file.kind === 'document').map((file) => file.destination)).toEqual([
+      'compose.yaml',
+      'gateway.config.json',
+    ]);
   });
 
   it('refuses two templates writing one file', () => {
-    expect(() => toBlueprint(options, { base: ['Dockerfile'], docker: ['Dockerfile'] }, '1')).toThrow(/two templates write Dockerfile/);
+    expect(() => toBlueprint(options, { base: ['Dockerfile'], docker: ['Dockerfile'] }, '1')).toThrow(
+      /two templates write Dockerfile/,
+    );
   });
 });
 
@@ -96,16 +134,23 @@ describe('planFiles', () => {
   const layered = { id: 'gateway', templates: ['gateway'], replaces: ['src/layer.ts'] };
 
   it('lets a component replace an earlier file it names', () => {
-    const files = planFiles([base, layered], { base: ['src/layer.ts', 'src/app.ts'], gateway: ['src/layer.ts', 'src/backends.ts'] });
+    const files = planFiles([base, layered], {
+      base: ['src/layer.ts', 'src/app.ts'],
+      gateway: ['src/layer.ts', 'src/backends.ts'],
+    });
     expect(files.find((f) => f.destination === 'src/layer.ts')).toMatchObject({ template: 'gateway/src/layer.ts' });
     expect(files.find((f) => f.destination === 'src/app.ts')).toMatchObject({ template: 'base/src/app.ts' });
   });
 
   it('refuses a clash it does not name', () => {
-    expect(() => planFiles([base, layered], { base: ['src/layer.ts', 'src/app.ts'], gateway: ['src/layer.ts', 'src/app.ts'] })).toThrow(/two templates write src\/app.ts/);
+    expect(() =>
+      planFiles([base, layered], { base: ['src/layer.ts', 'src/app.ts'], gateway: ['src/layer.ts', 'src/app.ts'] }),
+    ).toThrow(/two templates write src\/app.ts/);
   });
 
   it('refuses a declared replacement that replaces nothing', () => {
-    expect(() => planFiles([base, layered], { base: ['src/app.ts'], gateway: ['src/layer.ts'] })).toThrow(/gateway declares it replaces src\/layer.ts/);
+    expect(() => planFiles([base, layered], { base: ['src/app.ts'], gateway: ['src/layer.ts'] })).toThrow(
+      /gateway declares it replaces src\/layer.ts/,
+    );
   });
 });

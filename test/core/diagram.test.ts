@@ -7,7 +7,14 @@ import { patternFor } from '../../src/patterns/index.js';
 const mermaidFor = (options: ProjectOptions, components: readonly string[], composeServices?: string) =>
   drawn(patternFor(options.pattern), options, components, composeServices);
 
-const base: ProjectOptions = { name: 'demo', pattern: 'single', store: 'memory', deploy: ['docker'], authMode: 'apikey', sessionMode: 'stateless' };
+const base: ProjectOptions = {
+  name: 'demo',
+  pattern: 'single',
+  store: 'memory',
+  deploy: ['docker'],
+  authMode: 'apikey',
+  sessionMode: 'stateless',
+};
 
 /** Node ids a diagram defines with a label: `id["..."]`, `id[("...")]`, or `subgraph id["..."]`. */
 function labelledIds(diagram: string): Map<string, Set<string>> {
@@ -45,8 +52,16 @@ describe('mermaidFor', () => {
     expect(mermaidFor({ ...base, authMode: 'jwt' }, ['base'])).toContain('(JWT)');
     expect(mermaidFor({ ...base, authMode: 'none' }, ['base'])).not.toMatch(/API key|JWT/);
     expect(mermaidFor(base, ['base'])).not.toContain('Docker image');
-    expect(mermaidFor({ ...base, pattern: 'load-balanced', store: 'redis' }, ['base', 'docker', 'compose', 'k8s'], 'Redis, 3 replicas, nginx')).toMatch(/docker compose: Redis, 3 replicas, nginx[\s\S]*Kubernetes/);
-    const both = mermaidFor({ ...base, pattern: 'serverless', deploy: ['lambda', 'vercel'], authMode: 'jwt' }, ['base']);
+    expect(
+      mermaidFor(
+        { ...base, pattern: 'load-balanced', store: 'redis' },
+        ['base', 'docker', 'compose', 'k8s'],
+        'Redis, 3 replicas, nginx',
+      ),
+    ).toMatch(/docker compose: Redis, 3 replicas, nginx[\s\S]*Kubernetes/);
+    const both = mermaidFor({ ...base, pattern: 'serverless', deploy: ['lambda', 'vercel'], authMode: 'jwt' }, [
+      'base',
+    ]);
     expect(both).toMatch(/AWS Lambda[\s\S]*Vercel function/);
     expect(both).toContain('JWKS');
   });

@@ -7,17 +7,94 @@ import { CONFLICT_RULES, holds, RULES } from '../../src/core/rules.js';
 const answers = (overrides: Partial<AdvisorAnswers>): AdvisorAnswers => ({ ...defaultAnswers(), ...overrides });
 
 /** The decision table: answers -> pattern, store, session mode, and the rules that must fire. */
-const TABLE: { name: string; given: Partial<AdvisorAnswers>; pattern: PatternId; store: StoreId; stateful: boolean; cites: string[] }[] = [
-  { name: 'defaults: one domain, one app', given: {}, pattern: 'single', store: 'memory', stateful: false, cites: ['one-domain'] },
-  { name: 'local prototype that must survive restarts', given: { platform: 'local', durability: 'survive-restarts' }, pattern: 'single', store: 'database', stateful: false, cites: ['one-domain', 'local-platform'] },
-  { name: 'three domains for one agent', given: { domains: 3 }, pattern: 'multi-server', store: 'memory', stateful: false, cites: ['several-domains', 'one-consumer-aggregates'] },
-  { name: 'central auth across 4 backends', given: { domains: 4, centralAuth: true, consumers: 'teams' }, pattern: 'gateway', store: 'redis', stateful: true, cites: ['central-policy', 'many-consumers'] },
-  { name: 'backends of separate teams', given: { domains: 2, separateTeams: true, consumers: 'public' }, pattern: 'gateway', store: 'redis', stateful: true, cites: ['separate-owners'] },
-  { name: 'high load, one domain', given: { peakRps: 800, availability: '99.9' }, pattern: 'load-balanced', store: 'redis', stateful: false, cites: ['high-load', 'no-single-point'] },
-  { name: 'many sessions with sampling that survive restarts', given: { concurrentSessions: 5000, serverToClient: true, durability: 'survive-restarts', platform: 'kubernetes' }, pattern: 'load-balanced', store: 'hybrid', stateful: true, cites: ['many-sessions'] },
-  { name: 'rare calls on Lambda', given: { platform: 'lambda', traffic: 'rare' }, pattern: 'serverless', store: 'memory', stateful: false, cites: ['function-platform', 'bursty-traffic'] },
-  { name: 'spiky traffic on Vercel', given: { platform: 'vercel', traffic: 'spiky', peakRps: 300 }, pattern: 'serverless', store: 'memory', stateful: false, cites: ['function-platform'] },
-  { name: 'global users, region-proof sessions', given: { geography: 'multi-region', durability: 'survive-region-loss', availability: '99.99' }, pattern: 'multi-region', store: 'database', stateful: false, cites: ['global-users', 'region-durable-sessions'] },
+const TABLE: {
+  name: string;
+  given: Partial<AdvisorAnswers>;
+  pattern: PatternId;
+  store: StoreId;
+  stateful: boolean;
+  cites: string[];
+}[] = [
+  {
+    name: 'defaults: one domain, one app',
+    given: {},
+    pattern: 'single',
+    store: 'memory',
+    stateful: false,
+    cites: ['one-domain'],
+  },
+  {
+    name: 'local prototype that must survive restarts',
+    given: { platform: 'local', durability: 'survive-restarts' },
+    pattern: 'single',
+    store: 'database',
+    stateful: false,
+    cites: ['one-domain', 'local-platform'],
+  },
+  {
+    name: 'three domains for one agent',
+    given: { domains: 3 },
+    pattern: 'multi-server',
+    store: 'memory',
+    stateful: false,
+    cites: ['several-domains', 'one-consumer-aggregates'],
+  },
+  {
+    name: 'central auth across 4 backends',
+    given: { domains: 4, centralAuth: true, consumers: 'teams' },
+    pattern: 'gateway',
+    store: 'redis',
+    stateful: true,
+    cites: ['central-policy', 'many-consumers'],
+  },
+  {
+    name: 'backends of separate teams',
+    given: { domains: 2, separateTeams: true, consumers: 'public' },
+    pattern: 'gateway',
+    store: 'redis',
+    stateful: true,
+    cites: ['separate-owners'],
+  },
+  {
+    name: 'high load, one domain',
+    given: { peakRps: 800, availability: '99.9' },
+    pattern: 'load-balanced',
+    store: 'redis',
+    stateful: false,
+    cites: ['high-load', 'no-single-point'],
+  },
+  {
+    name: 'many sessions with sampling that survive restarts',
+    given: { concurrentSessions: 5000, serverToClient: true, durability: 'survive-restarts', platform: 'kubernetes' },
+    pattern: 'load-balanced',
+    store: 'hybrid',
+    stateful: true,
+    cites: ['many-sessions'],
+  },
+  {
+    name: 'rare calls on Lambda',
+    given: { platform: 'lambda', traffic: 'rare' },
+    pattern: 'serverless',
+    store: 'memory',
+    stateful: false,
+    cites: ['function-platform', 'bursty-traffic'],
+  },
+  {
+    name: 'spiky traffic on Vercel',
+    given: { platform: 'vercel', traffic: 'spiky', peakRps: 300 },
+    pattern: 'serverless',
+    store: 'memory',
+    stateful: false,
+    cites: ['function-platform'],
+  },
+  {
+    name: 'global users, region-proof sessions',
+    given: { geography: 'multi-region', durability: 'survive-region-loss', availability: '99.99' },
+    pattern: 'multi-region',
+    store: 'database',
+    stateful: false,
+    cites: ['global-users', 'region-durable-sessions'],
+  },
 ];
 
 describe('recommend: decision table', () => {
@@ -81,11 +158,16 @@ describe('recommend: every reason follows from an answer', () => {
     for (const a of sampleAnswers(2000)) {
       const rec = recommend(a);
       expect(rec.ranking.map((r) => r.pattern).sort()).toEqual([...PATTERN_IDS].sort());
-      for (let i = 1; i < rec.ranking.length; i++) expect(rec.ranking[i - 1]!.score).toBeGreaterThanOrEqual(rec.ranking[i]!.score);
+      for (let i = 1; i < rec.ranking.length; i++)
+        expect(rec.ranking[i - 1]!.score).toBeGreaterThanOrEqual(rec.ranking[i]!.score);
       // The best-scoring pattern that deploys on the platform; a better one that cannot is a named conflict.
       expect(rec.pattern).toBe(rec.ranking.find((r) => r.deployable)!.pattern);
       if (rec.ranking[0]!.score > rec.ranking.find((r) => r.deployable)!.score) {
-        expect(rec.conflicts.map((c) => c.id).some((id) => id === 'pattern-not-on-platform' || CONFLICT_RULES.some((r) => r.id === id))).toBe(true);
+        expect(
+          rec.conflicts
+            .map((c) => c.id)
+            .some((id) => id === 'pattern-not-on-platform' || CONFLICT_RULES.some((r) => r.id === id)),
+        ).toBe(true);
       }
       for (const entry of rec.ranking) {
         expect(entry.score).toBe(entry.reasons.reduce((s, r) => s + r.points, 0));
@@ -142,20 +224,34 @@ const LEVEL: Record<StoreId, number> = { memory: 0, redis: 1, hybrid: 2, databas
 
 describe('recommend: durability picks the store', () => {
   it('never inverts for the gateway: may-lose, survive-restarts and survive-region-loss never land on memory', () => {
-    const gateway = { domains: 4, centralAuth: true, consumers: 'teams' as const, platform: 'kubernetes' as const, availability: '99.9' as const };
-    const stores = DURABILITIES.map((durability) => explainChoice(answers({ ...gateway, durability }), 'gateway').store);
+    const gateway = {
+      domains: 4,
+      centralAuth: true,
+      consumers: 'teams' as const,
+      platform: 'kubernetes' as const,
+      availability: '99.9' as const,
+    };
+    const stores = DURABILITIES.map(
+      (durability) => explainChoice(answers({ ...gateway, durability }), 'gateway').store,
+    );
     expect(stores).toEqual(['redis', 'redis', 'redis']);
   });
 
   it('says Redis must persist (AOF) for a durable need, and offers hybrid where the pattern has it', () => {
-    const gateway = recommend(answers({ domains: 4, centralAuth: true, consumers: 'teams', durability: 'survive-restarts' }));
+    const gateway = recommend(
+      answers({ domains: 4, centralAuth: true, consumers: 'teams', durability: 'survive-restarts' }),
+    );
     expect(gateway.store).toBe('redis');
     expect(gateway.sessionStrategy).toMatch(/AOF/);
-    expect(gateway.addOns.find((a) => a.id === 'redis-persistence')?.text).toMatch(/appendonly yes.*no database-backed store/);
+    expect(gateway.addOns.find((a) => a.id === 'redis-persistence')?.text).toMatch(
+      /appendonly yes.*no database-backed store/,
+    );
     const balanced = explainChoice(answers({ durability: 'survive-restarts', peakRps: 500 }), 'load-balanced');
     expect(balanced.store).toBe('hybrid');
     expect(balanced.addOns.map((a) => a.id)).not.toContain('redis-persistence');
-    expect(recommend(answers({ domains: 4, centralAuth: true, consumers: 'teams' })).addOns.map((a) => a.id)).not.toContain('redis-persistence');
+    expect(
+      recommend(answers({ domains: 4, centralAuth: true, consumers: 'teams' })).addOns.map((a) => a.id),
+    ).not.toContain('redis-persistence');
   });
 
   it('names the conflict instead of downgrading when the pattern has no store that keeps sessions', () => {
@@ -170,7 +266,16 @@ describe('recommend: durability picks the store', () => {
 
   it('writes the add-on for the store it chose, never "the memory store so any replica can rebuild it"', () => {
     for (const durability of DURABILITIES) {
-      const rec = recommend(answers({ domains: 4, centralAuth: true, consumers: 'teams', serverToClient: true, platform: 'kubernetes', durability }));
+      const rec = recommend(
+        answers({
+          domains: 4,
+          centralAuth: true,
+          consumers: 'teams',
+          serverToClient: true,
+          platform: 'kubernetes',
+          durability,
+        }),
+      );
       const shared = rec.addOns.find((a) => a.id === 'shared-session-store');
       expect(shared?.text).toMatch(rec.store === 'redis' ? /in Redis, shared/ : /database/);
       expect(shared?.text).not.toMatch(/memory/);
@@ -192,13 +297,26 @@ describe('recommend: the platform', () => {
   });
 
   it('every platform runs at least one pattern', () => {
-    for (const platform of PLATFORMS) expect(PATTERN_IDS.filter((p) => deployableOn(p, platform)), platform).not.toEqual([]);
+    for (const platform of PLATFORMS)
+      expect(
+        PATTERN_IDS.filter((p) => deployableOn(p, platform)),
+        platform,
+      ).not.toEqual([]);
     expect(PATTERN_IDS.filter((p) => deployableOn(p, 'lambda'))).toEqual(['serverless']);
     expect(deployableOn('multi-region', 'local')).toBe(false);
   });
 
   it('keeps Kubernetes with the store for 4 teams with central auth (the pair k8s + memory never comes out)', () => {
-    const rec = recommend(answers({ domains: 4, consumers: 'teams', centralAuth: true, platform: 'kubernetes', availability: '99.9', durability: 'survive-restarts' }));
+    const rec = recommend(
+      answers({
+        domains: 4,
+        consumers: 'teams',
+        centralAuth: true,
+        platform: 'kubernetes',
+        availability: '99.9',
+        durability: 'survive-restarts',
+      }),
+    );
     expect(rec).toMatchObject({ pattern: 'gateway', store: 'redis', deploy: ['docker', 'k8s'], conflicts: [] });
   });
 
@@ -207,15 +325,23 @@ describe('recommend: the platform', () => {
     expect(rec.pattern).toBe('serverless');
     expect(rec.ranking[0]).toMatchObject({ pattern: 'gateway', deployable: false });
     const conflict = rec.conflicts.find((c) => c.id === 'pattern-not-on-platform')!;
-    expect(conflict.text).toMatch(/runs on AWS Lambda .*-> gateway fits the other answers best .*serverless is recommended instead, giving up: .*one place for auth/);
+    expect(conflict.text).toMatch(
+      /runs on AWS Lambda .*-> gateway fits the other answers best .*serverless is recommended instead, giving up: .*one place for auth/,
+    );
     expect(conflict.change).toMatch(/--platform kubernetes, --platform containers or --platform local to get gateway/);
   });
 
   it('names the conflict when a chosen pattern cannot deploy on the platform', () => {
     const rec = explainChoice(answers({ platform: 'lambda' }), 'gateway');
     expect(rec.deploy).toEqual(['docker', 'compose']);
-    expect(rec.conflicts.find((c) => c.id === 'pattern-not-on-platform')?.change).toMatch(/--pattern serverless to run on lambda/);
-    expect(explainChoice(answers({ platform: 'local', geography: 'multi-region' }), 'multi-region').conflicts.map((c) => c.id)).toContain('pattern-not-on-platform');
+    expect(rec.conflicts.find((c) => c.id === 'pattern-not-on-platform')?.change).toMatch(
+      /--pattern serverless to run on lambda/,
+    );
+    expect(
+      explainChoice(answers({ platform: 'local', geography: 'multi-region' }), 'multi-region').conflicts.map(
+        (c) => c.id,
+      ),
+    ).toContain('pattern-not-on-platform');
   });
 });
 
@@ -224,7 +350,9 @@ describe('recommend: ties and assumed answers', () => {
     const rec = recommend(answers({ platform: 'local', availability: '99.9' }));
     expect(rec.pattern).toBe('single');
     expect(rec.tie).toMatchObject({ patterns: ['single', 'load-balanced'] });
-    expect(rec.tie!.text).toMatch(/single and load-balanced tie at \d+ points: single is picked as the simplest.*load-balanced gains from 99\.9% availability target/);
+    expect(rec.tie!.text).toMatch(
+      /single and load-balanced tie at \d+ points: single is picked as the simplest.*load-balanced gains from 99\.9% availability target/,
+    );
     expect(recommend(answers({})).tie).toBeUndefined();
   });
 
@@ -278,21 +406,34 @@ describe('recommend: properties over every enumerated answer set', () => {
         reached.add(rec.pattern);
         for (const c of rec.conflicts) {
           conflictsSeen.add(c.id);
-          if (!c.questions.every((q) => c.text.includes(cite(q, given[q] as never)))) broken.push(`${where}: ${c.id} does not cite its answers`);
+          if (!c.questions.every((q) => c.text.includes(cite(q, given[q] as never))))
+            broken.push(`${where}: ${c.id} does not cite its answers`);
           if (!/--[a-z]/.test(c.change)) broken.push(`${where}: ${c.id} names no flag to change`);
         }
-        if (rec.store === 'memory' && !['single', 'multi-server', 'serverless'].includes(rec.pattern)) broken.push(`${where}: replicas on memory`);
-        if (rec.store === 'memory' && given.durability !== 'may-lose' && !rec.conflicts.some((c) => c.id === 'durability-unmet')) broken.push(`${where}: durable need on memory, unsaid`);
+        if (rec.store === 'memory' && !['single', 'multi-server', 'serverless'].includes(rec.pattern))
+          broken.push(`${where}: replicas on memory`);
+        if (
+          rec.store === 'memory' &&
+          given.durability !== 'may-lose' &&
+          !rec.conflicts.some((c) => c.id === 'durability-unmet')
+        )
+          broken.push(`${where}: durable need on memory, unsaid`);
         if (rec.deploy.includes('k8s') && rec.store === 'memory') broken.push(`${where}: k8s with memory`);
-        const target = { kubernetes: 'k8s', containers: 'docker', local: 'docker', lambda: 'lambda', vercel: 'vercel' }[base.platform] as DeployTarget;
+        const target = { kubernetes: 'k8s', containers: 'docker', local: 'docker', lambda: 'lambda', vercel: 'vercel' }[
+          base.platform
+        ] as DeployTarget;
         if (!rec.deploy.includes(target)) broken.push(`${where}: ${base.platform} not in ${rec.deploy.join(',')}`);
       }
       const levels = recs.map((rec) => LEVEL[rec.store]);
-      if (levels.some((level, i) => i > 0 && level < levels[i - 1]!)) broken.push(`${JSON.stringify(base)}: stores ${recs.map((r) => r.store).join(' > ')} by durability`);
+      if (levels.some((level, i) => i > 0 && level < levels[i - 1]!))
+        broken.push(`${JSON.stringify(base)}: stores ${recs.map((r) => r.store).join(' > ')} by durability`);
       if (count % 7 === 0) {
         for (const pattern of PATTERN_IDS) {
-          const chosen = DURABILITIES.map((durability) => explainChoice({ ...base, durability }, pattern, recs[0]!.ranking).store);
-          if (chosen.some((store, i) => i > 0 && LEVEL[store] < LEVEL[chosen[i - 1]!])) broken.push(`${JSON.stringify(base)}: ${pattern} stores ${chosen.join(' > ')}`);
+          const chosen = DURABILITIES.map(
+            (durability) => explainChoice({ ...base, durability }, pattern, recs[0]!.ranking).store,
+          );
+          if (chosen.some((store, i) => i > 0 && LEVEL[store] < LEVEL[chosen[i - 1]!]))
+            broken.push(`${JSON.stringify(base)}: ${pattern} stores ${chosen.join(' > ')}`);
         }
       }
     }
@@ -305,6 +446,7 @@ describe('recommend: properties over every enumerated answer set', () => {
 
   it('is deterministic', () => {
     let i = 0;
-    for (const a of everyAnswerSet()) if (i++ % 97 === 0) expect(recommend(a, ['domains'])).toEqual(recommend({ ...a }, ['domains']));
+    for (const a of everyAnswerSet())
+      if (i++ % 97 === 0) expect(recommend(a, ['domains'])).toEqual(recommend({ ...a }, ['domains']));
   });
 });

@@ -3,7 +3,14 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toBlueprint } from '../../src/core/blueprint.js';
 import type { ProjectOptions } from '../../src/core/options.js';
-import { GENERATOR_PACKAGE, generatorRef, generatorSpec, isCheckoutSpec, packageRoot, toolInfo } from '../../src/core/tool-info.js';
+import {
+  GENERATOR_PACKAGE,
+  generatorRef,
+  generatorSpec,
+  isCheckoutSpec,
+  packageRoot,
+  toolInfo,
+} from '../../src/core/tool-info.js';
 import { loadTemplates } from '../../src/render/templates.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -23,7 +30,9 @@ describe('generatorSpec: how a generated project depends on the generator', () =
   it('links the checkout with file: when the generator runs from a source checkout', () => {
     expect(generatorSpec('/home/me/src/create-mcp-arch', '1.4.0')).toBe('file:/home/me/src/create-mcp-arch');
     // A folder merely named like node_modules is no node_modules folder.
-    expect(generatorSpec('/home/me/node_modules-tools/create-mcp-arch', '1.4.0')).toBe('file:/home/me/node_modules-tools/create-mcp-arch');
+    expect(generatorSpec('/home/me/node_modules-tools/create-mcp-arch', '1.4.0')).toBe(
+      'file:/home/me/node_modules-tools/create-mcp-arch',
+    );
     expect(isCheckoutSpec('file:/home/me/src/create-mcp-arch')).toBe(true);
     expect(isCheckoutSpec('1.4.0')).toBe(false);
   });
@@ -39,7 +48,14 @@ describe('generatorSpec: how a generated project depends on the generator', () =
 });
 
 describe('the generated package.json', () => {
-  const options: ProjectOptions = { name: 'demo', pattern: 'single', store: 'memory', deploy: [], authMode: 'apikey', sessionMode: 'stateless' };
+  const options: ProjectOptions = {
+    name: 'demo',
+    pattern: 'single',
+    store: 'memory',
+    deploy: [],
+    authMode: 'apikey',
+    sessionMode: 'stateless',
+  };
   const { catalog } = loadTemplates();
 
   it('gets npm run verify from a dev dependency on the generator, never a bare mcp-arch package', () => {

@@ -34,7 +34,9 @@ beforeAll(async () => {
 
 /** Processes whose command line carries the tag of this run's stdio backends. */
 function stdioProcesses(): number {
-  return execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(TAG)).length;
+  return execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes(TAG)).length;
 }
 
 function kill(child: ResultPromise | undefined): void {
@@ -47,7 +49,13 @@ function kill(child: ResultPromise | undefined): void {
 
 /** Wrapped in an object: an async function returning the subprocess itself would wait for it to exit. */
 async function startHttpBackend(port: number): Promise<{ child: ResultPromise }> {
-  const child = execa('node', ['examples/backends/http-backend.mjs'], { cwd: app, env: envWithNode(node24, { PORT: String(port), BACKEND_NAME: 'remote' }), reject: false, stdin: 'ignore', detached: true });
+  const child = execa('node', ['examples/backends/http-backend.mjs'], {
+    cwd: app,
+    env: envWithNode(node24, { PORT: String(port), BACKEND_NAME: 'remote' }),
+    reject: false,
+    stdin: 'ignore',
+    detached: true,
+  });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
     void child.then(() => reject(new Error('http backend exited')));
@@ -55,7 +63,7 @@ async function startHttpBackend(port: number): Promise<{ child: ResultPromise }>
   return { child };
 }
 
-const text = (result: Record<string, unknown>) => ((result.content as Array<{ text?: string }>)[0]?.text ?? '');
+const text = (result: Record<string, unknown>) => (result.content as Array<{ text?: string }>)[0]?.text ?? '';
 
 describe('generated gateway project', { timeout: 300_000 }, () => {
   it('type-checks', async () => {
@@ -77,7 +85,11 @@ describe('generated gateway project', { timeout: 300_000 }, () => {
         mcpServers: {
           remote: { url: `http://127.0.0.1:${backendPort}/mcp`, timeoutMs: 3000 },
           slow: { url: `http://127.0.0.1:${hangingPort}/mcp`, timeoutMs: 500 },
-          local: { command: 'node', args: ['examples/backends/stdio-backend.mjs', TAG], env: { BACKEND_NAME: 'local' } },
+          local: {
+            command: 'node',
+            args: ['examples/backends/stdio-backend.mjs', TAG],
+            env: { BACKEND_NAME: 'local' },
+          },
         },
       }),
     );
@@ -86,8 +98,17 @@ describe('generated gateway project', { timeout: 300_000 }, () => {
     const gateway = execa('npm', ['start'], {
       cwd: app,
       env: envWithNode(node24, {
-        PORT: String(port), HOST: '127.0.0.1', AUTH_MODE: 'apikey', API_KEYS: API_KEY, SESSION_MODE: 'stateful', GATEWAY_CONFIG: 'e2e.config.json',
-        GATEWAY_BREAKER_THRESHOLD: '2', GATEWAY_BREAKER_COOLDOWN_MS: '500', GATEWAY_HEALTH_INTERVAL_MS: '250', RATE_LIMIT_RPS: '1000', ENV_FILE: '',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        AUTH_MODE: 'apikey',
+        API_KEYS: API_KEY,
+        SESSION_MODE: 'stateful',
+        GATEWAY_CONFIG: 'e2e.config.json',
+        GATEWAY_BREAKER_THRESHOLD: '2',
+        GATEWAY_BREAKER_COOLDOWN_MS: '500',
+        GATEWAY_HEALTH_INTERVAL_MS: '250',
+        RATE_LIMIT_RPS: '1000',
+        ENV_FILE: '',
       }),
       reject: false,
       stdin: 'ignore',
@@ -99,9 +120,21 @@ describe('generated gateway project', { timeout: 300_000 }, () => {
     try {
       await waitForHealth(`http://127.0.0.1:${port}/health`, gateway, 120_000);
       const connect = async (withSampling = false) => {
-        const client = new Client({ name: 'e2e', version: '1.0.0' }, { capabilities: withSampling ? { sampling: {} } : {} });
-        if (withSampling) client.setRequestHandler(CreateMessageRequestSchema, () => ({ model: 'e2e', role: 'assistant', content: { type: 'text', text: 'sampled by e2e' } }));
-        await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${API_KEY}` } } }));
+        const client = new Client(
+          { name: 'e2e', version: '1.0.0' },
+          { capabilities: withSampling ? { sampling: {} } : {} },
+        );
+        if (withSampling)
+          client.setRequestHandler(CreateMessageRequestSchema, () => ({
+            model: 'e2e',
+            role: 'assistant',
+            content: { type: 'text', text: 'sampled by e2e' },
+          }));
+        await client.connect(
+          new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), {
+            requestInit: { headers: { Authorization: `Bearer ${API_KEY}` } },
+          }),
+        );
         clients.push(client);
         return client;
       };
@@ -113,16 +146,30 @@ describe('generated gateway project', { timeout: 300_000 }, () => {
         names.push(...page.tools.map((tool) => tool.name));
         cursor = page.nextCursor;
       } while (cursor);
-      expect(names).toEqual(expect.arrayContaining(['remote__echo', 'local__echo', 'slow__hang', 'remote__filler_4', 'local__filler_4']));
-      expect(JSON.parse(text(await client.callTool({ name: 'remote__whoami', arguments: {} })))).toMatchObject({ backend: 'remote', authorization: null });
-      expect(JSON.parse(text(await client.callTool({ name: 'local__whoami', arguments: {} })))).toMatchObject({ backend: 'local' });
-      expect(text(await client.callTool({ name: 'local__sample', arguments: { prompt: 'hi' } }))).toBe('sampled by e2e');
+      expect(names).toEqual(
+        expect.arrayContaining(['remote__echo', 'local__echo', 'slow__hang', 'remote__filler_4', 'local__filler_4']),
+      );
+      expect(JSON.parse(text(await client.callTool({ name: 'remote__whoami', arguments: {} })))).toMatchObject({
+        backend: 'remote',
+        authorization: null,
+      });
+      expect(JSON.parse(text(await client.callTool({ name: 'local__whoami', arguments: {} })))).toMatchObject({
+        backend: 'local',
+      });
+      expect(text(await client.callTool({ name: 'local__sample', arguments: { prompt: 'hi' } }))).toBe(
+        'sampled by e2e',
+      );
       const progress: number[] = [];
-      await client.callTool({ name: 'remote__slow', arguments: { steps: 2, ms: 10 } }, undefined, { onprogress: (p) => progress.push(p.progress) });
+      await client.callTool({ name: 'remote__slow', arguments: { steps: 2, ms: 10 } }, undefined, {
+        onprogress: (p) => progress.push(p.progress),
+      });
       expect(progress).toEqual([1, 2]);
 
       // A hanging backend times out; the others answer meanwhile.
-      const hung = client.callTool({ name: 'slow__hang', arguments: {} }).then(() => 'answered', (error: Error) => error.message);
+      const hung = client.callTool({ name: 'slow__hang', arguments: {} }).then(
+        () => 'answered',
+        (error: Error) => error.message,
+      );
       expect(text(await client.callTool({ name: 'local__echo', arguments: { text: 'meanwhile' } }))).toBe('meanwhile');
       expect(await hung).toMatch(/did not answer tools\/call within 500 ms/);
 
@@ -132,13 +179,21 @@ describe('generated gateway project', { timeout: 300_000 }, () => {
       backend = undefined;
       const failures: string[] = [];
       for (let i = 0; i < 3; i++) {
-        failures.push(await client.callTool({ name: 'remote__echo', arguments: { text: 'x' } }).then(() => 'ok', (error: Error) => error.message));
+        failures.push(
+          await client.callTool({ name: 'remote__echo', arguments: { text: 'x' } }).then(
+            () => 'ok',
+            (error: Error) => error.message,
+          ),
+        );
         expect(text(await client.callTool({ name: 'local__echo', arguments: { text: 'alive' } }))).toBe('alive');
       }
       expect(failures.at(-1)).toMatch(/Backend "remote" is unavailable/);
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).toMatch(/mcp_backend_circuit_breaker_state\{backend="remote"\} 2/);
-      const ready = (await (await fetch(`http://127.0.0.1:${port}/ready`)).json()) as { status: string; checks: Record<string, { ok: boolean; state?: string }> };
+      const ready = (await (await fetch(`http://127.0.0.1:${port}/ready`)).json()) as {
+        status: string;
+        checks: Record<string, { ok: boolean; state?: string }>;
+      };
       expect(ready.status).toBe('ready');
       expect(ready.checks['backend:remote']?.ok).toBe(false);
       expect(ready.checks['backend:local']).toMatchObject({ ok: true, state: 'ready' });
@@ -152,10 +207,14 @@ describe('generated gateway project', { timeout: 300_000 }, () => {
         if (answer !== 'back') await new Promise((resolve) => setTimeout(resolve, 250));
       }
       expect(answer).toBe('back');
-      expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(/mcp_backend_circuit_breaker_state\{backend="remote"\} 0/);
+      expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(
+        /mcp_backend_circuit_breaker_state\{backend="remote"\} 0/,
+      );
 
       // Several sessions: one stdio process each, plus the shared one.
-      await Promise.all([1, 2, 3].map(async () => (await connect()).callTool({ name: 'local__echo', arguments: { text: 'x' } })));
+      await Promise.all(
+        [1, 2, 3].map(async () => (await connect()).callTool({ name: 'local__echo', arguments: { text: 'x' } })),
+      );
       expect(stdioProcesses()).toBeGreaterThanOrEqual(4);
 
       const listening = stdout.split('\n').find((line) => line.includes('"msg":"listening"'));

@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -42,7 +52,8 @@ export async function withLock<T>(lock: string, work: () => Promise<T>, timeoutM
       const owner = Number(existsSync(join(lock, 'pid')) ? readFileSync(join(lock, 'pid'), 'utf8') : NaN);
       // An owner that has not written its pid yet is starting; one that is gone left the lock behind.
       if (Number.isInteger(owner) && !alive(owner)) rmSync(lock, { recursive: true, force: true });
-      else if (Date.now() > deadline) throw new Error(`${lock} is still held by process ${owner} after ${timeoutMs} ms`);
+      else if (Date.now() > deadline)
+        throw new Error(`${lock} is still held by process ${owner} after ${timeoutMs} ms`);
       else await delay(250);
     }
   }
@@ -56,7 +67,10 @@ export async function withLock<T>(lock: string, work: () => Promise<T>, timeoutM
 const sortedEntries = (record: Record<string, string>) => Object.entries(record).sort(([a], [b]) => a.localeCompare(b));
 
 /** Names a dependency set: the same packages at the same versions, in any order, give the same key. */
-export function dependencySetKey(set: { dependencies: Record<string, string>; devDependencies: Record<string, string> }): string {
+export function dependencySetKey(set: {
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+}): string {
   const canonical = JSON.stringify([sortedEntries(set.dependencies), sortedEntries(set.devDependencies)]);
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
@@ -68,7 +82,10 @@ export function dependencySetKey(set: { dependencies: Record<string, string>; de
  * Each project stays separate on disk; only the network install is shared.
  */
 export async function installDependencies(dir: string, nodeBin: string): Promise<void> {
-  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+    devDependencies?: Record<string, string>;
+  };
   const set = { dependencies: pkg.dependencies ?? {}, devDependencies: pkg.devDependencies ?? {} };
   const shared = join(INSTALL_CACHE, dependencySetKey(set));
   const complete = join(shared, '.complete');
@@ -78,8 +95,15 @@ export async function installDependencies(dir: string, nodeBin: string): Promise
       const fresh = `${shared}.${process.pid}.tmp`;
       rmSync(fresh, { recursive: true, force: true });
       mkdirSync(fresh, { recursive: true });
-      writeFileSync(join(fresh, 'package.json'), `${JSON.stringify({ name: 'e2e-install', private: true, ...set }, null, 2)}\n`);
-      await execa('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: fresh, env: envWithNode(nodeBin), stdin: 'ignore' });
+      writeFileSync(
+        join(fresh, 'package.json'),
+        `${JSON.stringify({ name: 'e2e-install', private: true, ...set }, null, 2)}\n`,
+      );
+      await execa('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {
+        cwd: fresh,
+        env: envWithNode(nodeBin),
+        stdin: 'ignore',
+      });
       writeFileSync(join(fresh, '.complete'), new Date().toISOString());
       rmSync(shared, { recursive: true, force: true });
       renameSync(fresh, shared);
@@ -103,7 +127,9 @@ export async function installDependencies(dir: string, nodeBin: string): Promise
  * gives it its dependencies (see `installDependencies`); returns the project directory.
  */
 export async function generateInstalled(work: string, name: string, args: string[], nodeBin: string): Promise<string> {
-  const generated = await run('mcpArch', ['generate', name, ...args, '--yes', '--no-install', '--no-git'], { cwd: work });
+  const generated = await run('mcpArch', ['generate', name, ...args, '--yes', '--no-install', '--no-git'], {
+    cwd: work,
+  });
   expect(generated.exitCode, generated.stderr).toBe(0);
   const dir = join(work, name);
   await installDependencies(dir, nodeBin);
@@ -111,7 +137,12 @@ export async function generateInstalled(work: string, name: string, args: string
 }
 
 /** Runs `npm <args>` in a generated project with the given Node; unless it exits 0 the test fails, showing the end of its output. Returns stdout without colours. */
-export async function npmOk(dir: string, args: string[], nodeBin: string, env: Record<string, string> = {}): Promise<string> {
+export async function npmOk(
+  dir: string,
+  args: string[],
+  nodeBin: string,
+  env: Record<string, string> = {},
+): Promise<string> {
   const result = await execa('npm', args, { cwd: dir, env: envWithNode(nodeBin, env), reject: false, stdin: 'ignore' });
   const stdout = stripVTControlCharacters(result.stdout);
   expect(result.exitCode, stdout.slice(-6000) + result.stderr.slice(-2000)).toBe(0);
@@ -121,7 +152,10 @@ export async function npmOk(dir: string, args: string[], nodeBin: string, env: R
 /** Vitest's JSON report, the parts the tests read. */
 export interface VitestReport {
   numFailedTests: number;
-  testResults: Array<{ name: string; assertionResults: Array<{ ancestorTitles: string[]; title: string; status: string; failureMessages?: string[] }> }>;
+  testResults: Array<{
+    name: string;
+    assertionResults: Array<{ ancestorTitles: string[]; title: string; status: string; failureMessages?: string[] }>;
+  }>;
 }
 
 /**
@@ -129,19 +163,31 @@ export interface VitestReport {
  * it exits 0 the test fails, naming the failed cases with their messages (or showing the end of
  * the output when there is no report). Returns stdout without colours and the report.
  */
-export async function ownTests(dir: string, nodeBin: string, env: Record<string, string> = {}): Promise<{ stdout: string; report: VitestReport }> {
+export async function ownTests(
+  dir: string,
+  nodeBin: string,
+  env: Record<string, string> = {},
+): Promise<{ stdout: string; report: VitestReport }> {
   const reportDir = mkdtempSync(join(tmpdir(), 'vitest-report-'));
   const reportFile = join(reportDir, 'report.json');
   try {
-    const result = await execa('npm', ['test', '--', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`], {
-      cwd: dir,
-      env: envWithNode(nodeBin, env),
-      reject: false,
-      stdin: 'ignore',
-    });
-    const report: VitestReport = existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, 'utf8')) : { numFailedTests: -1, testResults: [] };
+    const result = await execa(
+      'npm',
+      ['test', '--', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`],
+      {
+        cwd: dir,
+        env: envWithNode(nodeBin, env),
+        reject: false,
+        stdin: 'ignore',
+      },
+    );
+    const report: VitestReport = existsSync(reportFile)
+      ? JSON.parse(readFileSync(reportFile, 'utf8'))
+      : { numFailedTests: -1, testResults: [] };
     const failures = report.testResults.flatMap((file) =>
-      file.assertionResults.filter((c) => c.status === 'failed').map((c) => `${c.title}: ${(c.failureMessages ?? []).join('\n').slice(0, 3000)}`),
+      file.assertionResults
+        .filter((c) => c.status === 'failed')
+        .map((c) => `${c.title}: ${(c.failureMessages ?? []).join('\n').slice(0, 3000)}`),
     );
     expect(result.exitCode, failures.join('\n\n') || result.stdout.slice(-4000) + result.stderr.slice(-2000)).toBe(0);
     return { stdout: stripVTControlCharacters(result.stdout), report };

@@ -33,7 +33,23 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** Generates a project with the real CLI; `--no-install`, installed below. */
 async function generate(name: string, sessionMode: 'stateless' | 'stateful'): Promise<string> {
-  const result = await run('mcpArch', ['generate', name, '--pattern', 'load-balanced', '--store', 'redis', '--session-mode', sessionMode, '--yes', '--no-install', '--no-git'], { cwd: work });
+  const result = await run(
+    'mcpArch',
+    [
+      'generate',
+      name,
+      '--pattern',
+      'load-balanced',
+      '--store',
+      'redis',
+      '--session-mode',
+      sessionMode,
+      '--yes',
+      '--no-install',
+      '--no-git',
+    ],
+    { cwd: work },
+  );
   expect(result.exitCode, result.stderr).toBe(0);
   return join(work, name);
 }
@@ -64,7 +80,11 @@ class Cluster {
   url = '';
   readonly prefix = `e2e-lb:${process.pid}:${Date.now().toString(36)}:${Math.random().toString(36).slice(2, 8)}:`;
 
-  constructor(private readonly app: string, private readonly nginxConf: string, private readonly sessionMode: 'stateless' | 'stateful') {}
+  constructor(
+    private readonly app: string,
+    private readonly nginxConf: string,
+    private readonly sessionMode: 'stateless' | 'stateful',
+  ) {}
 
   async start(): Promise<void> {
     const prefix = this.prefix;
@@ -100,7 +120,15 @@ class Cluster {
     chmodSync(dir, 0o777);
     const port = await freePort();
     const conf = join(dir, 'nginx.conf');
-    writeFileSync(conf, nginxConfig(readFileSync(this.nginxConf, 'utf8'), this.replicas.map((r) => r.port), port, dir));
+    writeFileSync(
+      conf,
+      nginxConfig(
+        readFileSync(this.nginxConf, 'utf8'),
+        this.replicas.map((r) => r.port),
+        port,
+        dir,
+      ),
+    );
     const test = await execa(NGINX, ['-t', '-p', dir, '-c', conf], { reject: false, stdin: 'ignore' });
     expect(test.exitCode, `nginx -t: ${test.stderr}`).toBe(0);
     this.nginx = execa(NGINX, ['-p', dir, '-c', conf, '-g', 'daemon off;'], { reject: false, stdin: 'ignore' });
@@ -122,7 +150,12 @@ class Cluster {
     await Promise.all(this.replicas.map((replica) => replica.process));
     // Through the project's own ioredis: this repository does not depend on it.
     const clean = `const r = new (require('ioredis').Redis)(process.env.REDIS_URL); r.keys(process.env.PREFIX + '*').then((k) => k.length && r.del(...k)).finally(() => r.disconnect())`;
-    await execa(join(node24, 'node'), ['-e', clean], { cwd: this.app, env: envWithNode(node24, { REDIS_URL, PREFIX: this.prefix }), stdin: 'ignore', reject: false });
+    await execa(join(node24, 'node'), ['-e', clean], {
+      cwd: this.app,
+      env: envWithNode(node24, { REDIS_URL, PREFIX: this.prefix }),
+      stdin: 'ignore',
+      reject: false,
+    });
   }
 
   /** The replica whose log says it created `sessionId`. */
@@ -140,7 +173,12 @@ async function connect(url: string, key = KEY): Promise<{ client: Client; transp
   const client = new Client({ name: 'e2e-lb', version: '1.0.0' });
   const transport = new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
     requestInit: { headers: { authorization: `Bearer ${key}` } },
-    reconnectionOptions: { initialReconnectionDelay: 100, maxReconnectionDelay: 500, reconnectionDelayGrowFactor: 1.5, maxRetries: 3 },
+    reconnectionOptions: {
+      initialReconnectionDelay: 100,
+      maxReconnectionDelay: 500,
+      reconnectionDelayGrowFactor: 1.5,
+      maxRetries: 3,
+    },
   });
   await client.connect(transport);
   return { client, transport };
@@ -170,7 +208,9 @@ describe('generated load-balanced project', { timeout: 240_000 }, () => {
   it('type-checks and passes its own tests against Redis and Postgres, replicas included', async () => {
     await npmOk(statelessApp, ['run', 'typecheck'], node24);
     const { report } = await ownTests(statelessApp, node24, { REDIS_URL, DATABASE_URL });
-    const replicaCases = report.testResults.filter((file) => file.name.endsWith('test/replicas.test.ts')).flatMap((file) => file.assertionResults);
+    const replicaCases = report.testResults
+      .filter((file) => file.name.endsWith('test/replicas.test.ts'))
+      .flatMap((file) => file.assertionResults);
     // With REDIS_URL and DATABASE_URL set nothing of the replica suite may be skipped.
     expect(replicaCases.filter((c) => c.status !== 'passed').map((c) => `${c.title}: ${c.status}`)).toEqual([]);
     // The project's own store (Redis) carries every case: sessions, shared limits and the limiter while Redis is gone.
@@ -186,7 +226,12 @@ describe('generated load-balanced project', { timeout: 240_000 }, () => {
 
     // The oldest supported Node line runs the replica suite too (node:sqlite, the SDK transport).
     const node22 = await nodeBinDir(22);
-    const older = await execa('npx', ['vitest', 'run', 'test/replicas.test.ts'], { cwd: statelessApp, env: envWithNode(node22, { REDIS_URL }), reject: false, stdin: 'ignore' });
+    const older = await execa('npx', ['vitest', 'run', 'test/replicas.test.ts'], {
+      cwd: statelessApp,
+      env: envWithNode(node22, { REDIS_URL }),
+      reject: false,
+      stdin: 'ignore',
+    });
     expect(older.exitCode, older.stdout.slice(-3000) + older.stderr.slice(-1000)).toBe(0);
   });
 
@@ -198,7 +243,9 @@ describe('generated load-balanced project', { timeout: 240_000 }, () => {
       for (let i = 0; i < CLIENTS; i += 1) clients.push((await connect(cluster.url)).client);
       expect(await callEverywhere(clients, 'before')).toBe(CLIENTS);
       // Requests were spread: more than one replica served tool calls.
-      const served = cluster.replicas.filter((replica) => replica.output().includes('"method":"POST","path":"/mcp","status":200'));
+      const served = cluster.replicas.filter((replica) =>
+        replica.output().includes('"method":"POST","path":"/mcp","status":200'),
+      );
       expect(served.length).toBeGreaterThan(1);
 
       cluster.replicas[0]!.process.kill('SIGKILL');
@@ -232,13 +279,21 @@ describe('generated load-balanced project', { timeout: 240_000 }, () => {
       expect(onVictim).toBeGreaterThanOrEqual(1);
       expect(await callEverywhere(clients, 'after')).toBe(CLIENTS);
       const survivors = cluster.replicas.filter((replica) => replica !== victim);
-      expect(survivors.some((replica) => replica.output().includes('session rebuilt from the shared store'))).toBe(true);
+      expect(survivors.some((replica) => replica.output().includes('session rebuilt from the shared store'))).toBe(
+        true,
+      );
 
       // Another user replaying a live session id, through nginx and on each replica directly.
       const request = (base: string, key: string, sessionId: string) =>
         fetch(`${base}/mcp`, {
           method: 'POST',
-          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
+          headers: {
+            authorization: `Bearer ${key}`,
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            'mcp-session-id': sessionId,
+            'mcp-protocol-version': '2025-11-25',
+          },
           body: JSON.stringify({ jsonrpc: '2.0', id: 99, method: 'tools/list' }),
         });
       for (const base of [cluster.url, ...survivors.map((replica) => `http://127.0.0.1:${replica.port}`)]) {
@@ -255,7 +310,12 @@ describe('generated load-balanced project', { timeout: 240_000 }, () => {
         await after.text();
       }
       // The others are untouched.
-      expect(await callEverywhere(clients.filter((_, index) => index !== 1), 'still')).toBe(CLIENTS - 1);
+      expect(
+        await callEverywhere(
+          clients.filter((_, index) => index !== 1),
+          'still',
+        ),
+      ).toBe(CLIENTS - 1);
     } finally {
       await Promise.all(sessions.map(({ client }) => client.close().catch(() => {})));
       await cluster.stop();

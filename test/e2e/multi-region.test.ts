@@ -39,7 +39,12 @@ afterAll(async () => {
   if (node24 && existsSync(join(app, 'node_modules', 'pg'))) {
     // Through the project's own pg: this repository does not depend on it.
     const drop = `const c = new (require('pg').Client)(process.env.DATABASE_URL); c.connect().then(() => c.query('DROP TABLE IF EXISTS ${table}')).finally(() => c.end())`;
-    await execa(join(node24, 'node'), ['-e', drop], { cwd: app, env: envWithNode(node24, { DATABASE_URL }), stdin: 'ignore', reject: false });
+    await execa(join(node24, 'node'), ['-e', drop], {
+      cwd: app,
+      env: envWithNode(node24, { DATABASE_URL }),
+      stdin: 'ignore',
+      reject: false,
+    });
   }
   rmSync(work, { recursive: true, force: true });
 });
@@ -74,7 +79,10 @@ function startRegion(name: string): { process: ResultPromise; port: Promise<numb
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const port = new Promise<number>((resolve, reject) => {
     const timer = setInterval(() => {
-      const match = /"msg":"listening".*?"url":"http:\/\/127\.0\.0\.1:(\d+)"|"url":"http:\/\/127\.0\.0\.1:(\d+)".*?"msg":"listening"/.exec(output);
+      const match =
+        /"msg":"listening".*?"url":"http:\/\/127\.0\.0\.1:(\d+)"|"url":"http:\/\/127\.0\.0\.1:(\d+)".*?"msg":"listening"/.exec(
+          output,
+        );
       if (match) {
         clearInterval(timer);
         resolve(Number(match[1] ?? match[2]));
@@ -119,19 +127,36 @@ describe('generated multi-region project', { timeout: 300_000 }, () => {
   });
 
   it('passes its region tests on Node 22 too', async () => {
-    const result = await execa('npx', ['vitest', 'run', 'test/multi-region.test.ts', 'test/region-client.test.ts', 'test/regions.test.ts', 'test/region-identity.test.ts'], {
-      cwd: app,
-      env: envWithNode(node22, { DATABASE_URL }),
-      reject: false,
-      stdin: 'ignore',
-    });
+    const result = await execa(
+      'npx',
+      [
+        'vitest',
+        'run',
+        'test/multi-region.test.ts',
+        'test/region-client.test.ts',
+        'test/regions.test.ts',
+        'test/region-identity.test.ts',
+      ],
+      {
+        cwd: app,
+        env: envWithNode(node22, { DATABASE_URL }),
+        reject: false,
+        stdin: 'ignore',
+      },
+    );
     expect(result.exitCode, result.stdout.slice(-4000) + result.stderr.slice(-2000)).toBe(0);
     expect(result.stdout).toMatch(/failover: region killed -> next successful call \d+ ms/);
   });
 
   it('three built regions and the example client: nearest region, failover on loss, return on recovery', async () => {
-    const { delayProxy } = (await import(pathToFileURL(join(app, 'test', 'delay-proxy.ts')).href)) as { delayProxy: (port: number, delayMs: number) => Promise<DelayProxy> };
-    const regions = LAYOUT.map((r) => ({ ...r, server: startRegion(r.name), proxy: undefined as DelayProxy | undefined }));
+    const { delayProxy } = (await import(pathToFileURL(join(app, 'test', 'delay-proxy.ts')).href)) as {
+      delayProxy: (port: number, delayMs: number) => Promise<DelayProxy>;
+    };
+    const regions = LAYOUT.map((r) => ({
+      ...r,
+      server: startRegion(r.name),
+      proxy: undefined as DelayProxy | undefined,
+    }));
     let watcher: ResultPromise | undefined;
     try {
       for (const region of regions) {
@@ -146,35 +171,56 @@ describe('generated multi-region project', { timeout: 300_000 }, () => {
         JSON.stringify({
           regions: regions.map((r) => ({ name: r.name, url: `${r.proxy!.url}/mcp` })),
           headers: { Authorization: 'Bearer ${MCP_API_KEY}' },
-          timings: { probeTimeoutMs: 1000, requestTimeoutMs: 5000, connectTimeoutMs: 3000, reprobeIntervalMs: 500, switchMarginMs: 10, coolDownMs: 500, maxCoolDownMs: 2000 },
+          timings: {
+            probeTimeoutMs: 1000,
+            requestTimeoutMs: 5000,
+            connectTimeoutMs: 3000,
+            reprobeIntervalMs: 500,
+            switchMarginMs: 10,
+            coolDownMs: 500,
+            maxCoolDownMs: 2000,
+          },
         }),
       );
 
-      const probe = await execa(join(node24, 'node'), ['dist/client/cli.js', 'probe', '--regions', regionsFile], { cwd: app, env: envWithNode(node24, { MCP_API_KEY: API_KEY }), reject: false, stdin: 'ignore' });
-      expect(probe.exitCode, probe.stderr).toBe(0);
-      const ranking = (JSON.parse(probe.stdout.trim().split('\n').at(-1)!) as { ranking: Array<{ name: string; healthy: boolean }> }).ranking;
-      expect(ranking.map((r) => r.name)).toEqual(['eu-west', 'ap-southeast', 'us-east']);
-
-      watcher = execa(join(node24, 'node'), ['dist/client/cli.js', 'watch', 'echo', '{"text":"ping"}', '--interval', '50', '--regions', regionsFile], {
+      const probe = await execa(join(node24, 'node'), ['dist/client/cli.js', 'probe', '--regions', regionsFile], {
         cwd: app,
         env: envWithNode(node24, { MCP_API_KEY: API_KEY }),
         reject: false,
         stdin: 'ignore',
       });
+      expect(probe.exitCode, probe.stderr).toBe(0);
+      const ranking = (
+        JSON.parse(probe.stdout.trim().split('\n').at(-1)!) as { ranking: Array<{ name: string; healthy: boolean }> }
+      ).ranking;
+      expect(ranking.map((r) => r.name)).toEqual(['eu-west', 'ap-southeast', 'us-east']);
+
+      watcher = execa(
+        join(node24, 'node'),
+        ['dist/client/cli.js', 'watch', 'echo', '{"text":"ping"}', '--interval', '50', '--regions', regionsFile],
+        {
+          cwd: app,
+          env: envWithNode(node24, { MCP_API_KEY: API_KEY }),
+          reject: false,
+          stdin: 'ignore',
+        },
+      );
       const lines: WatchLine[] = [];
       let buffered = '';
       watcher.stdout!.on('data', (chunk: Buffer) => {
         buffered += chunk.toString();
         const complete = buffered.split('\n');
         buffered = complete.pop()!;
-        for (const line of complete.filter(Boolean)) lines.push({ ...(JSON.parse(line) as object), at: performance.now() });
+        for (const line of complete.filter(Boolean))
+          lines.push({ ...(JSON.parse(line) as object), at: performance.now() });
       });
       const waitLine = async (match: (line: WatchLine) => boolean, after: number, what: string) => {
         const deadline = performance.now() + 20_000;
         for (;;) {
           const found = lines.find((line) => line.at >= after && match(line));
           if (found) return found;
-          if (performance.now() > deadline || watcher!.exitCode !== null) throw new Error(`no ${what}; client said:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`);
+          if (performance.now() > deadline || watcher!.exitCode !== null)
+            throw new Error(`no ${what}; client said:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`);
           await new Promise((resolve) => setTimeout(resolve, 10));
         }
       };
@@ -185,9 +231,15 @@ describe('generated multi-region project', { timeout: 300_000 }, () => {
       const eu = regions[1]!;
       const killedAt = performance.now();
       eu.server.process.kill('SIGKILL');
-      const after = await waitLine((l) => l.ok === true && l.region !== 'eu-west', killedAt, 'successful call after the loss of eu-west');
+      const after = await waitLine(
+        (l) => l.ok === true && l.region !== 'eu-west',
+        killedAt,
+        'successful call after the loss of eu-west',
+      );
       const failoverMs = after.at - killedAt;
-      console.log(`example client: eu-west killed -> next successful call (in ${after.region}) after ${failoverMs.toFixed(0)} ms (calls every 50 ms)`);
+      console.log(
+        `example client: eu-west killed -> next successful call (in ${after.region}) after ${failoverMs.toFixed(0)} ms (calls every 50 ms)`,
+      );
       expect(after).toMatchObject({ region: 'ap-southeast', servedBy: 'ap-southeast' });
       expect(after.sessionId).not.toBe(first.sessionId);
       // No call between the loss and the failover failed: the lost calls were repeated elsewhere.
@@ -199,9 +251,13 @@ describe('generated multi-region project', { timeout: 300_000 }, () => {
       eu.proxy!.retarget(await restarted.port);
       const backAt = performance.now();
       const back = await waitLine((l) => l.ok === true && l.region === 'eu-west', backAt, 'return to eu-west');
-      console.log(`example client: eu-west restarted -> calls served there again after ${(back.at - backAt).toFixed(0)} ms (process start, breaker cool-down <= 1 s, re-probe every 500 ms)`);
+      console.log(
+        `example client: eu-west restarted -> calls served there again after ${(back.at - backAt).toFixed(0)} ms (process start, breaker cool-down <= 1 s, re-probe every 500 ms)`,
+      );
       expect(back.servedBy).toBe('eu-west');
-      expect(lines.some((l) => l.event === 'connected' && l.region === 'eu-west' && l.reason === 'preferred-region')).toBe(true);
+      expect(
+        lines.some((l) => l.event === 'connected' && l.region === 'eu-west' && l.reason === 'preferred-region'),
+      ).toBe(true);
 
       watcher.kill('SIGTERM');
       const ended = await watcher;

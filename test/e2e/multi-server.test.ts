@@ -30,7 +30,13 @@ const UNITS_API_KEY = 'e2e-units-key-0123456789abcdef';
 
 /** `npm run --silent agent -- ...` as the README shows it (--silent keeps npm's banner out of stdout). */
 function agent(args: string[]) {
-  return execa('npm', ['run', '--silent', 'agent', '--', ...args], { cwd: app, env: envWithNode(node24, { UNITS_API_KEY }), reject: false, stdin: 'ignore', timeout: 60_000 });
+  return execa('npm', ['run', '--silent', 'agent', '--', ...args], {
+    cwd: app,
+    env: envWithNode(node24, { UNITS_API_KEY }),
+    reject: false,
+    stdin: 'ignore',
+    timeout: 60_000,
+  });
 }
 
 /** Processes started from the project's dist/servers that are still alive (the agent must leave none). */
@@ -69,10 +75,19 @@ describe('generated multi-server project', { timeout: 300_000 }, () => {
     const port = await freePort();
     // The user's edit: the HTTP server on a free port instead of 3101.
     const serversFile = join(app, 'mcp-servers.json');
-    writeFileSync(serversFile, readFileSync(serversFile, 'utf8').replace('http://127.0.0.1:3101/mcp', `http://127.0.0.1:${port}/mcp`));
+    writeFileSync(
+      serversFile,
+      readFileSync(serversFile, 'utf8').replace('http://127.0.0.1:3101/mcp', `http://127.0.0.1:${port}/mcp`),
+    );
     const units = execa('npm', ['run', 'server:units'], {
       cwd: app,
-      env: envWithNode(node24, { UNITS_PORT: String(port), HOST: '127.0.0.1', AUTH_MODE: 'apikey', API_KEYS: UNITS_API_KEY, LOG_LEVEL: 'info' }),
+      env: envWithNode(node24, {
+        UNITS_PORT: String(port),
+        HOST: '127.0.0.1',
+        AUTH_MODE: 'apikey',
+        API_KEYS: UNITS_API_KEY,
+        LOG_LEVEL: 'info',
+      }),
       reject: false,
       stdin: 'ignore',
       detached: true,
@@ -92,7 +107,11 @@ describe('generated multi-server project', { timeout: 300_000 }, () => {
       const converted = await agent(['call', 'units__convert', '{"value":10,"from":"km","to":"mi"}']);
       expect(converted.exitCode, converted.stderr).toBe(0);
       expect(converted.stdout).toBe('10 km = 6.21371192237 mi');
-      const added = await agent(['call', 'notes__add_note', '{"title":"Groceries","body":"milk, eggs","tags":["home"]}']);
+      const added = await agent([
+        'call',
+        'notes__add_note',
+        '{"title":"Groceries","body":"milk, eggs","tags":["home"]}',
+      ]);
       expect(added.exitCode, added.stderr).toBe(0);
       // Notes persist in data/notes.json next to mcp-servers.json, across agent runs.
       const found = await agent(['call', 'notes__search_notes', '{"query":"eggs"}']);
@@ -126,7 +145,10 @@ describe('generated multi-server project', { timeout: 300_000 }, () => {
       expect(stillWorks).toMatchObject({ exitCode: 0, stdout: 'still-works' });
 
       const badConfig = join(work, 'bad-servers.json');
-      writeFileSync(badConfig, JSON.stringify({ mcpServers: { broken: { command: 'node', url: 'http://127.0.0.1:1/mcp' } } }));
+      writeFileSync(
+        badConfig,
+        JSON.stringify({ mcpServers: { broken: { command: 'node', url: 'http://127.0.0.1:1/mcp' } } }),
+      );
       const rejected = await agent(['list', '--config', badConfig]);
       expect(rejected.exitCode).toBe(2);
       expect(rejected.stderr).toContain(`${badConfig}: mcpServers.broken: has both "url" and "command"`);

@@ -16,20 +16,35 @@ function atLeast(version: string, major: number, minor: number): boolean {
  * otherwise one installed once from the npm registry (`npm install --prefix <cache> node@<major>`).
  */
 export async function nodeBinDir(major: 22 | 24): Promise<string> {
-  if (process.versions.node.startsWith(`${major}.`) && atLeast(process.versions.node, 22, 13)) return join(process.execPath, '..');
+  if (process.versions.node.startsWith(`${major}.`) && atLeast(process.versions.node, 22, 13))
+    return join(process.execPath, '..');
   const prefix = join(NODE_CACHE, String(major));
   const bin = join(prefix, 'node_modules', 'node', 'bin');
   if (!existsSync(join(bin, 'node'))) {
     mkdirSync(prefix, { recursive: true });
-    await execa('npm', ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', `node@${major}`], { stdin: 'ignore' });
-    if (!existsSync(join(bin, 'node'))) throw new Error(`npm installed node@${major} into ${prefix} but ${bin}/node is missing`);
+    await execa(
+      'npm',
+      ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', `node@${major}`],
+      { stdin: 'ignore' },
+    );
+    if (!existsSync(join(bin, 'node')))
+      throw new Error(`npm installed node@${major} into ${prefix} but ${bin}/node is missing`);
   }
   const { stdout } = await execa(join(bin, 'node'), ['--version']);
-  if (!stdout.startsWith(`v${major}.`) || !atLeast(stdout, 22, 13)) throw new Error(`${bin}/node is ${stdout}, expected Node ${major} >= 22.13`);
+  if (!stdout.startsWith(`v${major}.`) || !atLeast(stdout, 22, 13))
+    throw new Error(`${bin}/node is ${stdout}, expected Node ${major} >= 22.13`);
   return bin;
 }
 
 /** Environment that runs `node` and `npm` of the given bin directory first. */
 export function envWithNode(bin: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { ...(process.env as Record<string, string>), PATH: `${bin}:${process.env.PATH}`, CI: 'true', npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false', ...extra };
+  return {
+    ...(process.env as Record<string, string>),
+    PATH: `${bin}:${process.env.PATH}`,
+    CI: 'true',
+    npm_config_fund: 'false',
+    npm_config_audit: 'false',
+    npm_config_update_notifier: 'false',
+    ...extra,
+  };
 }

@@ -1,5 +1,16 @@
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
@@ -23,9 +34,15 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 beforeAll(async () => {
   node24 = await nodeBinDir(24);
-  const { stdout } = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: ROOT });
+  const { stdout } = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], {
+    cwd: ROOT,
+  });
   tarball = join(work, (JSON.parse(stdout) as [{ filename: string }])[0].filename);
-  const generated = await run('mcpArch', ['generate', 'app', '--pattern', 'single', '--yes', '--no-install', '--no-git'], { cwd: work });
+  const generated = await run(
+    'mcpArch',
+    ['generate', 'app', '--pattern', 'single', '--yes', '--no-install', '--no-git'],
+    { cwd: work },
+  );
   expect(generated.exitCode, generated.stderr).toBe(0);
 });
 
@@ -34,11 +51,16 @@ beforeAll(async () => {
  * (dot folders such as vitest's caches left out), its build and its top-level entries.
  */
 function checkoutState(): Record<string, string> {
-  const hash = (file: string) => createHash('sha256').update(readFileSync(join(ROOT, file))).digest('hex');
+  const hash = (file: string) =>
+    createHash('sha256')
+      .update(readFileSync(join(ROOT, file)))
+      .digest('hex');
   const modules = join(ROOT, 'node_modules');
   const packages = readdirSync(modules)
     .filter((name) => !name.startsWith('.'))
-    .flatMap((name) => (name.startsWith('@') ? readdirSync(join(modules, name)).map((inner) => `${name}/${inner}`) : [name]));
+    .flatMap((name) =>
+      name.startsWith('@') ? readdirSync(join(modules, name)).map((inner) => `${name}/${inner}`) : [name],
+    );
   const files = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
       const full = join(dir, entry.name);
@@ -56,13 +78,21 @@ function checkoutState(): Record<string, string> {
 
 /** `npm run verify` in `dir`: exit code and stdout without colours. */
 async function npmRunVerify(dir: string): Promise<{ exitCode: number | undefined; stdout: string }> {
-  const result = await execa('npm', ['run', 'verify'], { cwd: dir, env: envWithNode(node24), reject: false, stdin: 'ignore' });
+  const result = await execa('npm', ['run', 'verify'], {
+    cwd: dir,
+    env: envWithNode(node24),
+    reject: false,
+    stdin: 'ignore',
+  });
   return { exitCode: result.exitCode, stdout: stripVTControlCharacters(`${result.stdout}\n${result.stderr}`) };
 }
 
-describe('npm run verify from the project\'s own create-mcp-arch', { timeout: 300_000 }, () => {
+describe("npm run verify from the project's own create-mcp-arch", { timeout: 300_000 }, () => {
   it('links this checkout from a project generated here, and the install changes nothing in the checkout', async () => {
-    const pkg = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as { scripts: Record<string, string>; devDependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
     expect(pkg.scripts.verify).toBe('mcp-arch verify checklist');
     expect(pkg.devDependencies['create-mcp-arch']).toBe(`file:${ROOT}`);
 
@@ -85,12 +115,19 @@ describe('npm run verify from the project\'s own create-mcp-arch', { timeout: 30
     const installed = join(app, 'node_modules', 'create-mcp-arch');
     expect(lstatSync(installed).isSymbolicLink()).toBe(false);
     expect(existsSync(join(installed, 'src')), 'the package ships no sources').toBe(false);
-    expect(realpathSync(join(app, 'node_modules', '.bin', 'mcp-arch'))).toBe(join(realpathSync(installed), 'bin', 'mcp-arch.js'));
+    expect(realpathSync(join(app, 'node_modules', '.bin', 'mcp-arch'))).toBe(
+      join(realpathSync(installed), 'bin', 'mcp-arch.js'),
+    );
 
     const verified = await npmRunVerify(app);
     expect(verified.exitCode, verified.stdout.slice(-4000)).toBe(0);
     expect(verified.stdout).toMatch(/mcp-arch verify: app/);
-    for (const id of ['pre-deployment.architecture-pattern', 'security.origin-validation', 'observability.structured-logging', 'resilience.graceful-shutdown']) {
+    for (const id of [
+      'pre-deployment.architecture-pattern',
+      'security.origin-validation',
+      'observability.structured-logging',
+      'resilience.graceful-shutdown',
+    ]) {
       expect(verified.stdout).toContain(`[${id}]`);
     }
     expect(verified.stdout).toMatch(/\d+ passed/);

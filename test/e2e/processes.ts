@@ -22,7 +22,12 @@ export async function waitForHealth(url: string, child: ResultPromise, timeoutMs
  * Reads a value until it is accepted, polling instead of sleeping a fixed time; fails after
  * `timeoutMs` naming what it waited for and the last value it read. Returns the accepted value.
  */
-export async function eventually<T>(read: () => T | Promise<T>, accept: (value: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  read: () => T | Promise<T>,
+  accept: (value: T) => boolean,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();

@@ -45,7 +45,8 @@ describe('generated serverless project', { timeout: 240_000 }, () => {
   it('type-checks and passes its own tests on Node 24', async () => {
     await npmOk(app, ['run', 'typecheck'], node24);
     const summary = await npmOk(app, ['test'], node24);
-    for (const file of ['lambda.test.ts', 'vercel.test.ts', 'sam-template.test.ts', 'serverless-config.test.ts']) expect(summary).toContain(file);
+    for (const file of ['lambda.test.ts', 'vercel.test.ts', 'sam-template.test.ts', 'serverless-config.test.ts'])
+      expect(summary).toContain(file);
     expect(summary).toMatch(/Tests\s+\d+ passed/);
   });
 
@@ -62,22 +63,36 @@ describe('generated serverless project', { timeout: 240_000 }, () => {
 
     const fixtures = join(app, 'test', 'fixtures');
     const badJson = join(work, 'bad-json.json');
-    const event = JSON.parse(readFileSync(join(fixtures, 'http-api-tools-call.json'), 'utf8')) as { body: string; headers: Record<string, string> };
+    const event = JSON.parse(readFileSync(join(fixtures, 'http-api-tools-call.json'), 'utf8')) as {
+      body: string;
+      headers: Record<string, string>;
+    };
     writeFileSync(badJson, JSON.stringify({ ...event, body: '{"jsonrpc":' }));
 
-    const events = ['http-api-initialize.json', 'http-api-tools-call.json', 'function-url-tools-call.json'].map((name) => join(fixtures, name));
+    const events = ['http-api-initialize.json', 'http-api-tools-call.json', 'function-url-tools-call.json'].map(
+      (name) => join(fixtures, name),
+    );
     const result = await execa('node', [invoker, file, Handler.slice(dot + 1), ...events, badJson], {
       cwd: app,
       env: envWithNode(node24, { AUTH_MODE: 'none', FUNCTION_TIMEOUT_SECONDS: '29', LOG_LEVEL: 'silent' }),
       reject: false,
     });
     expect(result.exitCode, result.stderr).toBe(0);
-    const { type, results } = JSON.parse(result.stdout) as { type: string; results: Array<{ statusCode: number; body: string }> };
+    const { type, results } = JSON.parse(result.stdout) as {
+      type: string;
+      results: Array<{ statusCode: number; body: string }>;
+    };
     expect(type).toBe('function');
-    const [initialize, call, functionUrl, bad] = results.map((r) => ({ status: r.statusCode, body: JSON.parse(r.body) as Record<string, any> }));
+    const [initialize, call, functionUrl, bad] = results.map((r) => ({
+      status: r.statusCode,
+      body: JSON.parse(r.body) as Record<string, any>,
+    }));
     expect(initialize).toMatchObject({ status: 200, body: { id: 1, result: { protocolVersion: '2025-11-25' } } });
     expect(call).toMatchObject({ status: 200, body: { id: 3, result: { structuredContent: { sum: 42 } } } });
-    expect(functionUrl).toMatchObject({ status: 200, body: { result: { content: [{ type: 'text', text: 'sent base64-encoded' }] } } });
+    expect(functionUrl).toMatchObject({
+      status: 200,
+      body: { result: { content: [{ type: 'text', text: 'sent base64-encoded' }] } },
+    });
     expect(bad).toMatchObject({ status: 400, body: { error: { code: -32700 } } });
   });
 
@@ -85,11 +100,18 @@ describe('generated serverless project', { timeout: 240_000 }, () => {
     const event = join(app, 'test', 'fixtures', 'http-api-tools-list.json');
     const result = await execa('node', [invoker, join(app, 'dist', 'lambda.js'), 'handler', event], {
       cwd: app,
-      env: envWithNode(node24, { AUTH_MODE: 'apikey', API_KEYS: API_KEY, FUNCTION_TIMEOUT_SECONDS: '29', LOG_LEVEL: 'silent' }),
+      env: envWithNode(node24, {
+        AUTH_MODE: 'apikey',
+        API_KEYS: API_KEY,
+        FUNCTION_TIMEOUT_SECONDS: '29',
+        LOG_LEVEL: 'silent',
+      }),
       reject: false,
     });
     expect(result.exitCode, result.stderr).toBe(0);
-    const [answer] = (JSON.parse(result.stdout) as { results: Array<{ statusCode: number; headers: Record<string, string> }> }).results;
+    const [answer] = (
+      JSON.parse(result.stdout) as { results: Array<{ statusCode: number; headers: Record<string, string> }> }
+    ).results;
     expect(answer!.statusCode).toBe(401);
     expect(answer!.headers['www-authenticate']).toMatch(/^Bearer /);
   });

@@ -43,7 +43,13 @@ describe('generated single project', { timeout: 240_000 }, () => {
     const port = await freePort();
     const server = execa('npm', ['start'], {
       cwd: app,
-      env: envWithNode(node24, { PORT: String(port), HOST: '127.0.0.1', API_KEYS: API_KEY, AUTH_MODE: 'apikey', LOG_LEVEL: 'info' }),
+      env: envWithNode(node24, {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        API_KEYS: API_KEY,
+        AUTH_MODE: 'apikey',
+        LOG_LEVEL: 'info',
+      }),
       reject: false,
       stdin: 'ignore',
       detached: true,
@@ -54,18 +60,26 @@ describe('generated single project', { timeout: 240_000 }, () => {
       await waitForHealth(`http://127.0.0.1:${port}/health`, server);
       const client = new Client({ name: 'e2e', version: '1.0.0' });
       await client.connect(
-        new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${API_KEY}` } } }),
+        new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), {
+          requestInit: { headers: { Authorization: `Bearer ${API_KEY}` } },
+        }),
       );
       const { tools } = await client.listTools();
       const echo = tools.find((t) => t.name === 'echo');
       expect(echo, `tools: ${tools.map((t) => t.name).join(', ')}`).toBeDefined();
       const result = await client.callTool({ name: 'echo', arguments: { text: 'hello from e2e' } });
       expect(JSON.stringify(result.content)).toContain('hello from e2e');
-      const invalid = await client.callTool({ name: 'echo', arguments: { text: 42 } }).catch((e: Error) => ({ isError: true, content: [{ type: 'text', text: e.message }] }));
+      const invalid = await client
+        .callTool({ name: 'echo', arguments: { text: 42 } })
+        .catch((e: Error) => ({ isError: true, content: [{ type: 'text', text: e.message }] }));
       expect(invalid.isError).toBe(true);
       await client.close();
 
-      const unauthenticated = await fetch(`http://127.0.0.1:${port}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const unauthenticated = await fetch(`http://127.0.0.1:${port}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect(unauthenticated.status).toBe(401);
       expect(unauthenticated.headers.get('www-authenticate')).toMatch(/^Bearer /);
 

@@ -16,7 +16,14 @@ import { freePort, waitForHealth } from './processes.js';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** Stores the generated contract suite runs against, as named in its describe blocks. */
-const CONTRACT_STORES = ['memory (test double)', 'sqlite', 'postgres', 'redis', 'hybrid, Redis unreachable (sqlite)', 'hybrid (Redis + postgres)'];
+const CONTRACT_STORES = [
+  'memory (test double)',
+  'sqlite',
+  'postgres',
+  'redis',
+  'hybrid, Redis unreachable (sqlite)',
+  'hybrid (Redis + postgres)',
+];
 /** The suites of the stores a hybrid project carries: the two services and the one in front of both. */
 const STORE_FILES = ['store.database.test.ts', 'store.hybrid.test.ts', 'store.redis.test.ts'];
 const CONTRACT_CASES = 8;
@@ -32,7 +39,14 @@ async function withServer(env: Record<string, string>, use: (base: string) => Pr
   const port = await freePort();
   const server = execa(join(node24, 'node'), ['dist/index.js'], {
     cwd: app,
-    env: envWithNode(node24, { PORT: String(port), HOST: '127.0.0.1', AUTH_MODE: 'none', LOG_LEVEL: 'info', ENV_FILE: '', ...env }),
+    env: envWithNode(node24, {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      AUTH_MODE: 'none',
+      LOG_LEVEL: 'info',
+      ENV_FILE: '',
+      ...env,
+    }),
     reject: false,
     stdin: 'ignore',
   });
@@ -54,7 +68,12 @@ async function withServer(env: Record<string, string>, use: (base: string) => Pr
 
 beforeAll(async () => {
   node24 = await nodeBinDir(24);
-  await generateInstalled(work, 'app', ['--pattern', 'load-balanced', '--store', 'hybrid', '--deploy', 'docker'], node24);
+  await generateInstalled(
+    work,
+    'app',
+    ['--pattern', 'load-balanced', '--store', 'hybrid', '--deploy', 'docker'],
+    node24,
+  );
   await execa('npm', ['run', 'build'], { cwd: app, env: envWithNode(node24), stdin: 'ignore' });
 });
 
@@ -62,7 +81,10 @@ beforeAll(async () => {
 async function generatedDependencies(name: string, args: string[]): Promise<string[]> {
   const result = await run('mcpArch', ['generate', name, ...args, '--yes', '--no-install', '--no-git'], { cwd: work });
   expect(result.exitCode, result.stderr).toBe(0);
-  const pkg = JSON.parse(readFileSync(join(work, name, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(join(work, name, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
   return Object.keys({ ...pkg.dependencies, ...pkg.devDependencies });
 }
 
@@ -78,10 +100,18 @@ describe('generated project with the hybrid store', { timeout: 240_000 }, () => 
     const database = await generatedDependencies('single-database', ['--pattern', 'single', '--store', 'database']);
     expect(database.filter((name) => /ioredis|^pg$|@types\/pg/.test(name)).sort()).toEqual(['@types/pg', 'pg']);
     // One instance counts its rate limits in its own process: no shared buckets, no Redis.
-    for (const path of ['src/rate-limit/database.ts', 'src/rate-limit/redis.ts', 'src/rate-limit/shared.ts', 'test/rate-limit-database.test.ts', 'src/store/redis.ts']) {
+    for (const path of [
+      'src/rate-limit/database.ts',
+      'src/rate-limit/redis.ts',
+      'src/rate-limit/shared.ts',
+      'test/rate-limit-database.test.ts',
+      'src/store/redis.ts',
+    ]) {
       expect(existsSync(join(work, 'single-database', path)), path).toBe(false);
     }
-    expect(readFileSync(join(work, 'single-database', '.env.example'), 'utf8')).not.toMatch(/^(RATE_LIMIT_TABLE|REDIS_URL)=/m);
+    expect(readFileSync(join(work, 'single-database', '.env.example'), 'utf8')).not.toMatch(
+      /^(RATE_LIMIT_TABLE|REDIS_URL)=/m,
+    );
 
     const memory = await generatedDependencies('plain', ['--pattern', 'single']);
     expect(memory.filter((name) => /ioredis|^pg$|@types\/pg/.test(name))).toEqual([]);
@@ -98,29 +128,42 @@ describe('generated project with the hybrid store', { timeout: 240_000 }, () => 
 
     const storeFiles = report.testResults.filter((file) => /test\/store\.[a-z]+\.test\.ts$/.test(file.name));
     expect(storeFiles.map((file) => file.name.split('/').pop()).sort()).toEqual(STORE_FILES);
-    const cases = report.testResults.filter((file) => /test\/store[.-][a-z.]+\.test\.ts$/.test(file.name)).flatMap((file) => file.assertionResults);
+    const cases = report.testResults
+      .filter((file) => /test\/store[.-][a-z.]+\.test\.ts$/.test(file.name))
+      .flatMap((file) => file.assertionResults);
     // With both services set nothing in the store suites may be skipped.
-    expect(cases.filter((c) => c.status !== 'passed').map((c) => `${c.ancestorTitles.join(' > ')} > ${c.title}: ${c.status}`)).toEqual([]);
+    expect(
+      cases
+        .filter((c) => c.status !== 'passed')
+        .map((c) => `${c.ancestorTitles.join(' > ')} > ${c.title}: ${c.status}`),
+    ).toEqual([]);
     for (const store of CONTRACT_STORES) {
-      const passed = cases.filter((c) => c.ancestorTitles[0] === `session store contract: ${store}` && c.status === 'passed');
+      const passed = cases.filter(
+        (c) => c.ancestorTitles[0] === `session store contract: ${store}` && c.status === 'passed',
+      );
       expect(passed.length, `contract cases passed for ${store}`).toBe(CONTRACT_CASES);
     }
     const titles = cases.map((c) => c.title);
-    expect(titles).toEqual(expect.arrayContaining([
-      'survives a flush of its Redis keys: read-through repopulates Redis',
-      'keeps serving from the database while Redis is down, and repopulates it when Redis returns',
-    ]));
+    expect(titles).toEqual(
+      expect.arrayContaining([
+        'survives a flush of its Redis keys: read-through repopulates Redis',
+        'keeps serving from the database while Redis is down, and repopulates it when Redis returns',
+      ]),
+    );
     expect(titles.some((title) => title.startsWith('recovers when Postgres returns'))).toBe(true);
   });
 
   it('starts on its built-in defaults: the local Redis in front of a SQLite file, ready', async () => {
     rmSync(join(app, 'data', 'sessions.db'), { force: true });
     // Empty means unset: whatever this shell points the services at, the project's own defaults apply.
-    await withServer({ REDIS_URL: '', DATABASE_URL: '', REDIS_KEY_PREFIX: `e2e-stores-${process.pid}:` }, async (base) => {
-      const ready = await fetch(`${base}/ready`);
-      expect(ready.status).toBe(200);
-      expect(await ready.json()).toMatchObject({ status: 'ready', checks: { 'session-store': { ok: true } } });
-    });
+    await withServer(
+      { REDIS_URL: '', DATABASE_URL: '', REDIS_KEY_PREFIX: `e2e-stores-${process.pid}:` },
+      async (base) => {
+        const ready = await fetch(`${base}/ready`);
+        expect(ready.status).toBe(200);
+        expect(await ready.json()).toMatchObject({ status: 'ready', checks: { 'session-store': { ok: true } } });
+      },
+    );
     expect(existsSync(join(app, 'data', 'sessions.db'))).toBe(true);
   });
 
@@ -144,20 +187,32 @@ describe('generated project with the hybrid store', { timeout: 240_000 }, () => 
     } finally {
       // Through the project's own pg: this repository does not depend on it.
       const drop = `const c = new (require('pg').Client)(process.env.DATABASE_URL); c.connect().then(() => c.query('DROP TABLE IF EXISTS ${table}')).finally(() => c.end())`;
-      await execa(join(node24, 'node'), ['-e', drop], { cwd: app, env: envWithNode(node24, { DATABASE_URL }), stdin: 'ignore' });
+      await execa(join(node24, 'node'), ['-e', drop], {
+        cwd: app,
+        env: envWithNode(node24, { DATABASE_URL }),
+        stdin: 'ignore',
+      });
     }
   });
 
   it('refuses to start with a store URL it cannot use, naming the variable and what would work', async () => {
     const result = await execa(join(node24, 'node'), ['dist/index.js'], {
       cwd: app,
-      env: envWithNode(node24, { PORT: '0', AUTH_MODE: 'none', ENV_FILE: '', REDIS_URL: 'http://127.0.0.1:6379', DATABASE_URL: 'mysql://127.0.0.1/test' }),
+      env: envWithNode(node24, {
+        PORT: '0',
+        AUTH_MODE: 'none',
+        ENV_FILE: '',
+        REDIS_URL: 'http://127.0.0.1:6379',
+        DATABASE_URL: 'mysql://127.0.0.1/test',
+      }),
       reject: false,
       stdin: 'ignore',
       timeout: 20_000,
     });
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toMatch(/REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL \(got "http:\/\/127\.0\.0\.1:6379"\)/);
+    expect(result.stderr).toMatch(
+      /REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL \(got "http:\/\/127\.0\.0\.1:6379"\)/,
+    );
     expect(result.stderr).toMatch(/DATABASE_URL: expected file:path, postgres:\/\/ or postgresql:\/\//);
   });
 });

@@ -10,11 +10,20 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('the shared install of end-to-end projects', () => {
   it('keys a dependency set by its packages and versions, not by their order', () => {
-    const a = dependencySetKey({ dependencies: { hono: '4.13.19', zod: '4.6.7' }, devDependencies: { vitest: '4.1.12' } });
-    expect(dependencySetKey({ dependencies: { zod: '4.6.7', hono: '4.13.19' }, devDependencies: { vitest: '4.1.12' } })).toBe(a);
-    expect(dependencySetKey({ dependencies: { hono: '4.13.18', zod: '4.6.7' }, devDependencies: { vitest: '4.1.12' } })).not.toBe(a);
+    const a = dependencySetKey({
+      dependencies: { hono: '4.13.19', zod: '4.6.7' },
+      devDependencies: { vitest: '4.1.12' },
+    });
+    expect(
+      dependencySetKey({ dependencies: { zod: '4.6.7', hono: '4.13.19' }, devDependencies: { vitest: '4.1.12' } }),
+    ).toBe(a);
+    expect(
+      dependencySetKey({ dependencies: { hono: '4.13.18', zod: '4.6.7' }, devDependencies: { vitest: '4.1.12' } }),
+    ).not.toBe(a);
     // A package moved from dependencies to devDependencies is another set.
-    expect(dependencySetKey({ dependencies: { hono: '4.13.19' }, devDependencies: { vitest: '4.1.12', zod: '4.6.7' } })).not.toBe(a);
+    expect(
+      dependencySetKey({ dependencies: { hono: '4.13.19' }, devDependencies: { vitest: '4.1.12', zod: '4.6.7' } }),
+    ).not.toBe(a);
   });
 
   it('lets one holder at a time install a set', async () => {
@@ -42,7 +51,9 @@ describe('the shared install of end-to-end projects', () => {
 
     mkdirSync(lock);
     writeFileSync(join(lock, 'pid'), String(process.pid));
-    await expect(withLock(lock, async () => 'never', 300)).rejects.toThrow(`is still held by process ${process.pid} after 300 ms`);
+    await expect(withLock(lock, async () => 'never', 300)).rejects.toThrow(
+      `is still held by process ${process.pid} after 300 ms`,
+    );
     rmSync(lock, { recursive: true, force: true });
   });
 });

@@ -14,13 +14,22 @@ const OWNERS = [/^src\/patterns\//];
  * text, so any other comparison in the same file is still found.
  */
 const NOT_PATTERN_IDS = [
-  { file: 'src/core/answers.ts', text: "v === 'multi-region'", why: 'the geography answer "users spread across regions", not the pattern' },
+  {
+    file: 'src/core/answers.ts',
+    text: "v === 'multi-region'",
+    why: 'the geography answer "users spread across regions", not the pattern',
+  },
 ];
 
 const ids = PATTERN_IDS.map((id) => id.replace(/[-]/g, '\\-')).join('|');
 /** `x === 'gateway'`, `'gateway' !== x`, `case 'gateway':`, `.includes('gateway')`. */
 const CODE = new RegExp(
-  [`[!=]==?\\s*(['"\`])(?:${ids})\\1`, `(['"\`])(?:${ids})\\2\\s*[!=]==?`, `\\bcase\\s+(['"\`])(?:${ids})\\3\\s*:`, `\\.includes\\(\\s*(['"\`])(?:${ids})\\4\\s*\\)`].join('|'),
+  [
+    `[!=]==?\\s*(['"\`])(?:${ids})\\1`,
+    `(['"\`])(?:${ids})\\2\\s*[!=]==?`,
+    `\\bcase\\s+(['"\`])(?:${ids})\\3\\s*:`,
+    `\\.includes\\(\\s*(['"\`])(?:${ids})\\4\\s*\\)`,
+  ].join('|'),
 );
 /** `{{#if (eq pattern "gateway")}}`, or any `eq` against a pattern id. */
 const TEMPLATE = new RegExp(`\\(eq\\s+pattern\\b|\\beq\\s+\\S+\\s+(["'])(?:${ids})\\1`);
@@ -70,11 +79,18 @@ describe('facts about a pattern live in its definition', () => {
   });
 
   it('explains only comparisons that exist, one line each', () => {
-    for (const { file, text } of NOT_PATTERN_IDS) expect(comparisons([join(ROOT, file)], CODE).filter((hit) => hit.includes(text)), file).toHaveLength(1);
+    for (const { file, text } of NOT_PATTERN_IDS)
+      expect(
+        comparisons([join(ROOT, file)], CODE).filter((hit) => hit.includes(text)),
+        file,
+      ).toHaveLength(1);
   });
 
   it('still finds a pattern comparison in a file that holds an explained one', () => {
-    const found = [`src/core/answers.ts:1: if (answers.pattern === 'gateway') {}`, "src/core/answers.ts:100: cite: (v) => (v === 'multi-region' ? 'a' : 'b'),"];
+    const found = [
+      `src/core/answers.ts:1: if (answers.pattern === 'gateway') {}`,
+      "src/core/answers.ts:100: cite: (v) => (v === 'multi-region' ? 'a' : 'b'),",
+    ];
     expect(unexplained(found)).toEqual([found[0]]);
   });
 

@@ -36,17 +36,30 @@ const echo: PatternDefinition = {
 function withToyTemplates(): TemplateSet {
   const shipped = loadTemplates();
   const toy = loadTemplates(join(import.meta.dirname, '..', 'fixtures', 'toy-pattern'));
-  return { catalog: { ...shipped.catalog, ...toy.catalog }, files: new Map([...shipped.files, ...toy.files]), partials: shipped.partials };
+  return {
+    catalog: { ...shipped.catalog, ...toy.catalog },
+    files: new Map([...shipped.files, ...toy.files]),
+    partials: shipped.partials,
+  };
 }
 
 describe('a pattern is one definition plus its templates', () => {
   const registry = registryOf([...PATTERN_REGISTRY.values(), echo]);
   const templates = withToyTemplates();
-  const options = { name: 'echo-pair', pattern: 'echo', store: 'redis' as const, deploy: ['docker' as const, 'compose' as const], authMode: 'apikey' as const, sessionMode: 'stateless' as const };
+  const options = {
+    name: 'echo-pair',
+    pattern: 'echo',
+    store: 'redis' as const,
+    deploy: ['docker' as const, 'compose' as const],
+    authMode: 'apikey' as const,
+    sessionMode: 'stateless' as const,
+  };
 
   it('is not one of the built-in ids', () => {
     expect(PATTERN_IDS as readonly string[]).not.toContain('echo');
-    expect(() => toBlueprint(options, templates.catalog, '1.0.0')).toThrow(/--pattern echo is not a pattern this version knows/);
+    expect(() => toBlueprint(options, templates.catalog, '1.0.0')).toThrow(
+      /--pattern echo is not a pattern this version knows/,
+    );
   });
 
   it('plans and renders a seventh pattern registered by a test', () => {
@@ -64,7 +77,9 @@ describe('a pattern is one definition plus its templates', () => {
     expect(manifest.checks).not.toContain('resilience.circuit-breakers');
 
     // The instance count reaches every deploy artifact from the definition alone.
-    const compose = parse(files.get('compose.yaml')!) as { services: Record<string, { depends_on?: Record<string, unknown> }> };
+    const compose = parse(files.get('compose.yaml')!) as {
+      services: Record<string, { depends_on?: Record<string, unknown> }>;
+    };
     expect(Object.keys(compose.services)).toEqual(['redis', 'app-1', 'app-2', 'nginx']);
     expect(Object.keys(compose.services.nginx!.depends_on!)).toEqual(['app-1', 'app-2']);
     expect(files.get('deploy/nginx/nginx.conf')!.match(/^\s+server app-\d+:3000/gm)).toHaveLength(2);
@@ -74,6 +89,8 @@ describe('a pattern is one definition plus its templates', () => {
   });
 
   it('is refused with options its definition does not offer', () => {
-    expect(() => toBlueprint({ ...options, store: 'memory' }, templates.catalog, '1.0.0', registry)).toThrow(/--store memory does not fit the echo pattern. Use one of: redis/);
+    expect(() => toBlueprint({ ...options, store: 'memory' }, templates.catalog, '1.0.0', registry)).toThrow(
+      /--store memory does not fit the echo pattern. Use one of: redis/,
+    );
   });
 });

@@ -30,7 +30,12 @@ async function generatedConfig(label: string, file: string): Promise<GeneratedCo
   return (await import(join(dir, 'config.ts'))) as GeneratedConfig;
 }
 
-const STORE_PATTERN: Record<StoreId, PatternId> = { memory: 'single', redis: 'load-balanced', database: 'single', hybrid: 'load-balanced' };
+const STORE_PATTERN: Record<StoreId, PatternId> = {
+  memory: 'single',
+  redis: 'load-balanced',
+  database: 'single',
+  hybrid: 'load-balanced',
+};
 
 describe('the configuration schema rendered from the declarations', () => {
   it('puts each declared default (parsed like a set value) or .optional() after the declared schema', () => {
@@ -49,7 +54,14 @@ describe('the configuration schema rendered from the declarations', () => {
 
   for (const store of STORE_IDS) {
     it(`gives a project on the ${store} store every declared built-in default, and exactly its variables`, async () => {
-      const project = renderProject({ name: 'cfg', pattern: STORE_PATTERN[store], store, deploy: ['docker'], authMode: 'apikey', sessionMode: 'stateless' });
+      const project = renderProject({
+        name: 'cfg',
+        pattern: STORE_PATTERN[store],
+        store,
+        deploy: ['docker'],
+        authMode: 'apikey',
+        sessionMode: 'stateless',
+      });
       const config = await generatedConfig(store, project.file('src/config.ts'));
       const declared = project.blueprint.env.filter((variable) => variable.schema !== undefined);
       expect(Object.keys(config.schema.shape)).toEqual(declared.map((variable) => variable.name));
@@ -63,25 +75,53 @@ describe('the configuration schema rendered from the declarations', () => {
   }
 
   it('fails the project when a declared default does not parse', async () => {
-    const project = renderProject({ name: 'cfg', pattern: 'single', store: 'memory', deploy: ['docker'], authMode: 'apikey', sessionMode: 'stateless' });
-    const broken = project.file('src/config.ts').replace(`bounded(0, 65535).prefault('3000')`, `bounded(0, 65535).prefault('three thousand')`);
+    const project = renderProject({
+      name: 'cfg',
+      pattern: 'single',
+      store: 'memory',
+      deploy: ['docker'],
+      authMode: 'apikey',
+      sessionMode: 'stateless',
+    });
+    const broken = project
+      .file('src/config.ts')
+      .replace(`bounded(0, 65535).prefault('3000')`, `bounded(0, 65535).prefault('three thousand')`);
     const config = await generatedConfig('broken', broken);
     expect(() => config.loadConfig({ AUTH_MODE: 'none' })).toThrow(/PORT: expected a number/);
   });
 
   it('name the example server port the units server really uses', () => {
     const units = multiServer.env!.find((v) => v.name === 'UNITS_PORT')!;
-    const { file } = renderProject({ name: 'agg', pattern: 'multi-server', store: 'memory', deploy: ['docker'], authMode: 'apikey', sessionMode: 'stateless' });
+    const { file } = renderProject({
+      name: 'agg',
+      pattern: 'multi-server',
+      store: 'memory',
+      deploy: ['docker'],
+      authMode: 'apikey',
+      sessionMode: 'stateless',
+    });
     expect(file('src/servers/units/main.ts')).toContain(`defaultPort: ${units.default}`);
   });
 });
 
 describe('README configuration table and .env.example', () => {
-  const project = renderProject({ name: 'cfg', pattern: 'gateway', store: 'redis', deploy: ['docker', 'compose'], authMode: 'jwt', sessionMode: 'stateful' });
+  const project = renderProject({
+    name: 'cfg',
+    pattern: 'gateway',
+    store: 'redis',
+    deploy: ['docker', 'compose'],
+    authMode: 'jwt',
+    sessionMode: 'stateful',
+  });
   const rows = new Map(
-    [...project.file('README.md').matchAll(/^\| `([A-Z0-9_]+)` \| ([^|]+) \| ([^|]+) \|/gm)].map((m) => [m[1]!, { builtIn: m[2]!.trim(), example: m[3]!.trim() }]),
+    [...project.file('README.md').matchAll(/^\| `([A-Z0-9_]+)` \| ([^|]+) \| ([^|]+) \|/gm)].map((m) => [
+      m[1]!,
+      { builtIn: m[2]!.trim(), example: m[3]!.trim() },
+    ]),
   );
-  const envExample = new Map([...project.file('.env.example').matchAll(/^([A-Z0-9_]+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+  const envExample = new Map(
+    [...project.file('.env.example').matchAll(/^([A-Z0-9_]+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]),
+  );
 
   it('shows the built-in default and the .env.example value side by side, for every variable', () => {
     expect([...rows.keys()]).toEqual(project.blueprint.env.map((v) => v.name));

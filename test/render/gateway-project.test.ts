@@ -6,13 +6,30 @@ import type { ProjectOptions } from '../../src/core/options.js';
 import { verify } from '../../src/verify/index.js';
 import { renderProject } from './rendered.js';
 
-const options: ProjectOptions = { name: 'edge', pattern: 'gateway', store: 'memory', deploy: ['docker'], authMode: 'apikey', sessionMode: 'stateful' };
+const options: ProjectOptions = {
+  name: 'edge',
+  pattern: 'gateway',
+  store: 'memory',
+  deploy: ['docker'],
+  authMode: 'apikey',
+  sessionMode: 'stateful',
+};
 const { files, file } = renderProject(options);
 
 describe('generated gateway project', () => {
   it('replaces the MCP layer with the gateway, on the shared aggregation core', () => {
     expect(file('src/mcp/layer.ts')).toMatch(/openAggregator/);
-    for (const core of ['config', 'connection', 'backend', 'breaker', 'retry', 'namespace', 'catalog', 'session', 'index']) {
+    for (const core of [
+      'config',
+      'connection',
+      'backend',
+      'breaker',
+      'retry',
+      'namespace',
+      'catalog',
+      'session',
+      'index',
+    ]) {
       expect(files.has(`src/aggregate/${core}.ts`), core).toBe(true);
     }
     expect(files.has('src/gateway/server.ts')).toBe(true);
@@ -21,7 +38,9 @@ describe('generated gateway project', () => {
   });
 
   it('ships a servers file in the common mcpServers shape and the example backends it starts', () => {
-    const servers = JSON.parse(file('gateway.config.json')) as { mcpServers: Record<string, { command?: string; args?: string[]; url?: string }> };
+    const servers = JSON.parse(file('gateway.config.json')) as {
+      mcpServers: Record<string, { command?: string; args?: string[]; url?: string }>;
+    };
     const stdio = Object.values(servers.mcpServers).find((server) => server.command);
     expect(stdio?.args?.[0]).toBeDefined();
     expect(files.has(stdio!.args![0]!)).toBe(true);
@@ -33,7 +52,13 @@ describe('generated gateway project', () => {
 
   it('documents the gateway variables and defaults to stateful sessions', () => {
     const env = file('.env.example');
-    for (const name of ['GATEWAY_CONFIG', 'GATEWAY_PAGE_SIZE', 'GATEWAY_HEALTH_INTERVAL_MS', 'GATEWAY_BREAKER_THRESHOLD', 'GATEWAY_BREAKER_COOLDOWN_MS']) {
+    for (const name of [
+      'GATEWAY_CONFIG',
+      'GATEWAY_PAGE_SIZE',
+      'GATEWAY_HEALTH_INTERVAL_MS',
+      'GATEWAY_BREAKER_THRESHOLD',
+      'GATEWAY_BREAKER_COOLDOWN_MS',
+    ]) {
       expect(env).toMatch(new RegExp(`^${name}=`, 'm'));
     }
     expect(env).toMatch(/^SESSION_MODE=stateful$/m);
@@ -41,10 +66,16 @@ describe('generated gateway project', () => {
   });
 
   it('carries the gateway tests, and the Redis client for shared rate limits only on the Redis store', () => {
-    for (const test of ['test/gateway.test.ts', 'test/gateway-transparency.test.ts', 'test/aggregate-config.test.ts', 'test/aggregate-resilience.test.ts']) {
+    for (const test of [
+      'test/gateway.test.ts',
+      'test/gateway-transparency.test.ts',
+      'test/aggregate-config.test.ts',
+      'test/aggregate-resilience.test.ts',
+    ]) {
       expect(files.has(test), test).toBe(true);
     }
-    const dependencies = (project: { file(path: string): string }) => (JSON.parse(project.file('package.json')) as { dependencies: Record<string, string> }).dependencies;
+    const dependencies = (project: { file(path: string): string }) =>
+      (JSON.parse(project.file('package.json')) as { dependencies: Record<string, string> }).dependencies;
     expect(dependencies({ file }).ioredis).toBeUndefined();
     expect(file('.env.example')).not.toMatch(/^REDIS_URL=/m);
     const onRedis = renderProject({ ...options, store: 'redis', deploy: ['docker', 'compose'] });
@@ -72,13 +103,18 @@ async function verifiedGateway(overrides: Partial<ProjectOptions>) {
 
 describe('gateway deploy targets', () => {
   it('with Redis, compose and Kubernetes pass the whole static checklist: capacity planned, sessions shared', async () => {
-    const { files: generated, status } = await verifiedGateway({ store: 'redis', deploy: ['docker', 'compose', 'k8s'] });
+    const { files: generated, status } = await verifiedGateway({
+      store: 'redis',
+      deploy: ['docker', 'compose', 'k8s'],
+    });
     expect(status['pre-deployment.capacity-scaling']).toBe('pass');
     expect(status['pre-deployment.session-persistence']).toBe('pass');
     expect(status['pre-deployment.architecture-pattern']).toBe('pass');
     expect(Object.entries(status).filter(([, s]) => s === 'fail' || s === 'warn' || s === 'skip')).toEqual([]);
     const readme = generated.get('README.md')!;
-    expect(readme).toMatch(/### Deploy[\s\S]*three gateway replicas[\s\S]*ConfigMap `edge-servers`[\s\S]*stdio backends run inside the\s+gateway's container/);
+    expect(readme).toMatch(
+      /### Deploy[\s\S]*three gateway replicas[\s\S]*ConfigMap `edge-servers`[\s\S]*stdio backends run inside the\s+gateway's container/,
+    );
   });
 
   it('with the memory store, compose runs one gateway and passes', async () => {

@@ -20,7 +20,8 @@ const PROJECTS: Array<Partial<ProjectOptions> & Pick<ProjectOptions, 'pattern' |
   { pattern: 'multi-region', store: 'database', deploy: ['docker', 'k8s'], sessionMode: 'stateful' },
 ];
 const label = (o: (typeof PROJECTS)[number]) => `${o.pattern} on ${o.store}${o.authMode === 'jwt' ? ' with JWT' : ''}`;
-const docsOf = (p: RenderedProject) => ['README.md', 'CHECKLIST.md', 'AGENTS.md'].map((path) => [path, p.file(path)] as const);
+const docsOf = (p: RenderedProject) =>
+  ['README.md', 'CHECKLIST.md', 'AGENTS.md'].map((path) => [path, p.file(path)] as const);
 
 /** The README without its configuration table, which lists every variable the code reads. */
 const prose = (readme: string) => readme.replace(/^\| `[A-Z0-9_]+` \|.*$/gm, '');
@@ -49,7 +50,14 @@ describe.each(PROJECTS.map((o) => [label(o), o] as const))('docs of a %s project
 
   it('have an AGENTS.md with the layout, how to extend, test and verify, and the conventions', () => {
     const agents = p.file('AGENTS.md');
-    for (const heading of ['## Layout', '## Adding to what `/mcp` serves', '## Testing', '## Verifying', '## Conventions']) expect(agents).toContain(heading);
+    for (const heading of [
+      '## Layout',
+      '## Adding to what `/mcp` serves',
+      '## Testing',
+      '## Verifying',
+      '## Conventions',
+    ])
+      expect(agents).toContain(heading);
     expect(agents).toMatch(/zod `inputSchema`/);
     expect(agents).toMatch(/annotations/);
     expect(agents).toMatch(/No secrets in code, logs/);
@@ -106,7 +114,10 @@ describe.each(PROJECTS.map((o) => [label(o), o] as const))('docs of a %s project
 describe('the CI workflow of generated projects', () => {
   const ci = (store: ProjectOptions['store'], pattern: ProjectOptions['pattern']) => {
     const workflow = parse(project({ pattern, store }).file('.github/workflows/ci.yml')) as {
-      jobs: Record<string, { services?: Record<string, { image: string }>; env?: Record<string, string>; steps: Array<{ run?: string }> }>;
+      jobs: Record<
+        string,
+        { services?: Record<string, { image: string }>; env?: Record<string, string>; steps: Array<{ run?: string }> }
+      >;
     };
     return Object.values(workflow.jobs).find((job) => job.steps.some((s) => s.run === 'npm test'))!;
   };
@@ -139,7 +150,12 @@ describe('the CI workflow of generated projects', () => {
 describe('the dependency-update config of generated projects', () => {
   const config = parse(project({ pattern: 'single', store: 'memory' }).file('.github/dependabot.yml')) as {
     version: number;
-    updates: Array<{ 'package-ecosystem': string; directory: string; schedule: { interval: string }; groups?: Record<string, { patterns: string[] }> }>;
+    updates: Array<{
+      'package-ecosystem': string;
+      directory: string;
+      schedule: { interval: string };
+      groups?: Record<string, { patterns: string[] }>;
+    }>;
   };
 
   it('is Dependabot version 2, updating npm and GitHub Actions on a schedule', () => {
@@ -156,10 +172,16 @@ describe('the dependency-update config of generated projects', () => {
     const groups = Object.values(npm.groups ?? {});
     const sdk = groups.filter((g) => g.patterns.includes('@modelcontextprotocol/*'));
     expect(sdk).toHaveLength(1);
-    const pkg = JSON.parse(project({ pattern: 'gateway', store: 'redis' }).file('package.json')) as { dependencies: Record<string, string> };
+    const pkg = JSON.parse(project({ pattern: 'gateway', store: 'redis' }).file('package.json')) as {
+      dependencies: Record<string, string>;
+    };
     const mcp = Object.keys(pkg.dependencies).filter((name) => name.startsWith('@modelcontextprotocol/'));
     expect(mcp.length).toBeGreaterThan(0);
-    for (const name of mcp) expect(sdk[0]!.patterns.some((pattern) => new RegExp(`^${pattern.replace('*', '.*')}$`).test(name)), name).toBe(true);
+    for (const name of mcp)
+      expect(
+        sdk[0]!.patterns.some((pattern) => new RegExp(`^${pattern.replace('*', '.*')}$`).test(name)),
+        name,
+      ).toBe(true);
   });
 });
 
@@ -169,27 +191,32 @@ describe('the multi-server README followed literally', () => {
     headers?: Record<string, string>;
     enabled?: boolean;
   }
-  const servers = (p: RenderedProject) => (JSON.parse(p.file('mcp-servers.json')) as { mcpServers: Record<string, Entry> }).mcpServers;
+  const servers = (p: RenderedProject) =>
+    (JSON.parse(p.file('mcp-servers.json')) as { mcpServers: Record<string, Entry> }).mcpServers;
 
   it.each([
     ['apikey', 'UNITS_API_KEY'],
     ['jwt', 'UNITS_TOKEN'],
-  ] as const)('sends the credential an %s units server requires, from a variable the README sets', (authMode, variable) => {
-    const p = project({ pattern: 'multi-server', store: 'memory', authMode });
-    const units = servers(p).units!;
-    expect(units.headers?.Authorization).toBe(`Bearer \${${variable}}`);
-    const readme = p.file('README.md');
-    expect(readme).toMatch(new RegExp(`export ${variable}=`));
-    // The units server is started requiring exactly that credential.
-    const start = readme.match(/^(?:AUTH_MODE=.*\n?)+.*npm run server:units &/m)?.[0];
-    expect(start).toBeDefined();
-    expect(start).toContain(`AUTH_MODE=${authMode}`);
-    if (authMode === 'apikey') expect(start).toContain(`API_KEYS="$${variable}"`);
-    // Every enabled HTTP server of the file gets a credential; none is written in the file.
-    for (const [name, entry] of Object.entries(servers(p))) {
-      if (entry.url && entry.enabled !== false) expect(entry.headers?.Authorization, name).toMatch(/^Bearer \$\{[A-Z_]+\}$/);
-    }
-  });
+  ] as const)(
+    'sends the credential an %s units server requires, from a variable the README sets',
+    (authMode, variable) => {
+      const p = project({ pattern: 'multi-server', store: 'memory', authMode });
+      const units = servers(p).units!;
+      expect(units.headers?.Authorization).toBe(`Bearer \${${variable}}`);
+      const readme = p.file('README.md');
+      expect(readme).toMatch(new RegExp(`export ${variable}=`));
+      // The units server is started requiring exactly that credential.
+      const start = readme.match(/^(?:AUTH_MODE=.*\n?)+.*npm run server:units &/m)?.[0];
+      expect(start).toBeDefined();
+      expect(start).toContain(`AUTH_MODE=${authMode}`);
+      if (authMode === 'apikey') expect(start).toContain(`API_KEYS="$${variable}"`);
+      // Every enabled HTTP server of the file gets a credential; none is written in the file.
+      for (const [name, entry] of Object.entries(servers(p))) {
+        if (entry.url && entry.enabled !== false)
+          expect(entry.headers?.Authorization, name).toMatch(/^Bearer \$\{[A-Z_]+\}$/);
+      }
+    },
+  );
 
   it('sends no credential where the servers require none', () => {
     const p = project({ pattern: 'multi-server', store: 'memory', authMode: 'none' });

@@ -27,13 +27,18 @@ type Validate = ((data: unknown) => boolean) & { errors?: SchemaError[] | null }
 /** The compiled validators carry no messages: say what is wrong from the keyword. */
 function describe(error: SchemaError): SchemaProblem {
   // Same notation as the unknown-field paths: spec.containers[0].ports[0].containerPort.
-  const path = error.instancePath.replace(/^\//, '').split('/').map((segment, i) => (/^\d+$/.test(segment) ? `[${segment}]` : `${i ? '.' : ''}${segment}`)).join('');
+  const path = error.instancePath
+    .replace(/^\//, '')
+    .split('/')
+    .map((segment, i) => (/^\d+$/.test(segment) ? `[${segment}]` : `${i ? '.' : ''}${segment}`))
+    .join('');
   if (error.keyword === 'required') {
     const field = String(error.params.missingProperty);
     return { path: path ? `${path}.${field}` : field, message: 'missing required field' };
   }
   if (error.keyword === 'type') return { path, message: `must be ${String(error.params.type)}` };
-  if (error.keyword === 'enum') return { path, message: `must be one of ${JSON.stringify(error.params.allowedValues)}` };
+  if (error.keyword === 'enum')
+    return { path, message: `must be one of ${JSON.stringify(error.params.allowedValues)}` };
   return { path, message: error.message ?? `violates ${error.keyword} ${JSON.stringify(error.params)}` };
 }
 
@@ -57,7 +62,9 @@ async function schemaFor(apiVersion: string, kind: string): Promise<Validate> {
   const id = `IoK8sApi${prefix}${version[0]!.toUpperCase()}${version.slice(1)}${kind}`;
   try {
     // The compiled schemas are files of the package, not entry points it exports.
-    const module = (await import(new URL(`_schemas/${id}.mjs`, pathToFileURL(createRequire(import.meta.url).resolve('kubernetes-models'))).href)) as { validate: Validate };
+    const module = (await import(
+      new URL(`_schemas/${id}.mjs`, pathToFileURL(createRequire(import.meta.url).resolve('kubernetes-models'))).href
+    )) as { validate: Validate };
     return module.validate;
   } catch {
     throw new Error(`no Kubernetes schema for apiVersion ${apiVersion}, kind ${kind} (looked for ${id})`);
@@ -110,7 +117,8 @@ function unknownFields(value: unknown, read: WeakMap<object, Set<string>>, path:
 /** Problems of one object: schema violations and unknown fields. Empty when it is valid. */
 export async function validateK8sObject(object: Record<string, unknown>): Promise<SchemaProblem[]> {
   const { apiVersion, kind } = object;
-  if (typeof apiVersion !== 'string' || typeof kind !== 'string') return [{ path: '', message: 'apiVersion and kind are required' }];
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string')
+    return [{ path: '', message: 'apiVersion and kind are required' }];
   const validate = await schemaFor(apiVersion, kind);
   const read = new WeakMap<object, Set<string>>();
   const problems: SchemaProblem[] = [];
@@ -124,17 +132,38 @@ export async function validateK8sObject(object: Record<string, unknown>): Promis
 }
 
 const KUSTOMIZATION_FIELDS = new Set([
-  'apiVersion', 'kind', 'metadata', 'resources', 'namespace', 'namePrefix', 'nameSuffix', 'labels', 'commonLabels', 'commonAnnotations',
-  'images', 'replicas', 'patches', 'configMapGenerator', 'secretGenerator', 'generatorOptions', 'components', 'buildMetadata',
+  'apiVersion',
+  'kind',
+  'metadata',
+  'resources',
+  'namespace',
+  'namePrefix',
+  'nameSuffix',
+  'labels',
+  'commonLabels',
+  'commonAnnotations',
+  'images',
+  'replicas',
+  'patches',
+  'configMapGenerator',
+  'secretGenerator',
+  'generatorOptions',
+  'components',
+  'buildMetadata',
 ]);
 
 /** Kustomization files are not API objects; checked against kustomize's field list. */
 export function validateKustomization(object: Record<string, unknown>): SchemaProblem[] {
   const problems: SchemaProblem[] = [];
-  if (object.apiVersion !== 'kustomize.config.k8s.io/v1beta1') problems.push({ path: 'apiVersion', message: 'expected kustomize.config.k8s.io/v1beta1' });
+  if (object.apiVersion !== 'kustomize.config.k8s.io/v1beta1')
+    problems.push({ path: 'apiVersion', message: 'expected kustomize.config.k8s.io/v1beta1' });
   if (object.kind !== 'Kustomization') problems.push({ path: 'kind', message: 'expected Kustomization' });
-  for (const key of Object.keys(object)) if (!KUSTOMIZATION_FIELDS.has(key)) problems.push({ path: key, message: 'unknown kustomization field' });
-  if (object.resources !== undefined && !(Array.isArray(object.resources) && object.resources.every((r) => typeof r === 'string'))) {
+  for (const key of Object.keys(object))
+    if (!KUSTOMIZATION_FIELDS.has(key)) problems.push({ path: key, message: 'unknown kustomization field' });
+  if (
+    object.resources !== undefined &&
+    !(Array.isArray(object.resources) && object.resources.every((r) => typeof r === 'string'))
+  ) {
     problems.push({ path: 'resources', message: 'expected a list of file paths' });
   }
   return problems;

@@ -7,7 +7,11 @@ import { parseAllDocuments, parse } from 'yaml';
  * a target and a JSON 6902 patch. Anything else is refused, so a kustomization that uses more
  * fails here instead of being half-built.
  */
-export type K8sObject = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> } };
+export type K8sObject = Record<string, unknown> & {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+};
 
 type Files = ReadonlyMap<string, string>;
 
@@ -50,16 +54,27 @@ export function kustomizeBuild(files: Files, dir: string): K8sObject[] {
   for (const label of kustomization.labels ?? []) {
     for (const object of objects) {
       object.metadata.labels = { ...object.metadata.labels, ...label.pairs };
-      const spec = object.spec as { selector?: { matchLabels?: Record<string, string> }; template?: { metadata?: { labels?: Record<string, string> } } } | undefined;
+      const spec = object.spec as
+        | {
+            selector?: { matchLabels?: Record<string, string> };
+            template?: { metadata?: { labels?: Record<string, string> } };
+          }
+        | undefined;
       if (WORKLOADS.has(object.kind) && spec?.template && (label.includeTemplates || label.includeSelectors)) {
-        spec.template.metadata = { ...spec.template.metadata, labels: { ...spec.template.metadata?.labels, ...label.pairs } };
+        spec.template.metadata = {
+          ...spec.template.metadata,
+          labels: { ...spec.template.metadata?.labels, ...label.pairs },
+        };
       }
-      if (label.includeSelectors) throw new Error(`${file}: labels with includeSelectors are not supported by this build`);
+      if (label.includeSelectors)
+        throw new Error(`${file}: labels with includeSelectors are not supported by this build`);
     }
   }
   for (const image of kustomization.images ?? []) {
     for (const object of objects) {
-      const containers = ((object.spec as { template?: { spec?: { containers?: Array<{ image?: string }> } } } | undefined)?.template?.spec?.containers) ?? [];
+      const containers =
+        (object.spec as { template?: { spec?: { containers?: Array<{ image?: string }> } } } | undefined)?.template
+          ?.spec?.containers ?? [];
       for (const container of containers) {
         const [name, tag] = (container.image ?? '').split(':');
         if (name !== image.name) continue;
@@ -71,29 +86,46 @@ export function kustomizeBuild(files: Files, dir: string): K8sObject[] {
 }
 
 function applyPatch(file: string, objects: K8sObject[], patch: NonNullable<Kustomization['patches']>[number]): void {
-  if (patch.path !== undefined || patch.patch === undefined) throw new Error(`${file}: only inline patches are supported by this build`);
+  if (patch.path !== undefined || patch.patch === undefined)
+    throw new Error(`${file}: only inline patches are supported by this build`);
   const operations = parse(patch.patch) as unknown;
-  if (!Array.isArray(operations)) throw new Error(`${file}: only JSON 6902 patches (a list of operations) are supported by this build`);
-  const targets = objects.filter((o) => (!patch.target?.kind || o.kind === patch.target.kind) && (!patch.target?.name || o.metadata.name === patch.target.name));
-  if (targets.length === 0) throw new Error(`${file}: patch target ${JSON.stringify(patch.target)} matches no resource`);
+  if (!Array.isArray(operations))
+    throw new Error(`${file}: only JSON 6902 patches (a list of operations) are supported by this build`);
+  const targets = objects.filter(
+    (o) =>
+      (!patch.target?.kind || o.kind === patch.target.kind) &&
+      (!patch.target?.name || o.metadata.name === patch.target.name),
+  );
+  if (targets.length === 0)
+    throw new Error(`${file}: patch target ${JSON.stringify(patch.target)} matches no resource`);
   for (const target of targets) {
-    for (const operation of operations as Array<{ op: string; path: string; value?: unknown }>) applyOperation(file, target, operation);
+    for (const operation of operations as Array<{ op: string; path: string; value?: unknown }>)
+      applyOperation(file, target, operation);
   }
 }
 
 /** One RFC 6902 operation (add, replace, remove); a missing path is an error, as in kustomize. */
-function applyOperation(file: string, object: Record<string, unknown>, { op, path, value }: { op: string; path: string; value?: unknown }): void {
-  const keys = path.split('/').slice(1).map((k) => k.replaceAll('~1', '/').replaceAll('~0', '~'));
+function applyOperation(
+  file: string,
+  object: Record<string, unknown>,
+  { op, path, value }: { op: string; path: string; value?: unknown },
+): void {
+  const keys = path
+    .split('/')
+    .slice(1)
+    .map((k) => k.replaceAll('~1', '/').replaceAll('~0', '~'));
   const last = keys.pop();
   if (last === undefined) throw new Error(`${file}: bad patch path ${path}`);
   let parent: unknown = object;
   for (const key of keys) {
     parent = (parent as Record<string, unknown>)?.[key];
-    if (parent === undefined || parent === null || typeof parent !== 'object') throw new Error(`${file}: patch path ${path} does not exist`);
+    if (parent === undefined || parent === null || typeof parent !== 'object')
+      throw new Error(`${file}: patch path ${path} does not exist`);
   }
   if (Array.isArray(parent)) {
     const index = last === '-' ? parent.length : Number(last);
-    if (!Number.isInteger(index) || index < 0 || index > parent.length || (op !== 'add' && index >= parent.length)) throw new Error(`${file}: patch path ${path} does not exist`);
+    if (!Number.isInteger(index) || index < 0 || index > parent.length || (op !== 'add' && index >= parent.length))
+      throw new Error(`${file}: patch path ${path} does not exist`);
     if (op === 'add') parent.splice(index, 0, structuredClone(value));
     else if (op === 'replace') parent[index] = structuredClone(value);
     else if (op === 'remove') parent.splice(index, 1);

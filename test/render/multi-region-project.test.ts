@@ -6,11 +6,21 @@ import { kustomizeBuild, type K8sObject } from './kustomize.js';
 import { renderProject } from './rendered.js';
 
 const generate = (options: Partial<ProjectOptions> = {}) =>
-  renderProject({ name: 'regions', pattern: 'multi-region', store: 'database', deploy: ['docker', 'k8s'], authMode: 'apikey', sessionMode: 'stateful', ...options });
+  renderProject({
+    name: 'regions',
+    pattern: 'multi-region',
+    store: 'database',
+    deploy: ['docker', 'k8s'],
+    authMode: 'apikey',
+    sessionMode: 'stateful',
+    ...options,
+  });
 const { blueprint, files, file } = generate();
 
 const regions = (JSON.parse(file('regions.json')) as { regions: Array<{ name: string; url: string }> }).regions;
-const overlayDirs = [...new Set([...files.keys()].filter((p) => p.startsWith('deploy/k8s/overlays/')).map((p) => p.split('/')[3]!))];
+const overlayDirs = [
+  ...new Set([...files.keys()].filter((p) => p.startsWith('deploy/k8s/overlays/')).map((p) => p.split('/')[3]!)),
+];
 const find = (objects: K8sObject[], kind: string) => {
   const found = objects.find((o) => o.kind === kind);
   if (!found) throw new Error(`no ${kind} in the build`);
@@ -19,10 +29,27 @@ const find = (objects: K8sObject[], kind: string) => {
 
 describe('generated multi-region project', () => {
   it('carries the region client, its example CLI, its tests and the database store', () => {
-    for (const path of ['src/client/region-client.ts', 'src/client/regions.ts', 'src/client/cli.ts', 'test/multi-region.test.ts', 'test/delay-proxy.ts', 'src/store/database.ts', 'src/rate-limit/database.ts']) {
+    for (const path of [
+      'src/client/region-client.ts',
+      'src/client/regions.ts',
+      'src/client/cli.ts',
+      'test/multi-region.test.ts',
+      'test/delay-proxy.ts',
+      'src/store/database.ts',
+      'src/rate-limit/database.ts',
+    ]) {
       expect(files.has(path), path).toBe(true);
     }
-    expect(blueprint.components).toEqual(['base', 'multi-region', 'store', 'store-database', 'rate-limit-database', 'docker', 'k8s', 'k8s-regions']);
+    expect(blueprint.components).toEqual([
+      'base',
+      'multi-region',
+      'store',
+      'store-database',
+      'rate-limit-database',
+      'docker',
+      'k8s',
+      'k8s-regions',
+    ]);
     expect(blueprint.scripts.client).toBe('tsx src/client/cli.ts');
     expect(blueprint.env.find((v) => v.name === 'REGION')).toMatchObject({ default: '' });
     expect(file('.env.example')).toMatch(/^REGION=$/m);
@@ -31,9 +58,19 @@ describe('generated multi-region project', () => {
   });
 
   it('owns REGION: a project of another pattern neither reads nor declares it', () => {
-    const single = renderProject({ name: 'one', pattern: 'single', store: 'memory', deploy: ['docker'], authMode: 'apikey', sessionMode: 'stateless' });
+    const single = renderProject({
+      name: 'one',
+      pattern: 'single',
+      store: 'memory',
+      deploy: ['docker'],
+      authMode: 'apikey',
+      sessionMode: 'stateless',
+    });
     expect(single.blueprint.env.map((v) => v.name)).not.toContain('REGION');
-    const code = [...single.files].filter(([path]) => path.endsWith('.ts')).map(([path, text]) => `${path}\n${text}`).join('\n');
+    const code = [...single.files]
+      .filter(([path]) => path.endsWith('.ts'))
+      .map(([path, text]) => `${path}\n${text}`)
+      .join('\n');
     expect(code).not.toMatch(/REGION|X-MCP-Region/);
     expect(file('src/http/instance.ts')).toMatch(/X-MCP-Region/);
   });
@@ -41,7 +78,9 @@ describe('generated multi-region project', () => {
   it('has a regions.json whose credentials follow the auth mode', () => {
     expect(regions.map((r) => r.name)).toEqual(['us-east', 'eu-west', 'ap-southeast']);
     expect(JSON.parse(file('regions.json')).headers).toEqual({ Authorization: 'Bearer ${MCP_API_KEY}' });
-    expect(JSON.parse(generate({ authMode: 'jwt' }).files.get('regions.json')!).headers).toEqual({ Authorization: 'Bearer ${MCP_ACCESS_TOKEN}' });
+    expect(JSON.parse(generate({ authMode: 'jwt' }).files.get('regions.json')!).headers).toEqual({
+      Authorization: 'Bearer ${MCP_ACCESS_TOKEN}',
+    });
     expect(JSON.parse(generate({ authMode: 'none' }).files.get('regions.json')!).headers).toBeUndefined();
   });
 
@@ -66,9 +105,14 @@ describe('generated multi-region project', () => {
     const base = kustomizeBuild(files, 'deploy/k8s/base');
 
     it('is a valid kustomization whose every object passes the Kubernetes schemas strictly', async () => {
-      expect(validateKustomization(parse(file(`deploy/k8s/overlays/${region}/kustomization.yaml`)) as Record<string, unknown>)).toEqual([]);
+      expect(
+        validateKustomization(
+          parse(file(`deploy/k8s/overlays/${region}/kustomization.yaml`)) as Record<string, unknown>,
+        ),
+      ).toEqual([]);
       expect(objects.map((o) => o.kind).sort()).toEqual(base.map((o) => o.kind).sort());
-      for (const object of objects) expect(await validateK8sObject(object), `${object.kind} ${object.metadata.name}`).toEqual([]);
+      for (const object of objects)
+        expect(await validateK8sObject(object), `${object.kind} ${object.metadata.name}`).toEqual([]);
     });
 
     it('names the region in the ConfigMap (REGION) and labels every object and pod with it', () => {
@@ -81,7 +125,9 @@ describe('generated multi-region project', () => {
       // Selectors are immutable: the overlay must not change them.
       expect(deployment.spec.selector).toEqual(find(base, 'Deployment').spec.selector);
       // The pods read the ConfigMap the overlay patched.
-      expect(deployment.spec.template.spec.containers[0].envFrom).toContainEqual({ configMapRef: { name: config.metadata.name } });
+      expect(deployment.spec.template.spec.containers[0].envFrom).toContainEqual({
+        configMapRef: { name: config.metadata.name },
+      });
     });
 
     it('serves the region host of regions.json over TLS next to the global host', () => {
@@ -95,17 +141,31 @@ describe('generated multi-region project', () => {
 
   it('the build refuses what it does not support, and a patch whose target is missing', () => {
     const broken = new Map(files);
-    broken.set('deploy/k8s/overlays/eu-west/kustomization.yaml', file('deploy/k8s/overlays/eu-west/kustomization.yaml').replace('kind: ConfigMap', 'kind: ConfigMapp'));
+    broken.set(
+      'deploy/k8s/overlays/eu-west/kustomization.yaml',
+      file('deploy/k8s/overlays/eu-west/kustomization.yaml').replace('kind: ConfigMap', 'kind: ConfigMapp'),
+    );
     expect(() => kustomizeBuild(broken, 'deploy/k8s/overlays/eu-west')).toThrow(/matches no resource/);
-    broken.set('deploy/k8s/overlays/eu-west/kustomization.yaml', `${file('deploy/k8s/overlays/eu-west/kustomization.yaml')}\nnamespace: x\n`);
+    broken.set(
+      'deploy/k8s/overlays/eu-west/kustomization.yaml',
+      `${file('deploy/k8s/overlays/eu-west/kustomization.yaml')}\nnamespace: x\n`,
+    );
     expect(() => kustomizeBuild(broken, 'deploy/k8s/overlays/eu-west')).toThrow(/field namespace is not supported/);
-    broken.set('deploy/k8s/overlays/eu-west/kustomization.yaml', file('deploy/k8s/overlays/eu-west/kustomization.yaml').replace('/spec/tls/0/hosts/-', '/spec/tls/3/hosts/-'));
-    expect(() => kustomizeBuild(broken, 'deploy/k8s/overlays/eu-west')).toThrow(/patch path \/spec\/tls\/3\/hosts\/- does not exist/);
+    broken.set(
+      'deploy/k8s/overlays/eu-west/kustomization.yaml',
+      file('deploy/k8s/overlays/eu-west/kustomization.yaml').replace('/spec/tls/0/hosts/-', '/spec/tls/3/hosts/-'),
+    );
+    expect(() => kustomizeBuild(broken, 'deploy/k8s/overlays/eu-west')).toThrow(
+      /patch path \/spec\/tls\/3\/hosts\/- does not exist/,
+    );
   });
 
   it('schema validation catches a misspelled field in a built overlay', async () => {
     const deployment = find(kustomizeBuild(files, 'deploy/k8s/overlays/us-east'), 'Deployment');
-    deployment.spec.template.spec.containers[0].readinesProbe = deployment.spec.template.spec.containers[0].readinessProbe;
-    expect(await validateK8sObject(deployment)).toContainEqual(expect.objectContaining({ path: expect.stringMatching(/readinesProbe$/) }));
+    deployment.spec.template.spec.containers[0].readinesProbe =
+      deployment.spec.template.spec.containers[0].readinessProbe;
+    expect(await validateK8sObject(deployment)).toContainEqual(
+      expect.objectContaining({ path: expect.stringMatching(/readinesProbe$/) }),
+    );
   });
 });

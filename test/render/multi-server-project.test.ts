@@ -3,7 +3,14 @@ import type { ProjectOptions } from '../../src/core/options.js';
 import { renderProject } from './rendered.js';
 
 /** The multi-server project as files: what the end-to-end test then runs for real. */
-const options: ProjectOptions = { name: 'agg', pattern: 'multi-server', store: 'memory', deploy: ['docker'], authMode: 'apikey', sessionMode: 'stateless' };
+const options: ProjectOptions = {
+  name: 'agg',
+  pattern: 'multi-server',
+  store: 'memory',
+  deploy: ['docker'],
+  authMode: 'apikey',
+  sessionMode: 'stateless',
+};
 const { blueprint, file } = renderProject(options);
 
 interface ServerEntry {
@@ -18,8 +25,12 @@ interface ServerEntry {
 describe('generated multi-server project', () => {
   it('is built from the base, the aggregation core and the multi-server component', () => {
     expect(blueprint.components.slice(0, 3)).toEqual(['base', 'aggregation', 'multi-server']);
-    expect(JSON.parse(file('mcp-arch.json'))).toMatchObject({ pattern: 'multi-server', components: expect.arrayContaining(['aggregation', 'multi-server']) });
-    for (const path of ['src/index.ts', 'src/app.ts', 'src/aggregate/index.ts', 'src/agent.ts', 'src/agent/cli.ts']) file(path);
+    expect(JSON.parse(file('mcp-arch.json'))).toMatchObject({
+      pattern: 'multi-server',
+      components: expect.arrayContaining(['aggregation', 'multi-server']),
+    });
+    for (const path of ['src/index.ts', 'src/app.ts', 'src/aggregate/index.ts', 'src/agent.ts', 'src/agent/cli.ts'])
+      file(path);
   });
 
   it('has an mcp-servers.json in the mcpServers shape with HTTP and stdio servers whose programs the build produces', () => {
@@ -56,8 +67,19 @@ describe('generated multi-server project', () => {
 
   it('registers every example tool with a zod input schema and annotations', () => {
     const sources = ['units', 'notes', 'text'].map((server) => file(`src/servers/${server}/server.ts`));
-    const tools = sources.flatMap((source) => [...source.matchAll(/registerTool\(\s*'([a-z_]+)',\s*\{([\s\S]*?)\n    \},/g)]);
-    expect(tools.map((m) => m[1]).sort()).toEqual(['add_note', 'convert', 'delete_note', 'extract_urls', 'list_units', 'search_notes', 'slugify', 'word_count']);
+    const tools = sources.flatMap((source) => [
+      ...source.matchAll(/registerTool\(\s*'([a-z_]+)',\s*\{([\s\S]*?)\n    \},/g),
+    ]);
+    expect(tools.map((m) => m[1]).sort()).toEqual([
+      'add_note',
+      'convert',
+      'delete_note',
+      'extract_urls',
+      'list_units',
+      'search_notes',
+      'slugify',
+      'word_count',
+    ]);
     for (const [, name, body] of tools) {
       expect(body, name).toMatch(/inputSchema: /);
       expect(body, name).toMatch(/annotations: /);
@@ -67,7 +89,8 @@ describe('generated multi-server project', () => {
   it('documents the servers, the config file and the agent commands in the README, naming only real tools', () => {
     const readme = file('README.md');
     expect(readme).toMatch(/^## Multi-server aggregation$/m);
-    for (const command of ['npm run agent -- list', 'npm run agent -- status', 'npm run server:units']) expect(readme).toContain(command);
+    for (const command of ['npm run agent -- list', 'npm run agent -- status', 'npm run server:units'])
+      expect(readme).toContain(command);
     const sources = ['units', 'notes', 'text'].map((server) => file(`src/servers/${server}/server.ts`)).join('\n');
     const called = [...readme.matchAll(/agent -- call (\w+)__(\w+)/g)];
     expect(called.length).toBeGreaterThanOrEqual(3);

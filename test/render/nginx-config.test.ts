@@ -11,7 +11,15 @@ import { renderProject as rendered } from './rendered.js';
  * file runs with the end-to-end tests (whose environment check requires nginx), not the unit tests.
  */
 const project = (options: Partial<ProjectOptions>) =>
-  rendered({ name: 'edge', pattern: 'gateway', store: 'redis', deploy: ['docker', 'compose', 'k8s'], authMode: 'apikey', sessionMode: 'stateful', ...options }).files;
+  rendered({
+    name: 'edge',
+    pattern: 'gateway',
+    store: 'redis',
+    deploy: ['docker', 'compose', 'k8s'],
+    authMode: 'apikey',
+    sessionMode: 'stateful',
+    ...options,
+  }).files;
 const nginx = process.env.NGINX_BIN ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx');
 
 describe('nginx config of the gateway project', () => {
@@ -25,12 +33,23 @@ describe('nginx config of the gateway project', () => {
         mkdirSync(join(dir, 'logs'), { recursive: true });
         const file = join(dir, 'nginx.conf');
         // The compose service names do not resolve here: point them at loopback, keep files in the temp dir.
-        writeFileSync(file, config.replace(/server app-(\d):/g, 'server 127.0.0.$1:').replaceAll('/tmp/', `${dir}/`).replace('access_log /dev/stdout json;', 'access_log off;'));
-        return execFileSync(nginx, ['-t', '-p', dir, '-c', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+        writeFileSync(
+          file,
+          config
+            .replace(/server app-(\d):/g, 'server 127.0.0.$1:')
+            .replaceAll('/tmp/', `${dir}/`)
+            .replace('access_log /dev/stdout json;', 'access_log off;'),
+        );
+        return execFileSync(nginx, ['-t', '-p', dir, '-c', file], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
       };
       const memory = project({ store: 'memory', deploy: ['docker', 'compose'] }).get('deploy/nginx/nginx.conf')!;
       expect(() => check(memory)).not.toThrow();
-      expect(() => check(memory.replace('upstream mcp_replicas {', 'upstream mcp_replicas {\n    sticky;'))).toThrow(/sticky/);
+      expect(() => check(memory.replace('upstream mcp_replicas {', 'upstream mcp_replicas {\n    sticky;'))).toThrow(
+        /sticky/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -4,7 +4,14 @@ import type { ProjectOptions } from '../../src/core/options.js';
 import { render, RenderError } from '../../src/render/render.js';
 import { loadTemplates, type TemplateSet } from '../../src/render/templates.js';
 
-const options: ProjectOptions = { name: 'demo-app', pattern: 'single', store: 'memory', deploy: ['docker'], authMode: 'apikey', sessionMode: 'stateless' };
+const options: ProjectOptions = {
+  name: 'demo-app',
+  pattern: 'single',
+  store: 'memory',
+  deploy: ['docker'],
+  authMode: 'apikey',
+  sessionMode: 'stateless',
+};
 
 function set(files: Record<string, string | Buffer>, partials: Record<string, string> = {}): TemplateSet {
   const catalog: Record<string, string[]> = {};
@@ -12,7 +19,10 @@ function set(files: Record<string, string | Buffer>, partials: Record<string, st
   for (const [path, contents] of Object.entries(files)) {
     const [folder, ...rest] = path.split('/');
     (catalog[folder!] ??= []).push(rest.join('/'));
-    map.set(path, { contents: Buffer.isBuffer(contents) ? contents : Buffer.from(contents), executable: path.endsWith('.sh') });
+    map.set(path, {
+      contents: Buffer.isBuffer(contents) ? contents : Buffer.from(contents),
+      executable: path.endsWith('.sh'),
+    });
   }
   return { catalog, files: map, partials: new Map(Object.entries(partials)) };
 }
@@ -20,11 +30,14 @@ function set(files: Record<string, string | Buffer>, partials: Record<string, st
 describe('render', () => {
   it('substitutes variables in .hbs files, copies the rest byte for byte, keeps the executable bit', () => {
     const binary = Buffer.from([0, 1, 2, 255, 0x7b, 0x7b]);
-    const templates = set({
-      'base/README.md.hbs': '# {{title}} ({{pattern}}) on {{port}} {{> note}}',
-      'base/logo.bin': binary,
-      'base/run.sh': '#!/bin/sh\necho {{not-a-variable}}\n',
-    }, { note: 'auth={{authMode}}' });
+    const templates = set(
+      {
+        'base/README.md.hbs': '# {{title}} ({{pattern}}) on {{port}} {{> note}}',
+        'base/logo.bin': binary,
+        'base/run.sh': '#!/bin/sh\necho {{not-a-variable}}\n',
+      },
+      { note: 'auth={{authMode}}' },
+    );
     const files = render(toBlueprint(options, templates.catalog, '1.2.3'), templates);
     const byPath = Object.fromEntries(files.map((f) => [f.path, f]));
     expect(byPath['README.md']!.contents).toBe('# Demo App (single) on 3000 auth=apikey');
@@ -40,13 +53,19 @@ describe('render', () => {
     expect(pkg).toMatchObject({ name: 'demo-app', type: 'module', private: true, engines: { node: '>=22.13' } });
     expect(pkg.scripts.test).toBe('vitest run');
     const manifest = JSON.parse(files.find((f) => f.path === 'mcp-arch.json')!.contents as string);
-    expect(manifest).toMatchObject({ name: 'demo-app', pattern: 'single', generator: { name: 'create-mcp-arch', version: '1.2.3' } });
+    expect(manifest).toMatchObject({
+      name: 'demo-app',
+      pattern: 'single',
+      generator: { name: 'create-mcp-arch', version: '1.2.3' },
+    });
   });
 
   it('fails on an unknown variable (strict mode), naming the template', () => {
     const templates = set({ 'base/bad.txt.hbs': 'hello {{nosuchvariable}}' });
     expect(() => render(toBlueprint(options, templates.catalog, '1'), templates)).toThrow(RenderError);
-    expect(() => render(toBlueprint(options, templates.catalog, '1'), templates)).toThrow(/base\/bad\.txt\.hbs.*nosuchvariable/);
+    expect(() => render(toBlueprint(options, templates.catalog, '1'), templates)).toThrow(
+      /base\/bad\.txt\.hbs.*nosuchvariable/,
+    );
   });
 
   it('does not HTML-escape generated code', () => {

@@ -4,11 +4,29 @@
  * here, where CloudFormation would only fail at deploy time). No published package ships the
  * SAM schema, so it is written out here from the SAM and CloudFormation references.
  */
-const ref = { type: 'object', required: ['Ref'], properties: { Ref: { type: 'string', minLength: 1 } }, additionalProperties: false };
+const ref = {
+  type: 'object',
+  required: ['Ref'],
+  properties: { Ref: { type: 'string', minLength: 1 } },
+  additionalProperties: false,
+};
 const sub = {
   type: 'object',
   required: ['Fn::Sub'],
-  properties: { 'Fn::Sub': { anyOf: [{ type: 'string' }, { type: 'array', items: [{ type: 'string' }, { type: 'object' }], additionalItems: false, minItems: 2, maxItems: 2 }] } },
+  properties: {
+    'Fn::Sub': {
+      anyOf: [
+        { type: 'string' },
+        {
+          type: 'array',
+          items: [{ type: 'string' }, { type: 'object' }],
+          additionalItems: false,
+          minItems: 2,
+          maxItems: 2,
+        },
+      ],
+    },
+  },
   additionalProperties: false,
 };
 const getAtt = {
@@ -19,15 +37,25 @@ const getAtt = {
 };
 const text = { anyOf: [{ type: 'string' }, ref, sub, getAtt] };
 const integer = (minimum: number, maximum: number) => ({ anyOf: [{ type: 'integer', minimum, maximum }, ref] });
-const strict = (properties: Record<string, unknown>, required: string[] = []) => ({ type: 'object', properties, required, additionalProperties: false });
+const strict = (properties: Record<string, unknown>, required: string[] = []) => ({
+  type: 'object',
+  properties,
+  required,
+  additionalProperties: false,
+});
 const resource = (type: string, properties: Record<string, unknown>, required: string[] = []) =>
   strict({ Type: { const: type }, Properties: strict(properties, required) }, ['Type', 'Properties']);
 
-const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
 
 const httpApi = resource('AWS::Serverless::HttpApi', {
   Description: text,
-  DefaultRouteSettings: strict({ ThrottlingRateLimit: { anyOf: [{ type: 'number', minimum: 0 }, ref] }, ThrottlingBurstLimit: integer(0, 5000) }),
+  DefaultRouteSettings: strict({
+    ThrottlingRateLimit: { anyOf: [{ type: 'number', minimum: 0 }, ref] },
+    ThrottlingBurstLimit: integer(0, 5000),
+  }),
   AccessLogSettings: strict({ DestinationArn: text, Format: text }, ['DestinationArn', 'Format']),
 });
 
@@ -38,7 +66,26 @@ const httpApiEvent = strict(
       {
         ApiId: ref,
         Path: { type: 'string', pattern: '^/' },
-        Method: { enum: ['ANY', 'GET', 'POST', 'DELETE', 'OPTIONS', 'PUT', 'PATCH', 'HEAD', 'any', 'get', 'post', 'delete', 'options', 'put', 'patch', 'head'] },
+        Method: {
+          enum: [
+            'ANY',
+            'GET',
+            'POST',
+            'DELETE',
+            'OPTIONS',
+            'PUT',
+            'PATCH',
+            'HEAD',
+            'any',
+            'get',
+            'post',
+            'delete',
+            'options',
+            'put',
+            'patch',
+            'head',
+          ],
+        },
       },
       ['ApiId', 'Path', 'Method'],
     ),
@@ -59,7 +106,13 @@ const fn = resource(
     ReservedConcurrentExecutions: integer(0, 100000),
     LoggingConfig: strict({ LogGroup: text, LogFormat: { enum: ['Text', 'JSON'] } }),
     Environment: strict(
-      { Variables: { type: 'object', propertyNames: { pattern: '^[A-Za-z][A-Za-z0-9_]*$' }, additionalProperties: text } },
+      {
+        Variables: {
+          type: 'object',
+          propertyNames: { pattern: '^[A-Za-z][A-Za-z0-9_]*$' },
+          additionalProperties: text,
+        },
+      },
       ['Variables'],
     ),
     Events: { type: 'object', additionalProperties: httpApiEvent, minProperties: 1 },
@@ -108,4 +161,12 @@ export const SAM_TEMPLATE_SCHEMA = strict(
 );
 
 /** Pseudo parameters CloudFormation resolves in every template. */
-export const PSEUDO_PARAMETERS = ['AWS::AccountId', 'AWS::NoValue', 'AWS::Partition', 'AWS::Region', 'AWS::StackId', 'AWS::StackName', 'AWS::URLSuffix'];
+export const PSEUDO_PARAMETERS = [
+  'AWS::AccountId',
+  'AWS::NoValue',
+  'AWS::Partition',
+  'AWS::Region',
+  'AWS::StackId',
+  'AWS::StackName',
+  'AWS::URLSuffix',
+];

@@ -6,7 +6,15 @@ import { generatedNode } from '../../src/core/versions.js';
 import { PSEUDO_PARAMETERS, SAM_TEMPLATE_SCHEMA } from './sam-schema.js';
 import { renderProject } from './rendered.js';
 
-const generate = (deploy: DeployTarget[]) => renderProject({ name: 'fn-app', pattern: 'serverless', store: 'memory', deploy, authMode: 'jwt', sessionMode: 'stateless' });
+const generate = (deploy: DeployTarget[]) =>
+  renderProject({
+    name: 'fn-app',
+    pattern: 'serverless',
+    store: 'memory',
+    deploy,
+    authMode: 'jwt',
+    sessionMode: 'stateless',
+  });
 
 /** CloudFormation's short-form tags, read as the long forms (`!Ref X` -> `{ Ref: X }`). */
 const CFN_TAGS: Tags = [
@@ -18,7 +26,8 @@ const CFN_TAGS: Tags = [
 const parseTemplate = (source: string) => parse(source, { customTags: CFN_TAGS }) as Record<string, any>;
 
 const validate = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(SAM_TEMPLATE_SCHEMA);
-const schemaErrors = (template: unknown) => (validate(template) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
+const schemaErrors = (template: unknown) =>
+  validate(template) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
 
 /** Names used by Ref, GetAtt and ${...} in Sub, anywhere in the template. */
 function references(node: unknown, found: { refs: string[]; atts: string[][] } = { refs: [], atts: [] }) {
@@ -62,7 +71,11 @@ describe('generated serverless project: SAM template', () => {
   it('refers only to parameters, resources and pseudo parameters that exist', () => {
     const { refs, atts } = references(template.Resources);
     const outputs = references(template.Outputs);
-    const known = new Set([...Object.keys(template.Parameters), ...Object.keys(template.Resources), ...PSEUDO_PARAMETERS]);
+    const known = new Set([
+      ...Object.keys(template.Parameters),
+      ...Object.keys(template.Resources),
+      ...PSEUDO_PARAMETERS,
+    ]);
     for (const name of [...refs, ...outputs.refs]) expect(known.has(name), `!Ref ${name}`).toBe(true);
     for (const [name, attribute] of [...atts, ...outputs.atts]) {
       expect(template.Resources[name!]?.Type, `!GetAtt ${name}.${attribute}`).toBe('AWS::Logs::LogGroup');
@@ -101,7 +114,9 @@ describe('generated serverless project: SAM template', () => {
   });
 
   it('packs the built handler: .npmignore keeps dist/ and drops sources and dependencies', () => {
-    const ignored = file('.npmignore').split('\n').filter((line) => line && !line.startsWith('#'));
+    const ignored = file('.npmignore')
+      .split('\n')
+      .filter((line) => line && !line.startsWith('#'));
     expect(ignored).toEqual(expect.arrayContaining(['node_modules/', 'src/', 'test/']));
     expect(ignored.some((line) => /^\/?dist/.test(line))).toBe(false);
   });
@@ -111,16 +126,34 @@ describe('generated serverless project: files per deploy target', () => {
   it('carries the Lambda files only with lambda and the Vercel files only with vercel', () => {
     const lambdaOnly = generate(['lambda']);
     const vercelOnly = generate(['vercel']);
-    expect([...lambdaOnly.files.keys()]).toEqual(expect.arrayContaining(['template.yaml', 'samconfig.toml', '.npmignore', 'test/sam-template.test.ts', 'src/lambda.ts']));
+    expect([...lambdaOnly.files.keys()]).toEqual(
+      expect.arrayContaining([
+        'template.yaml',
+        'samconfig.toml',
+        '.npmignore',
+        'test/sam-template.test.ts',
+        'src/lambda.ts',
+      ]),
+    );
     expect(lambdaOnly.files.has('vercel.json')).toBe(false);
     expect(lambdaOnly.files.has('api/mcp.ts')).toBe(false);
-    expect([...vercelOnly.files.keys()]).toEqual(expect.arrayContaining(['vercel.json', 'api/mcp.ts', 'public/.gitkeep', 'test/vercel.test.ts']));
+    expect([...vercelOnly.files.keys()]).toEqual(
+      expect.arrayContaining(['vercel.json', 'api/mcp.ts', 'public/.gitkeep', 'test/vercel.test.ts']),
+    );
     expect(vercelOnly.files.has('template.yaml')).toBe(false);
     // Each platform's adapter and its tests come with its target, not with the pattern.
-    for (const path of ['src/lambda.ts', 'src/serverless/lambda.ts', 'test/lambda.test.ts', 'test/lambda-helpers.ts']) expect(vercelOnly.files.has(path), path).toBe(false);
+    for (const path of ['src/lambda.ts', 'src/serverless/lambda.ts', 'test/lambda.test.ts', 'test/lambda-helpers.ts'])
+      expect(vercelOnly.files.has(path), path).toBe(false);
     expect([...vercelOnly.files.keys()].filter((path) => path.startsWith('test/fixtures/'))).toEqual([]);
-    for (const path of ['src/serverless/vercel.ts', 'test/vercel.test.ts']) expect(lambdaOnly.files.has(path), path).toBe(false);
-    expect([...lambdaOnly.files.keys()]).toEqual(expect.arrayContaining(['src/serverless/lambda.ts', 'test/lambda.test.ts', 'test/fixtures/http-api-initialize.json']));
+    for (const path of ['src/serverless/vercel.ts', 'test/vercel.test.ts'])
+      expect(lambdaOnly.files.has(path), path).toBe(false);
+    expect([...lambdaOnly.files.keys()]).toEqual(
+      expect.arrayContaining([
+        'src/serverless/lambda.ts',
+        'test/lambda.test.ts',
+        'test/fixtures/http-api-initialize.json',
+      ]),
+    );
     expect(vercelOnly.blueprint.devDependencies.yaml).toBeUndefined();
     expect(lambdaOnly.blueprint.devDependencies.yaml).toBeDefined();
   });
@@ -132,7 +165,11 @@ describe('generated serverless project: files per deploy target', () => {
     expect(file('src/serverless/vercel.ts')).toMatch(/from 'hono\/vercel'/);
     expect(file('api/mcp.ts')).toMatch(/from '\.\.\/src\/serverless\/vercel\.js'/);
     expect(file('src/index.ts')).toMatch(/await start\(config/);
-    expect(blueprint.manifest).toMatchObject({ pattern: 'serverless', deploy: ['lambda', 'vercel'], sessionMode: 'stateless' });
+    expect(blueprint.manifest).toMatchObject({
+      pattern: 'serverless',
+      deploy: ['lambda', 'vercel'],
+      sessionMode: 'stateless',
+    });
     expect(Object.keys(blueprint.dependencies)).not.toContain('@types/aws-lambda');
   });
 
@@ -147,7 +184,8 @@ describe('generated serverless project: files per deploy target', () => {
 describe('generated serverless project: README', () => {
   it('states the limitations, how to split long work, and how to deploy to each chosen target', () => {
     const both = generate(['lambda', 'vercel']).file('README.md');
-    for (const limitation of ['Cold starts', 'No persistent connections', 'Execution time limits', 'Stateless']) expect(both).toContain(limitation);
+    for (const limitation of ['Cold starts', 'No persistent connections', 'Execution time limits', 'Stateless'])
+      expect(both).toContain(limitation);
     expect(both).toMatch(/### Long work[\s\S]*job id/);
     expect(both).toMatch(/sam deploy/);
     expect(both).toMatch(/vercel deploy/);

@@ -5,7 +5,14 @@ import { generatedNode } from '../../src/core/versions.js';
 import { renderProject } from './rendered.js';
 
 /** The generated artifacts that are not run here (no Docker engine, no CI runner), checked as files. */
-const options: ProjectOptions = { name: 'artifacts', pattern: 'single', store: 'memory', deploy: ['docker'], authMode: 'jwt', sessionMode: 'stateful' };
+const options: ProjectOptions = {
+  name: 'artifacts',
+  pattern: 'single',
+  store: 'memory',
+  deploy: ['docker'],
+  authMode: 'jwt',
+  sessionMode: 'stateful',
+};
 const { blueprint, file } = renderProject(options);
 
 describe('generated single project artifacts', () => {
@@ -22,10 +29,14 @@ describe('generated single project artifacts', () => {
   });
 
   it('has a CI workflow that parses and tests on every supported Node line', () => {
-    const workflow = parse(file('.github/workflows/ci.yml')) as { jobs: Record<string, { strategy?: { matrix?: { node?: string[] } }; steps: { run?: string }[] }> };
+    const workflow = parse(file('.github/workflows/ci.yml')) as {
+      jobs: Record<string, { strategy?: { matrix?: { node?: string[] } }; steps: { run?: string }[] }>;
+    };
     const test = Object.values(workflow.jobs).find((job) => job.strategy?.matrix?.node);
     expect(test?.strategy?.matrix?.node).toEqual([...generatedNode.ci]);
-    expect(test!.steps.map((s) => s.run).filter(Boolean)).toEqual(expect.arrayContaining(['npm ci', 'npm run typecheck', 'npm test']));
+    expect(test!.steps.map((s) => s.run).filter(Boolean)).toEqual(
+      expect.arrayContaining(['npm ci', 'npm run typecheck', 'npm test']),
+    );
   });
 
   it('lists every environment variable in .env.example with the chosen modes and no secret values', () => {
@@ -33,7 +44,8 @@ describe('generated single project artifacts', () => {
     for (const variable of blueprint.env) expect(env).toMatch(new RegExp(`^${variable.name}=`, 'm'));
     expect(env).toMatch(/^AUTH_MODE=jwt$/m);
     expect(env).toMatch(/^SESSION_MODE=stateful$/m);
-    for (const secret of blueprint.env.filter((v) => v.secret)) expect(env).toMatch(new RegExp(`^${secret.name}=$`, 'm'));
+    for (const secret of blueprint.env.filter((v) => v.secret))
+      expect(env).toMatch(new RegExp(`^${secret.name}=$`, 'm'));
   });
 
   it('has alerting rules that parse, and a README with the Mermaid diagram and the test command', () => {

@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -59,13 +68,18 @@ describe('writeProject', () => {
     await expect(writeProject(join(root, 'file'), files)).rejects.toThrow(/not a directory/);
   });
 
-  it.each(['../escape.txt', '/etc/passwd', 'a/../../b', 'a\\b', '', 'a//b', '.git/config', 'C:/x'])('refuses the unsafe path %j and writes nothing', async (path) => {
-    const target = join(root, 'app');
-    await expect(writeProject(target, [...files, { path, contents: 'x', executable: false }])).rejects.toThrow(/Refusing to write/);
-    expect(existsSync(target)).toBe(false);
-    expect(existsSync(join(root, 'escape.txt'))).toBe(false);
-    expect(unsafePathProblem(path)).toBeDefined();
-  });
+  it.each(['../escape.txt', '/etc/passwd', 'a/../../b', 'a\\b', '', 'a//b', '.git/config', 'C:/x'])(
+    'refuses the unsafe path %j and writes nothing',
+    async (path) => {
+      const target = join(root, 'app');
+      await expect(writeProject(target, [...files, { path, contents: 'x', executable: false }])).rejects.toThrow(
+        /Refusing to write/,
+      );
+      expect(existsSync(target)).toBe(false);
+      expect(existsSync(join(root, 'escape.txt'))).toBe(false);
+      expect(unsafePathProblem(path)).toBeDefined();
+    },
+  );
 
   it('leaves nothing behind when a write fails half-way', async () => {
     const target = join(root, 'x', 'app');

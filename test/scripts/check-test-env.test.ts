@@ -17,7 +17,9 @@ describe('check-test-env: what each test project needs', () => {
   });
 
   it('names the projects that exist when given one that does not', () => {
-    expect(() => requirementsFor(['integration'])).toThrow(`unknown vitest project integration: use any of ${PROJECTS.join(', ')}`);
+    expect(() => requirementsFor(['integration'])).toThrow(
+      `unknown vitest project integration: use any of ${PROJECTS.join(', ')}`,
+    );
   });
 });
 
@@ -36,21 +38,33 @@ describe('check-test-env: judging probe results', () => {
     });
     expect(exitCode).toBe(1);
     expect(text).toMatch(/nothing was run/);
-    expect(text).toMatch(/Redis at redis:\/\/[^:]+:\d+: cannot connect \(ECONNREFUSED\)\n\s+fix: start it with `redis-server --daemonize yes`/);
+    expect(text).toMatch(
+      /Redis at redis:\/\/[^:]+:\d+: cannot connect \(ECONNREFUSED\)\n\s+fix: start it with `redis-server --daemonize yes`/,
+    );
     expect(text).toMatch(/nginx .*: not found\n\s+fix: install it with `apt-get install nginx`/);
     expect(text).not.toMatch(/PostgreSQL|tmux|git identity/);
   });
 
   it('tells a missing database from a stopped server and from refused credentials', () => {
     const requirements = requirementsFor(['e2e']);
-    const fixFor = (finding: { ok: boolean; problem: string; detail: string }) => judge(requirements, { ...allOk, postgres: finding }).text;
-    expect(fixFor({ ok: false, problem: 'no-database', detail: 'database "test" does not exist' })).toMatch(/fix: create the database: `su postgres -c "createdb \w+"`/);
-    expect(fixFor({ ok: false, problem: 'down', detail: 'cannot connect (ECONNREFUSED)' })).toMatch(/fix: start it with `pg_ctlcluster <version> main start` \(install it with `apt-get install postgresql`\)/);
-    expect(fixFor({ ok: false, problem: 'auth', detail: 'password authentication failed' })).toMatch(/fix: let loopback connect without a password/);
+    const fixFor = (finding: { ok: boolean; problem: string; detail: string }) =>
+      judge(requirements, { ...allOk, postgres: finding }).text;
+    expect(fixFor({ ok: false, problem: 'no-database', detail: 'database "test" does not exist' })).toMatch(
+      /fix: create the database: `su postgres -c "createdb \w+"`/,
+    );
+    expect(fixFor({ ok: false, problem: 'down', detail: 'cannot connect (ECONNREFUSED)' })).toMatch(
+      /fix: start it with `pg_ctlcluster <version> main start` \(install it with `apt-get install postgresql`\)/,
+    );
+    expect(fixFor({ ok: false, problem: 'auth', detail: 'password authentication failed' })).toMatch(
+      /fix: let loopback connect without a password/,
+    );
   });
 
   it('asks for git itself before an identity when git is missing', () => {
-    const { text } = judge(requirementsFor(['live']), { tmux: { ok: true }, 'git-identity': { ok: false, problem: 'no-git', detail: 'git is not on PATH' } });
+    const { text } = judge(requirementsFor(['live']), {
+      tmux: { ok: true },
+      'git-identity': { ok: false, problem: 'no-git', detail: 'git is not on PATH' },
+    });
     expect(text).toMatch(/git is not on PATH\n\s+fix: install git with `apt-get install git`, then set an identity/);
   });
 

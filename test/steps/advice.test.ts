@@ -7,8 +7,18 @@ const DRY = { install: false, git: false, pm: 'npm' as const, dryRun: true, json
 
 /** 4 teams, central auth, Kubernetes, 99.9%, sessions survive restarts: every answer given. */
 const TEAMS_ON_K8S: AdvisorAnswers = {
-  domains: 4, consumers: 'teams', centralAuth: true, peakRps: 100, concurrentSessions: 300, traffic: 'steady', serverToClient: false,
-  geography: 'one-region', availability: '99.9', platform: 'kubernetes', durability: 'survive-restarts', separateTeams: true,
+  domains: 4,
+  consumers: 'teams',
+  centralAuth: true,
+  peakRps: 100,
+  concurrentSessions: 300,
+  traffic: 'steady',
+  serverToClient: false,
+  geography: 'one-region',
+  availability: '99.9',
+  platform: 'kubernetes',
+  durability: 'survive-restarts',
+  separateTeams: true,
 };
 
 describe('the recommendation carries into the project', () => {
@@ -29,7 +39,13 @@ describe('the recommendation carries into the project', () => {
   it('pre-selects the platform in the prompt, then offers only stores that can serve it', async () => {
     const offered: { deploy?: [unknown, boolean | undefined][]; stores?: unknown[] } = {};
     const prompt = scriptedPrompter([
-      [/Deployment targets/, (choices) => ((offered.deploy = choices.map((c) => [c.value, c.checked])), choices.filter((c) => c.checked).map((c) => c.value as string))],
+      [
+        /Deployment targets/,
+        (choices) => (
+          (offered.deploy = choices.map((c) => [c.value, c.checked])),
+          choices.filter((c) => c.checked).map((c) => c.value as string)
+        ),
+      ],
       [/Session store/, (choices) => ((offered.stores = choices.map((c) => c.value)), 'redis')],
       [/Session mode/, 'stateful'],
       [/Client authentication/, 'apikey'],
@@ -37,40 +53,76 @@ describe('the recommendation carries into the project', () => {
     ]);
     const ctx = makeContext({ dir: 'app', interactive: true, prompt, answers: { ...TEAMS_ON_K8S }, run: DRY });
     await runWizard(ctx);
-    expect(offered.deploy).toEqual([['docker', true], ['compose', false], ['k8s', true]]);
+    expect(offered.deploy).toEqual([
+      ['docker', true],
+      ['compose', false],
+      ['k8s', true],
+    ]);
     // The gateway's stores are memory and redis: with k8s chosen only redis is left, so the store is not asked.
     expect(offered.stores).toBeUndefined();
     expect(ctx.project).toMatchObject({ store: 'redis', deploy: ['docker', 'k8s'] });
   });
 
   it('says why k8s is not offered once --store memory is given', async () => {
-    const prompt = scriptedPrompter([[/Deployment targets/, ['docker']], [/Which pattern/, 'gateway']]);
+    const prompt = scriptedPrompter([
+      [/Deployment targets/, ['docker']],
+      [/Which pattern/, 'gateway'],
+    ]);
     const ctx = makeContext({
-      dir: 'app', interactive: true, prompt, answers: { ...TEAMS_ON_K8S },
-      options: { store: 'memory', sessionMode: 'stateful', authMode: 'apikey' }, run: DRY,
+      dir: 'app',
+      interactive: true,
+      prompt,
+      answers: { ...TEAMS_ON_K8S },
+      options: { store: 'memory', sessionMode: 'stateful', authMode: 'apikey' },
+      run: DRY,
     });
     await runWizard(ctx);
     expect(ctx.printed.join('\n')).toMatch(/k8s is not offered: .*--store memory.*Pass --store redis to deploy on k8s/);
   });
 
   it('takes the targets from --platform when --pattern skips the advisor', async () => {
-    const ctx = makeContext({ dir: 'app', yes: true, answers: { platform: 'containers' }, options: { pattern: 'load-balanced' }, run: DRY });
+    const ctx = makeContext({
+      dir: 'app',
+      yes: true,
+      answers: { platform: 'containers' },
+      options: { pattern: 'load-balanced' },
+      run: DRY,
+    });
     await runWizard(ctx);
     expect(ctx.project).toMatchObject({ pattern: 'load-balanced', deploy: ['docker', 'compose'] });
-    const k8s = makeContext({ dir: 'app', answers: { platform: 'kubernetes' }, options: { pattern: 'gateway', sessionMode: 'stateful', authMode: 'apikey' }, run: DRY });
+    const k8s = makeContext({
+      dir: 'app',
+      answers: { platform: 'kubernetes' },
+      options: { pattern: 'gateway', sessionMode: 'stateful', authMode: 'apikey' },
+      run: DRY,
+    });
     await runWizard(k8s);
     expect(k8s.project).toMatchObject({ store: 'redis', deploy: ['docker', 'k8s'] });
   });
 
   it('says so when --pattern cannot deploy on --platform', async () => {
-    const ctx = makeContext({ dir: 'app', yes: true, answers: { platform: 'lambda' }, options: { pattern: 'gateway' }, run: DRY });
+    const ctx = makeContext({
+      dir: 'app',
+      yes: true,
+      answers: { platform: 'lambda' },
+      options: { pattern: 'gateway' },
+      run: DRY,
+    });
     await runWizard(ctx);
-    expect(ctx.printed.join('\n')).toMatch(/The gateway pattern cannot deploy on --platform lambda: its own targets \(docker, compose\) are the default instead/);
+    expect(ctx.printed.join('\n')).toMatch(
+      /The gateway pattern cannot deploy on --platform lambda: its own targets \(docker, compose\) are the default instead/,
+    );
     expect(ctx.project!.deploy).toEqual(['docker', 'compose']);
   });
 
   it('refuses --store memory with the Kubernetes targets the platform implies, naming both flags', async () => {
-    const ctx = makeContext({ dir: 'app', yes: true, answers: { ...TEAMS_ON_K8S }, options: { store: 'memory' }, run: DRY });
+    const ctx = makeContext({
+      dir: 'app',
+      yes: true,
+      answers: { ...TEAMS_ON_K8S },
+      options: { store: 'memory' },
+      run: DRY,
+    });
     await expect(runWizard(ctx)).rejects.toThrow(/--deploy k8s .*--store memory.*--store redis/);
   });
 });
@@ -78,10 +130,19 @@ describe('the recommendation carries into the project', () => {
 describe('--yes', () => {
   it('asks nothing even in a terminal, and prints the answers it assumed', async () => {
     // The scripted prompter throws on any prompt it has no answer for.
-    const ctx = makeContext({ dir: 'app', yes: true, interactive: true, prompt: scriptedPrompter([]), answers: { domains: 2, platform: 'kubernetes' }, run: DRY });
+    const ctx = makeContext({
+      dir: 'app',
+      yes: true,
+      interactive: true,
+      prompt: scriptedPrompter([]),
+      answers: { domains: 2, platform: 'kubernetes' },
+      run: DRY,
+    });
     await runWizard(ctx);
     const printed = ctx.printed.join('\n');
-    expect(printed).toMatch(/Assumed \(not answered\): one application connects, no central policy needed, peak 10 req\/s, 10 concurrent sessions, steady traffic/);
+    expect(printed).toMatch(
+      /Assumed \(not answered\): one application connects, no central policy needed, peak 10 req\/s, 10 concurrent sessions, steady traffic/,
+    );
     expect(printed).toMatch(/to answer them: --consumers, --central-auth, --peak-rps/);
     expect(printed).not.toMatch(/Assumed[^\n]*tool domains/);
     expect(ctx.recommendation!.assumed.map((a) => a.question)).not.toContain('platform');
@@ -91,7 +152,12 @@ describe('--yes', () => {
     const ctx = makeContext({ dir: 'app', yes: true, answers: { domains: 1 }, run: { ...DRY, json: true } });
     await runWizard(ctx);
     const result = JSON.parse(ctx.printed.join(''));
-    expect(result.recommendation.assumed).toContainEqual({ question: 'peakRps', flag: '--peak-rps', value: 10, text: 'peak 10 req/s' });
+    expect(result.recommendation.assumed).toContainEqual({
+      question: 'peakRps',
+      flag: '--peak-rps',
+      value: 10,
+      text: 'peak 10 req/s',
+    });
     expect(result.recommendation.assumed.map((a: { question: string }) => a.question)).not.toContain('domains');
   });
 

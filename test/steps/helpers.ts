@@ -9,7 +9,9 @@ import type { Choice, Context, Prompter } from '../../src/steps/context.js';
 type Answer = string | number | boolean | string[];
 
 /** A prompter that answers from a script keyed by a fragment of each prompt's message, and records what it was asked. */
-export function scriptedPrompter(script: [RegExp, Answer | ((choices: Choice<unknown>[]) => Answer)][]): Prompter & { asked: string[] } {
+export function scriptedPrompter(
+  script: [RegExp, Answer | ((choices: Choice<unknown>[]) => Answer)][],
+): Prompter & { asked: string[] } {
   const asked: string[] = [];
   const answer = (message: string, choices: Choice<unknown>[] = []) => {
     asked.push(message);
@@ -28,10 +30,12 @@ export function scriptedPrompter(script: [RegExp, Answer | ((choices: Choice<unk
     confirm: async (q) => Boolean(answer(q.message)),
     select: async <T>(q: { message: string; choices: Choice<T>[] }) => {
       const value = answer(q.message, q.choices as Choice<unknown>[]);
-      if (!q.choices.some((c) => c.value === value)) throw new Error(`${String(value)} is not a choice of ${q.message}`);
+      if (!q.choices.some((c) => c.value === value))
+        throw new Error(`${String(value)} is not a choice of ${q.message}`);
       return value as T;
     },
-    checkbox: async <T>(q: { message: string; choices: Choice<T>[] }) => answer(q.message, q.choices as Choice<unknown>[]) as unknown as T[],
+    checkbox: async <T>(q: { message: string; choices: Choice<T>[] }) =>
+      answer(q.message, q.choices as Choice<unknown>[]) as unknown as T[],
   };
 }
 

@@ -8,7 +8,10 @@ import { makeContext } from './helpers.js';
 async function generate(overrides: Parameters<typeof makeContext>[0]) {
   const ctx = makeContext({ dir: 'app', yes: true, options: { pattern: 'single' }, ...overrides });
   await runWizard(ctx);
-  const pkg = JSON.parse(readFileSync(join(ctx.cwd, 'app', 'package.json'), 'utf8')) as { scripts: Record<string, string>; devDependencies: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(join(ctx.cwd, 'app', 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
   return { printed: ctx.printed.join('\n'), pkg };
 }
 
@@ -25,16 +28,28 @@ describe('next steps', () => {
   });
 
   it('say that a project generated from a source checkout links that checkout', async () => {
-    const { printed, pkg } = await generate({ generator: { version: '1.4.0', spec: 'file:/home/me/src/create-mcp-arch' } });
+    const { printed, pkg } = await generate({
+      generator: { version: '1.4.0', spec: 'file:/home/me/src/create-mcp-arch' },
+    });
     expect(pkg.devDependencies['create-mcp-arch']).toBe('file:/home/me/src/create-mcp-arch');
-    expect(printed).toMatch(/create-mcp-arch is not on the npm registry yet, so package\.json links it from this checkout/);
+    expect(printed).toMatch(
+      /create-mcp-arch is not on the npm registry yet, so package\.json links it from this checkout/,
+    );
     expect(printed).toContain('"file:/home/me/src/create-mcp-arch"');
   });
 
   it('use the chosen package manager for verify too, with the notes lined up', async () => {
-    const { printed } = await generate({ generator: { version: '1.4.0', spec: '1.4.0' }, run: { install: false, git: false, pm: 'pnpm', dryRun: false, json: false } });
+    const { printed } = await generate({
+      generator: { version: '1.4.0', spec: '1.4.0' },
+      run: { install: false, git: false, pm: 'pnpm', dryRun: false, json: false },
+    });
     const commented = printed.split('\n').filter((line) => line.includes('   # '));
-    expect(commented.map((line) => line.trim().split(/\s+#/)[0])).toEqual(['cp .env.example .env', 'pnpm test', 'pnpm start', 'pnpm verify']);
+    expect(commented.map((line) => line.trim().split(/\s+#/)[0])).toEqual([
+      'cp .env.example .env',
+      'pnpm test',
+      'pnpm start',
+      'pnpm verify',
+    ]);
     expect(new Set(commented.map((line) => line.indexOf('#'))).size).toBe(1);
   });
 });

@@ -34,11 +34,20 @@ describe('wizard, interactive', () => {
     expect(ctx.printed.join('\n')).toMatch(/Recommended: Single server/);
     expect(ctx.printed.join('\n')).toMatch(/one tool domain -> single/);
     const manifest = JSON.parse(readFileSync(join(ctx.cwd, 'demo', 'mcp-arch.json'), 'utf8'));
-    expect(manifest).toMatchObject({ name: 'demo', pattern: 'single', sessionMode: 'stateful', authMode: 'jwt', deploy: ['docker'] });
+    expect(manifest).toMatchObject({
+      name: 'demo',
+      pattern: 'single',
+      sessionMode: 'stateful',
+      authMode: 'jwt',
+      deploy: ['docker'],
+    });
   });
 
   it('asks only what flags left open', async () => {
-    const prompt = scriptedPrompter([[/Session mode/, 'stateless'], [/Client authentication/, 'apikey']]);
+    const prompt = scriptedPrompter([
+      [/Session mode/, 'stateless'],
+      [/Client authentication/, 'apikey'],
+    ]);
     const ctx = makeContext({ interactive: true, prompt, dir: 'app', options: { pattern: 'single', store: 'memory' } });
     await runWizard(ctx);
     expect(prompt.asked).toEqual(['Session mode?', 'Client authentication?']);
@@ -53,13 +62,18 @@ describe('wizard, interactive', () => {
       options: { pattern: 'gateway', sessionMode: 'stateful', authMode: 'apikey', deploy: ['docker', 'k8s'] },
     });
     await runWizard(withK8s);
-    expect(JSON.parse(readFileSync(join(withK8s.cwd, 'k', 'mcp-arch.json'), 'utf8'))).toMatchObject({ store: 'redis', deploy: ['docker', 'k8s'] });
+    expect(JSON.parse(readFileSync(join(withK8s.cwd, 'k', 'mcp-arch.json'), 'utf8'))).toMatchObject({
+      store: 'redis',
+      deploy: ['docker', 'k8s'],
+    });
 
     const deployChoices: unknown[][] = [];
     const withMemory = makeContext({
       interactive: true,
       dir: 'm',
-      prompt: scriptedPrompter([[/Deployment targets/, (choices) => (deployChoices.push(choices.map((c) => c.value)), ['docker'])]]),
+      prompt: scriptedPrompter([
+        [/Deployment targets/, (choices) => (deployChoices.push(choices.map((c) => c.value)), ['docker'])],
+      ]),
       options: { pattern: 'gateway', store: 'memory', sessionMode: 'stateful', authMode: 'apikey' },
     });
     await runWizard(withMemory);
@@ -68,7 +82,12 @@ describe('wizard, interactive', () => {
 
   it('asks for a package name when the directory cannot be one', async () => {
     const prompt = scriptedPrompter([[/Package name/, 'fine-name']]);
-    const ctx = makeContext({ interactive: true, prompt, dir: 'Bad Dir!', options: { pattern: 'single', store: 'memory', sessionMode: 'stateless', authMode: 'none' } });
+    const ctx = makeContext({
+      interactive: true,
+      prompt,
+      dir: 'Bad Dir!',
+      options: { pattern: 'single', store: 'memory', sessionMode: 'stateless', authMode: 'none' },
+    });
     await runWizard(ctx);
     expect(JSON.parse(readFileSync(join(ctx.cwd, 'Bad Dir!', 'package.json'), 'utf8')).name).toBe('fine-name');
   });
@@ -98,7 +117,12 @@ describe('wizard, without a terminal', () => {
     const ctx = makeContext({ yes: true });
     await runWizard(ctx);
     const manifest = JSON.parse(readFileSync(join(ctx.cwd, 'my-mcp-app', 'mcp-arch.json'), 'utf8'));
-    expect(manifest).toMatchObject({ pattern: 'single', store: 'memory', authMode: 'apikey', sessionMode: 'stateless' });
+    expect(manifest).toMatchObject({
+      pattern: 'single',
+      store: 'memory',
+      authMode: 'apikey',
+      sessionMode: 'stateless',
+    });
   });
 
   it('generates the recommended pattern with its store and session mode', async () => {
@@ -118,7 +142,11 @@ describe('wizard, without a terminal', () => {
   });
 
   it('--dry-run plans and renders but writes nothing', async () => {
-    const ctx = makeContext({ dir: 'app', yes: true, run: { install: true, git: true, pm: 'npm', dryRun: true, json: false } });
+    const ctx = makeContext({
+      dir: 'app',
+      yes: true,
+      run: { install: true, git: true, pm: 'npm', dryRun: true, json: false },
+    });
     await runWizard(ctx);
     expect(existsSync(join(ctx.cwd, 'app'))).toBe(false);
     expect(ctx.printed.join('\n')).toMatch(/Dry run: nothing is written[\s\S]*mcp-arch\.json/);

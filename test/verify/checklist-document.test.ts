@@ -11,23 +11,27 @@ const TEMPLATE = new URL('../../templates/base/CHECKLIST.md.hbs', import.meta.ur
 const rowOf = (document: string, id: string) => document.split('\n').find((line) => line.includes(`| \`${id}\` |`));
 
 describe("CHECKLIST.md, rendered from the checklist items' own text", () => {
-  it.each([...PATTERN_REGISTRY.values()].map((pattern) => [pattern.id, pattern] as const))('shows for %s the items that apply, each with how verify proves it', (_id, pattern) => {
-    const project = renderProject({
-      name: 'listed',
-      pattern: pattern.id as PatternId,
-      store: pattern.stores[0] as (typeof pattern.stores)[number],
-      deploy: [...pattern.defaultDeploy],
-      authMode: 'apikey',
-      sessionMode: pattern.sessionModes[0] ?? 'stateless',
-    });
-    const document = project.file('CHECKLIST.md');
-    const applies = checklistFor(pattern).map((item) => item.id);
-    for (const item of CHECKLIST) {
-      const row = rowOf(document, item.id);
-      if (applies.includes(item.id)) expect(row, item.id).toBe(`| ${item.title} | \`${item.id}\` | ${proofOf(item, pattern)} |`);
-      else expect(row, item.id).toBeUndefined();
-    }
-  });
+  it.each([...PATTERN_REGISTRY.values()].map((pattern) => [pattern.id, pattern] as const))(
+    'shows for %s the items that apply, each with how verify proves it',
+    (_id, pattern) => {
+      const project = renderProject({
+        name: 'listed',
+        pattern: pattern.id as PatternId,
+        store: pattern.stores[0] as (typeof pattern.stores)[number],
+        deploy: [...pattern.defaultDeploy],
+        authMode: 'apikey',
+        sessionMode: pattern.sessionModes[0] ?? 'stateless',
+      });
+      const document = project.file('CHECKLIST.md');
+      const applies = checklistFor(pattern).map((item) => item.id);
+      for (const item of CHECKLIST) {
+        const row = rowOf(document, item.id);
+        if (applies.includes(item.id))
+          expect(row, item.id).toBe(`| ${item.title} | \`${item.id}\` | ${proofOf(item, pattern)} |`);
+        else expect(row, item.id).toBeUndefined();
+      }
+    },
+  );
 
   it("fills in the pattern's own title where an item's text names it", () => {
     const item = CHECKLIST.find((entry) => entry.id === 'pre-deployment.architecture-pattern');

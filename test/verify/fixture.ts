@@ -68,11 +68,20 @@ export async function makeProject(options: ProjectOptions = {}): Promise<Project
         name: 'verify-fixture',
         pattern,
         store: support.stores.includes(store) ? store : (support.stores[0] as StoreId),
-        sessionMode: catalog.sessionModes.includes(sessionMode) ? sessionMode : (catalog.sessionModes[0] as SessionMode),
+        sessionMode: catalog.sessionModes.includes(sessionMode)
+          ? sessionMode
+          : (catalog.sessionModes[0] as SessionMode),
         authMode,
         deploy: deploy.filter((target) => support.deploy.includes(target)),
       }
-    : { name: 'verify-fixture', pattern: 'single', store: 'memory', sessionMode, authMode, deploy: deploy.filter((target) => target === 'docker') };
+    : {
+        name: 'verify-fixture',
+        pattern: 'single',
+        store: 'memory',
+        sessionMode,
+        authMode,
+        deploy: deploy.filter((target) => target === 'docker'),
+      };
   const blueprint = toBlueprint(generated, templates.catalog, generatorRef());
   await writeProject(dir, render(blueprint, templates));
 
@@ -104,7 +113,8 @@ export async function makeProject(options: ProjectOptions = {}): Promise<Project
     async edit(rel, change) {
       const before = await readFile(resolve(rel), 'utf8');
       const after = change(before);
-      if (after === before) throw new Error(`edit of ${rel} changed nothing: the fixture no longer matches the templates`);
+      if (after === before)
+        throw new Error(`edit of ${rel} changed nothing: the fixture no longer matches the templates`);
       await writeFile(resolve(rel), after);
     },
     remove: (rel) => rm(resolve(rel), { recursive: true, force: false }),

@@ -40,7 +40,12 @@ async function authenticated(req) {
   const kid = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')).kid;
   const jwk = keys.find((key) => key.kid === kid);
   if (!jwk) return false;
-  const valid = verifySignature('sha256', Buffer.from(`${header}.${payload}`), createPublicKey({ key: jwk, format: 'jwk' }), Buffer.from(signature, 'base64url'));
+  const valid = verifySignature(
+    'sha256',
+    Buffer.from(`${header}.${payload}`),
+    createPublicKey({ key: jwk, format: 'jwk' }),
+    Buffer.from(signature, 'base64url'),
+  );
   if (!valid || claims.iss !== process.env.JWT_ISSUER) return false;
   return faults.has('ignore-audience') || claims.aud === process.env.JWT_AUDIENCE;
 }
@@ -70,22 +75,38 @@ async function exportSpan(traceparent) {
     startTimeUnixNano: String(Date.now() * 1e6),
     endTimeUnixNano: String(Date.now() * 1e6),
   };
-  const body = { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 'launched-server' }, spans: [span] }] }] };
-  await fetch(new URL('/v1/traces', endpoint), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).catch(() => undefined);
+  const body = {
+    resourceSpans: [
+      { resource: { attributes: [] }, scopeSpans: [{ scope: { name: 'launched-server' }, spans: [span] }] },
+    ],
+  };
+  await fetch(new URL('/v1/traces', endpoint), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  }).catch(() => undefined);
 }
 
 // With GATEWAY_CONFIG, echo is forwarded to the first backend of that file, as a gateway would,
 // through a small circuit breaker (GATEWAY_BREAKER_THRESHOLD, GATEWAY_BREAKER_COOLDOWN_MS).
-const backendUrl = process.env.GATEWAY_CONFIG ? Object.values(JSON.parse(readFileSync(process.env.GATEWAY_CONFIG, 'utf8')).mcpServers)[0]?.url : undefined;
+const backendUrl = process.env.GATEWAY_CONFIG
+  ? Object.values(JSON.parse(readFileSync(process.env.GATEWAY_CONFIG, 'utf8')).mcpServers)[0]?.url
+  : undefined;
 const breaker = { failures: 0, openedAt: 0 };
 async function forward(text) {
   const threshold = Number(process.env.GATEWAY_BREAKER_THRESHOLD ?? 5);
   const cooldown = Number(process.env.GATEWAY_BREAKER_COOLDOWN_MS ?? 10_000);
-  if (!faults.has('no-breaker') && breaker.failures >= threshold && Date.now() - breaker.openedAt < cooldown) throw new Error('circuit open');
+  if (!faults.has('no-breaker') && breaker.failures >= threshold && Date.now() - breaker.openedAt < cooldown)
+    throw new Error('circuit open');
   const response = await fetch(backendUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text } } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'echo', arguments: { text } },
+    }),
   }).catch(() => undefined);
   if (!response?.ok) {
     breaker.failures++;
@@ -98,14 +119,22 @@ async function forward(text) {
 
 function mcpServer() {
   const server = new McpServer({ name: 'launched-server', version: '1.0.0' });
-  server.registerTool('echo', { description: 'Echoes', inputSchema: { text: z.string() }, annotations: { readOnlyHint: true } }, async ({ text }) => {
-    if (faults.has('log-credentials')) log({ tool: 'echo', arguments: { text } }, 'tool call');
-    if (backendUrl) return forward(text);
-    return { content: [{ type: 'text', text }] };
-  });
+  server.registerTool(
+    'echo',
+    { description: 'Echoes', inputSchema: { text: z.string() }, annotations: { readOnlyHint: true } },
+    async ({ text }) => {
+      if (faults.has('log-credentials')) log({ tool: 'echo', arguments: { text } }, 'tool call');
+      if (backendUrl) return forward(text);
+      return { content: [{ type: 'text', text }] };
+    },
+  );
   server.registerTool(
     'slow_count',
-    { description: 'Counts slowly', inputSchema: { steps: z.number().int(), intervalMs: z.number().int() }, annotations: { readOnlyHint: true } },
+    {
+      description: 'Counts slowly',
+      inputSchema: { steps: z.number().int(), intervalMs: z.number().int() },
+      annotations: { readOnlyHint: true },
+    },
     async ({ steps, intervalMs }) => {
       for (let step = 0; step < steps; step++) await sleep(intervalMs);
       return { content: [{ type: 'text', text: `Counted to ${steps}` }] };
@@ -124,16 +153,34 @@ const http = createServer(async (req, res) => {
   const chunks = [];
   for await (const chunk of req) chunks.push(chunk);
   const url = new URL(req.url ?? '/', 'http://localhost');
-  res.on('finish', () => log({ ...fields, method: req.method, path: url.pathname, status: res.statusCode, ...(faults.has('log-credentials') ? { authorization: req.headers.authorization } : {}) }, 'request'));
+  res.on('finish', () =>
+    log(
+      {
+        ...fields,
+        method: req.method,
+        path: url.pathname,
+        status: res.statusCode,
+        ...(faults.has('log-credentials') ? { authorization: req.headers.authorization } : {}),
+      },
+      'request',
+    ),
+  );
   if (url.pathname === '/health') return res.writeHead(200).end('ok');
   if (url.pathname === '/ready') {
-    const down = draining || (process.env.REDIS_URL && !faults.has('ready-ignores-store') && !(await reachable(process.env.REDIS_URL)));
+    const down =
+      draining ||
+      (process.env.REDIS_URL && !faults.has('ready-ignores-store') && !(await reachable(process.env.REDIS_URL)));
     return res.writeHead(down ? 503 : 200).end(down ? 'not ready' : 'ready');
   }
   if (url.pathname !== '/mcp') return res.writeHead(404).end();
   const origin = req.headers.origin;
   if (origin && origin !== `http://${req.headers.host}`) return res.writeHead(403).end();
-  if (!(await authenticated(req))) return res.writeHead(401, { 'www-authenticate': 'Bearer resource_metadata="http://localhost/.well-known/oauth-protected-resource"' }).end();
+  if (!(await authenticated(req)))
+    return res
+      .writeHead(401, {
+        'www-authenticate': 'Bearer resource_metadata="http://localhost/.well-known/oauth-protected-resource"',
+      })
+      .end();
   const client = req.socket.remoteAddress;
   const used = (limiter.get(client) ?? 0) + 1;
   limiter.set(client, used);
@@ -143,7 +190,9 @@ const http = createServer(async (req, res) => {
   try {
     body = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
   } catch {
-    return res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } }));
+    return res
+      .writeHead(400, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } }));
   }
   // Only calls count as in flight; a GET event stream would hold the drain open forever.
   if (req.method === 'POST') {

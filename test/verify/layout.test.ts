@@ -41,11 +41,18 @@ function loadedBy(...entries: string[]): Set<string> {
 }
 
 const relative = (file: string) => path.relative(SRC, file).split(path.sep).join('/');
-const underVerify = (files: Iterable<string>) => [...files].filter((file) => file.startsWith(VERIFY + path.sep)).map((file) => path.relative(VERIFY, file).split(path.sep).join('/')).sort();
+const underVerify = (files: Iterable<string>) =>
+  [...files]
+    .filter((file) => file.startsWith(VERIFY + path.sep))
+    .map((file) => path.relative(VERIFY, file).split(path.sep).join('/'))
+    .sort();
 
 describe('src/verify layout', () => {
   it('keeps readers, the runtime, the checks and the reporters in folders of their own, with no mixed folder left', () => {
-    const folders = readdirSync(VERIFY, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+    const folders = readdirSync(VERIFY, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
     expect(folders).toEqual(['checks', 'readers', 'reporters', 'runtime']);
   });
 

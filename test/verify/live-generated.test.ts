@@ -25,9 +25,14 @@ beforeAll(async () => {
 afterAll(async () => {
   // Every server verify started must be gone: none may still run from the generated projects.
   const { stdout } = await execa('ps', ['-eo', 'pid,args'], { reject: false });
-  const { stdout: cwds } = await execa('sh', ['-c', 'for p in /proc/[0-9]*; do echo "$(readlink $p/cwd)"; done'], { reject: false });
+  const { stdout: cwds } = await execa('sh', ['-c', 'for p in /proc/[0-9]*; do echo "$(readlink $p/cwd)"; done'], {
+    reject: false,
+  });
   const dirs = projects.map((project) => project.dir);
-  expect(cwds.split('\n').filter((cwd) => dirs.some((dir) => cwd.startsWith(dir))), stdout).toEqual([]);
+  expect(
+    cwds.split('\n').filter((cwd) => dirs.some((dir) => cwd.startsWith(dir))),
+    stdout,
+  ).toEqual([]);
   await Promise.all(projects.map((project) => project.cleanup()));
 });
 
@@ -49,7 +54,9 @@ describe.each(PATTERNS)('verify --live on the generated %s project', (pattern) =
   it('started the project itself and reached it', () => {
     expect(report.mode).toMatchObject({ static: true, live: true, started: true, reachable: true });
     // A freshly generated project passes its own checklist: nothing fails, statically or live.
-    const failed = report.results.filter((result) => result.status === 'fail').map((result) => `${result.id}: ${result.summary}`);
+    const failed = report.results
+      .filter((result) => result.status === 'fail')
+      .map((result) => `${result.id}: ${result.summary}`);
     expect(exitCode, failed.join('\n')).toBe(0);
   });
 
@@ -59,9 +66,12 @@ describe.each(PATTERNS)('verify --live on the generated %s project', (pattern) =
       expect(result.summary, result.id).toMatch(/live: /);
       expect(result.status, `${result.id}: ${result.summary}`).not.toBe('skip');
       // Live findings name no file; a failing finding without one is a live probe that failed.
-      const liveFailures = result.status === 'fail' ? result.findings.filter((finding) => finding.file === undefined) : [];
-      expect(liveFailures.map((finding) => finding.message), result.id).toEqual([]);
+      const liveFailures =
+        result.status === 'fail' ? result.findings.filter((finding) => finding.file === undefined) : [];
+      expect(
+        liveFailures.map((finding) => finding.message),
+        result.id,
+      ).toEqual([]);
     }
   });
 });
-

@@ -13,7 +13,8 @@ import { makeProject, type Project, type ProjectOptions } from './fixture.js';
 const SERVER = path.join(import.meta.dirname, 'launched-server.mjs');
 
 const result = (report: VerifyReport, id: string) => report.results.find((entry) => entry.id === id);
-const messages = (report: VerifyReport, id: string) => (result(report, id)?.findings ?? []).map((finding) => finding.message).join('\n');
+const messages = (report: VerifyReport, id: string) =>
+  (result(report, id)?.findings ?? []).map((finding) => finding.message).join('\n');
 
 let env: NodeJS.ProcessEnv;
 let scratch: string;
@@ -29,17 +30,31 @@ afterAll(async () => {
 });
 
 async function launchedProject(options: ProjectOptions = {}, start: Record<string, unknown> = {}): Promise<Project> {
-  const project = await makeProject({ ...options, manifest: { ...options.manifest, start: { run: `node ${SERVER}`, build: undefined, ...start } } });
+  const project = await makeProject({
+    ...options,
+    manifest: { ...options.manifest, start: { run: `node ${SERVER}`, build: undefined, ...start } },
+  });
   projects.push(project);
   return project;
 }
 
 let pidFiles = 0;
 /** Runs verify --live on a project with the given faults; returns the report and the pids it started. */
-async function liveRun(project: Project, only: CheckCategory[], faults: string[] = [], signal?: AbortSignal): Promise<{ report: VerifyReport; pids: number[] }> {
+async function liveRun(
+  project: Project,
+  only: CheckCategory[],
+  faults: string[] = [],
+  signal?: AbortSignal,
+): Promise<{ report: VerifyReport; pids: number[] }> {
   const pidFile = path.join(scratch, `pids-${pidFiles++}.txt`);
   try {
-    const report = await verify({ dir: project.dir, live: true, only, env: { ...env, FAULTS: faults.join(','), PID_FILE: pidFile }, ...(signal ? { signal } : {}) });
+    const report = await verify({
+      dir: project.dir,
+      live: true,
+      only,
+      env: { ...env, FAULTS: faults.join(','), PID_FILE: pidFile },
+      ...(signal ? { signal } : {}),
+    });
     return { report, pids: await pidsIn(pidFile) };
   } finally {
     for (const pid of await pidsIn(pidFile)) expect(alive(pid), `process ${pid} was left running`).toBe(false);
@@ -67,9 +82,13 @@ describe('verify --live starts the project itself', () => {
     expect(report.mode).toMatchObject({ static: true, live: true, started: true, reachable: true });
     expect(result(report, 'observability.structured-logging')?.summary).toMatch(/live: \d+ log lines, all JSON/);
     expect(result(report, 'observability.structured-logging')?.status).toBe('pass');
-    expect(result(report, 'observability.tracing')?.summary).toMatch(/live: A request with a traceparent produced a span/);
+    expect(result(report, 'observability.tracing')?.summary).toMatch(
+      /live: A request with a traceparent produced a span/,
+    );
     expect(result(report, 'observability.tracing')?.status).toBe('pass');
-    expect(result(report, 'resilience.graceful-shutdown')?.summary).toMatch(/live: A slow_count call in flight at SIGTERM completed/);
+    expect(result(report, 'resilience.graceful-shutdown')?.summary).toMatch(
+      /live: A slow_count call in flight at SIGTERM completed/,
+    );
     expect(result(report, 'resilience.graceful-shutdown')?.status).toBe('pass');
     // The main instance and the one stopped by the shutdown probe.
     expect(pids.length).toBe(2);
@@ -78,49 +97,69 @@ describe('verify --live starts the project itself', () => {
   it.each([
     ['plain-logs', 'observability.structured-logging', /log lines are not JSON objects/],
     ['no-request-id', 'observability.structured-logging', /No log line carries a request id/],
-    ['log-credentials', 'observability.structured-logging', /canary token sent as a credential or argument appears[\s\S]*configured credential appears/],
+    [
+      'log-credentials',
+      'observability.structured-logging',
+      /canary token sent as a credential or argument appears[\s\S]*configured credential appears/,
+    ],
     ['no-spans', 'observability.tracing', /No span reached the OTLP receiver/],
     ['new-trace', 'observability.tracing', /none in the trace of the incoming traceparent/],
     ['exit-on-sigterm', 'resilience.graceful-shutdown', /call in flight at SIGTERM did not complete/],
     ['exit-1', 'resilience.graceful-shutdown', /exited with 1, not 0/],
-  ])('fails when the server is broken with %s', async (fault, id, message) => {
-    const project = await launchedProject();
-    const category = id.split('.')[0] as CheckCategory;
-    const { report } = await liveRun(project, [category], [fault]);
-    expect(result(report, id)?.status).toBe('fail');
-    expect(messages(report, id)).toMatch(message);
-    expect(exitCodeFor(report)).toBe(EXIT.failed);
-  }, 60_000);
+  ])(
+    'fails when the server is broken with %s',
+    async (fault, id, message) => {
+      const project = await launchedProject();
+      const category = id.split('.')[0] as CheckCategory;
+      const { report } = await liveRun(project, [category], [fault]);
+      expect(result(report, id)?.status).toBe('fail');
+      expect(messages(report, id)).toMatch(message);
+      expect(exitCodeFor(report)).toBe(EXIT.failed);
+    },
+    60_000,
+  );
 
   it('proves readiness goes 503 with the store unreachable, and fails a server whose readiness ignores it', async () => {
     const project = await launchedProject({ store: 'redis' });
     const good = await liveRun(project, ['pre-deployment']);
-    expect(result(good.report, 'pre-deployment.health-checks')?.summary).toMatch(/with the redis store unreachable, \/ready answered 503 while \/health answered 200/);
+    expect(result(good.report, 'pre-deployment.health-checks')?.summary).toMatch(
+      /with the redis store unreachable, \/ready answered 503 while \/health answered 200/,
+    );
     expect(result(good.report, 'pre-deployment.health-checks')?.status).toBe('pass');
     const broken = await liveRun(project, ['pre-deployment'], ['ready-ignores-store']);
     expect(result(broken.report, 'pre-deployment.health-checks')?.status).toBe('fail');
-    expect(messages(broken.report, 'pre-deployment.health-checks')).toMatch(/redis store unreachable, GET \/ready answered 200, not 503/);
+    expect(messages(broken.report, 'pre-deployment.health-checks')).toMatch(
+      /redis store unreachable, GET \/ready answered 200, not 503/,
+    );
   }, 90_000);
 
   it('runs a loopback JWKS for jwt projects: a token for another audience must get 401', async () => {
     const project = await launchedProject({ authMode: 'jwt' });
     const good = await liveRun(project, ['security']);
-    expect(result(good.report, 'security.authentication')?.summary).toMatch(/and a token for another audience, all get 401/);
+    expect(result(good.report, 'security.authentication')?.summary).toMatch(
+      /and a token for another audience, all get 401/,
+    );
     expect(result(good.report, 'security.authentication')?.status).toBe('pass');
     const broken = await liveRun(project, ['security'], ['ignore-audience']);
     expect(result(broken.report, 'security.authentication')?.status).toBe('fail');
-    expect(messages(broken.report, 'security.authentication')).toMatch(/correctly signed token for another audience answered 200/);
+    expect(messages(broken.report, 'security.authentication')).toMatch(
+      /correctly signed token for another audience answered 200/,
+    );
   }, 120_000);
 
-  it('drives a gateway\'s circuit breaker through a failing backend it controls, and fails one without a breaker', async () => {
+  it("drives a gateway's circuit breaker through a failing backend it controls, and fails one without a breaker", async () => {
     const project = await launchedProject({ pattern: 'gateway' });
     const good = await liveRun(project, ['resilience']);
     const passing = result(good.report, 'resilience.circuit-breakers');
-    expect(passing?.summary).toMatch(/live: With a failing backend the breaker stopped calls to it after \d+ call\(s\) and let calls through again/);
+    expect(passing?.summary).toMatch(
+      /live: With a failing backend the breaker stopped calls to it after \d+ call\(s\) and let calls through again/,
+    );
     expect(passing?.status, messages(good.report, 'resilience.circuit-breakers')).toBe('pass');
     const broken = await liveRun(project, ['resilience'], ['no-breaker']);
     expect(result(broken.report, 'resilience.circuit-breakers')?.status).toBe('fail');
-    expect(messages(broken.report, 'resilience.circuit-breakers')).toMatch(/the gateway kept calling it: the last 4 of 10 calls reached the backend 4 time\(s\)/);
+    expect(messages(broken.report, 'resilience.circuit-breakers')).toMatch(
+      /the gateway kept calling it: the last 4 of 10 calls reached the backend 4 time\(s\)/,
+    );
   }, 90_000);
 
   it('stops the project when the run is interrupted', async () => {
@@ -144,10 +183,14 @@ describe('verify --live refuses what it cannot start, with the fix', () => {
     await chmod(path.join(bin, 'node'), 0o755);
     const project = await launchedProject();
     try {
-      const error = await verify({ dir: project.dir, live: true, env: { ...process.env, PATH: bin } }).catch((caught: unknown) => caught);
+      const error = await verify({ dir: project.dir, live: true, env: { ...process.env, PATH: bin } }).catch(
+        (caught: unknown) => caught,
+      );
       expect(error).toBeInstanceOf(UserError);
       expect((error as UserError).exitCode).toBe(EXIT.usage);
-      expect((error as UserError).message).toMatch(/v20\.11\.1; the generated project needs Node >= 22\.13[\s\S]*put it first on PATH/);
+      expect((error as UserError).message).toMatch(
+        /v20\.11\.1; the generated project needs Node >= 22\.13[\s\S]*put it first on PATH/,
+      );
     } finally {
       await rm(bin, { recursive: true, force: true });
     }
@@ -160,14 +203,18 @@ describe('verify --live refuses what it cannot start, with the fix', () => {
 
   it('refuses shell syntax in start.run, naming the field', async () => {
     const project = await launchedProject({}, { run: 'node dist/index.js && echo hi' });
-    await expect(verify({ dir: project.dir, live: true, env })).rejects.toThrow(/"start.run" .* must be a plain command/);
+    await expect(verify({ dir: project.dir, live: true, env })).rejects.toThrow(
+      /"start.run" .* must be a plain command/,
+    );
   });
 
   it('reports a build that fails (exit 2) with its output', async () => {
     const project = await launchedProject({}, { build: 'node build-that-does-not-exist.mjs' });
     const error = (await verify({ dir: project.dir, live: true, env }).catch((caught: unknown) => caught)) as UserError;
     expect(error.exitCode).toBe(EXIT.usage);
-    expect(error.message).toMatch(/could not build the project: `node build-that-does-not-exist.mjs` exited with 1[\s\S]*Cannot find module/);
+    expect(error.message).toMatch(
+      /could not build the project: `node build-that-does-not-exist.mjs` exited with 1[\s\S]*Cannot find module/,
+    );
   });
 
   it('reports a server that exits before answering (exit 3) with what it printed', async () => {
@@ -180,13 +227,31 @@ describe('verify --live refuses what it cannot start, with the fix', () => {
 
 describe('OTLP receiver decoding', () => {
   it('reads span ids from JSON and from protobuf exports', () => {
-    const json = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'AB'.repeat(16), spanId: '01'.repeat(8), parentSpanId: '02'.repeat(8), name: 'x' }] }] }] });
-    expect(spansFromJson(json)).toEqual([{ traceId: 'ab'.repeat(16), spanId: '01'.repeat(8), parentSpanId: '02'.repeat(8), name: 'x' }]);
+    const json = JSON.stringify({
+      resourceSpans: [
+        {
+          scopeSpans: [
+            { spans: [{ traceId: 'AB'.repeat(16), spanId: '01'.repeat(8), parentSpanId: '02'.repeat(8), name: 'x' }] },
+          ],
+        },
+      ],
+    });
+    expect(spansFromJson(json)).toEqual([
+      { traceId: 'ab'.repeat(16), spanId: '01'.repeat(8), parentSpanId: '02'.repeat(8), name: 'x' },
+    ]);
     // ExportTraceServiceRequest { resource_spans(1) { scope_spans(2) { spans(2) { trace_id(1), span_id(2), parent_span_id(4), name(5) } } } }
-    const field = (number: number, bytes: Buffer) => Buffer.concat([Buffer.from([(number << 3) | 2, bytes.length]), bytes]);
-    const span = Buffer.concat([field(1, Buffer.alloc(16, 0xab)), field(2, Buffer.alloc(8, 1)), field(4, Buffer.alloc(8, 2)), field(5, Buffer.from('x'))]);
+    const field = (number: number, bytes: Buffer) =>
+      Buffer.concat([Buffer.from([(number << 3) | 2, bytes.length]), bytes]);
+    const span = Buffer.concat([
+      field(1, Buffer.alloc(16, 0xab)),
+      field(2, Buffer.alloc(8, 1)),
+      field(4, Buffer.alloc(8, 2)),
+      field(5, Buffer.from('x')),
+    ]);
     const request = field(1, field(2, field(2, span)));
-    expect(spansFromProtobuf(request)).toEqual([{ traceId: 'ab'.repeat(16), spanId: '01'.repeat(8), parentSpanId: '02'.repeat(8), name: 'x' }]);
+    expect(spansFromProtobuf(request)).toEqual([
+      { traceId: 'ab'.repeat(16), spanId: '01'.repeat(8), parentSpanId: '02'.repeat(8), name: 'x' },
+    ]);
     expect(spansFromProtobuf(Buffer.from('not protobuf at all'))).toEqual([]);
   });
 });

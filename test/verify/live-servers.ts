@@ -27,7 +27,12 @@ function mcpServer(state: { echoCalls: number }): McpServer {
 }
 
 /** Stateless Streamable HTTP: a fresh server and transport per request, as the SDK examples do. */
-async function serveMcp(state: { echoCalls: number }, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+async function serveMcp(
+  state: { echoCalls: number },
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: unknown,
+): Promise<void> {
   const server = mcpServer(state);
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   res.on('close', () => {
@@ -38,7 +43,10 @@ async function serveMcp(state: { echoCalls: number }, req: IncomingMessage, res:
   await transport.handleRequest(req, res, body);
 }
 
-async function listen(handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>, state: { echoCalls: number }): Promise<RunningServer> {
+async function listen(
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  state: { echoCalls: number },
+): Promise<RunningServer> {
   const server: Server = createServer((req, res) => {
     handler(req, res).catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
@@ -93,25 +101,40 @@ export function hardenedServer(options: HardenedOptions): Promise<RunningServer>
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   const buckets = new Map<string, { tokens: number; at: number }>();
   let requests = 0;
-  const jsonError = (res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}) => {
-    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+  const jsonError = (
+    res: ServerResponse,
+    status: number,
+    code: number,
+    message: string,
+    headers: Record<string, string> = {},
+  ) => {
+    res
+      .writeHead(status, { 'content-type': 'application/json', ...headers })
+      .end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
   };
   return listen(async (req, res) => {
     requests++;
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (req.method === 'GET' && path === '/health') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
-    if (req.method === 'GET' && path === '/ready') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ready"}');
+    if (req.method === 'GET' && path === '/health')
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    if (req.method === 'GET' && path === '/ready')
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ready"}');
     if (req.method === 'GET' && path === '/metrics') {
       return void res
         .writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
-        .end(`# HELP http_requests_total Requests served.\n# TYPE http_requests_total counter\nhttp_requests_total{route="any"} ${requests}\n`);
+        .end(
+          `# HELP http_requests_total Requests served.\n# TYPE http_requests_total counter\nhttp_requests_total{route="any"} ${requests}\n`,
+        );
     }
     if (path !== '/mcp') return void res.writeHead(404).end();
 
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== 'http://localhost:5173') return jsonError(res, 403, -32000, 'Forbidden: Origin not allowed');
+    if (origin !== undefined && origin !== 'http://localhost:5173')
+      return jsonError(res, 403, -32000, 'Forbidden: Origin not allowed');
     if (req.headers.authorization !== `Bearer ${options.token}`) {
-      return jsonError(res, 401, -32000, 'Unauthorized', { 'www-authenticate': 'Bearer resource_metadata="http://127.0.0.1/.well-known/oauth-protected-resource"' });
+      return jsonError(res, 401, -32000, 'Unauthorized', {
+        'www-authenticate': 'Bearer resource_metadata="http://127.0.0.1/.well-known/oauth-protected-resource"',
+      });
     }
     const key = req.socket.remoteAddress ?? 'unknown';
     const now = Date.now();
@@ -119,7 +142,10 @@ export function hardenedServer(options: HardenedOptions): Promise<RunningServer>
     bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * rate);
     bucket.at = now;
     buckets.set(key, bucket);
-    if (bucket.tokens < 1) return jsonError(res, 429, -32000, 'Too many requests', { 'retry-after': String(Math.ceil((1 - bucket.tokens) / rate)) });
+    if (bucket.tokens < 1)
+      return jsonError(res, 429, -32000, 'Too many requests', {
+        'retry-after': String(Math.ceil((1 - bucket.tokens) / rate)),
+      });
     bucket.tokens -= 1;
 
     if (Number(req.headers['content-length'] ?? 0) > maxBody) {
@@ -159,12 +185,27 @@ export function carelessServer(): Promise<RunningServer> {
     } catch (error) {
       return void res.writeHead(500, { 'content-type': 'text/plain' }).end((error as Error).stack);
     }
-    const reply = (result: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result }));
+    const reply = (result: unknown) =>
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result }));
     switch (message.method) {
       case 'initialize':
-        return void reply({ protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'careless', version: '1.0.0' } });
+        return void reply({
+          protocolVersion: '2025-06-18',
+          capabilities: { tools: {} },
+          serverInfo: { name: 'careless', version: '1.0.0' },
+        });
       case 'tools/list':
-        return void reply({ tools: [{ name: 'echo', inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] }, annotations: { readOnlyHint: true } }] });
+        return void reply({
+          tools: [
+            {
+              name: 'echo',
+              inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+              annotations: { readOnlyHint: true },
+            },
+          ],
+        });
       case 'tools/call':
         state.echoCalls++;
         return void reply({ content: [{ type: 'text', text: 'ran anyway' }] });

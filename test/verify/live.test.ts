@@ -51,13 +51,23 @@ describe('verify --url against a plain SDK server (no hardening)', () => {
     expect(status(report, 'security.tls')).toBe('n/a');
     expect(status(report, 'observability.tracing')).toBe('skip');
     // Spans, logs and SIGTERM need the process itself, which --url does not give: skip, never pass.
-    expect(result(report, 'observability.tracing')?.summary).toMatch(/Receiving spans needs the process itself: run mcp-arch verify --live without --url/);
+    expect(result(report, 'observability.tracing')?.summary).toMatch(
+      /Receiving spans needs the process itself: run mcp-arch verify --live without --url/,
+    );
     // The SDK transport itself answers invalid JSON with 400/-32700 and refuses bodies over 4 MiB.
-    expect(report.results.filter((entry) => entry.status === 'pass').map((entry) => entry.id)).toEqual(['security.input-validation']);
+    expect(report.results.filter((entry) => entry.status === 'pass').map((entry) => entry.id)).toEqual([
+      'security.input-validation',
+    ]);
   });
 
   it('records the live mode, the endpoint and the unknown pattern; exits 1', () => {
-    expect(report.mode).toEqual({ static: false, live: true, url: server.url, mcpUrl: `${server.url}/mcp`, reachable: true });
+    expect(report.mode).toEqual({
+      static: false,
+      live: true,
+      url: server.url,
+      mcpUrl: `${server.url}/mcp`,
+      reachable: true,
+    });
     expect(report.project.pattern).toBeNull();
     expect(report.results).toHaveLength(19);
     expect(exitCodeFor(report)).toBe(1);
@@ -78,15 +88,22 @@ describe('verify --url against a hardened server', () => {
   }, 60_000);
   afterAll(() => server.close());
 
-  it.each(['security.origin-validation', 'security.authentication', 'security.rate-limiting', 'security.input-validation', 'resilience.health-checks', 'pre-deployment.health-checks', 'observability.metrics'])(
-    '%s passes',
-    (id) => {
-      expect(result(report, id), JSON.stringify(result(report, id))).toMatchObject({ status: 'pass' });
-    },
-  );
+  it.each([
+    'security.origin-validation',
+    'security.authentication',
+    'security.rate-limiting',
+    'security.input-validation',
+    'resilience.health-checks',
+    'pre-deployment.health-checks',
+    'observability.metrics',
+  ])('%s passes', (id) => {
+    expect(result(report, id), JSON.stringify(result(report, id))).toMatchObject({ status: 'pass' });
+  });
 
   it('proved the foreign-origin tools/call did not run and the invalid arguments were refused', () => {
-    expect(result(report, 'security.origin-validation')?.summary).toMatch(/tools\/call echo refused with 403 and did not run/);
+    expect(result(report, 'security.origin-validation')?.summary).toMatch(
+      /tools\/call echo refused with 403 and did not run/,
+    );
     expect(result(report, 'security.input-validation')?.summary).toMatch(/invalid arguments to echo rejected/);
     expect(exitCodeFor(report)).toBe(0);
   });
@@ -94,7 +111,10 @@ describe('verify --url against a hardened server', () => {
   it('without credentials, authentication still passes and the probes that need them say so', async () => {
     const anonymous = await verify({ dir: empty, url: server.url, only: ['security'] });
     expect(status(anonymous, 'security.authentication')).toBe('pass');
-    expect(result(anonymous, 'security.rate-limiting')).toMatchObject({ status: 'skip', summary: expect.stringMatching(/--header/) });
+    expect(result(anonymous, 'security.rate-limiting')).toMatchObject({
+      status: 'skip',
+      summary: expect.stringMatching(/--header/),
+    });
     expect(status(anonymous, 'security.input-validation')).toBe('skip');
   }, 30_000);
 
@@ -110,10 +130,16 @@ describe('verify --url against a hardened server', () => {
         fetch: (input, init) => {
           // Routes a spoofed request to a fresh server whose bucket is full, as a bypass would.
           const headers = new Headers(init?.headers);
-          return headers.has('x-forwarded-for') ? globalThis.fetch(String(input).replace(leaky.url, server.url), init) : globalThis.fetch(input, init);
+          return headers.has('x-forwarded-for')
+            ? globalThis.fetch(String(input).replace(leaky.url, server.url), init)
+            : globalThis.fetch(input, init);
         },
       });
-      expect(result(spoofing, 'security.rate-limiting')?.findings.map((finding) => finding.message).join('\n')).toMatch(/Rotating X-Forwarded-For reset the limit/);
+      expect(
+        result(spoofing, 'security.rate-limiting')
+          ?.findings.map((finding) => finding.message)
+          .join('\n'),
+      ).toMatch(/Rotating X-Forwarded-For reset the limit/);
     } finally {
       await leaky.close();
     }
@@ -130,7 +156,9 @@ describe('verify --url against a careless server', () => {
   afterAll(() => server.close());
 
   it('fails input validation on the 500 with a stack trace, the missing 413 and the tool that ran', () => {
-    const messages = result(report, 'security.input-validation')?.findings.map((finding) => finding.message).join('\n');
+    const messages = result(report, 'security.input-validation')
+      ?.findings.map((finding) => finding.message)
+      .join('\n');
     expect(status(report, 'security.input-validation')).toBe('fail');
     expect(messages).toMatch(/Invalid JSON answered 500, not 400/);
     expect(messages).toMatch(/Invalid JSON returned a stack trace/);
@@ -172,14 +200,20 @@ describe('verify --url against nothing', () => {
     const report = await verify({ dir: empty, url: `http://127.0.0.1:${port}` });
     expect(report.mode.reachable).toBe(false);
     expect(report.results.every((entry) => entry.status === 'skip')).toBe(true);
-    expect(result(report, 'security.authentication')?.summary).toMatch(/^Could not connect to http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
+    expect(result(report, 'security.authentication')?.summary).toMatch(
+      /^Could not connect to http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/,
+    );
     expect(exitCodeFor(report)).toBe(3);
   });
 
   it('exits 3 with a project too: the live parts were the point', async () => {
     const project = await makeProject({ pattern: 'single' });
     try {
-      const report = await verify({ dir: project.dir, url: `http://127.0.0.1:${await freePort()}`, only: ['resilience'] });
+      const report = await verify({
+        dir: project.dir,
+        url: `http://127.0.0.1:${await freePort()}`,
+        only: ['resilience'],
+      });
       expect(result(report, 'resilience.health-checks')?.status).toBe('skip');
       expect(exitCodeFor(report)).toBe(3);
     } finally {
@@ -193,7 +227,10 @@ describe('TLS', () => {
     const server = await selfSignedServer();
     try {
       const report = await verify({ dir: empty, url: server.url, only: ['security'] });
-      expect(result(report, 'security.tls')).toMatchObject({ status: 'fail', summary: expect.stringMatching(/TLS handshake with 127\.0\.0\.1:\d+ failed: .*(SELF_SIGNED|CERT)/) });
+      expect(result(report, 'security.tls')).toMatchObject({
+        status: 'fail',
+        summary: expect.stringMatching(/TLS handshake with 127\.0\.0\.1:\d+ failed: .*(SELF_SIGNED|CERT)/),
+      });
       // The rest could not be reached over TLS: skipped, not judged.
       expect(status(report, 'security.authentication')).toBe('skip');
     } finally {
@@ -209,9 +246,16 @@ describe('TLS', () => {
         url: 'http://mcp.example.test:8080',
         only: ['security'],
         // Resolves the public name to the local server, as DNS would in a real deployment.
-        fetch: (input, init) => globalThis.fetch(String(input instanceof Request ? input.url : input).replace('http://mcp.example.test:8080', server.url), init),
+        fetch: (input, init) =>
+          globalThis.fetch(
+            String(input instanceof Request ? input.url : input).replace('http://mcp.example.test:8080', server.url),
+            init,
+          ),
       });
-      expect(result(report, 'security.tls')).toMatchObject({ status: 'fail', summary: expect.stringMatching(/plain HTTP/) });
+      expect(result(report, 'security.tls')).toMatchObject({
+        status: 'fail',
+        summary: expect.stringMatching(/plain HTTP/),
+      });
     } finally {
       await server.close();
     }
@@ -227,17 +271,23 @@ describe('live helpers', () => {
   });
 
   it('parses Prometheus counters and refuses what is not an exposition', () => {
-    const counters = parseCounters('# TYPE req_total counter\nreq_total{a="1"} 2\nreq_total{a="2"} 3\n# TYPE up gauge\nup 1\n');
+    const counters = parseCounters(
+      '# TYPE req_total counter\nreq_total{a="1"} 2\nreq_total{a="2"} 3\n# TYPE up gauge\nup 1\n',
+    );
     expect(counters?.get('req_total')).toBe(5);
     expect(counters?.has('up')).toBe(false);
     expect(parseCounters('<html>not metrics</html>')).toBeUndefined();
     // Braces and escaped quotes inside label values, and a line cut short, do not hide the rest.
-    const odd = parseCounters('# TYPE http_requests_total counter\nhttp_requests_total{path="/a}b",msg="say \\"hi\\""} 7\nhttp_requests_total{path="/c"} 1\nhttp_req');
+    const odd = parseCounters(
+      '# TYPE http_requests_total counter\nhttp_requests_total{path="/a}b",msg="say \\"hi\\""} 7\nhttp_requests_total{path="/c"} 1\nhttp_req',
+    );
     expect(odd?.get('http_requests_total')).toBe(8);
   });
 
   it('reads JSON-RPC replies from JSON and event streams, and spots stack traces', () => {
-    expect(jsonRpcMessages('event: message\ndata: {"jsonrpc":"2.0","id":1,"result":{}}\n\n')).toEqual([{ jsonrpc: '2.0', id: 1, result: {} }]);
+    expect(jsonRpcMessages('event: message\ndata: {"jsonrpc":"2.0","id":1,"result":{}}\n\n')).toEqual([
+      { jsonrpc: '2.0', id: 1, result: {} },
+    ]);
     expect(hasStackTrace('Error: boom\n    at handler (/srv/app.js:10:5)')).toBe(true);
     expect(hasStackTrace('{"error":"Error: boom\\n    at Object.<anonymous> (file:///srv/app.js:3:9)"}')).toBe(true);
     expect(hasStackTrace('{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid arguments"}}')).toBe(false);

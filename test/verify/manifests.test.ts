@@ -58,7 +58,12 @@ async function kubernetes(files: Record<string, string> = k8sBase()) {
   return target;
 }
 
-function replaceIn(files: Record<string, string>, file: string, from: string | RegExp, to: string): Record<string, string> {
+function replaceIn(
+  files: Record<string, string>,
+  file: string,
+  from: string | RegExp,
+  to: string,
+): Record<string, string> {
   const before = files[file] as string;
   const after = before.replace(from, to);
   if (after === before) throw new Error(`replacement in ${file} changed nothing`);
@@ -73,7 +78,11 @@ describe('generated manifests', () => {
   ] as const)('the generated %s project passes every manifest rule', async (pattern, deploy) => {
     const target = await project({ pattern, deploy: [...deploy] });
     const report = await verify({ dir: target.dir });
-    const manifestFindings = report.results.flatMap((result) => result.findings.filter((finding) => /^(?:deploy\/|template\.yaml|vercel\.json|compose\.yaml)/.test(finding.file ?? '')).map((finding) => `${result.id}: ${finding.message}`));
+    const manifestFindings = report.results.flatMap((result) =>
+      result.findings
+        .filter((finding) => /^(?:deploy\/|template\.yaml|vercel\.json|compose\.yaml)/.test(finding.file ?? ''))
+        .map((finding) => `${result.id}: ${finding.message}`),
+    );
     expect(manifestFindings).toEqual([]);
     expect(report.results.filter((result) => result.status === 'fail').map((result) => result.id)).toEqual([]);
   });
@@ -89,18 +98,37 @@ describe('Kubernetes manifests', () => {
   });
 
   it('fail an image on :latest or without a tag', async () => {
-    const latest = await kubernetes(replaceIn(k8sBase(), 'k8s/base/deployment.yaml', 'mcp-server:1.0.0', 'mcp-server:latest'));
+    const latest = await kubernetes(
+      replaceIn(k8sBase(), 'k8s/base/deployment.yaml', 'mcp-server:1.0.0', 'mcp-server:latest'),
+    );
     const result = await check(latest, 'pre-deployment.architecture-pattern');
     expect(result.status).toBe('fail');
     expect(messages(result)).toMatch(/container server runs ghcr\.io\/example\/mcp-server:latest/);
-    const untagged = await kubernetes(replaceIn(k8sBase(), 'k8s/base/deployment.yaml', 'mcp-server:1.0.0', 'mcp-server'));
+    const untagged = await kubernetes(
+      replaceIn(k8sBase(), 'k8s/base/deployment.yaml', 'mcp-server:1.0.0', 'mcp-server'),
+    );
     expect(messages(await check(untagged, 'pre-deployment.architecture-pattern'))).toMatch(/\(no tag: latest\)/);
   });
 
   it('fail a container that may run as root or escalate privileges; warn on a writable root filesystem', async () => {
-    let files = replaceIn(k8sBase(), 'k8s/base/deployment.yaml', '      securityContext: { runAsNonRoot: true, runAsUser: 1000 }\n', '');
-    files = replaceIn(files, 'k8s/base/deployment.yaml', 'allowPrivilegeEscalation: false', 'allowPrivilegeEscalation: true');
-    files = replaceIn(files, 'k8s/base/deployment.yaml', 'readOnlyRootFilesystem: true', 'readOnlyRootFilesystem: false');
+    let files = replaceIn(
+      k8sBase(),
+      'k8s/base/deployment.yaml',
+      '      securityContext: { runAsNonRoot: true, runAsUser: 1000 }\n',
+      '',
+    );
+    files = replaceIn(
+      files,
+      'k8s/base/deployment.yaml',
+      'allowPrivilegeEscalation: false',
+      'allowPrivilegeEscalation: true',
+    );
+    files = replaceIn(
+      files,
+      'k8s/base/deployment.yaml',
+      'readOnlyRootFilesystem: true',
+      'readOnlyRootFilesystem: false',
+    );
     const result = await check(await kubernetes(files), 'pre-deployment.architecture-pattern');
     expect(result.status).toBe('fail');
     expect(messages(result)).toMatch(/may run as root/);
@@ -109,7 +137,12 @@ describe('Kubernetes manifests', () => {
   });
 
   it('warn when no NetworkPolicy selects the app pods behind the Ingress', async () => {
-    const files = replaceIn(k8sBase(), 'k8s/base/networkpolicy.yaml', 'matchLabels: { app: mcp-server }', 'matchLabels: { app: something-else }');
+    const files = replaceIn(
+      k8sBase(),
+      'k8s/base/networkpolicy.yaml',
+      'matchLabels: { app: mcp-server }',
+      'matchLabels: { app: something-else }',
+    );
     const result = await check(await kubernetes(files), 'security.tls');
     expect(result.status).toBe('warn');
     expect(messages(result)).toMatch(/No NetworkPolicy restricts ingress to Deployment mcp-server/);
@@ -129,20 +162,37 @@ spec:
           for: 5m
           labels: { severity: warning }
 `;
-    const good = await kubernetes({ ...k8sBase(), 'k8s/base/prometheusrule.yaml': rule('sum(rate(mcp_http_requests_total{status=~"5.."}[5m])) > 1') });
+    const good = await kubernetes({
+      ...k8sBase(),
+      'k8s/base/prometheusrule.yaml': rule('sum(rate(mcp_http_requests_total{status=~"5.."}[5m])) > 1'),
+    });
     const passing = await check(good, 'observability.alerting-rules');
     expect(passing.status, messages(passing)).toBe('pass');
     expect(passing.summary).toMatch(/PrometheusRule objects/);
-    const bad = await kubernetes({ ...k8sBase(), 'k8s/base/prometheusrule.yaml': rule('rate(http_requests_total[5m]) > 1') });
+    const bad = await kubernetes({
+      ...k8sBase(),
+      'k8s/base/prometheusrule.yaml': rule('rate(http_requests_total[5m]) > 1'),
+    });
     const failing = await check(bad, 'observability.alerting-rules');
     expect(failing.status).toBe('fail');
-    expect(messages(failing)).toMatch(/PrometheusRule mcp-server: rule McpErrors reads http_requests_total, which the app does not emit/);
+    expect(messages(failing)).toMatch(
+      /PrometheusRule mcp-server: rule McpErrors reads http_requests_total, which the app does not emit/,
+    );
   });
 
   it('give SARIF results with the manifest file and line for manifest findings', async () => {
-    const target = await kubernetes(replaceIn(k8sBase(), 'k8s/base/deployment.yaml', 'mcp-server:1.0.0', 'mcp-server:latest'));
+    const target = await kubernetes(
+      replaceIn(k8sBase(), 'k8s/base/deployment.yaml', 'mcp-server:1.0.0', 'mcp-server:latest'),
+    );
     const report = await verify({ dir: target.dir, only: ['pre-deployment'] });
-    const sarif = JSON.parse(formatReport(report, 'sarif')) as { runs: { results: { message: { text: string }; locations: { physicalLocation: { artifactLocation: { uri: string }; region?: { startLine: number } } }[] }[] }[] };
+    const sarif = JSON.parse(formatReport(report, 'sarif')) as {
+      runs: {
+        results: {
+          message: { text: string };
+          locations: { physicalLocation: { artifactLocation: { uri: string }; region?: { startLine: number } } }[];
+        }[];
+      }[];
+    };
     const latest = sarif.runs[0]?.results.find((entry) => entry.message.text.includes(':latest'));
     expect(latest?.locations[0]?.physicalLocation.artifactLocation.uri).toBe('k8s/base/deployment.yaml');
     expect(latest?.locations[0]?.physicalLocation.region?.startLine).toBe(1);
@@ -152,40 +202,66 @@ spec:
 describe('SAM template', () => {
   it('passes a template with a current runtime, a Timeout above REQUEST_TIMEOUT_MS, no literal secrets, throttling and log retention', async () => {
     const target = await serverless();
-    for (const id of ['pre-deployment.architecture-pattern', 'pre-deployment.capacity-scaling', 'security.authentication', 'security.rate-limiting', 'observability.structured-logging']) {
+    for (const id of [
+      'pre-deployment.architecture-pattern',
+      'pre-deployment.capacity-scaling',
+      'security.authentication',
+      'security.rate-limiting',
+      'observability.structured-logging',
+    ]) {
       const result = await check(target, id);
       expect(messages(result), id).not.toMatch(/template\.yaml|Function McpFunction/);
     }
   });
 
   it('fails a runtime older than nodejs22.x, with the file and line', async () => {
-    const result = await check(await serverless(SAM.replace('nodejs22.x', 'nodejs20.x')), 'pre-deployment.architecture-pattern');
+    const result = await check(
+      await serverless(SAM.replace('nodejs22.x', 'nodejs20.x')),
+      'pre-deployment.architecture-pattern',
+    );
     expect(result.status).toBe('fail');
-    expect(messages(result)).toMatch(/Function McpFunction runs nodejs20\.x: the generated code needs nodejs22\.x or later/);
-    expect(result.findings.find((finding) => finding.message.includes('nodejs20.x'))).toMatchObject({ file: 'template.yaml', line: 9 });
+    expect(messages(result)).toMatch(
+      /Function McpFunction runs nodejs20\.x: the generated code needs nodejs22\.x or later/,
+    );
+    expect(result.findings.find((finding) => finding.message.includes('nodejs20.x'))).toMatchObject({
+      file: 'template.yaml',
+      line: 9,
+    });
   });
 
   it('fails a Timeout not above REQUEST_TIMEOUT_MS', async () => {
-    const result = await check(await serverless(SAM.replace('Timeout: 35', 'Timeout: 30')), 'pre-deployment.capacity-scaling');
+    const result = await check(
+      await serverless(SAM.replace('Timeout: 35', 'Timeout: 30')),
+      'pre-deployment.capacity-scaling',
+    );
     expect(result.status).toBe('fail');
     expect(messages(result)).toMatch(/Timeout 30s, not above REQUEST_TIMEOUT_MS \(30000 ms\)/);
   });
 
   it('fails a literal secret in the function environment', async () => {
-    const result = await check(await serverless(SAM.replace('API_KEYS: !Ref ApiKeys', 'API_KEYS: 0123456789abcdef0123456789abcdef')), 'security.authentication');
+    const result = await check(
+      await serverless(SAM.replace('API_KEYS: !Ref ApiKeys', 'API_KEYS: 0123456789abcdef0123456789abcdef')),
+      'security.authentication',
+    );
     expect(result.status).toBe('fail');
     expect(messages(result)).toMatch(/sets API_KEYS to a literal value in template\.yaml/);
   });
 
   it('fails a template with neither API throttling nor reserved concurrency', async () => {
-    const template = SAM.replace('      ReservedConcurrentExecutions: 50\n', '').replace(/      DefaultRouteSettings:\n(?:        .*\n)+/, '      StageName: prod\n');
+    const template = SAM.replace('      ReservedConcurrentExecutions: 50\n', '').replace(
+      /      DefaultRouteSettings:\n(?:        .*\n)+/,
+      '      StageName: prod\n',
+    );
     const result = await check(await serverless(template), 'security.rate-limiting');
     expect(result.status).toBe('fail');
     expect(messages(result)).toMatch(/sets no API throttling .* and no ReservedConcurrentExecutions/);
   });
 
   it('warns when no log group sets a retention', async () => {
-    const result = await check(await serverless(SAM.replace('      RetentionInDays: 30\n', '')), 'observability.structured-logging');
+    const result = await check(
+      await serverless(SAM.replace('      RetentionInDays: 30\n', '')),
+      'observability.structured-logging',
+    );
     expect(result.status).toBe('warn');
     expect(messages(result)).toMatch(/no AWS::Logs::LogGroup with RetentionInDays/);
   });

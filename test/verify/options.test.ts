@@ -17,7 +17,11 @@ function refusal(request: VerifyRequest): UserError {
 
 describe('parseVerifyOptions', () => {
   it('resolves the project directory against cwd and turns nothing else on', () => {
-    expect(parseVerifyOptions({ dir: 'app', cwd: '/work/x' })).toEqual({ dir: path.resolve('/work/x/app'), live: false, headers: {} });
+    expect(parseVerifyOptions({ dir: 'app', cwd: '/work/x' })).toEqual({
+      dir: path.resolve('/work/x/app'),
+      live: false,
+      headers: {},
+    });
     expect(parseVerifyOptions({ cwd: '/work/x' }).dir).toBe(path.resolve('/work/x'));
   });
 
@@ -71,7 +75,9 @@ describe('parseVerifyOptions', () => {
   });
 
   it('refuses a header value that spans lines, given as a record', () => {
-    expect(refusal({ live: true, headers: { authorization: 'Bearer x\r\nX-Admin: 1' } }).message).toBe('--header authorization: the value must be a single line.');
+    expect(refusal({ live: true, headers: { authorization: 'Bearer x\r\nX-Admin: 1' } }).message).toBe(
+      '--header authorization: the value must be a single line.',
+    );
   });
 
   it('refuses headers when nothing is probed, since they would be ignored', () => {
@@ -81,7 +87,13 @@ describe('parseVerifyOptions', () => {
   });
 
   it('gives a validated result back unchanged', () => {
-    const once = parseVerifyOptions({ dir: 'app', cwd: '/p', only: ['security'], url: 'http://127.0.0.1:3000', headers: ['a: b'] });
+    const once = parseVerifyOptions({
+      dir: 'app',
+      cwd: '/p',
+      only: ['security'],
+      url: 'http://127.0.0.1:3000',
+      headers: ['a: b'],
+    });
     expect(parseVerifyOptions(once)).toEqual(once);
   });
 });

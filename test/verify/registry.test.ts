@@ -6,7 +6,10 @@ import { CHECKS } from '../../src/verify/checks/index.js';
 describe('check registry', () => {
   it('has exactly one check per checklist item', () => {
     for (const item of CHECKLIST) {
-      expect(CHECKS.filter((check) => check.item.id === item.id), item.id).toHaveLength(1);
+      expect(
+        CHECKS.filter((check) => check.item.id === item.id),
+        item.id,
+      ).toHaveLength(1);
     }
     expect(CHECKS).toHaveLength(CHECKLIST.length);
   });

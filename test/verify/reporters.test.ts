@@ -20,14 +20,20 @@ function parseXml(source: string): XmlElement {
   const decode = (raw: string) => {
     if (/&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9a-f]+);)/i.test(raw)) throw new Error(`bare & in ${raw}`);
     if (raw.includes('<')) throw new Error(`bare < in ${raw}`);
-    return raw.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+    return raw
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, '&');
   };
   const element = (): XmlElement => {
     const open = /^<([A-Za-z_][\w.-]*)((?:\s+[A-Za-z_][\w.-]*="[^"]*")*)\s*(\/?)>/.exec(text.slice(i));
     if (!open) throw new Error(`expected a tag at ${i}: ${text.slice(i, i + 40)}`);
     i += open[0].length;
     const attributes: Record<string, string> = {};
-    for (const match of (open[2] as string).matchAll(/([A-Za-z_][\w.-]*)="([^"]*)"/g)) attributes[match[1] as string] = decode(match[2] as string);
+    for (const match of (open[2] as string).matchAll(/([A-Za-z_][\w.-]*)="([^"]*)"/g))
+      attributes[match[1] as string] = decode(match[2] as string);
     const node: XmlElement = { name: open[1] as string, attributes, children: [], text: '' };
     if (open[3]) return node;
     for (;;) {
@@ -39,7 +45,8 @@ function parseXml(source: string): XmlElement {
         i += node.name.length + 3;
         return node;
       }
-      if (text.startsWith('</', i)) throw new Error(`mismatched close at ${i}: ${text.slice(i, i + 30)} in <${node.name}>`);
+      if (text.startsWith('</', i))
+        throw new Error(`mismatched close at ${i}: ${text.slice(i, i + 30)} in <${node.name}>`);
       node.children.push(element());
     }
   };
@@ -54,7 +61,8 @@ describe('formatReport', () => {
   });
 
   it('renders every format without colour escapes unless asked', () => {
-    for (const format of REPORT_FORMATS) expect(formatReport(sampleReport(), format, { color: false }), format).not.toMatch(ANSI);
+    for (const format of REPORT_FORMATS)
+      expect(formatReport(sampleReport(), format, { color: false }), format).not.toMatch(ANSI);
   });
 });
 
@@ -97,7 +105,9 @@ describe('json', () => {
   it('is the versioned report', () => {
     const parsed = JSON.parse(formatReport(sampleReport(), 'json')) as Record<string, unknown>;
     expect(parsed.schemaVersion).toBe(1);
-    expect(Object.keys(parsed)).toEqual(expect.arrayContaining(['tool', 'project', 'startedAt', 'durationMs', 'results', 'summary']));
+    expect(Object.keys(parsed)).toEqual(
+      expect.arrayContaining(['tool', 'project', 'startedAt', 'durationMs', 'results', 'summary']),
+    );
     expect((parsed.results as { id: string }[]).map((result) => result.id)).toContain('security.tls');
   });
 });
@@ -107,15 +117,24 @@ describe('junit', () => {
     const root = parseXml(formatReport(sampleReport(), 'junit'));
     expect(root.name).toBe('testsuites');
     expect(root.attributes).toMatchObject({ tests: '7', failures: '1', skipped: '4' });
-    expect(root.children.map((suite) => suite.attributes.name)).toEqual(['pre-deployment', 'security', 'observability', 'resilience']);
+    expect(root.children.map((suite) => suite.attributes.name)).toEqual([
+      'pre-deployment',
+      'security',
+      'observability',
+      'resilience',
+    ]);
     const security = root.children[1] as XmlElement;
     expect(security.attributes).toMatchObject({ tests: '3', failures: '1', skipped: '1' });
-    const failing = security.children.find((testcase) => testcase.attributes.name?.startsWith('security.origin-validation')) as XmlElement;
+    const failing = security.children.find((testcase) =>
+      testcase.attributes.name?.startsWith('security.origin-validation'),
+    ) as XmlElement;
     const failure = failing.children.find((child) => child.name === 'failure') as XmlElement;
     expect(failure.attributes.message).toBe('ALLOWED_ORIGINS is <*> & "anything" | goes');
     expect(failure.attributes.type).toBe('critical');
     expect(failure.text).toContain('.env.example:7: ALLOWED_ORIGINS in .env.example allows any origin (*) & <script>');
-    const skipped = security.children.find((testcase) => testcase.attributes.name?.startsWith('security.tls')) as XmlElement;
+    const skipped = security.children.find((testcase) =>
+      testcase.attributes.name?.startsWith('security.tls'),
+    ) as XmlElement;
     expect(skipped.children.map((child) => child.name)).toEqual(['skipped']);
   });
 
@@ -140,7 +159,18 @@ describe('sarif', () => {
   it('is SARIF 2.1.0 with rules and located results for failed and warned findings', () => {
     const sarif = JSON.parse(formatReport(sampleReport(), 'sarif')) as {
       version: string;
-      runs: { tool: { driver: { rules: { id: string }[] } }; results: { ruleId: string; ruleIndex: number; level: string; locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId: string }; region?: { startLine: number } } }[] }[]; originalUriBaseIds: Record<string, { uri: string }> }[];
+      runs: {
+        tool: { driver: { rules: { id: string }[] } };
+        results: {
+          ruleId: string;
+          ruleIndex: number;
+          level: string;
+          locations: {
+            physicalLocation: { artifactLocation: { uri: string; uriBaseId: string }; region?: { startLine: number } };
+          }[];
+        }[];
+        originalUriBaseIds: Record<string, { uri: string }>;
+      }[];
     };
     expect(sarif.version).toBe('2.1.0');
     const [run] = sarif.runs;
@@ -148,7 +178,10 @@ describe('sarif', () => {
     expect(run?.results).toHaveLength(2);
     const [origin, rate] = run?.results ?? [];
     expect(origin).toMatchObject({ ruleId: 'security.origin-validation', level: 'error' });
-    expect(origin?.locations[0]?.physicalLocation).toEqual({ artifactLocation: { uri: '.env.example', uriBaseId: '%SRCROOT%' }, region: { startLine: 7 } });
+    expect(origin?.locations[0]?.physicalLocation).toEqual({
+      artifactLocation: { uri: '.env.example', uriBaseId: '%SRCROOT%' },
+      region: { startLine: 7 },
+    });
     expect(run?.tool.driver.rules[origin?.ruleIndex ?? -1]?.id).toBe('security.origin-validation');
     expect(rate).toMatchObject({ ruleId: 'security.rate-limiting', level: 'warning' });
     expect(rate?.locations[0]?.physicalLocation.region?.startLine).toBe(12);
@@ -169,9 +202,19 @@ describe('reports of a real run', () => {
       await project.edit('.env.example', (text) => text.replace(/^ALLOWED_ORIGINS=.*$/m, 'ALLOWED_ORIGINS=*'));
       const expectedLine = (await project.read('.env.example')).split('\n').indexOf('ALLOWED_ORIGINS=*') + 1;
       const report = await verify({ dir: project.dir });
-      const sarif = JSON.parse(formatReport(report, 'sarif')) as { runs: { results: { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region?: { startLine: number } } }[] }[] }[] };
+      const sarif = JSON.parse(formatReport(report, 'sarif')) as {
+        runs: {
+          results: {
+            ruleId: string;
+            locations: { physicalLocation: { artifactLocation: { uri: string }; region?: { startLine: number } } }[];
+          }[];
+        }[];
+      };
       const origin = sarif.runs[0]?.results.find((result) => result.ruleId === 'security.origin-validation');
-      expect(origin?.locations[0]?.physicalLocation).toEqual({ artifactLocation: { uri: '.env.example', uriBaseId: '%SRCROOT%' }, region: { startLine: expectedLine } });
+      expect(origin?.locations[0]?.physicalLocation).toEqual({
+        artifactLocation: { uri: '.env.example', uriBaseId: '%SRCROOT%' },
+        region: { startLine: expectedLine },
+      });
       expect(parseXml(formatReport(report, 'junit')).attributes.failures).toBe('1');
       expect(formatReport(report, 'markdown')).toContain('❌ fail | `security.origin-validation`');
       expect(JSON.parse(formatReport(report, 'json'))).toEqual(JSON.parse(JSON.stringify(report)));

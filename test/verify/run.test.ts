@@ -20,7 +20,15 @@ const MANIFEST = {
   deploy: ['docker'],
   components: ['base', 'docker'],
   checks: [],
-  start: { command: 'npm start', portEnv: 'PORT', port: 3000, healthPath: '/health', readyPath: '/ready', metricsPath: '/metrics', mcpPath: '/mcp' },
+  start: {
+    command: 'npm start',
+    portEnv: 'PORT',
+    port: 3000,
+    healthPath: '/health',
+    readyPath: '/ready',
+    metricsPath: '/metrics',
+    mcpPath: '/mcp',
+  },
 };
 
 let dir: string;
@@ -31,7 +39,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const writeManifest = (data: unknown) => writeFile(path.join(dir, 'mcp-arch.json'), typeof data === 'string' ? data : JSON.stringify(data));
+const writeManifest = (data: unknown) =>
+  writeFile(path.join(dir, 'mcp-arch.json'), typeof data === 'string' ? data : JSON.stringify(data));
 
 async function userError(promise: Promise<unknown>): Promise<UserError> {
   const error = await promise.then(
@@ -66,7 +75,11 @@ describe('reading mcp-arch.json', () => {
   it.each([
     ['pattern', { ...MANIFEST, pattern: 'mesh' }, /"pattern" must be one of single, multi-server/],
     ['deploy entry', { ...MANIFEST, deploy: ['docker', 'nomad'] }, /"deploy\[1\]" must be one of/],
-    ['nested field', { ...MANIFEST, start: { ...MANIFEST.start, port: 'eighty' } }, /"start\.port" must be an integer port/],
+    [
+      'nested field',
+      { ...MANIFEST, start: { ...MANIFEST.start, port: 'eighty' } },
+      /"start\.port" must be an integer port/,
+    ],
     ['missing object', { ...MANIFEST, start: undefined }, /"start" must be an object/],
     ['schema version', { ...MANIFEST, schemaVersion: 2 }, /"schemaVersion" must be 1/],
     ['path', { ...MANIFEST, start: { ...MANIFEST.start, healthPath: 'health' } }, /"start\.healthPath" must be a path/],
@@ -106,7 +119,11 @@ describe('verify', () => {
   it('reports n/a for items that do not apply to the pattern', async () => {
     await writeManifest(MANIFEST);
     const report = await verify({ dir });
-    for (const id of ['pre-deployment.capacity-scaling', 'resilience.connection-retry', 'resilience.circuit-breakers']) {
+    for (const id of [
+      'pre-deployment.capacity-scaling',
+      'resilience.connection-retry',
+      'resilience.circuit-breakers',
+    ]) {
       const result = report.results.find((entry) => entry.id === id);
       expect(result?.status, id).toBe('n/a');
       expect(result?.summary).toContain('single');
@@ -163,21 +180,46 @@ describe('verify', () => {
       static: () => Promise.resolve({ status: 'pass', summary: 'static ok', findings: [] }),
       live: (ctx) => {
         probed = `${ctx.url} ${ctx.headers.authorization ?? ''}`;
-        return Promise.resolve({ status: 'fail', summary: '200 without credentials', findings: [{ message: 'POST /mcp answered 200 without credentials', remediation: 'Use the auth middleware on /mcp.' }] });
+        return Promise.resolve({
+          status: 'fail',
+          summary: '200 without credentials',
+          findings: [
+            { message: 'POST /mcp answered 200 without credentials', remediation: 'Use the auth middleware on /mcp.' },
+          ],
+        });
       },
     };
     const fetch: typeof globalThis.fetch = () => Promise.resolve(new Response('ok'));
-    const report = await verify({ dir, only: ['security'], checks: [check], live: true, url: 'http://127.0.0.1:3000/', headers: { authorization: 'Bearer t' }, fetch });
+    const report = await verify({
+      dir,
+      only: ['security'],
+      checks: [check],
+      live: true,
+      url: 'http://127.0.0.1:3000/',
+      headers: { authorization: 'Bearer t' },
+      fetch,
+    });
     expect(probed).toBe('http://127.0.0.1:3000 Bearer t');
-    expect(report.mode).toEqual({ static: true, live: true, url: 'http://127.0.0.1:3000', mcpUrl: 'http://127.0.0.1:3000/mcp', reachable: true });
-    expect(report.results.find((result) => result.id === 'security.authentication')).toMatchObject({ status: 'fail', summary: 'static ok; live: 200 without credentials' });
+    expect(report.mode).toEqual({
+      static: true,
+      live: true,
+      url: 'http://127.0.0.1:3000',
+      mcpUrl: 'http://127.0.0.1:3000/mcp',
+      reachable: true,
+    });
+    expect(report.results.find((result) => result.id === 'security.authentication')).toMatchObject({
+      status: 'fail',
+      summary: 'static ok; live: 200 without credentials',
+    });
   });
 });
 
 describe('exitCodeFor', () => {
   const withStatuses = (...statuses: VerifyReport['results'][number]['status'][]): VerifyReport => {
     const report = sampleReport();
-    report.results = report.results.slice(0, statuses.length).map((result, index) => ({ ...result, status: statuses[index] as never }));
+    report.results = report.results
+      .slice(0, statuses.length)
+      .map((result, index) => ({ ...result, status: statuses[index] as never }));
     return report;
   };
 

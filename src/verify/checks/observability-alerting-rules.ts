@@ -9,15 +9,36 @@ export const observabilityAlertingRules: Check = {
     const rules = await alertRules(ctx);
     const validate = `check it with promtool check rules ${ALERTS_FILE}`;
     if (rules.state === 'missing') {
-      return conclude('', { failures: [{ message: `${ALERTS_FILE} is missing`, file: ALERTS_FILE, remediation: `Add Prometheus alerting rules in ${ALERTS_FILE} over the metrics the app emits.` }] });
+      return conclude('', {
+        failures: [
+          {
+            message: `${ALERTS_FILE} is missing`,
+            file: ALERTS_FILE,
+            remediation: `Add Prometheus alerting rules in ${ALERTS_FILE} over the metrics the app emits.`,
+          },
+        ],
+      });
     }
     if (rules.state === 'invalid') {
-      return conclude('', { failures: [{ message: `${ALERTS_FILE} ${rules.message}`, file: ALERTS_FILE, ...(rules.line ? { line: rules.line } : {}), remediation: `Fix ${ALERTS_FILE}; ${validate}.` }] });
+      return conclude('', {
+        failures: [
+          {
+            message: `${ALERTS_FILE} ${rules.message}`,
+            file: ALERTS_FILE,
+            ...(rules.line ? { line: rules.line } : {}),
+            remediation: `Fix ${ALERTS_FILE}; ${validate}.`,
+          },
+        ],
+      });
     }
     const failures: Finding[] = [];
     const warnings: Finding[] = [];
     if (rules.rules.length === 0) {
-      failures.push({ message: `${ALERTS_FILE} has no rules`, file: ALERTS_FILE, remediation: `Add alerting rules (alert, expr, for, labels.severity, annotations.summary) to ${ALERTS_FILE}.` });
+      failures.push({
+        message: `${ALERTS_FILE} has no rules`,
+        file: ALERTS_FILE,
+        remediation: `Add alerting rules (alert, expr, for, labels.severity, annotations.summary) to ${ALERTS_FILE}.`,
+      });
     }
 
     const emitted = emittedSeries(await sources(ctx));
@@ -27,10 +48,20 @@ export const observabilityAlertingRules: Check = {
     for (const rule of rules.rules) {
       const label = rule.name ? `Rule ${rule.name}` : 'A rule';
       if (rule.kind === 'unknown') {
-        failures.push({ message: `${label} has neither "alert" nor "record"`, file: ALERTS_FILE, line: rule.line, remediation: `Name the rule with "alert:" in ${ALERTS_FILE}.` });
+        failures.push({
+          message: `${label} has neither "alert" nor "record"`,
+          file: ALERTS_FILE,
+          line: rule.line,
+          remediation: `Name the rule with "alert:" in ${ALERTS_FILE}.`,
+        });
       }
       if (!rule.expr || rule.expr.trim() === '') {
-        failures.push({ message: `${label} has no expr`, file: ALERTS_FILE, line: rule.line, remediation: `Give ${rule.name || 'the rule'} a PromQL "expr" in ${ALERTS_FILE}.` });
+        failures.push({
+          message: `${label} has no expr`,
+          file: ALERTS_FILE,
+          line: rule.line,
+          remediation: `Give ${rule.name || 'the rule'} a PromQL "expr" in ${ALERTS_FILE}.`,
+        });
         continue;
       }
       const unknown = promqlMetricNames(rule.expr).filter((name) => !emitted.has(name));
@@ -43,7 +74,12 @@ export const observabilityAlertingRules: Check = {
         });
       }
       if (rule.kind === 'alert' && rule.labels.severity === undefined) {
-        warnings.push({ message: `${label} has no severity label: routing cannot tell a page from a ticket`, file: ALERTS_FILE, line: rule.line, remediation: `Add labels.severity (e.g. critical, warning) to ${rule.name} in ${ALERTS_FILE}.` });
+        warnings.push({
+          message: `${label} has no severity label: routing cannot tell a page from a ticket`,
+          file: ALERTS_FILE,
+          line: rule.line,
+          remediation: `Add labels.severity (e.g. critical, warning) to ${rule.name} in ${ALERTS_FILE}.`,
+        });
       }
     }
 
@@ -53,21 +89,43 @@ export const observabilityAlertingRules: Check = {
     for (const rule of operatorRules) {
       const label = `PrometheusRule ${rule.object}: ${rule.name ? `rule ${rule.name}` : 'a rule'}`;
       const at = { file: rule.file, line: rule.line };
-      if (rule.kind === 'unknown') failures.push({ message: `${label} has neither "alert" nor "record"`, ...at, remediation: `Name the rule with "alert:" in ${rule.file}.` });
+      if (rule.kind === 'unknown')
+        failures.push({
+          message: `${label} has neither "alert" nor "record"`,
+          ...at,
+          remediation: `Name the rule with "alert:" in ${rule.file}.`,
+        });
       if (rule.expr.trim() === '') {
-        failures.push({ message: `${label} has no expr`, ...at, remediation: `Give the rule a PromQL "expr" in ${rule.file}.` });
+        failures.push({
+          message: `${label} has no expr`,
+          ...at,
+          remediation: `Give the rule a PromQL "expr" in ${rule.file}.`,
+        });
         continue;
       }
       for (const name of promqlMetricNames(rule.expr).filter((metric) => !emitted.has(metric))) {
-        failures.push({ message: `${label} reads ${name}, which the app does not emit: the alert can never fire`, ...at, remediation: `Use a metric registered in src/observability/metrics.ts in ${rule.file}, or register ${name} there.` });
+        failures.push({
+          message: `${label} reads ${name}, which the app does not emit: the alert can never fire`,
+          ...at,
+          remediation: `Use a metric registered in src/observability/metrics.ts in ${rule.file}, or register ${name} there.`,
+        });
       }
       if (rule.kind === 'alert' && rule.labels.severity === undefined) {
-        warnings.push({ message: `${label} has no severity label`, ...at, remediation: `Add labels.severity to ${rule.name} in ${rule.file}.` });
+        warnings.push({
+          message: `${label} has no severity label`,
+          ...at,
+          remediation: `Add labels.severity to ${rule.name} in ${rule.file}.`,
+        });
       }
     }
 
-    const alerts = rules.rules.filter((rule) => rule.kind === 'alert').length + operatorRules.filter((rule) => rule.kind === 'alert').length;
+    const alerts =
+      rules.rules.filter((rule) => rule.kind === 'alert').length +
+      operatorRules.filter((rule) => rule.kind === 'alert').length;
     const where = operatorRules.length > 0 ? ` (${ALERTS_FILE} and PrometheusRule objects)` : '';
-    return conclude(`${alerts} alerting rule${alerts === 1 ? '' : 's'}${where} parse and read only metrics the app emits`, { failures, warnings });
+    return conclude(
+      `${alerts} alerting rule${alerts === 1 ? '' : 's'}${where} parse and read only metrics the app emits`,
+      { failures, warnings },
+    );
   },
 };

@@ -16,31 +16,67 @@ export const observabilityMetrics: Check = {
     const code = await sources(ctx);
 
     if (routesFor(routes(code), metricsPath).length === 0) {
-      failures.push({ message: `No GET ${metricsPath} route in src/`, file: 'src/app.ts', remediation: `Serve the prom-client registry (register.metrics(), register.contentType) at GET ${metricsPath} in src/app.ts.` });
+      failures.push({
+        message: `No GET ${metricsPath} route in src/`,
+        file: 'src/app.ts',
+        remediation: `Serve the prom-client registry (register.metrics(), register.contentType) at GET ${metricsPath} in src/app.ts.`,
+      });
     }
     if (!findFirst(code, /from\s+['"]prom-client['"]/)) {
-      failures.push({ message: 'prom-client is not imported anywhere in src/', file: METRICS_FILE, remediation: `Register the app's metrics with prom-client in ${METRICS_FILE}.` });
+      failures.push({
+        message: 'prom-client is not imported anywhere in src/',
+        file: METRICS_FILE,
+        remediation: `Register the app's metrics with prom-client in ${METRICS_FILE}.`,
+      });
     }
     const { metrics, unresolved } = registeredMetrics(code);
     if (metrics.length === 0) {
-      failures.push({ message: 'No metric is registered with a literal name (new Counter({ name: ... }))', file: METRICS_FILE, remediation: `Register request and tool-call counters and a duration histogram with literal names in ${METRICS_FILE}.` });
+      failures.push({
+        message: 'No metric is registered with a literal name (new Counter({ name: ... }))',
+        file: METRICS_FILE,
+        remediation: `Register request and tool-call counters and a duration histogram with literal names in ${METRICS_FILE}.`,
+      });
     }
     for (const site of unresolved) {
-      warnings.push({ message: `A metric in ${site.file} has a computed name; verify cannot match it against the alert rules`, file: site.file, line: site.line, remediation: `Give the metric a literal name: in ${site.file}.` });
+      warnings.push({
+        message: `A metric in ${site.file} has a computed name; verify cannot match it against the alert rules`,
+        file: site.file,
+        line: site.line,
+        remediation: `Give the metric a literal name: in ${site.file}.`,
+      });
     }
     const all = code.map((file) => file.code).join('\n');
     for (const metric of metrics) {
       if (metric.type === 'counter' && !metric.name.endsWith('_total')) {
-        warnings.push({ message: `Counter ${metric.name} does not end in _total`, file: metric.file, line: metric.line, remediation: `Rename ${metric.name} to ${metric.name}_total in ${metric.file} (and in monitoring/alerts.yml).` });
+        warnings.push({
+          message: `Counter ${metric.name} does not end in _total`,
+          file: metric.file,
+          line: metric.line,
+          remediation: `Rename ${metric.name} to ${metric.name}_total in ${metric.file} (and in monitoring/alerts.yml).`,
+        });
       }
       // A registered metric nobody updates exports a constant, which silently defeats its alerts.
-      const updated = metric.collects || (metric.holder && new RegExp(`\\b${escapeRegExp(metric.holder)}\\s*\\??\\.\\s*(?:inc|dec|set|observe|startTimer|labels|reset|zero)\\s*\\(`).test(all));
+      const updated =
+        metric.collects ||
+        (metric.holder &&
+          new RegExp(
+            `\\b${escapeRegExp(metric.holder)}\\s*\\??\\.\\s*(?:inc|dec|set|observe|startTimer|labels|reset|zero)\\s*\\(`,
+          ).test(all));
       if (!updated) {
-        warnings.push({ message: `Metric ${metric.name} is never updated in src/`, file: metric.file, line: metric.line, remediation: `Update ${metric.name} (inc/observe/set) where the event happens, or remove it from ${metric.file}.` });
+        warnings.push({
+          message: `Metric ${metric.name} is never updated in src/`,
+          file: metric.file,
+          line: metric.line,
+          remediation: `Update ${metric.name} (inc/observe/set) where the event happens, or remove it from ${metric.file}.`,
+        });
       }
     }
     if (!defaultMetrics(code).collected) {
-      warnings.push({ message: 'Default process metrics are not collected (memory, CPU, event loop lag)', file: METRICS_FILE, remediation: `Call collectDefaultMetrics({ register }) in ${METRICS_FILE}.` });
+      warnings.push({
+        message: 'Default process metrics are not collected (memory, CPU, event loop lag)',
+        file: METRICS_FILE,
+        remediation: `Call collectDefaultMetrics({ register }) in ${METRICS_FILE}.`,
+      });
     }
 
     const names = metrics.map((metric) => metric.name).join(', ');
@@ -100,24 +136,51 @@ export async function probeMetrics(ctx: LiveContext): Promise<CheckOutcome> {
   }
   const first = parseCounters(before.body);
   if (!first) {
-    return conclude('', { failures: [{ message: `GET ${path} is not a Prometheus text exposition (content-type ${before.headers.get('content-type') ?? 'none'}, body starts ${JSON.stringify(before.body.slice(0, 80))})`, remediation }] });
+    return conclude('', {
+      failures: [
+        {
+          message: `GET ${path} is not a Prometheus text exposition (content-type ${before.headers.get('content-type') ?? 'none'}, body starts ${JSON.stringify(before.body.slice(0, 80))})`,
+          remediation,
+        },
+      ],
+    });
   }
 
   for (let index = 0; index < 3; index++) await probe(ctx, ctx.endpoints.health);
-  await probe(ctx, ctx.mcpUrl, { method: 'POST', headers: { ...MCP_POST_HEADERS }, body: rpc('verify-metrics', 'ping') });
+  await probe(ctx, ctx.mcpUrl, {
+    method: 'POST',
+    headers: { ...MCP_POST_HEADERS },
+    body: rpc('verify-metrics', 'ping'),
+  });
 
   const after = await probe(ctx, ctx.endpoints.metrics);
   const second = after.status === 200 ? parseCounters(after.body) : undefined;
   if (!second) {
-    return conclude('', { failures: [{ message: `The second GET ${path} answered ${after.status} without a readable exposition (body starts ${JSON.stringify(after.body.slice(0, 80))})`, remediation }] });
+    return conclude('', {
+      failures: [
+        {
+          message: `The second GET ${path} answered ${after.status} without a readable exposition (body starts ${JSON.stringify(after.body.slice(0, 80))})`,
+          remediation,
+        },
+      ],
+    });
   }
   const requestCounters = [...second.keys()].filter((name) => /request/i.test(name));
   if (requestCounters.length === 0) {
-    return conclude('', { failures: [{ message: `No request counter in ${path} (counters: ${[...second.keys()].slice(0, 8).join(', ') || 'none'})`, remediation }] });
+    return conclude('', {
+      failures: [
+        {
+          message: `No request counter in ${path} (counters: ${[...second.keys()].slice(0, 8).join(', ') || 'none'})`,
+          remediation,
+        },
+      ],
+    });
   }
   const moved = requestCounters.filter((name) => (second.get(name) ?? 0) > (first.get(name) ?? 0));
   if (moved.length === 0) {
-    return conclude('', { failures: [{ message: `${requestCounters.join(', ')} did not increase after 5 requests`, remediation }] });
+    return conclude('', {
+      failures: [{ message: `${requestCounters.join(', ')} did not increase after 5 requests`, remediation }],
+    });
   }
   return conclude(`${moved.join(', ')} increased under traffic`, { failures: [] });
 }

@@ -18,27 +18,51 @@ export const observabilityTracing: Check = {
     const code = await sources(ctx);
 
     if (!findFirst(code, /OTEL_EXPORTER_OTLP_ENDPOINT/)) {
-      failures.push({ message: 'OTEL_EXPORTER_OTLP_ENDPOINT is never read: tracing cannot be turned on', file: TRACING_FILE, remediation: `Read OTEL_EXPORTER_OTLP_ENDPOINT (in src/config.ts or ${TRACING_FILE}) and start tracing when it is set.` });
+      failures.push({
+        message: 'OTEL_EXPORTER_OTLP_ENDPOINT is never read: tracing cannot be turned on',
+        file: TRACING_FILE,
+        remediation: `Read OTEL_EXPORTER_OTLP_ENDPOINT (in src/config.ts or ${TRACING_FILE}) and start tracing when it is set.`,
+      });
     }
     const exporter = findFirst(code, /from\s+['"]@opentelemetry\/exporter-trace-otlp-(?:http|proto|grpc)['"]/);
     if (!exporter) {
-      failures.push({ message: 'No OTLP trace exporter is imported: spans never leave the process', file: TRACING_FILE, remediation: `Export spans with @opentelemetry/exporter-trace-otlp-http in ${TRACING_FILE}.` });
+      failures.push({
+        message: 'No OTLP trace exporter is imported: spans never leave the process',
+        file: TRACING_FILE,
+        remediation: `Export spans with @opentelemetry/exporter-trace-otlp-http in ${TRACING_FILE}.`,
+      });
     } else {
       // The entry may load tracing lazily (a dynamic import when the endpoint is set); any import path counts.
       const started = reachableFrom(code, ENTRY_FILE).has(exporter.file);
       if (!started) {
-        failures.push({ message: `${exporter.file} sets up tracing but ${ENTRY_FILE} never loads it`, file: ENTRY_FILE, remediation: `Import and start tracing from ${exporter.file} at the top of ${ENTRY_FILE}, before the app is created.` });
+        failures.push({
+          message: `${exporter.file} sets up tracing but ${ENTRY_FILE} never loads it`,
+          file: ENTRY_FILE,
+          remediation: `Import and start tracing from ${exporter.file} at the top of ${ENTRY_FILE}, before the app is created.`,
+        });
       }
     }
     if (!findFirst(code, /propagation\s*\.\s*extract\s*\(|\.extract\s*\(\s*(?:ROOT_CONTEXT|context\.active\(\))/)) {
-      failures.push({ message: 'Incoming traceparent headers are never extracted: server spans start new traces instead of continuing the caller\'s', file: TRACING_FILE, remediation: `Extract the W3C trace context from request headers (propagation.extract) and start the request span in that context (${TRACING_FILE} or a middleware).` });
+      failures.push({
+        message:
+          "Incoming traceparent headers are never extracted: server spans start new traces instead of continuing the caller's",
+        file: TRACING_FILE,
+        remediation: `Extract the W3C trace context from request headers (propagation.extract) and start the request span in that context (${TRACING_FILE} or a middleware).`,
+      });
     }
     const env = await envExample(ctx);
     if (env && !env.has('OTEL_EXPORTER_OTLP_ENDPOINT')) {
-      warnings.push({ message: `OTEL_EXPORTER_OTLP_ENDPOINT is not listed in ${ENV_EXAMPLE}`, file: ENV_EXAMPLE, remediation: `Add OTEL_EXPORTER_OTLP_ENDPOINT= (empty: off) to ${ENV_EXAMPLE}.` });
+      warnings.push({
+        message: `OTEL_EXPORTER_OTLP_ENDPOINT is not listed in ${ENV_EXAMPLE}`,
+        file: ENV_EXAMPLE,
+        remediation: `Add OTEL_EXPORTER_OTLP_ENDPOINT= (empty: off) to ${ENV_EXAMPLE}.`,
+      });
     }
 
-    return conclude('OpenTelemetry tracing exports over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set and continues incoming traceparent', { failures, warnings });
+    return conclude(
+      'OpenTelemetry tracing exports over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set and continues incoming traceparent',
+      { failures, warnings },
+    );
   },
 };
 
@@ -56,7 +80,9 @@ export async function probeTracing(ctx: LiveContext): Promise<CheckOutcome> {
   await requireReachable(ctx);
   const traceId = randomBytes(16).toString('hex');
   const parentId = randomBytes(8).toString('hex');
-  await postMcp(ctx, initializeBody(1, LATEST_PROTOCOL_VERSION, toolInfo().version), { traceparent: `00-${traceId}-${parentId}-01` });
+  await postMcp(ctx, initializeBody(1, LATEST_PROTOCOL_VERSION, toolInfo().version), {
+    traceparent: `00-${traceId}-${parentId}-01`,
+  });
 
   const deadline = Date.now() + SPAN_WAIT_MS;
   let continued = false;
@@ -69,14 +95,27 @@ export async function probeTracing(ctx: LiveContext): Promise<CheckOutcome> {
   if (!continued) {
     const spans = local.spans();
     const inTrace = spans.filter((span) => span.traceId === traceId);
-    const remediation = 'Start the request span in the context extracted from the incoming headers (propagation.extract in src/observability/tracing.ts) and export it over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT.';
+    const remediation =
+      'Start the request span in the context extracted from the incoming headers (propagation.extract in src/observability/tracing.ts) and export it over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT.';
     if (spans.length === 0) {
-      failures.push({ message: `No span reached the OTLP receiver within ${SPAN_WAIT_MS / 1000} s of a request (OTEL_EXPORTER_OTLP_ENDPOINT was set)`, remediation });
+      failures.push({
+        message: `No span reached the OTLP receiver within ${SPAN_WAIT_MS / 1000} s of a request (OTEL_EXPORTER_OTLP_ENDPOINT was set)`,
+        remediation,
+      });
     } else if (inTrace.length === 0) {
-      failures.push({ message: `${spans.length} span(s) arrived, none in the trace of the incoming traceparent: the server starts new traces`, remediation });
+      failures.push({
+        message: `${spans.length} span(s) arrived, none in the trace of the incoming traceparent: the server starts new traces`,
+        remediation,
+      });
     } else {
-      failures.push({ message: `Spans arrived in the incoming trace, but none has the caller's span ${parentId} as parent`, remediation });
+      failures.push({
+        message: `Spans arrived in the incoming trace, but none has the caller's span ${parentId} as parent`,
+        remediation,
+      });
     }
   }
-  return conclude('A request with a traceparent produced a span in that trace, child of the caller\'s span, at the loopback OTLP receiver', { failures });
+  return conclude(
+    "A request with a traceparent produced a span in that trace, child of the caller's span, at the loopback OTLP receiver",
+    { failures },
+  );
 }

@@ -20,7 +20,13 @@ export const preDeploymentArchitecturePattern: Check = {
     if (!pattern) {
       const known = [...PATTERN_REGISTRY.keys()];
       return conclude('', {
-        failures: [{ message: `Unknown pattern "${manifest.pattern}"`, file: MANIFEST_FILE, remediation: `Set "pattern" in ${MANIFEST_FILE} to one of ${known.join(', ')}.` }],
+        failures: [
+          {
+            message: `Unknown pattern "${manifest.pattern}"`,
+            file: MANIFEST_FILE,
+            remediation: `Set "pattern" in ${MANIFEST_FILE} to one of ${known.join(', ')}.`,
+          },
+        ],
       });
     }
 
@@ -38,11 +44,22 @@ export const preDeploymentArchitecturePattern: Check = {
 
     for (const { file, why } of manifest.requiredFiles) {
       if (!(await ctx.exists(file))) {
-        failures.push({ message: `${file} is missing: ${why}`, file, remediation: `Restore ${file} (see the ${pattern.title} section of the README).` });
+        failures.push({
+          message: `${file} is missing: ${why}`,
+          file,
+          remediation: `Restore ${file} (see the ${pattern.title} section of the README).`,
+        });
       }
     }
-    if (!(await ctx.exists(APP_FILE)) && !manifest.deploy.every((target) => target === 'lambda' || target === 'vercel')) {
-      failures.push({ message: `${APP_FILE} is missing: the server has no app`, file: APP_FILE, remediation: `Restore ${APP_FILE} (createApp()) or regenerate the project.` });
+    if (
+      !(await ctx.exists(APP_FILE)) &&
+      !manifest.deploy.every((target) => target === 'lambda' || target === 'vercel')
+    ) {
+      failures.push({
+        message: `${APP_FILE} is missing: the server has no app`,
+        file: APP_FILE,
+        remediation: `Restore ${APP_FILE} (createApp()) or regenerate the project.`,
+      });
     }
 
     // A pattern that never runs several instances of its server is really another pattern when its artifacts do.
@@ -79,27 +96,58 @@ async function deployArtifactProblems(ctx: StaticContext, target: DeployTarget):
     case 'docker':
       return (await ctx.exists(DOCKERFILE))
         ? []
-        : [{ message: 'The manifest deploys with docker but there is no Dockerfile', file: DOCKERFILE, remediation: `Restore ${DOCKERFILE} (multi-stage, non-root, HEALTHCHECK) or remove docker from "deploy" in ${MANIFEST_FILE}.` }];
+        : [
+            {
+              message: 'The manifest deploys with docker but there is no Dockerfile',
+              file: DOCKERFILE,
+              remediation: `Restore ${DOCKERFILE} (multi-stage, non-root, HEALTHCHECK) or remove docker from "deploy" in ${MANIFEST_FILE}.`,
+            },
+          ];
     case 'compose':
       return (await composeFile(ctx))
         ? []
-        : [{ message: `The manifest deploys with compose but there is no ${COMPOSE_FILES[0]}`, file: COMPOSE_FILES[0], remediation: `Restore ${COMPOSE_FILES[0]} or remove compose from "deploy" in ${MANIFEST_FILE}.` }];
+        : [
+            {
+              message: `The manifest deploys with compose but there is no ${COMPOSE_FILES[0]}`,
+              file: COMPOSE_FILES[0],
+              remediation: `Restore ${COMPOSE_FILES[0]} or remove compose from "deploy" in ${MANIFEST_FILE}.`,
+            },
+          ];
     case 'k8s': {
       const objects = await k8sObjects(ctx);
-      return hasK8s(objects) && resourcesOf(objects, 'Deployment').length + resourcesOf(objects, 'StatefulSet').length > 0
+      return hasK8s(objects) &&
+        resourcesOf(objects, 'Deployment').length + resourcesOf(objects, 'StatefulSet').length > 0
         ? []
-        : [{ message: 'The manifest deploys with k8s but no Kubernetes Deployment was found', file: 'k8s', remediation: `Restore the Kubernetes manifests (k8s/base with a Deployment) or remove k8s from "deploy" in ${MANIFEST_FILE}.` }];
+        : [
+            {
+              message: 'The manifest deploys with k8s but no Kubernetes Deployment was found',
+              file: 'k8s',
+              remediation: `Restore the Kubernetes manifests (k8s/base with a Deployment) or remove k8s from "deploy" in ${MANIFEST_FILE}.`,
+            },
+          ];
     }
     case 'lambda': {
       const template = await ctx.readFile('template.yaml');
       return template !== undefined && /AWS::Serverless::Function|AWS::Lambda::Function/.test(template)
         ? []
-        : [{ message: 'The manifest deploys with lambda but template.yaml defines no function', file: 'template.yaml', remediation: `Restore the SAM template.yaml (an AWS::Serverless::Function whose Handler is the built handler) or remove lambda from "deploy" in ${MANIFEST_FILE}.` }];
+        : [
+            {
+              message: 'The manifest deploys with lambda but template.yaml defines no function',
+              file: 'template.yaml',
+              remediation: `Restore the SAM template.yaml (an AWS::Serverless::Function whose Handler is the built handler) or remove lambda from "deploy" in ${MANIFEST_FILE}.`,
+            },
+          ];
     }
     case 'vercel':
       return (await ctx.exists('vercel.json'))
         ? []
-        : [{ message: 'The manifest deploys with vercel but there is no vercel.json', file: 'vercel.json', remediation: `Restore vercel.json or remove vercel from "deploy" in ${MANIFEST_FILE}.` }];
+        : [
+            {
+              message: 'The manifest deploys with vercel but there is no vercel.json',
+              file: 'vercel.json',
+              remediation: `Restore vercel.json or remove vercel from "deploy" in ${MANIFEST_FILE}.`,
+            },
+          ];
   }
 }
 
@@ -109,17 +157,36 @@ async function singleInstanceProblems(ctx: StaticContext, title: string): Promis
   const advice = `A ${title} project runs one instance; set replicas to 1, or regenerate with the load-balanced pattern (shared store, no cookie affinity).`;
   for (const object of await k8sObjects(ctx)) {
     const spec = isRecord(object.body.spec) ? object.body.spec : {};
-    if ((object.kind === 'Deployment' || object.kind === 'StatefulSet') && typeof spec.replicas === 'number' && spec.replicas > 1) {
-      out.push({ message: `${object.kind} ${object.name} runs ${spec.replicas} replicas, but the pattern is ${title}`, file: object.file, line: object.line, remediation: advice });
+    if (
+      (object.kind === 'Deployment' || object.kind === 'StatefulSet') &&
+      typeof spec.replicas === 'number' &&
+      spec.replicas > 1
+    ) {
+      out.push({
+        message: `${object.kind} ${object.name} runs ${spec.replicas} replicas, but the pattern is ${title}`,
+        file: object.file,
+        line: object.line,
+        remediation: advice,
+      });
     }
     if (object.kind === 'HorizontalPodAutoscaler' && !object.patch) {
-      out.push({ message: `HorizontalPodAutoscaler ${object.name} scales out, but the pattern is ${title}`, file: object.file, line: object.line, remediation: advice });
+      out.push({
+        message: `HorizontalPodAutoscaler ${object.name} scales out, but the pattern is ${title}`,
+        file: object.file,
+        line: object.line,
+        remediation: advice,
+      });
     }
   }
   const compose = await composeFile(ctx);
   if (compose) {
     const count = composeInstances(compose);
-    if (count > 1) out.push({ message: `${compose.file} runs ${count} instances of the app, but the pattern is ${title}`, file: compose.file, remediation: advice });
+    if (count > 1)
+      out.push({
+        message: `${compose.file} runs ${count} instances of the app, but the pattern is ${title}`,
+        file: compose.file,
+        remediation: advice,
+      });
   }
   return out;
 }

@@ -19,7 +19,9 @@ export const preDeploymentHealthChecks: Check = {
     const expectsDocker = ctx.manifest.deploy.includes('docker');
 
     if (!docker && !expectsDocker && containers.length === 0 && ctx.manifest.instances.perInvocation) {
-      return notApplicable('Serverless functions have no container or pod to probe: the platform replaces failed instances');
+      return notApplicable(
+        'Serverless functions have no container or pod to probe: the platform replaces failed instances',
+      );
     }
 
     if (healthPath === readyPath) {
@@ -32,9 +34,16 @@ export const preDeploymentHealthChecks: Check = {
     }
 
     const all = routes(await sources(ctx));
-    for (const [kind, path] of [['liveness', healthPath], ['readiness', readyPath]] as const) {
+    for (const [kind, path] of [
+      ['liveness', healthPath],
+      ['readiness', readyPath],
+    ] as const) {
       if (routesFor(all, path).length === 0) {
-        failures.push({ message: `No GET ${path} route (${kind}) in src/`, file: 'src/app.ts', remediation: `Register GET ${path} in src/app.ts (createApp()).` });
+        failures.push({
+          message: `No GET ${path} route (${kind}) in src/`,
+          file: 'src/app.ts',
+          remediation: `Register GET ${path} in src/app.ts (createApp()).`,
+        });
       }
     }
 
@@ -48,10 +57,19 @@ export const preDeploymentHealthChecks: Check = {
           remediation: `Add to ${DOCKERFILE}: HEALTHCHECK CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'${healthPath}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"`,
         });
       } else if (!healthcheck.args.includes(healthPath) && !healthcheck.args.includes(readyPath)) {
-        warnings.push({ message: `The Dockerfile HEALTHCHECK does not request ${healthPath}`, file: DOCKERFILE, line: healthcheck.line, remediation: `Make the HEALTHCHECK in ${DOCKERFILE} request ${healthPath}.` });
+        warnings.push({
+          message: `The Dockerfile HEALTHCHECK does not request ${healthPath}`,
+          file: DOCKERFILE,
+          line: healthcheck.line,
+          remediation: `Make the HEALTHCHECK in ${DOCKERFILE} request ${healthPath}.`,
+        });
       }
     } else if (expectsDocker) {
-      failures.push({ message: 'The manifest deploys with docker but there is no Dockerfile to carry a HEALTHCHECK', file: DOCKERFILE, remediation: `Restore ${DOCKERFILE} with a HEALTHCHECK on ${healthPath}.` });
+      failures.push({
+        message: 'The manifest deploys with docker but there is no Dockerfile to carry a HEALTHCHECK',
+        file: DOCKERFILE,
+        remediation: `Restore ${DOCKERFILE} with a HEALTHCHECK on ${healthPath}.`,
+      });
     }
 
     for (const { workload, container } of containers) {
@@ -59,18 +77,48 @@ export const preDeploymentHealthChecks: Check = {
       const liveness = dig(container, 'livenessProbe');
       const readiness = dig(container, 'readinessProbe');
       const remediation = `In ${workload.file}, give container ${String(container.name ?? '')} a livenessProbe (httpGet ${healthPath}) and a readinessProbe (httpGet ${readyPath}).`;
-      if (!liveness) failures.push({ message: `${where} has no livenessProbe`, file: workload.file, line: workload.line, remediation });
-      if (!readiness) failures.push({ message: `${where} has no readinessProbe: traffic reaches pods that are not ready or are draining`, file: workload.file, line: workload.line, remediation });
+      if (!liveness)
+        failures.push({
+          message: `${where} has no livenessProbe`,
+          file: workload.file,
+          line: workload.line,
+          remediation,
+        });
+      if (!readiness)
+        failures.push({
+          message: `${where} has no readinessProbe: traffic reaches pods that are not ready or are draining`,
+          file: workload.file,
+          line: workload.line,
+          remediation,
+        });
       const livePath = dig(liveness, 'httpGet', 'path');
       const readyProbePath = dig(readiness, 'httpGet', 'path');
       if (liveness && readiness && livePath !== undefined && livePath === readyProbePath) {
-        failures.push({ message: `${where}: liveness and readiness probe the same path ${String(livePath)}`, file: workload.file, line: workload.line, remediation });
+        failures.push({
+          message: `${where}: liveness and readiness probe the same path ${String(livePath)}`,
+          file: workload.file,
+          line: workload.line,
+          remediation,
+        });
       } else if (readiness && readyProbePath !== undefined && readyProbePath !== readyPath) {
-        warnings.push({ message: `${where}: readinessProbe requests ${String(readyProbePath)}, not ${readyPath}`, file: workload.file, line: workload.line, remediation });
+        warnings.push({
+          message: `${where}: readinessProbe requests ${String(readyProbePath)}, not ${readyPath}`,
+          file: workload.file,
+          line: workload.line,
+          remediation,
+        });
       }
     }
 
-    const probes = [docker ? 'Dockerfile HEALTHCHECK' : '', containers.length > 0 ? 'Kubernetes liveness/readiness probes' : ''].filter(Boolean).join(' and ');
-    return conclude(`${healthPath} (liveness) and ${readyPath} (readiness) are served${probes ? ` and configured in the ${probes}` : ''}`, { failures, warnings });
+    const probes = [
+      docker ? 'Dockerfile HEALTHCHECK' : '',
+      containers.length > 0 ? 'Kubernetes liveness/readiness probes' : '',
+    ]
+      .filter(Boolean)
+      .join(' and ');
+    return conclude(
+      `${healthPath} (liveness) and ${readyPath} (readiness) are served${probes ? ` and configured in the ${probes}` : ''}`,
+      { failures, warnings },
+    );
   },
 };

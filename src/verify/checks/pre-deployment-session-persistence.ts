@@ -93,7 +93,13 @@ export const preDeploymentSessionPersistence: Check = {
     }
 
     const count = many ? `several instances (${why})` : 'one instance';
-    const lifetime = manifest.store === 'memory' ? 'sessions live and end with the process' : `sessions survive restarts in ${manifest.store}`;
-    return conclude(`${manifest.store} store, ${manifest.sessionMode} sessions, ${count}: ${lifetime}`, { failures, warnings });
+    const lifetime =
+      manifest.store === 'memory'
+        ? 'sessions live and end with the process'
+        : `sessions survive restarts in ${manifest.store}`;
+    return conclude(`${manifest.store} store, ${manifest.sessionMode} sessions, ${count}: ${lifetime}`, {
+      failures,
+      warnings,
+    });
   },
 };

@@ -3,7 +3,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { checklistItem, conclude, notApplicable, type Check, type CheckOutcome, type Finding, type LiveContext, type LocalInstance } from '../check.js';
+import {
+  checklistItem,
+  conclude,
+  notApplicable,
+  type Check,
+  type CheckOutcome,
+  type Finding,
+  type LiveContext,
+  type LocalInstance,
+} from '../check.js';
 import { findFirst, sources } from '../readers/source.js';
 import { toolInfo } from '../../core/tool-info.js';
 import { sleep } from '../runtime/http.js';
@@ -22,14 +31,19 @@ export const resilienceCircuitBreakers: Check = {
     if (library) {
       return conclude(`Circuit breaker from a library in ${library.file}`, { failures: [] });
     }
-    const candidates = code.filter((file) => BREAKER.test(file.code) && /\bopen\b|['"]open['"]|isOpen|OPEN/.test(file.code));
+    const candidates = code.filter(
+      (file) => BREAKER.test(file.code) && /\bopen\b|['"]open['"]|isOpen|OPEN/.test(file.code),
+    );
     if (candidates.length === 0) {
       return conclude('', {
-        failures: [{
-          message: `No circuit breaker found in src/: a dead dependency of the ${ctx.manifest.pattern} pattern is hit on every call and slows every client`,
-          file: 'src',
-          remediation: 'Wrap calls to each backend or store in a circuit breaker (closed -> open after N failures -> half-open probe after a cool-down), e.g. src/resilience/circuit-breaker.ts.',
-        }],
+        failures: [
+          {
+            message: `No circuit breaker found in src/: a dead dependency of the ${ctx.manifest.pattern} pattern is hit on every call and slows every client`,
+            file: 'src',
+            remediation:
+              'Wrap calls to each backend or store in a circuit breaker (closed -> open after N failures -> half-open probe after a cool-down), e.g. src/resilience/circuit-breaker.ts.',
+          },
+        ],
       });
     }
     const failures: Finding[] = [];
@@ -37,10 +51,18 @@ export const resilienceCircuitBreakers: Check = {
     const files = candidates.map((file) => file.file).join(', ');
     const at = { file: first?.file, line: first ? findFirst([first], BREAKER)?.line : undefined };
     if (!candidates.some((file) => /half[-_\s]?open|halfOpen|HALF_OPEN/i.test(file.code))) {
-      failures.push({ message: `The breaker in ${files} has no half-open state: once open it never tests whether the dependency recovered`, ...at, remediation: `After a cool-down, let one probe through (half-open) and close on success, in ${first?.file ?? 'the breaker'}.` });
+      failures.push({
+        message: `The breaker in ${files} has no half-open state: once open it never tests whether the dependency recovered`,
+        ...at,
+        remediation: `After a cool-down, let one probe through (half-open) and close on success, in ${first?.file ?? 'the breaker'}.`,
+      });
     }
     if (!candidates.some((file) => /threshold|maxFailures|failures\s*[<>]=?|failureCount/i.test(file.code))) {
-      failures.push({ message: `The breaker in ${files} has no failure threshold`, ...at, remediation: `Open the breaker after a configured number of consecutive failures in ${first?.file ?? 'the breaker'}.` });
+      failures.push({
+        message: `The breaker in ${files} has no failure threshold`,
+        ...at,
+        remediation: `Open the breaker after a configured number of consecutive failures in ${first?.file ?? 'the breaker'}.`,
+      });
     }
     return conclude(`Circuit breaker with open and half-open states in ${files}`, { failures });
   },
@@ -67,28 +89,47 @@ export async function probeCircuitBreaker(ctx: LiveContext): Promise<CheckOutcom
   if (!local) return notStartedByVerify(ctx, 'Failing a backend on purpose');
   const project = ctx.project;
   // A project whose server serves the backends of gateway.config.json (its manifest requires that file).
-  if (!project?.manifest.requiredFiles.some(({ file }) => file === GATEWAY_CONFIG_FILE) || !(await project.exists(GATEWAY_CONFIG_FILE))) {
-    return notApplicable('Live breaker probes drive a generated gateway (gateway.config.json, GATEWAY_BREAKER_*); this project is judged from its files only');
+  if (
+    !project?.manifest.requiredFiles.some(({ file }) => file === GATEWAY_CONFIG_FILE) ||
+    !(await project.exists(GATEWAY_CONFIG_FILE))
+  ) {
+    return notApplicable(
+      'Live breaker probes drive a generated gateway (gateway.config.json, GATEWAY_BREAKER_*); this project is judged from its files only',
+    );
   }
   const backend = await startMcpBackend();
   const dir = await mkdtemp(path.join(tmpdir(), 'mcp-arch-breaker-'));
   const config = path.join(dir, 'gateway.config.json');
   await writeFile(config, JSON.stringify({ mcpServers: { probe: { url: `${backend.url}/mcp`, timeoutMs: 2_000 } } }));
   const failures: Finding[] = [];
-  const remediation = 'Wrap every backend call in a circuit breaker (src/aggregate/breaker.ts): open after GATEWAY_BREAKER_THRESHOLD consecutive failures, fail fast while open, let one call through after GATEWAY_BREAKER_COOLDOWN_MS and close on success.';
+  const remediation =
+    'Wrap every backend call in a circuit breaker (src/aggregate/breaker.ts): open after GATEWAY_BREAKER_THRESHOLD consecutive failures, fail fast while open, let one call through after GATEWAY_BREAKER_COOLDOWN_MS and close on success.';
   let instance: LocalInstance | undefined;
   try {
-    instance = await local.launch({ GATEWAY_CONFIG: config, GATEWAY_BREAKER_THRESHOLD: String(THRESHOLD), GATEWAY_BREAKER_COOLDOWN_MS: String(COOLDOWN_MS) });
+    instance = await local.launch({
+      GATEWAY_CONFIG: config,
+      GATEWAY_BREAKER_THRESHOLD: String(THRESHOLD),
+      GATEWAY_BREAKER_COOLDOWN_MS: String(COOLDOWN_MS),
+    });
     const client = new Client({ name: 'mcp-arch-verify', version: toolInfo().version });
-    const transport = new StreamableHTTPClientTransport(new URL(`${instance.url}${project.manifest.start.mcpPath}`), { requestInit: { headers: { ...ctx.headers } } });
+    const transport = new StreamableHTTPClientTransport(new URL(`${instance.url}${project.manifest.start.mcpPath}`), {
+      requestInit: { headers: { ...ctx.headers } },
+    });
     try {
       await client.connect(transport, { timeout: 10_000 });
       const { tools } = await client.listTools({}, { timeout: 10_000 });
       const echo = tools.find((tool) => tool.name === 'echo' || tool.name.endsWith('__echo'));
-      if (!echo) return { status: 'skip', summary: 'The gateway did not list the probe backend\'s echo tool, so no call could be routed to it', findings: [] };
+      if (!echo)
+        return {
+          status: 'skip',
+          summary: "The gateway did not list the probe backend's echo tool, so no call could be routed to it",
+          findings: [],
+        };
       const call = async () => {
         try {
-          const result = await client.callTool({ name: echo.name, arguments: { text: 'breaker' } }, undefined, { timeout: 10_000 });
+          const result = await client.callTool({ name: echo.name, arguments: { text: 'breaker' } }, undefined, {
+            timeout: 10_000,
+          });
           return result.isError !== true;
         } catch {
           return false;
@@ -105,7 +146,10 @@ export async function probeCircuitBreaker(ctx: LiveContext): Promise<CheckOutcom
       // A reconnect loop may touch the backend now and then; without a breaker every call does.
       const tailHits = hitsPerCall.slice(-TAIL).reduce((sum, hits) => sum + hits, 0);
       if (tailHits >= TAIL) {
-        failures.push({ message: `With its backend failing, the gateway kept calling it: the last ${TAIL} of ${CALLS_WHILE_DOWN} calls reached the backend ${tailHits} time(s) (threshold ${THRESHOLD})`, remediation });
+        failures.push({
+          message: `With its backend failing, the gateway kept calling it: the last ${TAIL} of ${CALLS_WHILE_DOWN} calls reached the backend ${tailHits} time(s) (threshold ${THRESHOLD})`,
+          remediation,
+        });
       }
 
       backend.down = false;
@@ -115,9 +159,16 @@ export async function probeCircuitBreaker(ctx: LiveContext): Promise<CheckOutcom
         recovered = await call();
         if (!recovered) await sleep(COOLDOWN_MS / 2);
       }
-      if (!recovered) failures.push({ message: `After the backend recovered and ${COOLDOWN_MS} ms passed, calls still failed: the breaker never half-opens`, remediation });
+      if (!recovered)
+        failures.push({
+          message: `After the backend recovered and ${COOLDOWN_MS} ms passed, calls still failed: the breaker never half-opens`,
+          remediation,
+        });
       const opened = hitsPerCall.findIndex((hits, index) => index > 0 && hits === 0);
-      return conclude(`With a failing backend the breaker stopped calls to it after ${opened < 0 ? '?' : opened} call(s) and let calls through again once it recovered`, { failures });
+      return conclude(
+        `With a failing backend the breaker stopped calls to it after ${opened < 0 ? '?' : opened} call(s) and let calls through again once it recovered`,
+        { failures },
+      );
     } finally {
       await client.close().catch(() => undefined);
     }

@@ -1,12 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { checklistItem, conclude, type Check, type CheckOutcome, type Finding, type LiveContext, type LocalInstance } from '../check.js';
+import {
+  checklistItem,
+  conclude,
+  type Check,
+  type CheckOutcome,
+  type Finding,
+  type LiveContext,
+  type LocalInstance,
+} from '../check.js';
 import { routes, routesFor, sources, type SourceFile } from '../readers/source.js';
 import { requireReachable } from '../runtime/context.js';
 import { probe } from '../runtime/http.js';
 import { unreachableStoreEnv } from '../runtime/local.js';
 
 /** Names that show readiness depends on draining or on a dependency. */
-const READINESS_STATE = /\b(?:draining|isDraining|shuttingDown|isShuttingDown|closing|ready|isReady|readiness|ping|check\w*)\b/;
+const READINESS_STATE =
+  /\b(?:draining|isDraining|shuttingDown|isShuttingDown|closing|ready|isReady|readiness|ping|check\w*)\b/;
 
 export const resilienceHealthChecks: Check = {
   item: checklistItem('resilience.health-checks'),
@@ -20,23 +29,51 @@ export const resilienceHealthChecks: Check = {
     const [health] = routesFor(all, healthPath);
     const [ready] = routesFor(all, readyPath);
 
-    if (!health) failures.push({ message: `No GET ${healthPath} (liveness) route in src/`, file: 'src/app.ts', remediation: `Serve GET ${healthPath} in src/app.ts: 200 while the process can serve, without touching dependencies.` });
-    if (!ready) failures.push({ message: `No GET ${readyPath} (readiness) route in src/`, file: 'src/app.ts', remediation: `Serve GET ${readyPath} in src/app.ts: 503 while draining or while a required dependency is down.` });
+    if (!health)
+      failures.push({
+        message: `No GET ${healthPath} (liveness) route in src/`,
+        file: 'src/app.ts',
+        remediation: `Serve GET ${healthPath} in src/app.ts: 200 while the process can serve, without touching dependencies.`,
+      });
+    if (!ready)
+      failures.push({
+        message: `No GET ${readyPath} (readiness) route in src/`,
+        file: 'src/app.ts',
+        remediation: `Serve GET ${readyPath} in src/app.ts: 503 while draining or while a required dependency is down.`,
+      });
 
     if (health && ready) {
       if (healthPath === readyPath || normalise(health.handler) === normalise(ready.handler)) {
-        failures.push({ message: `${healthPath} and ${readyPath} answer the same way: readiness never reflects draining or dependencies`, file: ready.file, line: ready.line, remediation: `Make ${readyPath} in ${ready.file} report 503 while draining or while the store/backends are down; keep ${healthPath} a plain liveness answer.` });
+        failures.push({
+          message: `${healthPath} and ${readyPath} answer the same way: readiness never reflects draining or dependencies`,
+          file: ready.file,
+          line: ready.line,
+          remediation: `Make ${readyPath} in ${ready.file} report 503 while draining or while the store/backends are down; keep ${healthPath} a plain liveness answer.`,
+        });
       } else {
         const readinessCode = handlerScope(code, ready.file, ready.handler);
         if (!/\b503\b/.test(readinessCode)) {
-          failures.push({ message: `${readyPath} never answers 503: a draining or disconnected instance keeps receiving traffic`, file: ready.file, line: ready.line, remediation: `Answer 503 from ${readyPath} (in ${ready.file}) while shutting down or while a required dependency is unreachable.` });
+          failures.push({
+            message: `${readyPath} never answers 503: a draining or disconnected instance keeps receiving traffic`,
+            file: ready.file,
+            line: ready.line,
+            remediation: `Answer 503 from ${readyPath} (in ${ready.file}) while shutting down or while a required dependency is unreachable.`,
+          });
         } else if (!READINESS_STATE.test(ready.handler)) {
-          warnings.push({ message: `The ${readyPath} handler does not visibly consult draining state or dependencies`, file: ready.file, line: ready.line, remediation: `Derive ${readyPath} from the shutdown state and dependency checks in ${ready.file}.` });
+          warnings.push({
+            message: `The ${readyPath} handler does not visibly consult draining state or dependencies`,
+            file: ready.file,
+            line: ready.line,
+            remediation: `Derive ${readyPath} from the shutdown state and dependency checks in ${ready.file}.`,
+          });
         }
       }
     }
 
-    return conclude(`${healthPath} answers liveness; ${readyPath} answers readiness and reports 503 when not ready`, { failures, warnings });
+    return conclude(`${healthPath} answers liveness; ${readyPath} answers readiness and reports 503 when not ready`, {
+      failures,
+      warnings,
+    });
   },
 };
 
@@ -53,9 +90,14 @@ function handlerScope(code: readonly SourceFile[], file: string, handler: string
   const own = code.find((candidate) => candidate.file === file);
   for (const match of handler.matchAll(/\b([A-Za-z_$][\w$]*)\s*\(/g)) {
     const name = match[1] as string;
-    const definition = new RegExp(`(?:function\\s+${name}\\b|(?:const|let)\\s+${name}\\s*=|\\b${name}\\s*\\([^)]*\\)\\s*(?::[^{]+)?\\{)`);
+    const definition = new RegExp(
+      `(?:function\\s+${name}\\b|(?:const|let)\\s+${name}\\s*=|\\b${name}\\s*\\([^)]*\\)\\s*(?::[^{]+)?\\{)`,
+    );
     for (const candidate of code) {
-      if (definition.test(candidate.code) && (candidate.file === own?.file || new RegExp(`export[^\\n]*\\b${name}\\b`).test(candidate.code))) {
+      if (
+        definition.test(candidate.code) &&
+        (candidate.file === own?.file || new RegExp(`export[^\\n]*\\b${name}\\b`).test(candidate.code))
+      ) {
         parts.push(candidate.code);
       }
     }
@@ -76,21 +118,36 @@ export function probeHealth(ctx: LiveContext): Promise<CheckOutcome> {
     const liveness = await probe(ctx, ctx.endpoints.health);
     const readiness = await probe(ctx, ctx.endpoints.ready);
     if (liveness.status !== 200) {
-      failures.push({ message: `GET ${health} answered ${liveness.status}, not 200`, remediation: `Serve GET ${health}: 200 while the process can serve, without touching dependencies.` });
+      failures.push({
+        message: `GET ${health} answered ${liveness.status}, not 200`,
+        remediation: `Serve GET ${health}: 200 while the process can serve, without touching dependencies.`,
+      });
     }
     if (readiness.status !== 200 && readiness.status !== 503) {
-      failures.push({ message: `GET ${ready} answered ${readiness.status}: no readiness endpoint`, remediation: `Serve GET ${ready}: 200 when ready, 503 while draining or while a required dependency is down.` });
+      failures.push({
+        message: `GET ${ready} answered ${readiness.status}: no readiness endpoint`,
+        remediation: `Serve GET ${ready}: 200 when ready, 503 while draining or while a required dependency is down.`,
+      });
     }
     if (health === ready) {
-      failures.push({ message: `Liveness and readiness are the same endpoint (${health})`, remediation: 'Serve readiness on its own path (e.g. /ready) so a draining instance leaves the load balancer without being restarted.' });
+      failures.push({
+        message: `Liveness and readiness are the same endpoint (${health})`,
+        remediation:
+          'Serve readiness on its own path (e.g. /ready) so a draining instance leaves the load balancer without being restarted.',
+      });
     }
     const nowhere = `/mcp-arch-verify-${randomUUID()}`;
     const catchAll = await probe(ctx, `${ctx.url}${nowhere}`);
     if (catchAll.status === 200 && failures.length === 0) {
-      failures.push({ message: `A made-up path (${nowhere}) also answered 200: the health endpoints cannot be told from a catch-all`, remediation: `Answer 404 for unknown paths so ${health} and ${ready} mean something.` });
+      failures.push({
+        message: `A made-up path (${nowhere}) also answered 200: the health endpoints cannot be told from a catch-all`,
+        remediation: `Answer 404 for unknown paths so ${health} and ${ready} mean something.`,
+      });
     }
     const dependency = await probeReadinessWithStoreDown(ctx, health, ready, failures);
-    return conclude(`GET ${health} answered 200; GET ${ready} answered ${readiness.status} (readiness)${dependency}`, { failures });
+    return conclude(`GET ${health} answered 200; GET ${ready} answered ${readiness.status} (readiness)${dependency}`, {
+      failures,
+    });
   });
 }
 
@@ -99,7 +156,12 @@ export function probeHealth(ctx: LiveContext): Promise<CheckOutcome> {
  * a store nothing listens on must stay alive (/health 200) but report not ready (/ready 503).
  * Returns the part of the summary that says what was proven.
  */
-async function probeReadinessWithStoreDown(ctx: LiveContext, health: string, ready: string, failures: Finding[]): Promise<string> {
+async function probeReadinessWithStoreDown(
+  ctx: LiveContext,
+  health: string,
+  ready: string,
+  failures: Finding[],
+): Promise<string> {
   const manifest = ctx.project?.manifest;
   if (!ctx.local || !manifest) return '';
   const broken = await unreachableStoreEnv(manifest);
@@ -109,15 +171,26 @@ async function probeReadinessWithStoreDown(ctx: LiveContext, health: string, rea
   try {
     instance = await ctx.local.launch(broken);
   } catch (error) {
-    failures.push({ message: `With its ${manifest.store} store unreachable the server did not come up alive: ${(error as Error).message.split('\n')[0]}`, remediation });
+    failures.push({
+      message: `With its ${manifest.store} store unreachable the server did not come up alive: ${(error as Error).message.split('\n')[0]}`,
+      remediation,
+    });
     return '';
   }
   try {
     const at = (path: string) => probe(ctx, `${instance.url}${path}`);
     const liveness = await at(health);
     const readiness = await at(ready);
-    if (liveness.status !== 200) failures.push({ message: `With the ${manifest.store} store unreachable, GET ${health} answered ${liveness.status}, not 200 (liveness must not depend on the store)`, remediation });
-    if (readiness.status !== 503) failures.push({ message: `With the ${manifest.store} store unreachable, GET ${ready} answered ${readiness.status}, not 503`, remediation });
+    if (liveness.status !== 200)
+      failures.push({
+        message: `With the ${manifest.store} store unreachable, GET ${health} answered ${liveness.status}, not 200 (liveness must not depend on the store)`,
+        remediation,
+      });
+    if (readiness.status !== 503)
+      failures.push({
+        message: `With the ${manifest.store} store unreachable, GET ${ready} answered ${readiness.status}, not 503`,
+        remediation,
+      });
     return `; with the ${manifest.store} store unreachable, ${ready} answered ${readiness.status} while ${health} answered ${liveness.status}`;
   } finally {
     await instance.stop('SIGTERM', 10_000);

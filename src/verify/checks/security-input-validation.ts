@@ -1,7 +1,23 @@
 import { checklistItem, conclude, type Check, type CheckOutcome, type Finding, type LiveContext } from '../check.js';
-import { APP_FILE, balancedArgs, findAll, importsOf, isReferenced, middlewareWiring, sourceFile, sources } from '../readers/source.js';
+import {
+  APP_FILE,
+  balancedArgs,
+  findAll,
+  importsOf,
+  isReferenced,
+  middlewareWiring,
+  sourceFile,
+  sources,
+} from '../readers/source.js';
 import { requireReachable } from '../runtime/context.js';
-import { hasStackTrace, jsonRpcErrorCode, jsonRpcMessages, rpc, UnreachableError, type ProbeResponse } from '../runtime/http.js';
+import {
+  hasStackTrace,
+  jsonRpcErrorCode,
+  jsonRpcMessages,
+  rpc,
+  UnreachableError,
+  type ProbeResponse,
+} from '../runtime/http.js';
 import { harmlessTool, invalidArguments, postMcp, withMcpSession } from '../runtime/mcp.js';
 
 export const securityInputValidation: Check = {
@@ -14,14 +30,31 @@ export const securityInputValidation: Check = {
     const wiring = await middlewareWiring(ctx, /body/i);
     const app = await sourceFile(ctx, APP_FILE);
     // Hono's own bodyLimit answers 413 by default, so importing it is as good as a local module.
-    const builtin = app ? importsOf(app.code, (specifier) => specifier === 'hono/body-limit').flatMap((entry) => entry.names).some((name) => isReferenced(app.code, name)) : false;
+    const builtin = app
+      ? importsOf(app.code, (specifier) => specifier === 'hono/body-limit')
+          .flatMap((entry) => entry.names)
+          .some((name) => isReferenced(app.code, name))
+      : false;
     if (!builtin) {
       if (!wiring.module) {
-        failures.push({ message: 'No body-size limit: a huge request body is read into memory', file: APP_FILE, remediation: `Add a body-limit middleware (src/middleware/body-limit.ts, 413 on oversized bodies) and app.use() it on /mcp in ${APP_FILE}.` });
+        failures.push({
+          message: 'No body-size limit: a huge request body is read into memory',
+          file: APP_FILE,
+          remediation: `Add a body-limit middleware (src/middleware/body-limit.ts, 413 on oversized bodies) and app.use() it on /mcp in ${APP_FILE}.`,
+        });
       } else {
-        if (!wiring.usedIn) failures.push({ message: `${wiring.module.file} is not used in ${APP_FILE}: bodies are not limited`, file: APP_FILE, remediation: `Import the body limit from ${wiring.module.file} and app.use() it on /mcp in ${APP_FILE}.` });
+        if (!wiring.usedIn)
+          failures.push({
+            message: `${wiring.module.file} is not used in ${APP_FILE}: bodies are not limited`,
+            file: APP_FILE,
+            remediation: `Import the body limit from ${wiring.module.file} and app.use() it on /mcp in ${APP_FILE}.`,
+          });
         if (!/\b413\b/.test(wiring.module.code) && !/bodyLimit/.test(wiring.module.code)) {
-          failures.push({ message: `${wiring.module.file} never answers 413`, file: wiring.module.file, remediation: `Answer 413 Payload Too Large for oversized bodies in ${wiring.module.file}.` });
+          failures.push({
+            message: `${wiring.module.file} never answers 413`,
+            file: wiring.module.file,
+            remediation: `Answer 413 Payload Too Large for oversized bodies in ${wiring.module.file}.`,
+          });
         }
       }
     }
@@ -34,16 +67,35 @@ export const securityInputValidation: Check = {
       const args = file ? (balancedArgs(file.code, file.code.indexOf('(', call.index)) ?? '') : '';
       const name = /^\s*(['"`])([^'"`]+)\1/.exec(args)?.[2] ?? 'a tool';
       if (/\binputSchema\s*[:,}]/.test(args)) withSchema++;
-      else failures.push({ message: `Tool ${name} declares no inputSchema: its arguments reach the handler unvalidated`, file: call.file, line: call.line, remediation: `Give ${name} an inputSchema (zod) in ${call.file}; use an empty object schema for a tool without arguments.` });
+      else
+        failures.push({
+          message: `Tool ${name} declares no inputSchema: its arguments reach the handler unvalidated`,
+          file: call.file,
+          line: call.line,
+          remediation: `Give ${name} an inputSchema (zod) in ${call.file}; use an empty object schema for a tool without arguments.`,
+        });
     }
     for (const call of findAll(code, /\bserver\.tool\s*\(/)) {
-      warnings.push({ message: 'server.tool() is deprecated in the SDK; registerTool() declares the input schema explicitly', file: call.file, line: call.line, remediation: `Use registerTool(name, { inputSchema, annotations }, handler) in ${call.file}.` });
+      warnings.push({
+        message: 'server.tool() is deprecated in the SDK; registerTool() declares the input schema explicitly',
+        file: call.file,
+        line: call.line,
+        remediation: `Use registerTool(name, { inputSchema, annotations }, handler) in ${call.file}.`,
+      });
     }
     if (registrations.length === 0 && findAll(code, /\bserver\.tool\s*\(/).length === 0) {
-      failures.push({ message: 'No tool registrations (registerTool) found in src/: input validation cannot be shown', file: 'src/mcp/tools.ts', remediation: 'Register tools with registerTool(name, { inputSchema: <zod schema> }, handler) in src/mcp/tools.ts.' });
+      failures.push({
+        message: 'No tool registrations (registerTool) found in src/: input validation cannot be shown',
+        file: 'src/mcp/tools.ts',
+        remediation:
+          'Register tools with registerTool(name, { inputSchema: <zod schema> }, handler) in src/mcp/tools.ts.',
+      });
     }
 
-    return conclude(`Request bodies are size-limited and ${withSchema} tool${withSchema === 1 ? '' : 's'} declare zod input schemas`, { failures, warnings });
+    return conclude(
+      `Request bodies are size-limited and ${withSchema} tool${withSchema === 1 ? '' : 's'} declare zod input schemas`,
+      { failures, warnings },
+    );
   },
 };
 
@@ -63,7 +115,10 @@ export async function probeInputValidation(ctx: LiveContext): Promise<CheckOutco
   const notes: string[] = [];
   const leaks = (what: string, response: ProbeResponse) => {
     if (hasStackTrace(response.body)) {
-      failures.push({ message: `${what} returned a stack trace in the body`, remediation: 'Log internal errors server-side and answer a JSON-RPC error without stack or paths.' });
+      failures.push({
+        message: `${what} returned a stack trace in the body`,
+        remediation: 'Log internal errors server-side and answer a JSON-RPC error without stack or paths.',
+      });
     }
   };
 
@@ -71,9 +126,15 @@ export async function probeInputValidation(ctx: LiveContext): Promise<CheckOutco
   leaks('Invalid JSON', malformed);
   if (malformed.status === 401) return unauthenticated();
   if (malformed.status !== 400) {
-    failures.push({ message: `Invalid JSON answered ${malformed.status}, not 400`, remediation: 'Answer a body that is not JSON with 400 and a JSON-RPC parse error (-32700).' });
+    failures.push({
+      message: `Invalid JSON answered ${malformed.status}, not 400`,
+      remediation: 'Answer a body that is not JSON with 400 and a JSON-RPC parse error (-32700).',
+    });
   } else if (jsonRpcErrorCode(malformed.body) !== PARSE_ERROR) {
-    warnings.push({ message: 'Invalid JSON got 400 without a JSON-RPC parse error (-32700) in the body', remediation: 'Answer {"jsonrpc":"2.0","error":{"code":-32700,...},"id":null} so MCP clients can surface it.' });
+    warnings.push({
+      message: 'Invalid JSON got 400 without a JSON-RPC parse error (-32700) in the body',
+      remediation: 'Answer {"jsonrpc":"2.0","error":{"code":-32700,...},"id":null} so MCP clients can surface it.',
+    });
   }
 
   const padding = 'x'.repeat(OVERSIZED_BYTES);
@@ -82,11 +143,15 @@ export async function probeInputValidation(ctx: LiveContext): Promise<CheckOutco
   try {
     const huge = await postMcp(ctx, rpc(2, 'ping', { padding }));
     leaks('An oversized body', huge);
-    if (huge.status !== 413) failures.push({ message: `${size} answered ${huge.status}, not 413`, remediation: tooLarge });
+    if (huge.status !== 413)
+      failures.push({ message: `${size} answered ${huge.status}, not 413`, remediation: tooLarge });
   } catch (error) {
     // The instance answered the probe before, so a dropped upload is the server's doing.
     if (!(error instanceof UnreachableError)) throw error;
-    failures.push({ message: `${size} got no answer: the connection was dropped (${error.reason}) instead of a 413`, remediation: tooLarge });
+    failures.push({
+      message: `${size} got no answer: the connection was dropped (${error.reason}) instead of a 413`,
+      remediation: tooLarge,
+    });
   }
 
   await withMcpSession(ctx, async (opened) => {
@@ -100,25 +165,46 @@ export async function probeInputValidation(ctx: LiveContext): Promise<CheckOutco
       notes.push('invalid tool arguments not tried (no read-only tool with a typed input schema)');
       return;
     }
-    const call = await postMcp(ctx, JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: tool.name, arguments: args } }), opened.session.sessionHeaders);
+    const call = await postMcp(
+      ctx,
+      JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: tool.name, arguments: args } }),
+      opened.session.sessionHeaders,
+    );
     leaks(`tools/call ${tool.name} with invalid arguments`, call);
     const reply = jsonRpcMessages(call.body).find((message) => message.id === 3);
     const result = reply?.result as { isError?: unknown } | undefined;
     if (call.status >= 500) {
-      failures.push({ message: `tools/call ${tool.name} with invalid arguments (${JSON.stringify(args)}) answered HTTP ${call.status}`, remediation: 'Validate tool arguments against the input schema (zod) and answer a JSON-RPC error or an isError result.' });
+      failures.push({
+        message: `tools/call ${tool.name} with invalid arguments (${JSON.stringify(args)}) answered HTTP ${call.status}`,
+        remediation:
+          'Validate tool arguments against the input schema (zod) and answer a JSON-RPC error or an isError result.',
+      });
     } else if (reply?.error !== undefined || result?.isError === true) {
       notes.push(`invalid arguments to ${tool.name} rejected`);
     } else if (result !== undefined) {
-      failures.push({ message: `tools/call ${tool.name} accepted invalid arguments (${JSON.stringify(args)}) and ran`, remediation: `Give ${tool.name} an input schema that rejects them (zod), so invalid input never reaches the tool.` });
+      failures.push({
+        message: `tools/call ${tool.name} accepted invalid arguments (${JSON.stringify(args)}) and ran`,
+        remediation: `Give ${tool.name} an input schema that rejects them (zod), so invalid input never reaches the tool.`,
+      });
     } else {
-      failures.push({ message: `tools/call ${tool.name} with invalid arguments answered ${call.status} without a JSON-RPC reply`, remediation: 'Answer invalid tool arguments with a JSON-RPC error (-32602) or an isError result.' });
+      failures.push({
+        message: `tools/call ${tool.name} with invalid arguments answered ${call.status} without a JSON-RPC reply`,
+        remediation: 'Answer invalid tool arguments with a JSON-RPC error (-32602) or an isError result.',
+      });
     }
   });
 
   const detail = notes.length > 0 ? `; ${notes.join('; ')}` : '';
-  return conclude(`Invalid JSON gets 400/-32700 and an oversized body 413, with no stack trace${detail}`, { failures, warnings });
+  return conclude(`Invalid JSON gets 400/-32700 and an oversized body 413, with no stack trace${detail}`, {
+    failures,
+    warnings,
+  });
 }
 
 function unauthenticated(): CheckOutcome {
-  return { status: 'skip', summary: 'Requests were refused with 401: pass credentials with --header so the probes reach input validation', findings: [] };
+  return {
+    status: 'skip',
+    summary: 'Requests were refused with 401: pass credentials with --header so the probes reach input validation',
+    findings: [],
+  };
 }

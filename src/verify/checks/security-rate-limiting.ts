@@ -15,39 +15,76 @@ export const securityRateLimiting: Check = {
     const env = await envExample(ctx);
     const rps = env?.get('RATE_LIMIT_RPS');
     if (!rps) {
-      failures.push({ message: `RATE_LIMIT_RPS is not listed in ${ENV_EXAMPLE}`, file: ENV_EXAMPLE, remediation: `Add RATE_LIMIT_RPS=<requests per second per client> to ${ENV_EXAMPLE}.` });
+      failures.push({
+        message: `RATE_LIMIT_RPS is not listed in ${ENV_EXAMPLE}`,
+        file: ENV_EXAMPLE,
+        remediation: `Add RATE_LIMIT_RPS=<requests per second per client> to ${ENV_EXAMPLE}.`,
+      });
     } else if (!(Number(rps.value) > 0)) {
-      failures.push({ message: `RATE_LIMIT_RPS in ${ENV_EXAMPLE} is "${rps.value}": no limit applies`, file: ENV_EXAMPLE, line: rps.line, remediation: `Set RATE_LIMIT_RPS to a positive number in ${ENV_EXAMPLE}.` });
+      failures.push({
+        message: `RATE_LIMIT_RPS in ${ENV_EXAMPLE} is "${rps.value}": no limit applies`,
+        file: ENV_EXAMPLE,
+        line: rps.line,
+        remediation: `Set RATE_LIMIT_RPS to a positive number in ${ENV_EXAMPLE}.`,
+      });
     }
 
     const wiring = await middlewareWiring(ctx, /rate/i);
     if (!wiring.module) {
-      failures.push({ message: 'No rate-limit middleware in src/middleware/', file: 'src/middleware/rate-limit.ts', remediation: 'Add src/middleware/rate-limit.ts (429 with Retry-After) and use it on /mcp in src/app.ts.' });
+      failures.push({
+        message: 'No rate-limit middleware in src/middleware/',
+        file: 'src/middleware/rate-limit.ts',
+        remediation: 'Add src/middleware/rate-limit.ts (429 with Retry-After) and use it on /mcp in src/app.ts.',
+      });
     } else {
       const { file, code } = wiring.module;
       if (!wiring.usedIn) {
-        failures.push({ message: `${file} is not used in ${APP_FILE}: no request is ever limited`, file: APP_FILE, remediation: `Import the rate limiter from ${file} and app.use() it on /mcp in ${APP_FILE}.` });
+        failures.push({
+          message: `${file} is not used in ${APP_FILE}: no request is ever limited`,
+          file: APP_FILE,
+          remediation: `Import the rate limiter from ${file} and app.use() it on /mcp in ${APP_FILE}.`,
+        });
       }
       if (!/\b429\b/.test(code)) {
-        failures.push({ message: `${file} never answers 429`, file, remediation: `Answer 429 Too Many Requests when the limit is exceeded in ${file}.` });
+        failures.push({
+          message: `${file} never answers 429`,
+          file,
+          remediation: `Answer 429 Too Many Requests when the limit is exceeded in ${file}.`,
+        });
       }
       if (!/retry-after/i.test(code)) {
-        failures.push({ message: `${file} sends no Retry-After: clients retry immediately and keep hitting the limit`, file, remediation: `Send Retry-After (seconds) with every 429 in ${file}.` });
+        failures.push({
+          message: `${file} sends no Retry-After: clients retry immediately and keep hitting the limit`,
+          file,
+          remediation: `Send Retry-After (seconds) with every 429 in ${file}.`,
+        });
       }
       if (/x-forwarded-for/i.test(code) && !/trust/i.test(code)) {
-        warnings.push({ message: `${file} keys limits on X-Forwarded-For without a trusted-proxy setting: rotating the header bypasses the limit`, file, line: await ctx.lineOf(file, /x-forwarded-for/i), remediation: `Key limits on the authenticated identity or the socket address in ${file}; read X-Forwarded-For only from a configured trusted proxy.` });
+        warnings.push({
+          message: `${file} keys limits on X-Forwarded-For without a trusted-proxy setting: rotating the header bypasses the limit`,
+          file,
+          line: await ctx.lineOf(file, /x-forwarded-for/i),
+          remediation: `Key limits on the authenticated identity or the socket address in ${file}; read X-Forwarded-For only from a configured trusted proxy.`,
+        });
       }
     }
 
     const instances = await replicas(ctx);
     // Functions keep nothing between invocations: their limits are the platform's (checked in template.yaml below).
     if (instances.max > 1 && ctx.manifest.store === 'memory' && !ctx.manifest.instances.perInvocation) {
-      warnings.push({ message: `Limits are kept in memory while several instances run (${instances.evidence.join('; ')}): the effective limit is multiplied by the replica count`, remediation: 'Keep rate-limit counters in the shared store (regenerate with --store redis or --store database, which share limits across replicas).' });
+      warnings.push({
+        message: `Limits are kept in memory while several instances run (${instances.evidence.join('; ')}): the effective limit is multiplied by the replica count`,
+        remediation:
+          'Keep rate-limit counters in the shared store (regenerate with --store redis or --store database, which share limits across replicas).',
+      });
     }
 
     const sam = await samTemplate(ctx);
     if (sam) failures.push(...samThrottlingFindings(sam));
-    return conclude(`Rate limiting wired in ${APP_FILE} at ${rps?.value ?? '?'} requests/s per client, 429 with Retry-After`, { failures, warnings });
+    return conclude(
+      `Rate limiting wired in ${APP_FILE} at ${rps?.value ?? '?'} requests/s per client, 429 with Retry-After`,
+      { failures, warnings },
+    );
   },
 };
 
@@ -66,10 +103,16 @@ const MAX_COOL_DOWN_MS = 5_000;
 export async function probeRateLimiting(ctx: LiveContext): Promise<CheckOutcome> {
   await requireReachable(ctx);
   const failures: Finding[] = [];
-  const remediation = 'Rate-limit the MCP endpoint per client (token bucket on the authenticated identity, or the socket address), answering 429 with Retry-After.';
+  const remediation =
+    'Rate-limit the MCP endpoint per client (token bucket on the authenticated identity, or the socket address), answering 429 with Retry-After.';
   let sequence = 0;
   const cheap = (headers: Record<string, string> = {}) =>
-    probe(ctx, ctx.mcpUrl, { method: 'POST', headers: { ...MCP_POST_HEADERS, ...headers }, body: rpc(`verify-${++sequence}`, 'ping'), retryRateLimited: false });
+    probe(ctx, ctx.mcpUrl, {
+      method: 'POST',
+      headers: { ...MCP_POST_HEADERS, ...headers },
+      body: rpc(`verify-${++sequence}`, 'ping'),
+      retryRateLimited: false,
+    });
 
   const started = Date.now();
   let sent = 0;
@@ -86,19 +129,37 @@ export async function probeRateLimiting(ctx: LiveContext): Promise<CheckOutcome>
   if (!limited) {
     const seen = [...statuses.entries()].map(([status, count]) => `${count}× ${status}`).join(', ');
     if (statuses.size === 1 && statuses.has(401)) {
-      return { status: 'skip', summary: `All ${sent} requests were refused with 401: pass credentials with --header so the burst reaches the rate limiter`, findings: [] };
+      return {
+        status: 'skip',
+        summary: `All ${sent} requests were refused with 401: pass credentials with --header so the burst reaches the rate limiter`,
+        findings: [],
+      };
     }
-    return conclude('', { failures: [{ message: `No 429 after ${sent} requests in ${Date.now() - started} ms (${seen}): the endpoint is not rate-limited`, remediation }] });
+    return conclude('', {
+      failures: [
+        {
+          message: `No 429 after ${sent} requests in ${Date.now() - started} ms (${seen}): the endpoint is not rate-limited`,
+          remediation,
+        },
+      ],
+    });
   }
 
   const retryAfter = limited.headers.get('retry-after');
   if (retryAfterMs(retryAfter) === undefined) {
-    failures.push({ message: `429 came without a usable Retry-After header${retryAfter ? ` (got ${JSON.stringify(retryAfter)})` : ''}`, remediation: 'Send Retry-After (whole seconds) with every 429 so clients know when to come back.' });
+    failures.push({
+      message: `429 came without a usable Retry-After header${retryAfter ? ` (got ${JSON.stringify(retryAfter)})` : ''}`,
+      remediation: 'Send Retry-After (whole seconds) with every 429 so clients know when to come back.',
+    });
   }
 
   // A refill between the batches lets a request or so through either way; a bypass lets the
   // spoofed batch through while the plain one stays limited.
-  const spoofed = await Promise.all(Array.from({ length: SPOOFED }, (_, index) => cheap({ 'x-forwarded-for': `203.0.113.${10 + index}`, 'x-real-ip': `203.0.113.${10 + index}` })));
+  const spoofed = await Promise.all(
+    Array.from({ length: SPOOFED }, (_, index) =>
+      cheap({ 'x-forwarded-for': `203.0.113.${10 + index}`, 'x-real-ip': `203.0.113.${10 + index}` }),
+    ),
+  );
   const spoofedThrough = spoofed.filter((response) => response.status !== 429).length;
   if (spoofedThrough > 0) {
     const control = await Promise.all(Array.from({ length: SPOOFED }, () => cheap()));
@@ -108,11 +169,15 @@ export async function probeRateLimiting(ctx: LiveContext): Promise<CheckOutcome>
     if (spoofedThrough - controlThrough >= 2) {
       failures.push({
         message: `Rotating X-Forwarded-For reset the limit: ${spoofedThrough} of ${SPOOFED} spoofed requests got through while plain requests stayed limited`,
-        remediation: 'Key the limit on the authenticated identity or the socket address; trust X-Forwarded-For only from your own proxies (TRUST_PROXY hops).',
+        remediation:
+          'Key the limit on the authenticated identity or the socket address; trust X-Forwarded-For only from your own proxies (TRUST_PROXY hops).',
       });
     }
   }
 
   await sleep(Math.min(MAX_COOL_DOWN_MS, retryAfterMs(retryAfter) ?? 1_000));
-  return conclude(`429 with Retry-After ${retryAfter ?? '?'} after ${sent} requests; rotating X-Forwarded-For does not reset it`, { failures });
+  return conclude(
+    `429 with Retry-After ${retryAfter ?? '?'} after ${sent} requests; rotating X-Forwarded-For does not reset it`,
+    { failures },
+  );
 }

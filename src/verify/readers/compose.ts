@@ -47,7 +47,8 @@ export function composeInstances(compose: ComposeFile): number {
   const byCommand = new Map<string, number>();
   for (const [, service] of appServices(compose)) {
     const deploy = isRecord(service.deploy) ? service.deploy : {};
-    const count = typeof deploy.replicas === 'number' ? deploy.replicas : typeof service.scale === 'number' ? service.scale : 1;
+    const count =
+      typeof deploy.replicas === 'number' ? deploy.replicas : typeof service.scale === 'number' ? service.scale : 1;
     const key = JSON.stringify([service.command ?? null, service.entrypoint ?? null]);
     byCommand.set(key, (byCommand.get(key) ?? 0) + count);
   }

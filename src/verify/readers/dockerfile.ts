@@ -24,7 +24,8 @@ export async function dockerfile(ctx: StaticContext, file = DOCKERFILE): Promise
       line = `${line.slice(0, -1)} ${next.startsWith('#') ? '' : next}`;
     }
     const match = /^(\w+)\s*(.*)$/s.exec(line);
-    if (match) out.push({ keyword: (match[1] as string).toUpperCase(), args: (match[2] as string).trim(), line: start + 1 });
+    if (match)
+      out.push({ keyword: (match[1] as string).toUpperCase(), args: (match[2] as string).trim(), line: start + 1 });
   }
   return out;
 }

@@ -28,7 +28,10 @@ export async function envExample(ctx: StaticContext): Promise<Map<string, EnvEnt
 }
 
 /** Values a deployed environment sets for a variable: Kubernetes ConfigMaps and env lists, Compose environments. */
-export async function configuredValues(ctx: StaticContext, name: string): Promise<{ file: string; line?: number; value: string }[]> {
+export async function configuredValues(
+  ctx: StaticContext,
+  name: string,
+): Promise<{ file: string; line?: number; value: string }[]> {
   const out: { file: string; line?: number; value: string }[] = [];
   for (const object of await k8sObjects(ctx)) {
     if (object.kind === 'ConfigMap') {
@@ -41,7 +44,8 @@ export async function configuredValues(ctx: StaticContext, name: string): Promis
         const envList = dig(container, 'env');
         if (!Array.isArray(envList)) continue;
         for (const entry of envList) {
-          if (isRecord(entry) && entry.name === name && typeof entry.value === 'string') out.push({ file: object.file, line: object.line, value: entry.value });
+          if (isRecord(entry) && entry.name === name && typeof entry.value === 'string')
+            out.push({ file: object.file, line: object.line, value: entry.value });
         }
       }
     }

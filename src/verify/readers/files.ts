@@ -4,7 +4,17 @@ import type { Manifest } from '../../core/manifest.js';
 import type { StaticContext } from '../check.js';
 
 /** Folders that hold dependencies, build output or tool state, never the project's own files. */
-const IGNORED_DIRS = new Set(['node_modules', 'dist', 'build', 'coverage', '.git', '.cache', '.turbo', '.vercel', '.aws-sam']);
+const IGNORED_DIRS = new Set([
+  'node_modules',
+  'dist',
+  'build',
+  'coverage',
+  '.git',
+  '.cache',
+  '.turbo',
+  '.vercel',
+  '.aws-sam',
+]);
 
 /** Builds the context static checks share; file reads and listings are cached for the run. */
 export function createStaticContext(dir: string, manifest: Manifest): StaticContext {

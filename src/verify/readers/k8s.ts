@@ -54,9 +54,17 @@ async function readK8sObjects(ctx: StaticContext): Promise<K8sObject[]> {
       if (!isRecord(body) || typeof body.apiVersion !== 'string' || typeof body.kind !== 'string') continue;
       const metadata = isRecord(body.metadata) ? body.metadata : {};
       const start = (doc as Document).contents?.range?.[0] ?? 0;
-      objects.push({ file, line: lineAt(text, start), kind: body.kind, name: typeof metadata.name === 'string' ? metadata.name : '', body, patch: false });
+      objects.push({
+        file,
+        line: lineAt(text, start),
+        kind: body.kind,
+        name: typeof metadata.name === 'string' ? metadata.name : '',
+        body,
+        patch: false,
+      });
       if (body.kind === 'Kustomization') {
-        for (const patchPath of kustomizationPatches(body)) patchFiles.add(path.posix.normalize(path.posix.join(path.posix.dirname(file), patchPath)));
+        for (const patchPath of kustomizationPatches(body))
+          patchFiles.add(path.posix.normalize(path.posix.join(path.posix.dirname(file), patchPath)));
       }
     }
   }
@@ -100,14 +108,17 @@ export function workloads(objects: readonly K8sObject[]): K8sObject[] {
   return objects.filter((object) => (object.kind === 'Deployment' || object.kind === 'StatefulSet') && !object.patch);
 }
 
-const THIRD_PARTY_IMAGE = /(?:^|\/)(?:redis|valkey|postgres|cockroach|nginx|haproxy|envoy|traefik|otel|prometheus|grafana|jaeger)[^/]*$/i;
+const THIRD_PARTY_IMAGE =
+  /(?:^|\/)(?:redis|valkey|postgres|cockroach|nginx|haproxy|envoy|traefik|otel|prometheus|grafana|jaeger)[^/]*$/i;
 
 /** App containers of the project's workloads: third-party images (stores, proxies) excluded. */
-export function appContainers(objects: readonly K8sObject[]): { workload: K8sObject; container: Record<string, unknown> }[] {
+export function appContainers(
+  objects: readonly K8sObject[],
+): { workload: K8sObject; container: Record<string, unknown> }[] {
   const out: { workload: K8sObject; container: Record<string, unknown> }[] = [];
   for (const workload of workloads(objects)) {
     for (const container of containersOf(workload)) {
-      const image = typeof container.image === 'string' ? container.image.split(':')[0] ?? '' : '';
+      const image = typeof container.image === 'string' ? (container.image.split(':')[0] ?? '') : '';
       if (!THIRD_PARTY_IMAGE.test(image)) out.push({ workload, container });
     }
   }
@@ -126,14 +137,24 @@ export function imageTagFindings(objects: readonly K8sObject[]): Finding[] {
       const name = String(container.name ?? '');
       const remediation = `Pin the image of container ${name} in ${workload.file} to a version tag or a digest (image: registry/app:1.4.2 or @sha256:...), and let the release pipeline update it.`;
       if (image === '') {
-        out.push({ message: `${workload.kind} ${workload.name}: container ${name} has no image`, file: workload.file, line: workload.line, remediation });
+        out.push({
+          message: `${workload.kind} ${workload.name}: container ${name} has no image`,
+          file: workload.file,
+          line: workload.line,
+          remediation,
+        });
         continue;
       }
       if (image.includes('@sha256:')) continue;
       const lastSegment = image.slice(image.lastIndexOf('/') + 1);
       const tag = lastSegment.includes(':') ? lastSegment.slice(lastSegment.indexOf(':') + 1) : '';
       if (tag === '' || tag === 'latest') {
-        out.push({ message: `${workload.kind} ${workload.name}: container ${name} runs ${image}${tag === '' ? ' (no tag: latest)' : ''}, which changes under the running Deployment`, file: workload.file, line: workload.line, remediation });
+        out.push({
+          message: `${workload.kind} ${workload.name}: container ${name} runs ${image}${tag === '' ? ' (no tag: latest)' : ''}, which changes under the running Deployment`,
+          file: workload.file,
+          line: workload.line,
+          remediation,
+        });
       }
     }
   }
@@ -154,22 +175,41 @@ export function securityContextFindings(objects: readonly K8sObject[]): { failur
       const name = String(container.name ?? '');
       const where = `${workload.kind} ${workload.name}, container ${name}`;
       const at = { file: workload.file, line: workload.line };
-      const fix = (setting: string) => `Set securityContext.${setting} for container ${name} in ${workload.file} (the image runs as the unprivileged node user).`;
+      const fix = (setting: string) =>
+        `Set securityContext.${setting} for container ${name} in ${workload.file} (the image runs as the unprivileged node user).`;
       const runAsNonRoot = own.runAsNonRoot ?? dig(pod, 'runAsNonRoot');
       const runAsUser = own.runAsUser ?? dig(pod, 'runAsUser');
       if (runAsNonRoot !== true || runAsUser === 0) {
-        failures.push({ message: `${where} may run as root (securityContext.runAsNonRoot is not true)`, ...at, remediation: fix('runAsNonRoot: true') });
+        failures.push({
+          message: `${where} may run as root (securityContext.runAsNonRoot is not true)`,
+          ...at,
+          remediation: fix('runAsNonRoot: true'),
+        });
       }
-      if (own.privileged === true) failures.push({ message: `${where} is privileged`, ...at, remediation: fix('privileged: false') });
+      if (own.privileged === true)
+        failures.push({ message: `${where} is privileged`, ...at, remediation: fix('privileged: false') });
       if (own.allowPrivilegeEscalation !== false) {
-        failures.push({ message: `${where} allows privilege escalation (allowPrivilegeEscalation is not false)`, ...at, remediation: fix('allowPrivilegeEscalation: false') });
+        failures.push({
+          message: `${where} allows privilege escalation (allowPrivilegeEscalation is not false)`,
+          ...at,
+          remediation: fix('allowPrivilegeEscalation: false'),
+        });
       }
       if (own.readOnlyRootFilesystem !== true) {
-        warnings.push({ message: `${where} has a writable root filesystem`, ...at, remediation: fix('readOnlyRootFilesystem: true') + ' Mount an emptyDir at /tmp if the app writes temporary files.' });
+        warnings.push({
+          message: `${where} has a writable root filesystem`,
+          ...at,
+          remediation:
+            fix('readOnlyRootFilesystem: true') + ' Mount an emptyDir at /tmp if the app writes temporary files.',
+        });
       }
       const drop = dig(own, 'capabilities', 'drop');
       if (!Array.isArray(drop) || !drop.some((capability) => String(capability).toUpperCase() === 'ALL')) {
-        warnings.push({ message: `${where} keeps the default Linux capabilities`, ...at, remediation: fix('capabilities.drop: ["ALL"]') });
+        warnings.push({
+          message: `${where} keeps the default Linux capabilities`,
+          ...at,
+          remediation: fix('capabilities.drop: ["ALL"]'),
+        });
       }
     }
   }

@@ -13,7 +13,10 @@ export async function loadManifest(dir: string): Promise<Manifest> {
   const root = path.resolve(dir);
   const info = await stat(root).catch(() => undefined);
   if (!info?.isDirectory()) {
-    throw new UserError(`${root} is not a directory. Pass the generated project's folder with --dir <dir>.`, EXIT.usage);
+    throw new UserError(
+      `${root} is not a directory. Pass the generated project's folder with --dir <dir>.`,
+      EXIT.usage,
+    );
   }
   const file = path.join(root, MANIFEST_FILE);
   let text: string;
@@ -32,7 +35,10 @@ export async function loadManifest(dir: string): Promise<Manifest> {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new UserError(`${MANIFEST_FILE} is not valid JSON (${(error as Error).message}). Fix ${file} or regenerate the project.`, EXIT.usage);
+    throw new UserError(
+      `${MANIFEST_FILE} is not valid JSON (${(error as Error).message}). Fix ${file} or regenerate the project.`,
+      EXIT.usage,
+    );
   }
   return parseManifest(data);
 }
@@ -42,7 +48,11 @@ export function parseManifest(data: unknown): Manifest {
   const at = new FieldReader(data);
   const schemaVersion = at.get('schemaVersion');
   if (schemaVersion !== MANIFEST_SCHEMA_VERSION) {
-    throw at.error('schemaVersion', `must be ${MANIFEST_SCHEMA_VERSION} (this version of mcp-arch reads manifest schema ${MANIFEST_SCHEMA_VERSION})`, schemaVersion);
+    throw at.error(
+      'schemaVersion',
+      `must be ${MANIFEST_SCHEMA_VERSION} (this version of mcp-arch reads manifest schema ${MANIFEST_SCHEMA_VERSION})`,
+      schemaVersion,
+    );
   }
   const generatorName = at.string('generator.name');
   if (generatorName !== 'create-mcp-arch') throw at.error('generator.name', 'must be "create-mcp-arch"', generatorName);
@@ -75,14 +85,19 @@ export function parseManifest(data: unknown): Manifest {
  * What the pattern's definition said when the project was generated. Manifests written before
  * these fields existed get them from the pattern's definition in this version.
  */
-function patternFacts(at: FieldReader, manifest: Omit<Manifest, 'instances' | 'requiredFiles'>): Pick<Manifest, 'instances' | 'requiredFiles'> {
+function patternFacts(
+  at: FieldReader,
+  manifest: Omit<Manifest, 'instances' | 'requiredFiles'>,
+): Pick<Manifest, 'instances' | 'requiredFiles'> {
   const definition = patternFor(manifest.pattern);
   let instances = definition.instances(manifest);
   if (at.get('instances') !== undefined) {
     const count = at.get('instances.count');
-    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) throw at.error('instances.count', 'must be a whole number of at least 1', count);
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1)
+      throw at.error('instances.count', 'must be a whole number of at least 1', count);
     const perInvocation = at.get('instances.perInvocation');
-    if (typeof perInvocation !== 'boolean') throw at.error('instances.perInvocation', 'must be true or false', perInvocation);
+    if (typeof perInvocation !== 'boolean')
+      throw at.error('instances.perInvocation', 'must be true or false', perInvocation);
     instances = { count, perInvocation, why: at.string('instances.why') };
   }
   let requiredFiles = definition.requiredFiles.map((file) => ({ ...file }));
@@ -91,7 +106,8 @@ function patternFacts(at: FieldReader, manifest: Omit<Manifest, 'instances' | 'r
     if (!Array.isArray(listed)) throw at.error('requiredFiles', 'must be an array of { "file", "why" }', listed);
     requiredFiles = listed.map((entry: unknown, index) => {
       const { file, why } = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
-      if (typeof file !== 'string' || file === '' || typeof why !== 'string') throw at.error(`requiredFiles[${index}]`, 'must be { "file": <path>, "why": <reason> }', entry);
+      if (typeof file !== 'string' || file === '' || typeof why !== 'string')
+        throw at.error(`requiredFiles[${index}]`, 'must be { "file": <path>, "why": <reason> }', entry);
       return { file, why };
     });
   }
@@ -107,7 +123,8 @@ function optionalStart(at: FieldReader): Pick<Manifest['start'], 'build' | 'run'
   if (slow !== undefined) {
     const name = at.string('start.slowTool.name');
     const args = at.get('start.slowTool.arguments');
-    if (typeof args !== 'object' || args === null || Array.isArray(args)) throw at.error('start.slowTool.arguments', 'must be an object of tool arguments', args);
+    if (typeof args !== 'object' || args === null || Array.isArray(args))
+      throw at.error('start.slowTool.arguments', 'must be an object of tool arguments', args);
     out.slowTool = { name, arguments: args as Record<string, unknown> };
   }
   return out;
@@ -122,7 +139,9 @@ class FieldReader {
     for (const [index, part] of parts.entries()) {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
         const parent = parts.slice(0, index).join('.');
-        throw parent ? this.error(parent, 'must be an object', value) : new UserError(`${MANIFEST_FILE} must hold a JSON object.`, EXIT.usage);
+        throw parent
+          ? this.error(parent, 'must be an object', value)
+          : new UserError(`${MANIFEST_FILE} must hold a JSON object.`, EXIT.usage);
       }
       value = (value as Record<string, unknown>)[part];
     }
@@ -179,6 +198,9 @@ class FieldReader {
 
   error(field: string, expected: string, got: unknown): UserError {
     const shown = got === undefined ? 'it is missing' : `got ${JSON.stringify(got)}`;
-    return new UserError(`${MANIFEST_FILE}: "${field}" ${expected}; ${shown}. Fix the field or regenerate the project.`, EXIT.usage);
+    return new UserError(
+      `${MANIFEST_FILE}: "${field}" ${expected}; ${shown}. Fix the field or regenerate the project.`,
+      EXIT.usage,
+    );
   }
 }

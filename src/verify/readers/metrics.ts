@@ -56,12 +56,23 @@ const DEFAULT_METRICS = [
 ];
 
 /** Series Prometheus itself produces for every target and for alerting. */
-const PROMETHEUS_SERIES = ['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'scrape_samples_post_metric_relabeling', 'scrape_series_added', 'ALERTS', 'ALERTS_FOR_STATE'];
+const PROMETHEUS_SERIES = [
+  'up',
+  'scrape_duration_seconds',
+  'scrape_samples_scraped',
+  'scrape_samples_post_metric_relabeling',
+  'scrape_series_added',
+  'ALERTS',
+  'ALERTS_FOR_STATE',
+];
 
 const REGISTRATION = /new\s+(?:[A-Za-z_$][\w$]*\.)?(Counter|Gauge|Histogram|Summary)\s*(?:<[^>(]*>)?\s*\(/g;
 
 /** Metrics registered in code with a literal name (`new Counter({ name: '...' })`). */
-export function registeredMetrics(files: readonly SourceFile[]): { metrics: RegisteredMetric[]; unresolved: { file: string; line: number }[] } {
+export function registeredMetrics(files: readonly SourceFile[]): {
+  metrics: RegisteredMetric[];
+  unresolved: { file: string; line: number }[];
+} {
   const metrics: RegisteredMetric[] = [];
   const unresolved: { file: string; line: number }[] = [];
   const constants = new Map<string, string>();
@@ -80,7 +91,9 @@ export function registeredMetrics(files: readonly SourceFile[]): { metrics: Regi
         continue;
       }
       const before = code.slice(Math.max(0, match.index - 120), match.index);
-      const holder = /(?:(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::[^=]+)?=|([A-Za-z_$][\w$]*)\s*:)\s*$/.exec(before);
+      const holder = /(?:(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::[^=]+)?=|([A-Za-z_$][\w$]*)\s*:)\s*$/.exec(
+        before,
+      );
       metrics.push({
         name,
         type: (match[1] as string).toLowerCase() as RegisteredMetric['type'],
@@ -117,7 +130,24 @@ export function emittedSeries(files: readonly SourceFile[]): Set<string> {
   return out;
 }
 
-const PROMQL_KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'bool', 'offset', 'atan2', 'inf', 'nan', 'start', 'end']);
+const PROMQL_KEYWORDS = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'offset',
+  'atan2',
+  'inf',
+  'nan',
+  'start',
+  'end',
+]);
 
 /**
  * Metric names a PromQL expression reads. Strings, label matchers, ranges and grouping label
@@ -151,9 +181,7 @@ export interface AlertRule {
 }
 
 export type AlertRulesFile =
-  | { state: 'missing' }
-  | { state: 'invalid'; message: string; line?: number }
-  | { state: 'ok'; rules: AlertRule[] };
+  { state: 'missing' } | { state: 'invalid'; message: string; line?: number } | { state: 'ok'; rules: AlertRule[] };
 
 /** Reads `monitoring/alerts.yml` in the Prometheus rules format (`groups[].rules[]`). */
 export async function alertRules(ctx: StaticContext, file = ALERTS_FILE): Promise<AlertRulesFile> {
@@ -161,9 +189,15 @@ export async function alertRules(ctx: StaticContext, file = ALERTS_FILE): Promis
   if (text === undefined) return { state: 'missing' };
   const doc = parseDocument(text, { keepSourceTokens: false });
   const [error] = doc.errors;
-  if (error) return { state: 'invalid', message: `does not parse as YAML: ${error.message.split('\n')[0]}`, line: error.linePos?.[0]?.line };
+  if (error)
+    return {
+      state: 'invalid',
+      message: `does not parse as YAML: ${error.message.split('\n')[0]}`,
+      line: error.linePos?.[0]?.line,
+    };
   const body = doc.toJS() as unknown;
-  if (!isRecord(body) || !Array.isArray(body.groups)) return { state: 'invalid', message: 'has no "groups" list (Prometheus rules format: groups[].rules[])' };
+  if (!isRecord(body) || !Array.isArray(body.groups))
+    return { state: 'invalid', message: 'has no "groups" list (Prometheus rules format: groups[].rules[])' };
   const rules: AlertRule[] = [];
   const groups = doc.get('groups', true) as { items?: unknown[] } | undefined;
   for (const [groupIndex, group] of body.groups.entries()) {
@@ -171,15 +205,22 @@ export async function alertRules(ctx: StaticContext, file = ALERTS_FILE): Promis
       return { state: 'invalid', message: `group ${groupIndex + 1} has no "rules" list` };
     }
     const groupNode = groups?.items?.[groupIndex] as { get?: (key: string, keep: boolean) => unknown } | undefined;
-    const ruleNodes = (groupNode?.get?.('rules', true) as { items?: { range?: [number, number, number] }[] } | undefined)?.items ?? [];
+    const ruleNodes =
+      (groupNode?.get?.('rules', true) as { items?: { range?: [number, number, number] }[] } | undefined)?.items ?? [];
     for (const [ruleIndex, rule] of group.rules.entries()) {
       const record = isRecord(rule) ? rule : {};
       const start = ruleNodes[ruleIndex]?.range?.[0];
-      const kind = typeof record.alert === 'string' ? 'alert' : typeof record.record === 'string' ? 'record' : 'unknown';
+      const kind =
+        typeof record.alert === 'string' ? 'alert' : typeof record.record === 'string' ? 'record' : 'unknown';
       rules.push({
         name: typeof record.alert === 'string' ? record.alert : typeof record.record === 'string' ? record.record : '',
         kind,
-        expr: typeof record.expr === 'string' ? record.expr : typeof record.expr === 'number' ? String(record.expr) : undefined,
+        expr:
+          typeof record.expr === 'string'
+            ? record.expr
+            : typeof record.expr === 'number'
+              ? String(record.expr)
+              : undefined,
         labels: isRecord(record.labels) ? record.labels : {},
         annotations: isRecord(record.annotations) ? record.annotations : {},
         line: start === undefined ? 1 : lineAt(text, start),

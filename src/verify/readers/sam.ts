@@ -12,13 +12,43 @@ const MIN_NODE_RUNTIME = 22;
  * CloudFormation short-form intrinsics (`!Ref X`, `!Sub ...`, `!GetAtt A.B`, ...) read as the
  * long form (`{ Ref: X }`), so templates parse with their meaning intact.
  */
-const INTRINSICS = ['Ref', 'Sub', 'GetAtt', 'If', 'Join', 'Select', 'Split', 'Equals', 'Not', 'And', 'Or', 'FindInMap', 'ImportValue', 'Base64', 'Cidr', 'GetAZs', 'Condition', 'Transform'];
+const INTRINSICS = [
+  'Ref',
+  'Sub',
+  'GetAtt',
+  'If',
+  'Join',
+  'Select',
+  'Split',
+  'Equals',
+  'Not',
+  'And',
+  'Or',
+  'FindInMap',
+  'ImportValue',
+  'Base64',
+  'Cidr',
+  'GetAZs',
+  'Condition',
+  'Transform',
+];
 const CFN_TAGS: (ScalarTag | CollectionTag)[] = INTRINSICS.flatMap((name) => {
   const key = name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`;
   return [
-    { tag: `!${name}`, resolve: (value: string) => ({ [key]: name === 'GetAtt' ? value.split('.') : value }) } as ScalarTag,
-    { tag: `!${name}`, collection: 'seq', resolve: (value: { toJSON(): unknown }) => ({ [key]: value.toJSON() }) } as unknown as CollectionTag,
-    { tag: `!${name}`, collection: 'map', resolve: (value: { toJSON(): unknown }) => ({ [key]: value.toJSON() }) } as unknown as CollectionTag,
+    {
+      tag: `!${name}`,
+      resolve: (value: string) => ({ [key]: name === 'GetAtt' ? value.split('.') : value }),
+    } as ScalarTag,
+    {
+      tag: `!${name}`,
+      collection: 'seq',
+      resolve: (value: { toJSON(): unknown }) => ({ [key]: value.toJSON() }),
+    } as unknown as CollectionTag,
+    {
+      tag: `!${name}`,
+      collection: 'map',
+      resolve: (value: { toJSON(): unknown }) => ({ [key]: value.toJSON() }),
+    } as unknown as CollectionTag,
   ];
 });
 
@@ -41,7 +71,8 @@ export async function samTemplate(ctx: StaticContext): Promise<SamTemplate | und
   const text = await ctx.readFile(SAM_FILE);
   if (text === undefined) return undefined;
   const doc = parseDocument(text, { customTags: CFN_TAGS });
-  if (doc.errors.length > 0) throw new Error(`${SAM_FILE} does not parse as YAML: ${doc.errors[0]?.message.split('\n')[0] ?? 'syntax error'}`);
+  if (doc.errors.length > 0)
+    throw new Error(`${SAM_FILE} does not parse as YAML: ${doc.errors[0]?.message.split('\n')[0] ?? 'syntax error'}`);
   const data = doc.toJS() as unknown;
   if (!isRecord(data) || !isRecord(data.Resources)) return { text, resources: [], functions: [] };
   const globals = isRecord(data.Globals) && isRecord(data.Globals.Function) ? data.Globals.Function : {};
@@ -59,9 +90,11 @@ export async function samTemplate(ctx: StaticContext): Promise<SamTemplate | und
 
 function mergeGlobals(globals: Record<string, unknown>, own: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...globals, ...own };
-  const globalVars = isRecord(globals.Environment) && isRecord(globals.Environment.Variables) ? globals.Environment.Variables : {};
+  const globalVars =
+    isRecord(globals.Environment) && isRecord(globals.Environment.Variables) ? globals.Environment.Variables : {};
   const ownVars = isRecord(own.Environment) && isRecord(own.Environment.Variables) ? own.Environment.Variables : {};
-  if (Object.keys(globalVars).length + Object.keys(ownVars).length > 0) out.Environment = { Variables: { ...globalVars, ...ownVars } };
+  if (Object.keys(globalVars).length + Object.keys(ownVars).length > 0)
+    out.Environment = { Variables: { ...globalVars, ...ownVars } };
   return out;
 }
 
@@ -82,7 +115,13 @@ export function samRuntimeFindings(sam: SamTemplate): Finding[] {
         message: `Function ${fn.name} runs ${typeof runtime === 'string' ? runtime : 'no declared runtime'}: the generated code needs nodejs${MIN_NODE_RUNTIME}.x or later`,
         file: SAM_FILE,
         // The Runtime line itself (own or in Globals), else the function.
-        line: (typeof runtime === 'string' ? lineOfMatch(sam.text, new RegExp(`^\\s+Runtime:\\s*${runtime.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`, 'm')) : undefined) ?? fn.line,
+        line:
+          (typeof runtime === 'string'
+            ? lineOfMatch(
+                sam.text,
+                new RegExp(`^\\s+Runtime:\\s*${runtime.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`, 'm'),
+              )
+            : undefined) ?? fn.line,
         remediation: `Set Runtime: nodejs${MIN_NODE_RUNTIME}.x (or later) on ${fn.name} or in Globals.Function in ${SAM_FILE}.`,
       });
     }
@@ -99,7 +138,10 @@ export function samTimeoutFindings(sam: SamTemplate): Finding[] {
   for (const fn of sam.functions) {
     const timeout = fn.properties.Timeout;
     const configured = variables(fn).REQUEST_TIMEOUT_MS;
-    const requestMs = typeof configured === 'number' || (typeof configured === 'string' && /^\d+$/.test(configured)) ? Number(configured) : DEFAULT_REQUEST_TIMEOUT_MS;
+    const requestMs =
+      typeof configured === 'number' || (typeof configured === 'string' && /^\d+$/.test(configured))
+        ? Number(configured)
+        : DEFAULT_REQUEST_TIMEOUT_MS;
     if (typeof timeout !== 'number') continue;
     if (timeout * 1000 <= requestMs) {
       out.push({
@@ -143,9 +185,18 @@ export function samThrottlingFindings(sam: SamTemplate): Finding[] {
   if (sam.functions.length === 0) return [];
   const throttledApi = sam.resources.some((resource) => {
     const text = JSON.stringify(resource.properties);
-    return (resource.type === 'AWS::Serverless::HttpApi' || resource.type === 'AWS::Serverless::Api' || resource.type.startsWith('AWS::ApiGateway')) && /Throttling(?:Burst|Rate)Limit/.test(text);
+    return (
+      (resource.type === 'AWS::Serverless::HttpApi' ||
+        resource.type === 'AWS::Serverless::Api' ||
+        resource.type.startsWith('AWS::ApiGateway')) &&
+      /Throttling(?:Burst|Rate)Limit/.test(text)
+    );
   });
-  const reserved = sam.functions.every((fn) => typeof fn.properties.ReservedConcurrentExecutions === 'number' || isRecord(fn.properties.ReservedConcurrentExecutions));
+  const reserved = sam.functions.every(
+    (fn) =>
+      typeof fn.properties.ReservedConcurrentExecutions === 'number' ||
+      isRecord(fn.properties.ReservedConcurrentExecutions),
+  );
   if (throttledApi || reserved) return [];
   const first = sam.functions[0] as SamResource;
   return [
@@ -161,7 +212,9 @@ export function samThrottlingFindings(sam: SamTemplate): Finding[] {
 /** Lambda log groups keep logs forever unless a retention is set: cost, and personal data kept longer than needed. */
 export function samLogRetentionFindings(sam: SamTemplate): Finding[] {
   if (sam.functions.length === 0) return [];
-  const retained = sam.resources.some((resource) => resource.type === 'AWS::Logs::LogGroup' && resource.properties.RetentionInDays !== undefined);
+  const retained = sam.resources.some(
+    (resource) => resource.type === 'AWS::Logs::LogGroup' && resource.properties.RetentionInDays !== undefined,
+  );
   if (retained) return [];
   const first = sam.functions[0] as SamResource;
   return [

@@ -17,7 +17,9 @@ export interface SourceFile {
 
 /** The project's own code under `src/` (tests excluded), comments blanked. */
 export async function sourceFiles(ctx: StaticContext): Promise<SourceFile[]> {
-  const files = (await ctx.listFiles('src')).filter((file) => CODE_FILE.test(file) && !TEST_FILE.test(file) && !file.endsWith('.d.ts'));
+  const files = (await ctx.listFiles('src')).filter(
+    (file) => CODE_FILE.test(file) && !TEST_FILE.test(file) && !file.endsWith('.d.ts'),
+  );
   const out: SourceFile[] = [];
   for (const file of files) {
     const text = await ctx.readFile(file);
@@ -149,7 +151,22 @@ export function stripComments(text: string): string {
   return out.join('');
 }
 
-const REGEX_AFTER_WORD = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await']);
+const REGEX_AFTER_WORD = new Set([
+  'return',
+  'typeof',
+  'instanceof',
+  'in',
+  'of',
+  'new',
+  'delete',
+  'void',
+  'throw',
+  'case',
+  'do',
+  'else',
+  'yield',
+  'await',
+]);
 
 function startsRegex(lastSignificant: string, lastWord: string): boolean {
   if (lastSignificant === '') return true;
@@ -197,7 +214,8 @@ export interface Route {
   handler: string;
 }
 
-const ROUTE = /\.(get|post|put|delete|patch|all|on)\s*\(\s*(?:\[[^\]]*\]\s*,\s*|['"][A-Z]+['"]\s*,\s*)?(['"`])([^'"`]+)\2/g;
+const ROUTE =
+  /\.(get|post|put|delete|patch|all|on)\s*\(\s*(?:\[[^\]]*\]\s*,\s*|['"][A-Z]+['"]\s*,\s*)?(['"`])([^'"`]+)\2/g;
 
 /** Every route registered with a literal path. */
 export function routes(files: readonly SourceFile[]): Route[] {
@@ -207,7 +225,13 @@ export function routes(files: readonly SourceFile[]): Route[] {
       const open = code.indexOf('(', match.index);
       const args = balancedArgs(code, open) ?? '';
       const afterPath = args.slice(args.indexOf(match[3] as string) + (match[3] as string).length + 1);
-      out.push({ file, line: lineAt(code, match.index), method: (match[1] as string).toLowerCase(), path: match[3] as string, handler: afterPath });
+      out.push({
+        file,
+        line: lineAt(code, match.index),
+        method: (match[1] as string).toLowerCase(),
+        path: match[3] as string,
+        handler: afterPath,
+      });
     }
   }
   return out;
@@ -221,12 +245,18 @@ export function routesFor(all: readonly Route[], path: string): Route[] {
 /** Names a module exports (functions, consts, classes), read from its code. */
 export function exportedNames(code: string): string[] {
   const names = new Set<string>();
-  for (const match of code.matchAll(/export\s+(?:default\s+)?(?:async\s+)?(?:function\*?|const|let|var|class)\s+([A-Za-z_$][\w$]*)/g)) {
+  for (const match of code.matchAll(
+    /export\s+(?:default\s+)?(?:async\s+)?(?:function\*?|const|let|var|class)\s+([A-Za-z_$][\w$]*)/g,
+  )) {
     names.add(match[1] as string);
   }
   for (const match of code.matchAll(/export\s*\{([^}]*)\}/g)) {
     for (const part of (match[1] as string).split(',')) {
-      const name = part.trim().split(/\s+as\s+/).pop()?.trim();
+      const name = part
+        .trim()
+        .split(/\s+as\s+/)
+        .pop()
+        ?.trim();
       if (name) names.add(name);
     }
   }
@@ -234,7 +264,10 @@ export function exportedNames(code: string): string[] {
 }
 
 /** An import of `module` (by specifier ending) in `code`: the local names it binds. */
-export function importsOf(code: string, isModule: (specifier: string) => boolean): { names: string[]; index: number }[] {
+export function importsOf(
+  code: string,
+  isModule: (specifier: string) => boolean,
+): { names: string[]; index: number }[] {
   const out: { names: string[]; index: number }[] = [];
   for (const match of code.matchAll(/import\s+(type\s+)?([^'";]*?)\s+from\s+(['"])([^'"]+)\3/g)) {
     if (match[1] || !isModule(match[4] as string)) continue;
@@ -248,7 +281,10 @@ export function importsOf(code: string, isModule: (specifier: string) => boolean
         names.push((trimmed.split(/\s+as\s+/).pop() as string).trim());
       }
     }
-    const rest = clause.replace(/\{[^}]*\}/, '').replace(/,/g, ' ').trim();
+    const rest = clause
+      .replace(/\{[^}]*\}/, '')
+      .replace(/,/g, ' ')
+      .trim();
     const namespace = /\*\s+as\s+([A-Za-z_$][\w$]*)/.exec(rest);
     if (namespace) names.push(namespace[1] as string);
     else if (rest && /^[A-Za-z_$][\w$]*$/.test(rest)) names.push(rest);
@@ -259,7 +295,9 @@ export function importsOf(code: string, isModule: (specifier: string) => boolean
 
 /** Whether `name` is used in `code` other than in an import statement. */
 export function isReferenced(code: string, name: string): boolean {
-  const withoutImports = code.replace(/import\s+[^;]*?from\s+['"][^'"]+['"]\s*;?/g, (statement) => ' '.repeat(statement.length));
+  const withoutImports = code.replace(/import\s+[^;]*?from\s+['"][^'"]+['"]\s*;?/g, (statement) =>
+    ' '.repeat(statement.length),
+  );
   return new RegExp(`(?<![\\w$.])${escapeRegExp(name)}(?![\\w$])`).test(withoutImports);
 }
 
@@ -314,7 +352,13 @@ export function reachableFrom(files: readonly SourceFile[], entry: string): Set<
     const directory = current.split('/').slice(0, -1).join('/');
     for (const specifier of runtimeImports(file.code)) {
       const target = resolveRelative(directory, specifier);
-      for (const candidate of [target, target.replace(/\.(?:[cm]?js)$/, '.ts'), target.replace(/\.(?:[cm]?js)$/, '.tsx'), `${target}.ts`, `${target}/index.ts`]) {
+      for (const candidate of [
+        target,
+        target.replace(/\.(?:[cm]?js)$/, '.ts'),
+        target.replace(/\.(?:[cm]?js)$/, '.tsx'),
+        `${target}.ts`,
+        `${target}/index.ts`,
+      ]) {
         if (byPath.has(candidate)) {
           queue.push(candidate);
           break;
@@ -328,7 +372,8 @@ export function reachableFrom(files: readonly SourceFile[], entry: string): Set<
 /** Relative modules a file loads at run time: type-only imports and re-exports load nothing. */
 function runtimeImports(code: string): string[] {
   const out: string[] = [];
-  const statements = /\b(import|export)\s+(type\s+)?(?:[^'";]*?\bfrom\s*)?(['"])(\.{1,2}\/[^'"]+)\3|\bimport\s*\(\s*(['"])(\.{1,2}\/[^'"]+)\5\s*\)/g;
+  const statements =
+    /\b(import|export)\s+(type\s+)?(?:[^'";]*?\bfrom\s*)?(['"])(\.{1,2}\/[^'"]+)\3|\bimport\s*\(\s*(['"])(\.{1,2}\/[^'"]+)\5\s*\)/g;
   for (const match of code.matchAll(statements)) {
     if (match[6]) out.push(match[6]);
     else if (!match[2] && match[4]) out.push(match[4]);
@@ -361,7 +406,9 @@ export interface MiddlewareWiring {
  * whether `src/app.ts` imports one of its exports and uses it outside the import.
  */
 export async function middlewareWiring(ctx: StaticContext, name: RegExp): Promise<MiddlewareWiring> {
-  const candidates = (await ctx.listFiles('src/middleware')).filter((file) => /\.[cm]?[jt]s$/.test(file) && !/\.(test|spec)\./.test(file) && name.test(path.posix.basename(file)));
+  const candidates = (await ctx.listFiles('src/middleware')).filter(
+    (file) => /\.[cm]?[jt]s$/.test(file) && !/\.(test|spec)\./.test(file) && name.test(path.posix.basename(file)),
+  );
   const app = await sourceFile(ctx, APP_FILE);
   let unused: MiddlewareWiring | undefined;
   for (const file of candidates) {

@@ -24,7 +24,10 @@ export function formatJunit(report: VerifyReport): string {
   if (stale.length > 0) {
     suites.push(
       `  <testsuite name="baseline" tests="${stale.length}" failures="${stale.length}" errors="0" skipped="0" time="0.000">`,
-      ...stale.map((entry) => `    <testcase classname="mcp-arch.baseline" name="${xml(`stale entry ${entry.check}`)}" time="0.000">\n      <failure message="${xml(`${entry.problem}. Remove it from ${report.baseline?.file ?? 'the baseline'}.`)}" type="stale-baseline"/>\n    </testcase>`),
+      ...stale.map(
+        (entry) =>
+          `    <testcase classname="mcp-arch.baseline" name="${xml(`stale entry ${entry.check}`)}" time="0.000">\n      <failure message="${xml(`${entry.problem}. Remove it from ${report.baseline?.file ?? 'the baseline'}.`)}" type="stale-baseline"/>\n    </testcase>`,
+      ),
       '  </testsuite>',
     );
   }
@@ -42,7 +45,10 @@ export function formatJunit(report: VerifyReport): string {
 function testcase(result: CheckResult, seconds: (ms: number) => string): string {
   const open = `    <testcase classname="${xml(`mcp-arch.${result.category}`)}" name="${xml(`${result.id}: ${result.title}`)}" time="${seconds(result.durationMs)}"`;
   const details = result.findings
-    .map((finding) => `${finding.file ? `${finding.file}${finding.line ? `:${finding.line}` : ''}: ` : ''}${finding.message}\nfix: ${finding.remediation}`)
+    .map(
+      (finding) =>
+        `${finding.file ? `${finding.file}${finding.line ? `:${finding.line}` : ''}: ` : ''}${finding.message}\nfix: ${finding.remediation}`,
+    )
     .join('\n\n');
   if (result.status === 'fail' && result.accepted) {
     return `${open}>\n      <skipped message="${xml(`accepted in the baseline: ${result.accepted.reason}`)}"/>\n      <system-out>${xml(`${result.summary}\n\n${details}`)}</system-out>\n    </testcase>`;

@@ -17,12 +17,20 @@ export function formatMarkdown(report: VerifyReport): string {
   const out: string[] = [
     `## mcp-arch verify: ${cell(report.project.name)} (${report.project.pattern ?? 'no mcp-arch.json'})`,
     '',
-    ...(report.mode.live ? [`Live probes against \`${report.mode.mcpUrl ?? report.mode.url ?? '?'}\`${report.mode.started ? ' (started by verify, stopped afterwards)' : ''}${report.mode.reachable === false ? ' (could not connect)' : ''}`, ''] : []),
+    ...(report.mode.live
+      ? [
+          `Live probes against \`${report.mode.mcpUrl ?? report.mode.url ?? '?'}\`${report.mode.started ? ' (started by verify, stopped afterwards)' : ''}${report.mode.reachable === false ? ' (could not connect)' : ''}`,
+          '',
+        ]
+      : []),
     `${counts.pass} passed, ${counts.fail} failed, ${counts.warn} warnings, ${counts.manual} manual, ${counts.skip} skipped, ${counts['n/a']} n/a`,
     '',
     '| Category | Score | Pass | Fail | Warn |',
     '| --- | --- | --- | --- | --- |',
-    ...report.summary.categories.map((entry) => `| ${entry.category} | ${entry.score === null ? '–' : `${entry.score}%`} | ${entry.counts.pass} | ${entry.counts.fail} | ${entry.counts.warn} |`),
+    ...report.summary.categories.map(
+      (entry) =>
+        `| ${entry.category} | ${entry.score === null ? '–' : `${entry.score}%`} | ${entry.counts.pass} | ${entry.counts.fail} | ${entry.counts.warn} |`,
+    ),
     '',
     '| Status | Check | Severity | Summary |',
     '| --- | --- | --- | --- |',
@@ -30,7 +38,9 @@ export function formatMarkdown(report: VerifyReport): string {
   for (const category of CHECK_CATEGORIES) {
     for (const result of report.results.filter((entry) => entry.category === category)) {
       const accepted = result.accepted ? ` (accepted: ${cell(result.accepted.reason)})` : '';
-      out.push(`| ${EMOJI[result.status]} ${result.status}${accepted} | \`${result.id}\` ${cell(result.title)} | ${result.severity} | ${cell(result.summary)} |`);
+      out.push(
+        `| ${EMOJI[result.status]} ${result.status}${accepted} | \`${result.id}\` ${cell(result.title)} | ${result.severity} | ${cell(result.summary)} |`,
+      );
     }
   }
   const stale = report.baseline?.stale ?? [];
@@ -38,11 +48,18 @@ export function formatMarkdown(report: VerifyReport): string {
     out.push('', `### Stale baseline entries (remove them from \`${report.baseline?.file}\`)`, '');
     for (const entry of stale) out.push(`- ❌ ${inline(entry.problem)} (accepted because: ${inline(entry.reason)})`);
   }
-  const detailed = report.results.filter((result) => (result.status === 'fail' || result.status === 'warn' || result.status === 'manual') && result.findings.length > 0);
+  const detailed = report.results.filter(
+    (result) =>
+      (result.status === 'fail' || result.status === 'warn' || result.status === 'manual') &&
+      result.findings.length > 0,
+  );
   if (detailed.length > 0) {
     out.push('', '### Findings', '');
     for (const result of detailed) {
-      out.push(`<details><summary>${EMOJI[result.status]} <code>${html(result.id)}</code> ${html(result.summary)}</summary>`, '');
+      out.push(
+        `<details><summary>${EMOJI[result.status]} <code>${html(result.id)}</code> ${html(result.summary)}</summary>`,
+        '',
+      );
       for (const finding of result.findings) {
         const where = finding.file ? `\`${finding.file}${finding.line ? `:${finding.line}` : ''}\` ` : '';
         out.push(`- ${where}${inline(finding.message)}  `, `  Fix: ${inline(finding.remediation)}`);

@@ -29,10 +29,22 @@ export function formatPretty(report: VerifyReport, { color }: PrettyOptions): st
   const c = new Chalk({ level: color ? 1 : 0 });
   const paint = painter(c);
   const lines: string[] = [];
-  lines.push(c.bold(`mcp-arch verify: ${report.project.name}`) + c.dim(` (${report.project.pattern ?? 'no mcp-arch.json: live probes only'}) ${report.project.dir}`));
-  if (report.mode.url && !report.mode.live) lines.push(c.dim(`Live probes requested for ${report.mode.url}: no check has a live probe in this version; static checks only.`));
+  lines.push(
+    c.bold(`mcp-arch verify: ${report.project.name}`) +
+      c.dim(` (${report.project.pattern ?? 'no mcp-arch.json: live probes only'}) ${report.project.dir}`),
+  );
+  if (report.mode.url && !report.mode.live)
+    lines.push(
+      c.dim(
+        `Live probes requested for ${report.mode.url}: no check has a live probe in this version; static checks only.`,
+      ),
+    );
   if (report.mode.live) {
-    lines.push(c.dim(`Live probes against ${report.mode.mcpUrl ?? report.mode.url ?? '?'}${report.mode.started ? ' (started by verify, stopped afterwards)' : ''}${report.mode.reachable === false ? ': could not connect, nothing was probed' : ''}`));
+    lines.push(
+      c.dim(
+        `Live probes against ${report.mode.mcpUrl ?? report.mode.url ?? '?'}${report.mode.started ? ' (started by verify, stopped afterwards)' : ''}${report.mode.reachable === false ? ': could not connect, nothing was probed' : ''}`,
+      ),
+    );
   }
   lines.push('');
 
@@ -40,7 +52,9 @@ export function formatPretty(report: VerifyReport, { color }: PrettyOptions): st
     const results = report.results.filter((result) => result.category === category);
     if (results.length === 0) continue;
     const score = report.summary.categories.find((entry) => entry.category === category)?.score;
-    lines.push(`${c.bold(CATEGORY_TITLES[category])}  ${score === null || score === undefined ? c.dim('not scored') : scoreText(c, score)}`);
+    lines.push(
+      `${c.bold(CATEGORY_TITLES[category])}  ${score === null || score === undefined ? c.dim('not scored') : scoreText(c, score)}`,
+    );
     for (const result of results) lines.push(...formatResult(result, paint, c));
     lines.push('');
   }
@@ -48,18 +62,31 @@ export function formatPretty(report: VerifyReport, { color }: PrettyOptions): st
   const { counts } = report.summary;
   const totals = (['pass', 'fail', 'warn', 'manual', 'skip', 'n/a'] as const)
     .filter((status) => counts[status] > 0)
-    .map((status) => paint(status, `${counts[status]} ${status === 'n/a' ? 'n/a' : status === 'pass' ? 'passed' : status === 'fail' ? 'failed' : status}`));
+    .map((status) =>
+      paint(
+        status,
+        `${counts[status]} ${status === 'n/a' ? 'n/a' : status === 'pass' ? 'passed' : status === 'fail' ? 'failed' : status}`,
+      ),
+    );
   const accepted = report.baseline?.accepted ?? 0;
-  lines.push(`${totals.join(c.dim(', '))}${accepted > 0 ? c.dim(` (${accepted} accepted by ${report.baseline?.file})`) : ''} ${c.dim(`in ${report.durationMs} ms`)}`);
+  lines.push(
+    `${totals.join(c.dim(', '))}${accepted > 0 ? c.dim(` (${accepted} accepted by ${report.baseline?.file})`) : ''} ${c.dim(`in ${report.durationMs} ms`)}`,
+  );
   for (const entry of report.baseline?.stale ?? []) {
     lines.push(c.red(`✖ Stale baseline entry: ${entry.problem}. Remove it from ${report.baseline?.file}.`));
   }
   return `${lines.join('\n')}\n`;
 }
 
-function formatResult(result: CheckResult, paint: (status: CheckStatus, text: string) => string, c: ChalkInstance): string[] {
+function formatResult(
+  result: CheckResult,
+  paint: (status: CheckStatus, text: string) => string,
+  c: ChalkInstance,
+): string[] {
   const accepted = result.accepted ? c.yellow(` accepted (baseline): ${result.accepted.reason}`) : '';
-  const lines = [`  ${paint(result.status, SYMBOLS[result.status])} ${result.title} ${c.dim(`[${result.id}]`)}${accepted}`];
+  const lines = [
+    `  ${paint(result.status, SYMBOLS[result.status])} ${result.title} ${c.dim(`[${result.id}]`)}${accepted}`,
+  ];
   // A lone finding usually is the summary; saying it twice adds nothing.
   const repeated = result.findings.length === 1 && result.findings[0]?.message === result.summary;
   if (!repeated || result.status === 'pass' || result.status === 'n/a') lines.push(`      ${c.dim(result.summary)}`);

@@ -20,7 +20,9 @@ export function formatSarif(report: VerifyReport): string {
         level: result.status === 'fail' ? 'error' : 'warning',
         message: { text: `${finding.message}. Fix: ${finding.remediation}` },
         // Code scanning shows accepted failures as dismissed, with the team's reason.
-        ...(result.accepted ? { suppressions: [{ kind: 'external', status: 'accepted', justification: result.accepted.reason }] } : {}),
+        ...(result.accepted
+          ? { suppressions: [{ kind: 'external', status: 'accepted', justification: result.accepted.reason }] }
+          : {}),
         locations: [
           {
             physicalLocation: {
@@ -46,7 +48,9 @@ export function formatSarif(report: VerifyReport): string {
               name: item.id.replace(/[.-](\w)/g, (_, letter: string) => letter.toUpperCase()),
               shortDescription: { text: item.title },
               fullDescription: { text: `Deployment checklist (${item.category}): ${item.title}.` },
-              defaultConfiguration: { level: item.severity === 'critical' || item.severity === 'high' ? 'error' : 'warning' },
+              defaultConfiguration: {
+                level: item.severity === 'critical' || item.severity === 'high' ? 'error' : 'warning',
+              },
               properties: { category: item.category, severity: item.severity, tags: ['mcp', item.category] },
             })),
           },

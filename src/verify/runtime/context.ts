@@ -1,5 +1,12 @@
 import type { Manifest } from '../../core/manifest.js';
-import { notApplicable, skipped, type CheckOutcome, type LiveContext, type LocalProject, type StaticContext } from '../check.js';
+import {
+  notApplicable,
+  skipped,
+  type CheckOutcome,
+  type LiveContext,
+  type LocalProject,
+  type StaticContext,
+} from '../check.js';
 import { describeFetchError, isTlsFailure, PROBE_TIMEOUT_MS, UnreachableError } from './http.js';
 
 /** Where the probes go, derived from `--url` and, when there is one, `mcp-arch.json`. */
@@ -21,7 +28,11 @@ export function liveTarget(url: URL, start?: Manifest['start']): LiveTarget {
   return {
     url: origin,
     mcpUrl: hasPath ? `${origin}${url.pathname.replace(/\/$/, '')}${url.search}` : at(start?.mcpPath ?? '/mcp'),
-    endpoints: { health: at(start?.healthPath ?? '/health'), ready: at(start?.readyPath ?? '/ready'), metrics: at(start?.metricsPath ?? '/metrics') },
+    endpoints: {
+      health: at(start?.healthPath ?? '/health'),
+      ready: at(start?.readyPath ?? '/ready'),
+      metrics: at(start?.metricsPath ?? '/metrics'),
+    },
   };
 }
 
@@ -57,7 +68,11 @@ export function createLiveContext(options: {
 export function reachability(ctx: LiveContext): Promise<Reachability> {
   return ctx.once('reachability', async () => {
     try {
-      const response = await ctx.fetch(ctx.endpoints.health, { headers: { ...ctx.headers }, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS), redirect: 'manual' });
+      const response = await ctx.fetch(ctx.endpoints.health, {
+        headers: { ...ctx.headers },
+        signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+        redirect: 'manual',
+      });
       await response.body?.cancel().catch(() => undefined);
       return { ok: true } as const;
     } catch (error) {

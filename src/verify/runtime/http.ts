@@ -102,16 +102,20 @@ async function readBody(response: Response, method: string): Promise<string> {
 
 /** The most specific reason a fetch failed: `ECONNREFUSED`, a certificate error, a timeout. */
 export function describeFetchError(error: unknown): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${PROBE_TIMEOUT_MS / 1000} s`;
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+    return `no answer within ${PROBE_TIMEOUT_MS / 1000} s`;
   const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
-  if (cause?.code) return cause.message && !cause.message.includes(cause.code) ? `${cause.code} (${cause.message})` : cause.code;
+  if (cause?.code)
+    return cause.message && !cause.message.includes(cause.code) ? `${cause.code} (${cause.message})` : cause.code;
   if (cause?.message) return cause.message;
   return error instanceof Error ? error.message : String(error);
 }
 
 /** Certificate and handshake failures: the server answered, but not over a TLS connection we can trust. */
 export function isTlsFailure(reason: string): boolean {
-  return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_SSL|EPROTO|TLS|SSL|HOSTNAME_MISMATCH|ERR_TLS/i.test(reason);
+  return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_SSL|EPROTO|TLS|SSL|HOSTNAME_MISMATCH|ERR_TLS/i.test(
+    reason,
+  );
 }
 
 /** Retry-After in milliseconds (delta seconds or an HTTP date); `undefined` when absent or unreadable. */
@@ -170,7 +174,8 @@ export function jsonRpcErrorCode(body: string): number | undefined {
 }
 
 /** Frames of a JavaScript (or Python) stack trace: internals a client must never see. */
-const STACK_TRACE = /\n\s*at\s+[^\n]*(?:\(|\s)[^\n]*:\d+:\d+\)?|Traceback \(most recent call last\)|\bat\s+(?:async\s+)?[\w$.<>]+\s+\((?:file:\/\/|node:|\/)[^)]*:\d+:\d+\)/;
+const STACK_TRACE =
+  /\n\s*at\s+[^\n]*(?:\(|\s)[^\n]*:\d+:\d+\)?|Traceback \(most recent call last\)|\bat\s+(?:async\s+)?[\w$.<>]+\s+\((?:file:\/\/|node:|\/)[^)]*:\d+:\d+\)/;
 
 export function hasStackTrace(body: string): boolean {
   // Stack traces inside JSON strings arrive with escaped newlines.
@@ -184,7 +189,11 @@ export function rpc(id: number | string, method: string, params?: Record<string,
 
 /** An `initialize` request as a client that speaks the SDK's latest protocol version would send it. */
 export function initializeBody(id: number | string, protocolVersion: string, clientVersion: string): string {
-  return rpc(id, 'initialize', { protocolVersion, capabilities: {}, clientInfo: { name: 'mcp-arch-verify', version: clientVersion } });
+  return rpc(id, 'initialize', {
+    protocolVersion,
+    capabilities: {},
+    clientInfo: { name: 'mcp-arch-verify', version: clientVersion },
+  });
 }
 
 /** Whether any `--header` was given; without credentials some probes cannot get past authentication. */

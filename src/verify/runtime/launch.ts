@@ -32,15 +32,23 @@ function track(child: ChildProcess): void {
  */
 export function parseCommand(command: string, field: string): [string, ...string[]] {
   if (/[|&;<>()$`\\"'*?{}]/.test(command)) {
-    throw new UserError(`${MANIFEST_FILE}: "${field}" (${JSON.stringify(command)}) must be a plain command with arguments (no shell syntax), e.g. "node dist/index.js".`, EXIT.usage);
+    throw new UserError(
+      `${MANIFEST_FILE}: "${field}" (${JSON.stringify(command)}) must be a plain command with arguments (no shell syntax), e.g. "node dist/index.js".`,
+      EXIT.usage,
+    );
   }
   const parts = command.trim().split(/\s+/).filter(Boolean);
-  if (parts.length === 0) throw new UserError(`${MANIFEST_FILE}: "${field}" is empty; set it to e.g. "node dist/index.js".`, EXIT.usage);
+  if (parts.length === 0)
+    throw new UserError(`${MANIFEST_FILE}: "${field}" is empty; set it to e.g. "node dist/index.js".`, EXIT.usage);
   return parts as [string, ...string[]];
 }
 
 /** Runs a program to completion and returns its output; never leaves it running. */
-function runToEnd(program: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; signal?: AbortSignal; timeoutMs: number }): Promise<{ code: number | null; output: string; error?: Error }> {
+function runToEnd(
+  program: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; signal?: AbortSignal; timeoutMs: number },
+): Promise<{ code: number | null; output: string; error?: Error }> {
   return new Promise((resolve) => {
     let output = '';
     let child: ChildProcess;
@@ -82,19 +90,39 @@ export async function requireNode(dir: string, env: NodeJS.ProcessEnv): Promise<
   const result = await runToEnd('node', ['--version'], { cwd: dir, env, timeoutMs: 15_000 });
   const fix = `Install Node ${MIN_NODE.major}.${MIN_NODE.minor} or later (e.g. \`nvm install 22\` or \`fnm use 22\`) and put it first on PATH, then run mcp-arch verify --live again; or start the project yourself and pass --url.`;
   if (result.error || result.code !== 0) {
-    throw new UserError(`--live runs the project with \`node\` from PATH, but it could not be run (${result.error?.message ?? `exit ${result.code}`}). ${fix}`, EXIT.usage);
+    throw new UserError(
+      `--live runs the project with \`node\` from PATH, but it could not be run (${result.error?.message ?? `exit ${result.code}`}). ${fix}`,
+      EXIT.usage,
+    );
   }
   const version = parseVersion(result.output);
-  if (!version || version.major < MIN_NODE.major || (version.major === MIN_NODE.major && version.minor < MIN_NODE.minor)) {
-    throw new UserError(`--live runs the project with \`node\` from PATH, which is ${result.output.trim() || 'of unknown version'}; the generated project needs Node >= ${MIN_NODE.major}.${MIN_NODE.minor}. ${fix}`, EXIT.usage);
+  if (
+    !version ||
+    version.major < MIN_NODE.major ||
+    (version.major === MIN_NODE.major && version.minor < MIN_NODE.minor)
+  ) {
+    throw new UserError(
+      `--live runs the project with \`node\` from PATH, which is ${result.output.trim() || 'of unknown version'}; the generated project needs Node >= ${MIN_NODE.major}.${MIN_NODE.minor}. ${fix}`,
+      EXIT.usage,
+    );
   }
   return result.output.trim();
 }
 
 /** Runs `start.build`; a failure is exit 2 with the tail of its output, since nothing can be probed. */
-export async function buildProject(dir: string, command: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<void> {
+export async function buildProject(
+  dir: string,
+  command: string,
+  env: NodeJS.ProcessEnv,
+  signal?: AbortSignal,
+): Promise<void> {
   const [program, ...args] = parseCommand(command, 'start.build');
-  const result = await runToEnd(program, args, { cwd: dir, env, timeoutMs: BUILD_TIMEOUT_MS, ...(signal ? { signal } : {}) });
+  const result = await runToEnd(program, args, {
+    cwd: dir,
+    env,
+    timeoutMs: BUILD_TIMEOUT_MS,
+    ...(signal ? { signal } : {}),
+  });
   if (signal?.aborted) throw new InterruptedError('Interrupted while building the project.');
   if (result.error || result.code !== 0) {
     const tail = result.output.trim().split('\n').slice(-15).join('\n');
@@ -163,12 +191,19 @@ export async function startInstance(options: StartInstanceOptions): Promise<Loca
   const tail = () => `${stderr}\n${stdout}`.trim().split('\n').slice(-30).join('\n');
   try {
     for (;;) {
-      if (options.signal?.aborted) throw new InterruptedError('Interrupted: verify stopped the project it was starting.');
+      if (options.signal?.aborted)
+        throw new InterruptedError('Interrupted: verify stopped the project it was starting.');
       if (exit) {
-        throw new UserError(`--live started \`${options.command}\` but it exited with ${exit.code ?? exit.signal} before answering ${options.healthPath}:\n${tail()}`, EXIT.nothingChecked);
+        throw new UserError(
+          `--live started \`${options.command}\` but it exited with ${exit.code ?? exit.signal} before answering ${options.healthPath}:\n${tail()}`,
+          EXIT.nothingChecked,
+        );
       }
       if (Date.now() > deadline) {
-        throw new UserError(`--live started \`${options.command}\` but ${url}${options.healthPath} did not answer 200 within ${(options.readyTimeoutMs ?? READY_TIMEOUT_MS) / 1000} s:\n${tail()}`, EXIT.nothingChecked);
+        throw new UserError(
+          `--live started \`${options.command}\` but ${url}${options.healthPath} did not answer 200 within ${(options.readyTimeoutMs ?? READY_TIMEOUT_MS) / 1000} s:\n${tail()}`,
+          EXIT.nothingChecked,
+        );
       }
       try {
         const response = await fetch(`${url}${options.healthPath}`, { signal: AbortSignal.timeout(1_000) });

@@ -14,8 +14,24 @@ import { startJwksIssuer, startOtlpReceiver, type JwksIssuer, type OtlpReceiver 
  * environment are replaced so the run does not depend on the shell it was started from.
  */
 const CONTROLLED = [
-  'PORT', 'HOST', 'PUBLIC_URL', 'ALLOWED_ORIGINS', 'ALLOWED_HOSTS', 'AUTH_MODE', 'API_KEYS', 'JWT_JWKS_URL', 'JWT_ISSUER', 'JWT_AUDIENCE',
-  'RATE_LIMIT_RPS', 'RATE_LIMIT_BURST', 'TRUST_PROXY', 'LOG_LEVEL', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'SESSION_MODE', 'ENV_FILE', 'NODE_ENV',
+  'PORT',
+  'HOST',
+  'PUBLIC_URL',
+  'ALLOWED_ORIGINS',
+  'ALLOWED_HOSTS',
+  'AUTH_MODE',
+  'API_KEYS',
+  'JWT_JWKS_URL',
+  'JWT_ISSUER',
+  'JWT_AUDIENCE',
+  'RATE_LIMIT_RPS',
+  'RATE_LIMIT_BURST',
+  'TRUST_PROXY',
+  'LOG_LEVEL',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'SESSION_MODE',
+  'ENV_FILE',
+  'NODE_ENV',
 ] as const;
 
 /** A project verify started, with everything it set up around it. */
@@ -45,7 +61,10 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalRun> 
   const { dir, manifest } = options;
   const { start } = manifest;
   if (!start.run) {
-    throw new UserError(`${MANIFEST_FILE} has no "start.run" (how to start the server directly, e.g. "node dist/index.js"), so --live cannot start it. Add the field, regenerate the project, or start it yourself and pass --url.`, EXIT.usage);
+    throw new UserError(
+      `${MANIFEST_FILE} has no "start.run" (how to start the server directly, e.g. "node dist/index.js"), so --live cannot start it. Add the field, regenerate the project, or start it yourself and pass --url.`,
+      EXIT.usage,
+    );
   }
   await requireNode(dir, options.env);
   if (start.build) await buildProject(dir, start.build, options.env, options.signal);
@@ -95,7 +114,12 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalRun> 
       cleanups.push(() => (jwks as JwksIssuer).close());
       const token = jwks.token();
       secrets.push(token);
-      Object.assign(env, { AUTH_MODE: 'jwt', JWT_JWKS_URL: jwks.jwksUrl, JWT_ISSUER: jwks.issuer, JWT_AUDIENCE: jwks.audience });
+      Object.assign(env, {
+        AUTH_MODE: 'jwt',
+        JWT_JWKS_URL: jwks.jwksUrl,
+        JWT_ISSUER: jwks.issuer,
+        JWT_AUDIENCE: jwks.audience,
+      });
       headers = { authorization: `Bearer ${token}` };
     } else {
       env.AUTH_MODE = 'none';
@@ -149,7 +173,8 @@ function storeEnv(manifest: Manifest, env: NodeJS.ProcessEnv, dataDir: string): 
   const store = manifest.store;
   const out: Record<string, string> = {};
   if (store === 'redis' || store === 'hybrid') out.REDIS_URL = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  if (store === 'database' || store === 'hybrid') out.DATABASE_URL = env.DATABASE_URL ?? `file:${path.join(dataDir, 'sessions.db')}`;
+  if (store === 'database' || store === 'hybrid')
+    out.DATABASE_URL = env.DATABASE_URL ?? `file:${path.join(dataDir, 'sessions.db')}`;
   return out;
 }
 

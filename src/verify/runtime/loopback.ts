@@ -17,7 +17,9 @@ export interface LoopbackServer {
   close(): Promise<void>;
 }
 
-async function listen(handler: (request: IncomingMessage, body: Buffer) => { status: number; type: string; body: string | Buffer }): Promise<{ server: Server; url: string }> {
+async function listen(
+  handler: (request: IncomingMessage, body: Buffer) => { status: number; type: string; body: string | Buffer },
+): Promise<{ server: Server; url: string }> {
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -60,7 +62,8 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const decoded: ReceivedSpan[] = [];
   const raw: Buffer[] = [];
   const { server, url } = await listen((request, body) => {
-    if (request.method !== 'POST' || !request.url?.startsWith('/v1/traces')) return { status: 404, type: 'text/plain', body: 'not found' };
+    if (request.method !== 'POST' || !request.url?.startsWith('/v1/traces'))
+      return { status: 404, type: 'text/plain', body: 'not found' };
     const type = request.headers['content-type'] ?? '';
     if (type.includes('json')) {
       decoded.push(...spansFromJson(body.toString('utf8')));
@@ -88,7 +91,9 @@ export function spansFromJson(text: string): ReceivedSpan[] {
   const out: ReceivedSpan[] = [];
   const list = (value: unknown, key: string): Record<string, unknown>[] => {
     const items = (value as Record<string, unknown> | undefined)?.[key];
-    return Array.isArray(items) ? items.filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null) : [];
+    return Array.isArray(items)
+      ? items.filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null)
+      : [];
   };
   for (const resource of list(data, 'resourceSpans')) {
     for (const scope of list(resource, 'scopeSpans')) {
@@ -141,10 +146,16 @@ export function spansFromProtobuf(buffer: Buffer): ReceivedSpan[] {
     const trace = fields.get(1)?.[0];
     const span = fields.get(2)?.[0];
     if (trace?.length === 16 && span?.length === 8) {
-      out.push({ traceId: trace.toString('hex'), spanId: span.toString('hex'), parentSpanId: fields.get(4)?.[0]?.toString('hex') ?? '', name: fields.get(5)?.[0]?.toString('utf8') ?? '' });
+      out.push({
+        traceId: trace.toString('hex'),
+        spanId: span.toString('hex'),
+        parentSpanId: fields.get(4)?.[0]?.toString('hex') ?? '',
+        name: fields.get(5)?.[0]?.toString('utf8') ?? '',
+      });
       return true;
     }
-    if (depth < 6) for (const values of fields.values()) for (const value of values) if (value.length > 0) walk(value, depth + 1);
+    if (depth < 6)
+      for (const values of fields.values()) for (const value of values) if (value.length > 0) walk(value, depth + 1);
     return true;
   };
   walk(buffer, 0);
@@ -192,7 +203,8 @@ export async function startJwksIssuer(): Promise<JwksIssuer> {
     jwksUrl: `${url}/.well-known/jwks.json`,
     issuer,
     audience,
-    token: (aud = audience) => signJwt(privateKey, kid, { iss: issuer, aud, sub: 'mcp-arch-verify', client_id: 'mcp-arch-verify' }),
+    token: (aud = audience) =>
+      signJwt(privateKey, kid, { iss: issuer, aud, sub: 'mcp-arch-verify', client_id: 'mcp-arch-verify' }),
     close: () => closeServer(server),
   };
 }
@@ -223,11 +235,22 @@ export async function startMcpBackend(): Promise<McpBackend> {
       return;
     }
     // The low-level server: one tool needs no schema library.
-    const server = new McpServer({ name: 'mcp-arch-verify-backend', version: toolInfo().version }, { capabilities: { tools: {} } });
+    const server = new McpServer(
+      { name: 'mcp-arch-verify-backend', version: toolInfo().version },
+      { capabilities: { tools: {} } },
+    );
     server.setRequestHandler(ListToolsRequestSchema, () => ({
-      tools: [{ name: 'echo', description: 'Echoes the text', inputSchema: { type: 'object' as const, properties: { text: { type: 'string' } }, required: ['text'] } }],
+      tools: [
+        {
+          name: 'echo',
+          description: 'Echoes the text',
+          inputSchema: { type: 'object' as const, properties: { text: { type: 'string' } }, required: ['text'] },
+        },
+      ],
     }));
-    server.setRequestHandler(CallToolRequestSchema, (request) => ({ content: [{ type: 'text' as const, text: String(request.params.arguments?.text ?? '') }] }));
+    server.setRequestHandler(CallToolRequestSchema, (request) => ({
+      content: [{ type: 'text' as const, text: String(request.params.arguments?.text ?? '') }],
+    }));
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on('close', () => void transport.close().then(() => server.close()));
     await server.connect(transport);

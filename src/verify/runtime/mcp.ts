@@ -3,7 +3,16 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { LATEST_PROTOCOL_VERSION, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { LiveContext } from '../check.js';
 import { toolInfo } from '../../core/tool-info.js';
-import { describeFetchError, MCP_POST_HEADERS, probe, PROBE_TIMEOUT_MS, retryAfterMs, sleep, UnreachableError, type ProbeResponse } from './http.js';
+import {
+  describeFetchError,
+  MCP_POST_HEADERS,
+  probe,
+  PROBE_TIMEOUT_MS,
+  retryAfterMs,
+  sleep,
+  UnreachableError,
+  type ProbeResponse,
+} from './http.js';
 
 /** An MCP session opened with the SDK client, for probes that need a real exchange first. */
 export interface McpSession {
@@ -39,7 +48,9 @@ export async function withMcpSession<T>(ctx: LiveContext, use: (result: McpSessi
       cursor = listed.nextCursor;
       if (!cursor) break;
     }
-    const sessionHeaders: Record<string, string> = { 'mcp-protocol-version': transport.protocolVersion ?? LATEST_PROTOCOL_VERSION };
+    const sessionHeaders: Record<string, string> = {
+      'mcp-protocol-version': transport.protocolVersion ?? LATEST_PROTOCOL_VERSION,
+    };
     if (transport.sessionId) sessionHeaders['mcp-session-id'] = transport.sessionId;
     result = { ok: true, session: { tools, sessionHeaders } };
   } catch (error) {
@@ -87,7 +98,10 @@ export function harmlessTool(tools: readonly Tool[]): Tool | undefined {
 
 /** Arguments that satisfy the tool's declared input schema as far as a probe can tell. */
 export function sampleArguments(tool: Tool): Record<string, unknown> {
-  const properties = (tool.inputSchema.properties ?? {}) as Record<string, { type?: unknown; enum?: unknown[]; default?: unknown }>;
+  const properties = (tool.inputSchema.properties ?? {}) as Record<
+    string,
+    { type?: unknown; enum?: unknown[]; default?: unknown }
+  >;
   const args: Record<string, unknown> = {};
   for (const name of tool.inputSchema.required ?? []) {
     const schema = properties[name] ?? {};
@@ -141,6 +155,11 @@ export function invalidArguments(tool: Tool): Record<string, unknown> | undefine
 }
 
 /** A raw POST to the MCP endpoint inside a session (or without one), credentials included unless told. */
-export function postMcp(ctx: LiveContext, body: string, headers: Record<string, string> = {}, credentials = true): Promise<ProbeResponse> {
+export function postMcp(
+  ctx: LiveContext,
+  body: string,
+  headers: Record<string, string> = {},
+  credentials = true,
+): Promise<ProbeResponse> {
   return probe(ctx, ctx.mcpUrl, { method: 'POST', headers: { ...MCP_POST_HEADERS, ...headers }, body, credentials });
 }

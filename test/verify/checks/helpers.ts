@@ -41,10 +41,20 @@ export function messages(result: CheckResult): string {
 export async function unwire(target: Project, stem: string): Promise<void> {
   await target.edit('src/app.ts', (text) => {
     const names: string[] = [];
-    const importPattern = new RegExp(`import\\s+(?:\\{([^}]*)\\}|\\*\\s+as\\s+(\\w+)|(\\w+))\\s+from\\s+['"]\\./middleware/${stem}(?:\\.js)?['"];?`);
+    const importPattern = new RegExp(
+      `import\\s+(?:\\{([^}]*)\\}|\\*\\s+as\\s+(\\w+)|(\\w+))\\s+from\\s+['"]\\./middleware/${stem}(?:\\.js)?['"];?`,
+    );
     const match = importPattern.exec(text);
     if (!match) throw new Error(`src/app.ts does not import ./middleware/${stem}.js`);
-    if (match[1]) for (const part of match[1].split(',')) if (part.trim() && !part.trim().startsWith('type ')) names.push(part.trim().split(/\s+as\s+/).pop() as string);
+    if (match[1])
+      for (const part of match[1].split(','))
+        if (part.trim() && !part.trim().startsWith('type '))
+          names.push(
+            part
+              .trim()
+              .split(/\s+as\s+/)
+              .pop() as string,
+          );
     if (match[2]) names.push(match[2]);
     if (match[3]) names.push(match[3]);
     const [before, after] = [text.slice(0, match.index + match[0].length), text.slice(match.index + match[0].length)];
@@ -55,10 +65,23 @@ export async function unwire(target: Project, stem: string): Promise<void> {
 }
 
 /** A kustomize base for an app Deployment that passes every Kubernetes-related check. */
-export function k8sBase(options: { replicas?: number; minReplicas?: number; minAvailable?: number } = {}): Record<string, string> {
+export function k8sBase(
+  options: { replicas?: number; minReplicas?: number; minAvailable?: number } = {},
+): Record<string, string> {
   const { replicas = 3, minReplicas = 2, minAvailable = 1 } = options;
   return {
-    'k8s/base/kustomization.yaml': ['apiVersion: kustomize.config.k8s.io/v1beta1', 'kind: Kustomization', 'resources:', '  - deployment.yaml', '  - service.yaml', '  - ingress.yaml', '  - hpa.yaml', '  - pdb.yaml', '  - networkpolicy.yaml', ''].join('\n'),
+    'k8s/base/kustomization.yaml': [
+      'apiVersion: kustomize.config.k8s.io/v1beta1',
+      'kind: Kustomization',
+      'resources:',
+      '  - deployment.yaml',
+      '  - service.yaml',
+      '  - ingress.yaml',
+      '  - hpa.yaml',
+      '  - pdb.yaml',
+      '  - networkpolicy.yaml',
+      '',
+    ].join('\n'),
     'k8s/base/deployment.yaml': `apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -92,7 +115,8 @@ spec:
           readinessProbe:
             httpGet: { path: /ready, port: 3000 }
 `,
-    'k8s/base/service.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: mcp-server\nspec:\n  selector: { app: mcp-server }\n  ports: [{ port: 80, targetPort: 3000 }]\n',
+    'k8s/base/service.yaml':
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: mcp-server\nspec:\n  selector: { app: mcp-server }\n  ports: [{ port: 80, targetPort: 3000 }]\n',
     'k8s/base/ingress.yaml': `apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata:
@@ -155,13 +179,17 @@ export async function replaceInSources(target: Project, pattern: RegExp, replace
   const changed: string[] = [];
   for (const file of await listFiles(target.dir, 'src')) {
     const text = await target.read(file);
-    const next = text.replace(new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`), replacement);
+    const next = text.replace(
+      new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`),
+      replacement,
+    );
     if (next !== text) {
       await target.write(file, next);
       changed.push(file);
     }
   }
-  if (changed.length === 0) throw new Error(`${pattern} matches nothing under src/: the fixture no longer matches the templates`);
+  if (changed.length === 0)
+    throw new Error(`${pattern} matches nothing under src/: the fixture no longer matches the templates`);
   return changed;
 }
 

@@ -28,7 +28,10 @@ describe(ID, () => {
 
   it('warns about a metric nothing updates', async () => {
     const target = await project();
-    await target.write('src/observability/extra.ts', "import { Counter } from 'prom-client';\nexport const idle = new Counter({ name: 'mcp_idle_total', help: 'never moves' });\n");
+    await target.write(
+      'src/observability/extra.ts',
+      "import { Counter } from 'prom-client';\nexport const idle = new Counter({ name: 'mcp_idle_total', help: 'never moves' });\n",
+    );
     const result = await check(target, ID);
     expect(result.status).toBe('warn');
     expect(result.findings[0]).toMatchObject({ file: 'src/observability/extra.ts', line: 2 });

@@ -29,7 +29,10 @@ describe(ID, () => {
 
   it('fails a single-server Compose file that runs replicas, but not several different programs', async () => {
     const target = await project();
-    await target.write('compose.yaml', 'services:\n  api:\n    build: .\n  docs:\n    build: .\n    command: ["node", "dist/docs.js"]\n');
+    await target.write(
+      'compose.yaml',
+      'services:\n  api:\n    build: .\n  docs:\n    build: .\n    command: ["node", "dist/docs.js"]\n',
+    );
     const programs = await check(target, ID);
     expect(programs.status, messages(programs)).toBe('pass');
     await target.write('compose.yaml', 'services:\n  api:\n    build: .\n    deploy:\n      replicas: 2\n');
@@ -58,7 +61,10 @@ describe(ID, () => {
 
   it('warns when the manifest lists a checklist that does not match the pattern', async () => {
     const target = await project();
-    await target.writeManifest({ ...target.manifest, checks: target.manifest.checks.filter((id) => id !== 'security.tls') });
+    await target.writeManifest({
+      ...target.manifest,
+      checks: target.manifest.checks.filter((id) => id !== 'security.tls'),
+    });
     const result = await check(target, ID);
     expect(result.status).toBe('warn');
     expect(messages(result)).toContain('missing security.tls');

@@ -27,7 +27,10 @@ describe(ID, () => {
 
   it('fails a rules file with no alerting rule', async () => {
     const target = await project();
-    await target.write('monitoring/alerts.yml', 'groups:\n  - name: recordings\n    rules:\n      - record: job:up:sum\n        expr: sum(up)\n');
+    await target.write(
+      'monitoring/alerts.yml',
+      'groups:\n  - name: recordings\n    rules:\n      - record: job:up:sum\n        expr: sum(up)\n',
+    );
     const result = await check(target, ID);
     expect(result.status).toBe('fail');
     expect(messages(result)).toContain('defines no alerting rule');

@@ -20,7 +20,10 @@ describe(ID, () => {
   });
 
   it('fails stateful load-balanced replicas on the memory store', async () => {
-    const result = await check(await project({ pattern: 'load-balanced', store: 'memory', sessionMode: 'stateful', deploy: ['docker'] }), ID);
+    const result = await check(
+      await project({ pattern: 'load-balanced', store: 'memory', sessionMode: 'stateful', deploy: ['docker'] }),
+      ID,
+    );
     expect(result.status).toBe('fail');
     expect(messages(result)).toContain('does not fit the load-balanced pattern');
     expect(messages(result)).toContain('several instances');
@@ -31,7 +34,10 @@ describe(ID, () => {
     const failing = await check(target, ID);
     expect(failing.status).toBe('fail');
     expect(messages(failing)).toContain('no source file imports a Redis client');
-    await target.write('src/session/redis.ts', "import { createClient } from 'redis';\nexport const client = createClient({ url: process.env.REDIS_URL });\n");
+    await target.write(
+      'src/session/redis.ts',
+      "import { createClient } from 'redis';\nexport const client = createClient({ url: process.env.REDIS_URL });\n",
+    );
     const passing = await check(target, ID);
     expect(passing.status, messages(passing)).toBe('pass');
     expect(passing.summary).toContain('several instances');

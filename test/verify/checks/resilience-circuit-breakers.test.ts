@@ -56,7 +56,12 @@ describe(ID, () => {
 
   it('fails a breaker that never half-opens', async () => {
     const target = await project({ pattern: 'gateway', deploy: ['docker'], baseOnly: true });
-    await target.write('src/resilience/circuit-breaker.ts', BREAKER.replace(" | 'half-open'", '').replace("this.state = 'half-open';", "this.state = 'closed';").replace("this.state === 'half-open' || ", ''));
+    await target.write(
+      'src/resilience/circuit-breaker.ts',
+      BREAKER.replace(" | 'half-open'", '')
+        .replace("this.state = 'half-open';", "this.state = 'closed';")
+        .replace("this.state === 'half-open' || ", ''),
+    );
     const result = await check(target, ID);
     expect(result.status).toBe('fail');
     expect(messages(result)).toContain('no half-open state');

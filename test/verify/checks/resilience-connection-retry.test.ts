@@ -56,7 +56,13 @@ describe(ID, () => {
 
   it('fails retries without a cap', async () => {
     const target = await withoutRedisReconnect();
-    await target.write('src/resilience/retry.ts', RETRY.replace('Math.min(maxDelayMs, baseMs * 2 ** attempt)', 'baseMs * 2 ** attempt').replace(', maxDelayMs = 5_000', ''));
+    await target.write(
+      'src/resilience/retry.ts',
+      RETRY.replace('Math.min(maxDelayMs, baseMs * 2 ** attempt)', 'baseMs * 2 ** attempt').replace(
+        ', maxDelayMs = 5_000',
+        '',
+      ),
+    );
     const result = await check(target, ID);
     expect(result.status).toBe('fail');
     expect(messages(result)).toContain('no delay cap');

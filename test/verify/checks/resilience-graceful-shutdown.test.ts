@@ -19,7 +19,12 @@ describe(ID, () => {
 
   it('fails a handler that exits without draining', async () => {
     const target = await project();
-    await target.edit('src/index.ts', (text) => text.replace(/process\s*\.\s*(on|once)\s*\(/g, 'ignored.$1(') + "\nprocess.on('SIGTERM', () => process.exit(0));\n");
+    await target.edit(
+      'src/index.ts',
+      (text) =>
+        text.replace(/process\s*\.\s*(on|once)\s*\(/g, 'ignored.$1(') +
+        "\nprocess.on('SIGTERM', () => process.exit(0));\n",
+    );
     const result = await check(target, ID);
     expect(result.status).toBe('fail');
     expect(messages(result)).toContain('exits without draining');

@@ -27,9 +27,15 @@ describe(ID, () => {
 
   it('fails when readiness answers exactly like liveness', async () => {
     const target = await project();
-    await target.edit('src/app.ts', (text) => `${text}\nexport function twin(app) {\n  app.get('/health', (c) => c.text('ok'));\n  app.get('/ready', (c) => c.text('ok'));\n}\n`);
+    await target.edit(
+      'src/app.ts',
+      (text) =>
+        `${text}\nexport function twin(app) {\n  app.get('/health', (c) => c.text('ok'));\n  app.get('/ready', (c) => c.text('ok'));\n}\n`,
+    );
     // The first registration of each path wins, so put the twins first.
-    await target.edit('src/app.ts', (text) => text.replace(/(['"`])\/health\1/, "'/old-health'").replace(/(['"`])\/ready\1/, "'/old-ready'"));
+    await target.edit('src/app.ts', (text) =>
+      text.replace(/(['"`])\/health\1/, "'/old-health'").replace(/(['"`])\/ready\1/, "'/old-ready'"),
+    );
     const result = await check(target, ID);
     expect(result.status).toBe('fail');
     expect(messages(result)).toContain('answer the same way');

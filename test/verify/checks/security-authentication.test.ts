@@ -12,7 +12,9 @@ describe(ID, () => {
   it('fails a project generated with AUTH_MODE=none', async () => {
     const result = await check(await project({ authMode: 'none' }), ID);
     expect(result.status).toBe('fail');
-    expect(result.findings.map((finding) => finding.file)).toEqual(expect.arrayContaining(['.env.example', 'mcp-arch.json']));
+    expect(result.findings.map((finding) => finding.file)).toEqual(
+      expect.arrayContaining(['.env.example', 'mcp-arch.json']),
+    );
   });
 
   it('fails when the app does not use the auth middleware', async () => {

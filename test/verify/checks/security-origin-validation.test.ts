@@ -42,7 +42,10 @@ describe(ID, () => {
 
   it('fails a deployed ConfigMap that allows any origin', async () => {
     const target = await project({ pattern: 'load-balanced', deploy: ['docker', 'k8s'] });
-    await target.write('k8s/base/configmap.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: mcp-server\ndata:\n  ALLOWED_ORIGINS: "*"\n');
+    await target.write(
+      'k8s/base/configmap.yaml',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: mcp-server\ndata:\n  ALLOWED_ORIGINS: "*"\n',
+    );
     const result = await check(target, ID);
     expect(result.status).toBe('fail');
     expect(result.findings[0]).toMatchObject({ file: 'k8s/base/configmap.yaml' });

@@ -35,7 +35,10 @@ describe(ID, () => {
 
   it('warns when limits key on a spoofable X-Forwarded-For', async () => {
     const target = await project();
-    await target.edit('src/middleware/rate-limit.ts', (text) => `${text}\nexport const clientKey = (c) => c.req.header('x-forwarded-for') ?? 'anon';\n`);
+    await target.edit(
+      'src/middleware/rate-limit.ts',
+      (text) => `${text}\nexport const clientKey = (c) => c.req.header('x-forwarded-for') ?? 'anon';\n`,
+    );
     const result = await check(target, ID);
     expect(['warn', 'fail']).toContain(result.status);
     expect(messages(result)).toContain('X-Forwarded-For');

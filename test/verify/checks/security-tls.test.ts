@@ -30,7 +30,9 @@ describe(ID, () => {
   it('fails a host the tls section does not cover', async () => {
     const target = await project({ pattern: 'load-balanced', deploy: ['docker', 'k8s'] });
     await writeAll(target, k8sBase());
-    await target.edit('k8s/base/ingress.yaml', (text) => text.replace('- host: mcp.example.com', '- host: api.example.com'));
+    await target.edit('k8s/base/ingress.yaml', (text) =>
+      text.replace('- host: mcp.example.com', '- host: api.example.com'),
+    );
     const result = await check(target, ID);
     expect(result.status).toBe('fail');
     expect(messages(result)).toContain('serves api.example.com without TLS');
@@ -47,7 +49,10 @@ describe(ID, () => {
 
   it('passes a Lambda behind an HTTPS-only HTTP API', async () => {
     const target = await project({ pattern: 'serverless' });
-    await target.write('template.yaml', 'Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Events:\n        Mcp:\n          Type: HttpApi\n');
+    await target.write(
+      'template.yaml',
+      'Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Events:\n        Mcp:\n          Type: HttpApi\n',
+    );
     const result = await check(target, ID);
     expect(result.status).toBe('pass');
   });
