@@ -187,7 +187,6 @@ export const base: Component = {
     'src/rate-limit/': 'the rate-limit store interface and the in-memory token bucket',
     'src/observability/': 'logger, metrics, tracing, request context',
     'src/lifecycle/': 'readiness registry, in-flight tracking, graceful shutdown',
-    'scripts/dev-token.ts': 'a local JWKS and a signed test token for AUTH_MODE=jwt',
     'test/': 'vitest suites against the real server',
     'monitoring/alerts.yml': 'Prometheus alerting rules',
     '.github/': 'CI workflow and dependency updates',

@@ -1,4 +1,5 @@
-import type { DeployTarget } from '../core/ids.js';
+import type { AuthMode, DeployTarget } from '../core/ids.js';
+import { authJwt } from './auth-jwt.js';
 import { compose } from './compose.js';
 import { docker } from './docker.js';
 import { k8s } from './k8s.js';
@@ -19,3 +20,8 @@ export const DEPLOY_COMPONENTS: Partial<Record<DeployTarget, Component>> = {
 
 /** Components contributed by the session store; memory needs none, so those projects carry no store clients. */
 export { storeComponents } from './store.js';
+
+/** Components contributed by the client authentication mode. */
+export const AUTH_COMPONENTS: Partial<Record<AuthMode, Component>> = {
+  jwt: authJwt,
+};

@@ -1,6 +1,6 @@
 import { projectDocs } from '../components/docs.js';
 import { configSchema, projectEnv, requiredEnv } from '../components/env.js';
-import { DEPLOY_COMPONENTS, storeComponents, type Component, type EnvVar } from '../components/index.js';
+import { AUTH_COMPONENTS, DEPLOY_COMPONENTS, storeComponents, type Component, type EnvVar } from '../components/index.js';
 import { canRunSeveral, PATTERN_REGISTRY, type PatternOptions, type PatternRegistry } from '../patterns/index.js';
 import type { DeployContext } from '../components/deploy.js';
 import { composeFacts, composeFile, composeSummary, instanceNames } from '../render/compose.js';
@@ -151,6 +151,7 @@ export function toBlueprint(
   const components = [
     ...pattern.components,
     ...storeComponents(options.store, { replicated: canRunSeveral(pattern) }),
+    ...(AUTH_COMPONENTS[options.authMode] ? [AUTH_COMPONENTS[options.authMode]!] : []),
     ...options.deploy.flatMap((target) => (DEPLOY_COMPONENTS[target] ? [DEPLOY_COMPONENTS[target]] : [])),
     ...options.deploy.flatMap((target) => pattern.deployComponents?.[target] ?? []),
   ];

@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDevIssuer, type DevIssuer } from '../../templates/base/scripts/dev-token.js';
+import { startDevIssuer, type DevIssuer } from '../../templates/auth-jwt/scripts/dev-token.js';
 import { renderProject } from './rendered.js';
 
 /** The local token helper that JWT projects' README sends users to, run from the template itself. */
@@ -39,7 +39,7 @@ describe('scripts/dev-token.ts of generated projects', () => {
   });
 
   it('prints the JWT_* settings and a token as a CLI, and names the flag on a bad value', async () => {
-    const script = new URL('../../templates/base/scripts/dev-token.ts', import.meta.url).pathname;
+    const script = new URL('../../templates/auth-jwt/scripts/dev-token.ts', import.meta.url).pathname;
     // One process (no npx wrapper), so the signal that stops it reaches the script itself.
     const bad = await execa(process.execPath, ['--import', 'tsx', script, '--port', 'x'], {
       reject: false,
@@ -75,7 +75,7 @@ describe('scripts/dev-token.ts of generated projects', () => {
     expect((await cli).exitCode).toBe(0);
   });
 
-  it('ships in every project, and JWT projects document it with the JWT_* variables to set', () => {
+  it('ships in JWT projects only, documented with the JWT_* variables to set', () => {
     const jwt = renderProject({
       name: 'tok',
       pattern: 'single',
@@ -89,5 +89,20 @@ describe('scripts/dev-token.ts of generated projects', () => {
     expect(readme).toContain('npx tsx scripts/dev-token.ts');
     expect(readme).toMatch(/set\s+`JWT_JWKS_URL`, `JWT_ISSUER`, `JWT_AUDIENCE`/);
     expect(jwt.blueprint.variables.requiredEnv).toEqual(['JWT_JWKS_URL', 'JWT_ISSUER', 'JWT_AUDIENCE']);
+    for (const authMode of ['apikey', 'none'] as const) {
+      const other = renderProject({
+        name: 'tok',
+        pattern: 'single',
+        store: 'memory',
+        deploy: ['docker'],
+        authMode,
+        sessionMode: 'stateless',
+      });
+      expect(
+        [...other.files.keys()].filter((path) => path.includes('dev-token')),
+        authMode,
+      ).toEqual([]);
+      expect(other.file('README.md'), authMode).not.toContain('dev-token');
+    }
   });
 });
