@@ -1,6 +1,12 @@
 import { projectDocs } from '../components/docs.js';
 import { configSchema, projectEnv, requiredEnv } from '../components/env.js';
-import { AUTH_COMPONENTS, DEPLOY_COMPONENTS, storeComponents, type Component, type EnvVar } from '../components/index.js';
+import {
+  AUTH_COMPONENTS,
+  DEPLOY_COMPONENTS,
+  storeComponents,
+  type Component,
+  type EnvVar,
+} from '../components/index.js';
 import { canRunSeveral, PATTERN_REGISTRY, type PatternOptions, type PatternRegistry } from '../patterns/index.js';
 import type { DeployContext } from '../components/deploy.js';
 import { composeFacts, composeFile, composeSummary, instanceNames } from '../render/compose.js';
