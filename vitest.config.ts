@@ -31,6 +31,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
+          // Two files at a time: tsc and the test runner then share the two cores instead of taking turns.
+          maxWorkers: 2,
           exclude: [...configDefaults.exclude, ...LIVE, ...E2E],
           sequence: { groupOrder: 0 },
         },
@@ -41,7 +43,14 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'e2e', include: E2E, hookTimeout: 600_000, sequence: { groupOrder: 2 } },
+        test: {
+          name: 'e2e',
+          include: E2E,
+          hookTimeout: 600_000,
+          sequence: { groupOrder: 2 },
+          // Two generated projects at a time: much of each run waits on processes, sockets and timers.
+          maxWorkers: 2,
+        },
       },
     ],
   },

@@ -3,6 +3,7 @@
 //
 //   npm run bench:coldstart                      # generates, installs and builds a project first
 //   npm run bench:coldstart -- --dir <project>   # an installed serverless project (built here)
+//   npm run bench:coldstart -- --era legacy      # a 2025-era request instead of a 2026-07-28 one
 //
 // Cold start: a fresh Node process imports the built handler named by template.yaml and answers
 // one API Gateway event (tools/call); timed from just before the import to the response, and
@@ -16,11 +17,40 @@ import { parseArgs } from 'node:util';
 
 const root = resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({
-  options: { dir: { type: 'string' }, runs: { type: 'string' }, warm: { type: 'string' } },
+  options: { dir: { type: 'string' }, runs: { type: 'string' }, warm: { type: 'string' }, era: { type: 'string' } },
 });
 const runs = Number(args.runs ?? process.env.BENCH_RUNS ?? 9);
 const warmInvocations = Number(args.warm ?? 200);
 const API_KEY = 'bench-key-0123456789abcdef';
+const era = args.era ?? 'modern';
+if (era !== 'modern' && era !== 'legacy') throw new Error(`--era: expected modern or legacy, got ${era}`);
+
+/**
+ * The recorded tools/call event as the era sends it: the fixture is a 2025-era request; a
+ * 2026-07-28 one carries its version, client info and capabilities in _meta and matching headers.
+ */
+function eventFor(event) {
+  const headers = { ...event.headers, authorization: `Bearer ${API_KEY}` };
+  if (era === 'legacy') return { ...event, headers };
+  const message = JSON.parse(event.body);
+  message.params._meta = {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1.0.0' },
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
+  const body = JSON.stringify(message);
+  return {
+    ...event,
+    body,
+    headers: {
+      ...headers,
+      'content-length': String(Buffer.byteLength(body)),
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': message.method,
+      'mcp-name': message.params.name,
+    },
+  };
+}
 
 /** Node 24, as the project runs on Lambda (nodejs22.x or newer); fetched from npm once, like the e2e tests do. */
 function node24() {
@@ -120,10 +150,7 @@ try {
   writeFileSync(runner, RUNNER);
   const event = JSON.parse(readFileSync(join(app, 'test', 'fixtures', 'http-api-tools-call.json'), 'utf8'));
   const eventFile = join(work, 'event.json');
-  writeFileSync(
-    eventFile,
-    JSON.stringify({ ...event, headers: { ...event.headers, authorization: `Bearer ${API_KEY}` } }),
-  );
+  writeFileSync(eventFile, JSON.stringify(eventFor(event)));
   const env = {
     ...nodeEnv,
     AUTH_MODE: 'apikey',
@@ -173,7 +200,14 @@ try {
     summary(`warm: one invocation (${warmInvocations} in one process)`, warm),
   ];
   const table = [
-    ['measure (tools/call, API Gateway v2 event)', 'median', 'min', 'max', 'runs', 'x warm'],
+    [
+      `measure (tools/call, ${era === 'modern' ? 'MCP 2026-07-28' : 'MCP 2025'}, API Gateway v2 event)`,
+      'median',
+      'min',
+      'max',
+      'runs',
+      'x warm',
+    ],
     ...rows.map((r) => [
       r.label,
       `${r.median.toFixed(2)} ms`,

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Gateway overhead: the same tool calls straight to a backend and through the gateway, in one run.
 //
-//   npm run bench:gateway [-- --dir <generated gateway project>] [--calls 2000] [--concurrency 16]
+//   npm run bench:gateway [-- --dir <generated gateway project>] [--calls 2000] [--concurrency 16] [--era legacy|modern]
+//
+// --era picks the protocol era of the benchmark's clients: `legacy` (2025, a session each; the
+// default) or `modern` (2026-07-28, every request on its own).
 //
 // Without --dir a gateway project is generated, installed and built in a temporary folder. The
 // backend is the project's example HTTP backend; the gateway runs `node dist/index.js` with that
@@ -21,8 +24,7 @@ import os, { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -31,8 +33,11 @@ const { values } = parseArgs({
     calls: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '16' },
     rounds: { type: 'string', default: '3' },
+    era: { type: 'string', default: 'legacy' },
   },
 });
+if (values.era !== 'legacy' && values.era !== 'modern')
+  throw new Error(`--era must be legacy or modern, not ${values.era}`);
 const CALLS = Number(values.calls);
 const CONCURRENCY = Number(values.concurrency);
 const ROUNDS = Number(values.rounds);
@@ -195,7 +200,10 @@ try {
   const sides = Object.keys(targets);
 
   const connect = async (url) => {
-    const client = new Client({ name: 'bench', version: '1.0.0' });
+    const client = new Client(
+      { name: 'bench', version: '1.0.0' },
+      { versionNegotiation: { mode: values.era === 'modern' ? { pin: '2026-07-28' } : 'legacy' } },
+    );
     // A signal per request, as the generated clients do (src/http/own-signal.ts): the SDK's one
     // long-lived signal would collect an abort listener per call on Node 20 and 22.
     const fetchOwnSignal = (input, init) =>
@@ -204,7 +212,7 @@ try {
     await client.connect(transport);
     // Ends the session on the server (DELETE), as a well-behaved client does, so none linger.
     client.end = async () => {
-      await transport.terminateSession();
+      if (transport.sessionId) await transport.terminateSession();
       await client.close();
     };
     return client;

@@ -9,6 +9,7 @@ import {
   isOneOf,
   PACKAGE_MANAGERS,
   PATTERN_IDS,
+  PROTOCOL_POSTURES,
   SESSION_MODES,
   STORE_IDS,
   type DeployTarget,
@@ -44,7 +45,17 @@ export function addProjectFlags(command: Command): Command {
     .addOption(new Option('--store <id>', 'session store').choices(STORE_IDS))
     .option('--deploy <list>', `deploy targets, comma-separated (${DEPLOY_TARGETS.join(', ')})`)
     .addOption(new Option('--auth <mode>', 'client authentication').choices(AUTH_MODES))
-    .addOption(new Option('--session-mode <mode>', 'MCP session mode').choices(SESSION_MODES))
+    .addOption(
+      new Option(
+        '--protocol <posture>',
+        'MCP revisions served: dual (2026-07-28 and 2025-era clients) or modern',
+      ).choices(PROTOCOL_POSTURES),
+    )
+    .addOption(
+      new Option('--session-mode <mode>', 'session mode of the 2025-era leg (stateful needs --protocol dual)').choices(
+        SESSION_MODES,
+      ),
+    )
     .option('--name <name>', 'npm package name (default: derived from the directory)')
     .addOption(
       new Option('--pm <pm>', 'package manager for install (default: the one that ran this)').choices(PACKAGE_MANAGERS),
@@ -76,7 +87,7 @@ export function parseDeploy(raw: unknown, source: string): DeployTarget[] {
   return [...new Set(targets as DeployTarget[])];
 }
 
-const FILE_OPTION_KEYS = ['name', 'pattern', 'store', 'deploy', 'auth', 'sessionMode', 'pm'] as const;
+const FILE_OPTION_KEYS = ['name', 'pattern', 'store', 'deploy', 'auth', 'sessionMode', 'protocol', 'pm'] as const;
 
 function choiceFrom<T extends string>(list: readonly T[], raw: unknown, source: string): T {
   if (isOneOf(list, raw)) return raw;
@@ -109,6 +120,7 @@ export function readAnswersFile(path: string, cwd: string): ParsedFlags {
     else if (key === 'deploy') parsed.options.deploy = parseDeploy(value, source);
     else if (key === 'auth') parsed.options.authMode = choiceFrom(AUTH_MODES, value, source);
     else if (key === 'sessionMode') parsed.options.sessionMode = choiceFrom(SESSION_MODES, value, source);
+    else if (key === 'protocol') parsed.options.protocol = choiceFrom(PROTOCOL_POSTURES, value, source);
     else if (key === 'pm') parsed.pm = choiceFrom(PACKAGE_MANAGERS, value, source);
     else throw new UserError(`${path}: unknown key ${JSON.stringify(key)}. Known keys: ${known.join(', ')}.`);
   }
@@ -131,6 +143,7 @@ export function parseFlags(values: Record<string, unknown>, cwd: string): Parsed
   if (values.auth !== undefined) parsed.options.authMode = values.auth as ProjectOptions['authMode'];
   if (values.sessionMode !== undefined)
     parsed.options.sessionMode = values.sessionMode as ProjectOptions['sessionMode'];
+  if (values.protocol !== undefined) parsed.options.protocol = values.protocol as ProjectOptions['protocol'];
   if (typeof values.name === 'string') parsed.name = values.name;
   if (values.pm !== undefined) parsed.pm = values.pm as PackageManager;
   return parsed;

@@ -1,7 +1,10 @@
 import { Command, Option } from 'commander';
 import type { AdvisorAnswers } from '../core/answers.js';
 import { EXIT, UserError } from '../core/errors.js';
-import { CHECK_CATEGORIES, isOneOf, PATTERN_IDS } from '../core/ids.js';
+import { resolve } from 'node:path';
+import { CHECK_CATEGORIES, isOneOf, PATTERN_IDS, STORE_IDS } from '../core/ids.js';
+import { CONFLICT_STYLES, FEATURES as EVOLVE_FEATURES } from '../evolve/ids.js';
+import type { Evolution } from '../evolve/index.js';
 import { REPORT_FORMATS, type ReportFormat } from '../verify/formats.js';
 import { addAdvisorFlags, addProjectFlags, parseFlags } from './flags.js';
 import {
@@ -136,6 +139,7 @@ export function mcpArchProgram(
       url?: string;
       header?: string[];
       format: ReportFormat;
+      json?: boolean;
       only?: string[];
       failOn: Severity;
       baseline?: string;
@@ -150,6 +154,9 @@ export function mcpArchProgram(
       live: opts.live,
       url: opts.url,
       headers: opts.header,
+      // Only a format the user typed can clash with --json; the default cannot.
+      format: this.getOptionValueSource('format') === 'default' ? undefined : opts.format,
+      json: opts.json,
     });
     // The checks load only when verify runs, so the other commands start fast.
     const { applyBaseline, exitCodeFor, formatReport, resolveBaseline, verify } = await import('../verify/index.js');
@@ -157,11 +164,107 @@ export function mcpArchProgram(
     const baseline = await resolveBaseline(opts.baseline, target.dir);
     const checked = await verify({ ...target, env: io.env, signal });
     const report = baseline ? applyBaseline(checked, baseline) : checked;
-    print(formatReport(report, opts.format, { color: opts.format === 'pretty' && colorOut() }));
+    print(formatReport(report, target.format, { color: target.format === 'pretty' && colorOut() }));
     setExit(exitCodeFor(report, { failOn: opts.failOn }));
   });
 
+  const evolveAction = (command: Command, evolution: (opts: Record<string, unknown>) => Evolution) =>
+    command.action(async function (this: Command) {
+      const opts = this.opts<Record<string, unknown>>();
+      const { evolve } = await import('../evolve/index.js');
+      const json = opts.json === true;
+      const interactive = !json && canPrompt(io.stdin, io.stdout, io.env);
+      const output = { out: print, info: (text: string) => printLine(json ? io.stderr : io.stdout, text) };
+      const code = await evolve(
+        evolution(opts),
+        {
+          dir: resolve(io.cwd, typeof opts.dir === 'string' ? opts.dir : '.'),
+          dryRun: opts.dryRun === true,
+          diff: opts.diff === true,
+          conflict: opts.conflict === 'rej' ? 'rej' : 'markers',
+          allowDirty: opts.allowDirty === true,
+          yes: opts.yes === true,
+          json,
+          from: typeof opts.from === 'string' ? resolve(io.cwd, opts.from) : undefined,
+        },
+        {
+          ...output,
+          confirm: interactive ? (message) => inquirerPrompter().confirm({ message, default: true }) : undefined,
+          signal,
+        },
+      );
+      setExit(code);
+    });
+
+  const addCommand = program
+    .command('add')
+    .description('Add a store, deploy target, auth mode, protocol posture, backend or region to a generated project')
+    .argument('<feature>', `one of ${EVOLVE_FEATURES.join(', ')}`)
+    .argument('<value>', 'the store, target, mode or posture id; or the backend or region name');
+  if (full('add'))
+    addEvolveFlags(addCommand)
+      .option('--url <url>', 'backend: its MCP endpoint over HTTP; region: its MCP URL')
+      .option('--command <cmd>', 'backend: the command that starts it over stdio')
+      .option('--arg <arg>', 'backend: an argument of --command (repeatable)', collect);
+  evolveAction(addCommand, (opts) => {
+    const [feature, value] = addCommand.processedArgs as [string, string];
+    const backend = {
+      ...(typeof opts.url === 'string' ? { url: opts.url } : {}),
+      ...(typeof opts.command === 'string' ? { command: opts.command } : {}),
+      ...(Array.isArray(opts.arg) ? { args: opts.arg as string[] } : {}),
+    };
+    return { command: 'add', feature, value, backend };
+  });
+
+  const migrateCommand = program
+    .command('migrate')
+    .description('Move a generated project to another pattern, carrying your tools and edits over');
+  if (full('migrate'))
+    addEvolveFlags(migrateCommand)
+      .addOption(new Option('--pattern <id>', 'the pattern to move to').choices(PATTERN_IDS).makeOptionMandatory())
+      .addOption(new Option('--store <id>', 'the store to use there (default: the current one)').choices(STORE_IDS));
+  evolveAction(migrateCommand, (opts) => ({
+    command: 'migrate',
+    pattern: String(opts.pattern),
+    ...(typeof opts.store === 'string' ? { store: opts.store } : {}),
+  }));
+
+  const upgradeCommand = program
+    .command('upgrade')
+    .description("Bring a generated project to this version's templates and pins, merging your edits");
+  if (full('upgrade')) addEvolveFlags(upgradeCommand);
+  evolveAction(upgradeCommand, () => ({ command: 'upgrade' }));
+
+  const checkCommand = program
+    .command('check-update')
+    .description('Exit 1 when this version would change the project (for CI); writes nothing');
+  if (full('check-update'))
+    checkCommand
+      .option('--dir <dir>', 'project directory (holds mcp-arch.json)', '.')
+      .option('--json', 'print the result as JSON on stdout')
+      .option('--from <dir>', FROM_HELP);
+  evolveAction(checkCommand, () => ({ command: 'check-update' }));
+
   return program;
+}
+
+const FROM_HELP =
+  'the create-mcp-arch that made the project (a checkout or installed package), when it is neither this one nor the node_modules/create-mcp-arch of the project';
+
+function addEvolveFlags(command: Command): Command {
+  return command
+    .option('--dir <dir>', 'project directory (holds mcp-arch.json)', '.')
+    .option('--dry-run', 'show what would change and write nothing')
+    .option('--diff', 'print the changes as a unified diff')
+    .addOption(
+      new Option('--conflict <style>', 'write conflicts as markers in the file or as .rej files beside it')
+        .choices(CONFLICT_STYLES)
+        .default('markers'),
+    )
+    .option('--allow-dirty', 'run on a git tree with uncommitted changes')
+    .option('-y, --yes', 'apply without asking')
+    .option('--json', 'print the result as JSON on stdout')
+    .option('--from <dir>', FROM_HELP);
 }
 
 function addVerifyFlags(command: Command): Command {
@@ -181,6 +284,7 @@ function addVerifyFlags(command: Command): Command {
       collect,
     )
     .addOption(new Option('--format <format>', 'report format').choices(REPORT_FORMATS).default('pretty'))
+    .option('--json', 'print the report as JSON (the same as --format json)')
     .option(
       '--only <category>',
       `only these categories (${CHECK_CATEGORIES.join(', ')}); repeatable or comma-separated`,

@@ -6,7 +6,7 @@ export const base: Component = {
   id: 'base',
   templates: ['base'],
   dependencies: [
-    '@modelcontextprotocol/sdk',
+    '@modelcontextprotocol/server',
     'hono',
     '@hono/node-server',
     'zod',
@@ -19,7 +19,8 @@ export const base: Component = {
     '@opentelemetry/exporter-trace-otlp-http',
     '@opentelemetry/semantic-conventions',
   ],
-  devDependencies: ['typescript', 'vitest', 'tsx', '@types/node', GENERATOR_PACKAGE],
+  // The tests drive /mcp with the SDK's client in both protocol eras.
+  devDependencies: ['typescript', 'vitest', 'tsx', '@types/node', '@modelcontextprotocol/client', GENERATOR_PACKAGE],
   scripts: {
     build: 'tsc -p tsconfig.build.json',
     prestart: 'npm run build',
@@ -133,10 +134,18 @@ export const base: Component = {
       description: 'service.name of exported spans; the package name when empty',
     },
     {
+      name: 'MCP_PROTOCOL',
+      default: 'dual',
+      schema: "oneOf(['dual', 'modern'])",
+      description:
+        'dual: MCP 2026-07-28 and 2025-era clients on /mcp; modern: 2026-07-28 only (a 2025 initialize gets -32022)',
+    },
+    {
       name: 'SESSION_MODE',
       default: 'stateless',
       schema: "oneOf(['stateless', 'stateful'])",
-      description: 'stateless or stateful (stateful keeps MCP sessions for server-to-client features)',
+      description:
+        'stateless, or stateful: 2025-era clients get MCP sessions (server-to-client requests, GET stream); needs MCP_PROTOCOL=dual',
     },
     {
       name: 'SESSION_IDLE_TIMEOUT_MS',

@@ -1,30 +1,26 @@
 import type { ComposeContribution, DeployContext } from './deploy.js';
+import { deployedSettings } from './deployed-settings.js';
 import type { Component } from './types.js';
 
-/** Compose's `${VAR:?message}`: the value comes from the environment or .env, never from the file. */
-const required = (name: string, hint = '') => `\${${name}:?set ${name} in .env${hint}}`;
-const RANDOM_KEY = ', e.g. openssl rand -hex 32';
-
-/** Credentials by auth mode: passed through from the environment. */
-function authEnvironment(authMode: DeployContext['options']['authMode']): Record<string, string> {
-  switch (authMode) {
-    case 'apikey':
-      return { API_KEYS: required('API_KEYS', RANDOM_KEY) };
-    case 'jwt':
-      return {
-        JWT_JWKS_URL: required('JWT_JWKS_URL'),
-        JWT_ISSUER: required('JWT_ISSUER'),
-        JWT_AUDIENCE: required('JWT_AUDIENCE'),
-      };
-    default:
-      return {};
+/** The app's environment in Compose: the deployed settings' Compose values, required ones from `.env`. */
+function composeEnvironment(
+  context: DeployContext,
+): Pick<ComposeContribution['app'] & object, 'environment' | 'environmentComments'> {
+  const environment: Record<string, string> = {};
+  const environmentComments: Record<string, string> = {};
+  for (const { name, compose, overridable, required } of deployedSettings(context)) {
+    if (required) environment[name] = `\${${name}:?set ${name} in .env${required.hint ?? ''}}`;
+    else if (compose) environment[name] = overridable ? `\${${name}:-${compose.value}}` : compose.value;
+    if (compose?.comment) environmentComments[name] = compose.comment;
   }
+  return { environment, environmentComments };
 }
 
 const HEALTHCHECK_TIMING = { interval: '10s', timeout: '3s', start_period: '10s', retries: 3 };
 
 /** The app's instances and nginx in front of them; stores and backends are added by their components. */
-function composeContribution({ name, port, options }: DeployContext): ComposeContribution {
+function composeContribution(context: DeployContext): ComposeContribution {
+  const { name, port } = context;
   return {
     app: {
       service: {
@@ -47,23 +43,7 @@ function composeContribution({ name, port, options }: DeployContext): ComposeCon
         security_opt: ['no-new-privileges:true'],
         deploy: { resources: { limits: { cpus: '1', memory: '512M' } } },
       },
-      environment: {
-        HOST: '0.0.0.0',
-        PORT: String(port),
-        SESSION_MODE: `\${SESSION_MODE:-${options.sessionMode}}`,
-        AUTH_MODE: `\${AUTH_MODE:-${options.authMode}}`,
-        ...authEnvironment(options.authMode),
-        ALLOWED_ORIGINS: '${ALLOWED_ORIGINS:-http://localhost:8080}',
-        ALLOWED_HOSTS: '${ALLOWED_HOSTS:-localhost,127.0.0.1}',
-        TRUST_PROXY: '1',
-        RATE_LIMIT_RPS: '${RATE_LIMIT_RPS:-10}',
-        LOG_LEVEL: '${LOG_LEVEL:-info}',
-        SHUTDOWN_DELAY_MS: '2000',
-      },
-      environmentComments: {
-        TRUST_PROXY: 'nginx is the one proxy in front: the client address is the last X-Forwarded-For entry.',
-        SHUTDOWN_DELAY_MS: 'Readiness goes 503 first, so nginx stops sending new requests before the instance drains.',
-      },
+      ...composeEnvironment(context),
     },
     entry: {
       name: 'nginx',

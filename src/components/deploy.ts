@@ -1,5 +1,6 @@
 import type { Instances, PatternOptions } from '../patterns/types.js';
 import type { YamlFile } from '../render/yaml.js';
+import type { EnvVar } from './types.js';
 
 /** What a component's deploy contributions are computed from: the project and its instance count. */
 export interface DeployContext {
@@ -9,6 +10,8 @@ export interface DeployContext {
   options: PatternOptions;
   /** Computed once from the pattern definition. */
   instances: Instances;
+  /** The project's variables (the registry with this project's values): which are secret, which are required. */
+  env: readonly EnvVar[];
 }
 
 /** A Compose service as plain data (the Compose specification's keys). */

@@ -9,11 +9,13 @@ import type { Component, EnvVar } from './types.js';
  */
 export function projectEnv(
   components: readonly Component[],
-  options: Pick<ProjectOptions, 'authMode' | 'sessionMode'>,
+  options: Pick<ProjectOptions, 'authMode' | 'sessionMode' | 'protocol'>,
 ): Array<EnvVar & { example: string }> {
   const generated: Record<string, Partial<EnvVar>> = {
     AUTH_MODE: { example: options.authMode },
     SESSION_MODE: { example: options.sessionMode },
+    // The posture is a security choice: unset, the server keeps the one it was generated with.
+    MCP_PROTOCOL: { default: options.protocol, example: options.protocol },
   };
   const seen = new Map<string, EnvVar & { example: string }>();
   for (const component of components) {

@@ -2,8 +2,9 @@ import { GATEWAY_SERVERS, gatewayCompose, gatewayK8s } from './gateway-servers.j
 import type { Component } from './types.js';
 
 /**
- * The gateway pattern: `/mcp` serves the backends of `gateway.config.json` (HTTP or stdio) as one
- * MCP server, over the aggregation core. Replaces the base layer that serves the example tools.
+ * The gateway pattern: `/mcp` serves the backends of `gateway.config.json` (HTTP or stdio, each in
+ * the protocol era it speaks) as one MCP server to clients of both eras, over the aggregation
+ * core. Replaces the base layer that serves the example tools.
  */
 export const gateway: Component = {
   id: 'gateway',
@@ -38,7 +39,8 @@ export const gateway: Component = {
     {
       name: 'GATEWAY_HEALTH_INTERVAL_MS',
       default: '5000',
-      description: 'How often each backend is pinged; a failed ping feeds its circuit breaker and triggers a reconnect',
+      description:
+        'How often each backend is checked (ping; server/discover for a 2026-07-28 backend); a failed check feeds its circuit breaker and triggers a reconnect',
     },
     {
       name: 'GATEWAY_BREAKER_THRESHOLD',
@@ -52,10 +54,10 @@ export const gateway: Component = {
     },
   ],
   layout: {
-    'src/mcp/': 'what /mcp serves: the gateway layer (layer.ts) over the backends, transport, sessions',
+    'src/mcp/': 'what /mcp serves: the gateway layer (layer.ts) over the backends, both protocol eras, 2025 sessions',
     'src/gateway/': 'gateway settings, pagination, errors and backend metrics',
     'gateway.config.json': 'the backends, in the mcpServers format',
-    'examples/backends/': 'an example backend, over stdio and over HTTP',
+    'examples/backends/': 'an example backend of both protocol eras, over stdio and over HTTP',
   },
   extending: 'extend-backends',
 };

@@ -1,58 +1,21 @@
 import type { DeployContext, K8sContribution } from './deploy.js';
+import { deployedSettings } from './deployed-settings.js';
 import type { Component } from './types.js';
 
-/** The public name the Ingress serves; overlays add their own. */
-const HOST = 'mcp.example.com';
-
-/** Settings by auth mode: the identity provider's are not secret; API keys are (the Secret holds them). */
-function authSettings(authMode: DeployContext['options']['authMode']): Pick<K8sContribution, 'settings' | 'secrets'> {
-  switch (authMode) {
-    case 'apikey':
-      return { secrets: ['API_KEYS'] };
-    case 'jwt':
-      return {
-        settings: [
-          {
-            name: 'JWT_JWKS_URL',
-            value: 'https://auth.example.com/.well-known/jwks.json',
-            comment: "The identity provider: set these to yours (the audience is this server's public /mcp URL).",
-          },
-          { name: 'JWT_ISSUER', value: 'https://auth.example.com/' },
-          { name: 'JWT_AUDIENCE', value: `https://${HOST}/mcp` },
-        ],
-      };
-    default:
-      return {};
+/**
+ * The deployed settings' Kubernetes values in the ConfigMap (never secrets), required secrets in
+ * the Secret, and what the pods reach besides DNS: HTTPS (JWKS) and OTLP.
+ */
+function k8sContribution(context: DeployContext): K8sContribution {
+  const settings: NonNullable<K8sContribution['settings']> = [];
+  const secrets: string[] = [];
+  for (const { name, k8s, required } of deployedSettings(context)) {
+    if (required?.secret) secrets.push(name);
+    else if (k8s) settings.push({ name, value: k8s.value, ...(k8s.comment ? { comment: k8s.comment } : {}) });
   }
-}
-
-/** The settings every deployment has, the auth mode's, and what the pods reach besides DNS: HTTPS (JWKS) and OTLP. */
-function k8sContribution({ port, options }: DeployContext): K8sContribution {
-  const auth = authSettings(options.authMode);
   return {
-    settings: [
-      { name: 'HOST', value: '0.0.0.0' },
-      { name: 'PORT', value: String(port) },
-      { name: 'SESSION_MODE', value: options.sessionMode },
-      { name: 'AUTH_MODE', value: options.authMode },
-      ...(auth.settings ?? []),
-      { name: 'ALLOWED_ORIGINS', value: `https://${HOST}` },
-      { name: 'ALLOWED_HOSTS', value: HOST },
-      {
-        name: 'TRUST_PROXY',
-        value: '1',
-        comment: 'The ingress controller is the one proxy in front: the client is the last X-Forwarded-For entry.',
-      },
-      { name: 'RATE_LIMIT_RPS', value: '10' },
-      { name: 'LOG_LEVEL', value: 'info' },
-      {
-        name: 'SHUTDOWN_DELAY_MS',
-        value: '5000',
-        comment: 'Readiness goes 503 for this long after SIGTERM, so the Service stops routing before the pod drains.',
-      },
-      { name: 'SHUTDOWN_TIMEOUT_MS', value: '15000' },
-    ],
-    secrets: auth.secrets ?? [],
+    settings,
+    secrets,
     egress: [
       { port: 443, reaches: 'HTTPS (JWKS)' },
       { port: 4318, reaches: 'OTLP' },

@@ -2,13 +2,15 @@ import type { Component } from './types.js';
 
 /**
  * The multi-region pattern: the region-aware client library (`src/client/`, reading
- * `regions.json`), its example CLI, and the tests that run three local regions and kill one.
+ * `regions.json`; 2026-07-28 first, 2025 fallback; failover per era under one retry rule), its
+ * example CLI, and the tests that run three local regions per era and kill one.
  * The server side is the base app, naming the region of REGION (set per deployment) in every
  * answer, /health and metrics.
  */
 export const multiRegion: Component = {
   id: 'multi-region',
   templates: ['multi-region', 'outbound'],
+  dependencies: ['@modelcontextprotocol/client'],
   replaces: ['src/http/instance.ts'],
   env: [
     {
@@ -26,7 +28,8 @@ export const multiRegion: Component = {
   },
   layout: {
     'src/http/instance.ts': 'the region (REGION) this instance names in every answer, /health and metrics',
-    'src/client/': 'the region-aware client library and its CLI',
+    'src/client/':
+      'the region-aware client library (retry-rule.ts: which calls are repeated in another region) and its CLI',
     'regions.json': 'the regions the client knows',
   },
 };

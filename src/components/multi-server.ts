@@ -2,12 +2,15 @@ import type { Component } from './types.js';
 
 /**
  * The multi-server pattern: small example MCP servers (units over Streamable HTTP, notes and
- * text over stdio), `mcp-servers.json` naming them, and an agent CLI that aggregates them
- * through the aggregation core (namespaced tools, per-server failure isolation).
+ * text over stdio, each serving 2026-07-28 and 2025 clients), `mcp-servers.json` naming them,
+ * and an agent CLI that aggregates them through the aggregation core (namespaced tools,
+ * per-server failure isolation). Its tests reach a 2025-only server built on the v1 SDK.
  */
 export const multiServer: Component = {
   id: 'multi-server',
   templates: ['multi-server'],
+  dependencies: ['@modelcontextprotocol/client'],
+  devDependencies: ['@modelcontextprotocol/sdk'],
   readme: 'readme-multi-server',
   scripts: {
     agent: 'node dist/agent.js',

@@ -11,6 +11,8 @@ export const GEOGRAPHIES = ['one-region', 'multi-region'] as const;
 export const AVAILABILITY = ['99', '99.9', '99.99'] as const;
 export const PLATFORMS = ['kubernetes', 'lambda', 'vercel', 'containers', 'local'] as const;
 export const DURABILITY = ['may-lose', 'survive-restarts', 'survive-region-loss'] as const;
+/** Which MCP revisions the connecting clients speak: 2026-07-28, a mix, or 2025-era only. */
+export const CLIENT_ERAS = ['modern', 'mixed', 'legacy'] as const;
 
 export interface AdvisorAnswers {
   /** Number of tool domains / backends the system exposes. */
@@ -23,6 +25,8 @@ export interface AdvisorAnswers {
   traffic: (typeof TRAFFIC_SHAPES)[number];
   /** Tools need sampling, elicitation, progress streams or subscriptions. */
   serverToClient: boolean;
+  /** Which protocol era the connecting clients speak. */
+  clients: (typeof CLIENT_ERAS)[number];
   geography: (typeof GEOGRAPHIES)[number];
   availability: (typeof AVAILABILITY)[number];
   platform: (typeof PLATFORMS)[number];
@@ -131,6 +135,24 @@ export const QUESTIONS: readonly Question[] = [
     default: false,
     message: 'Do tools need server-to-client features (sampling, elicitation, progress streams, subscriptions)?',
     cite: (v) => (v ? 'tools need server-to-client requests' : 'no server-to-client requests'),
+  },
+  {
+    id: 'clients',
+    kind: 'choice',
+    flag: 'clients',
+    default: 'mixed',
+    message: 'Which MCP clients connect?',
+    choices: choice(CLIENT_ERAS, {
+      modern: '2026-era clients only (MCP 2026-07-28)',
+      mixed: 'a mix of 2026-era and 2025-era clients',
+      legacy: '2025-era clients only (MCP 2025-11-25 and older)',
+    }),
+    cite: (v) =>
+      ({
+        modern: '2026-era clients only',
+        mixed: '2026-era and 2025-era clients',
+        legacy: '2025-era clients only',
+      })[v as (typeof CLIENT_ERAS)[number]],
   },
   {
     id: 'geography',

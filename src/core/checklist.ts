@@ -57,7 +57,7 @@ export const CHECKLIST: readonly ChecklistItem[] = [
       title: 'Choose architecture pattern based on requirements',
       severity: 'high',
       proof: (pattern) =>
-        `Reads \`mcp-arch.json\` and checks that the files of the ${pattern.title} pattern and of each deploy target are present; in Kubernetes manifests, pinned image tags and a non-root container without privilege escalation; in \`template.yaml\`, a \`nodejs22.x\` or later runtime.`,
+        `Reads \`mcp-arch.json\` and checks that the files of the ${pattern.title} pattern and of each deploy target are present; in Kubernetes manifests, pinned image tags and a non-root container without privilege escalation; in \`template.yaml\`, a \`nodejs22.x\` or later runtime. \`--live\` finds out which protocol eras the server serves (\`server/discover\` with the v2 client for MCP 2026-07-28, then \`initialize\` with the v1 client for the 2025 era) and expects what the manifest's \`protocol\` promises: both eras for \`dual\`, 2026-07-28 alone for \`modern\`.`,
     },
     ALL,
   ),
@@ -111,7 +111,7 @@ export const CHECKLIST: readonly ChecklistItem[] = [
       title: 'Origin validation configured',
       severity: 'critical',
       proof:
-        'Finds `ALLOWED_ORIGINS` in `.env.example` and the origin middleware in `src/app.ts`; `--live` sends a foreign `Origin` *with* valid credentials and expects exactly 403.',
+        'Finds `ALLOWED_ORIGINS` in `.env.example` and the origin middleware in `src/app.ts`; `--live` sends a foreign `Origin` *with* valid credentials and expects exactly 403, for a tool call in every protocol era the server serves.',
     },
     ALL,
   ),
@@ -155,7 +155,7 @@ export const CHECKLIST: readonly ChecklistItem[] = [
       title: 'Input validation on all tools',
       severity: 'high',
       proof:
-        'Finds the body-limit middleware and a zod `inputSchema` on every tool; `--live` sends invalid arguments (expects a JSON-RPC or tool error, no 500, no stack trace) and an oversized body (expects 413).',
+        "Finds the body-limit middleware and a zod `inputSchema` on every tool; `--live` sends invalid arguments in every protocol era the server serves, each through that era's client (expects a JSON-RPC or tool error, no 500, no stack trace), and an oversized body (expects 413).",
     },
     ALL,
   ),
@@ -177,7 +177,7 @@ export const CHECKLIST: readonly ChecklistItem[] = [
       title: 'OpenTelemetry tracing configured',
       severity: 'medium',
       proof:
-        'Finds the OTLP exporter, loaded when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, and `traceparent` extraction; `--live` points the server at an OTLP receiver on loopback and expects a span that continues the sent `traceparent`.',
+        "Finds the OTLP exporter, loaded when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, and `traceparent` extraction; `--live` points the server at an OTLP receiver on loopback and expects a span that continues the sent `traceparent` header in every protocol era the server serves, and, in MCP 2026-07-28, a tool span that continues a `traceparent` sent only in the request's `_meta`.",
     },
     ALL,
   ),

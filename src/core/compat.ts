@@ -25,7 +25,7 @@ export function assertCompatible(
   options: PatternOptions,
   registry: PatternRegistry = PATTERN_REGISTRY,
 ): PatternDefinition {
-  const { pattern, store, deploy, sessionMode } = options;
+  const { pattern, store, deploy, sessionMode, protocol } = options;
   const definition = supportFor(pattern, registry);
   if (!definition.stores.includes(store)) {
     throw new UserError(
@@ -35,6 +35,12 @@ export function assertCompatible(
   if (!definition.sessionModes.includes(sessionMode)) {
     throw new UserError(
       `--session-mode ${sessionMode} does not fit the ${pattern} pattern. Use one of: ${definition.sessionModes.join(', ')}.`,
+    );
+  }
+  // The sessionful leg serves 2025-era clients; a modern-only endpoint refuses them.
+  if (sessionMode === 'stateful' && protocol === 'modern') {
+    throw new UserError(
+      '--session-mode stateful keeps sessions for 2025-era clients, and --protocol modern refuses those clients. Use --protocol dual with --session-mode stateful, or --session-mode stateless.',
     );
   }
   const unsupported = deploy.filter((target) => !definition.deploy.includes(target));

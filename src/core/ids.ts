@@ -25,6 +25,13 @@ export type AuthMode = (typeof AUTH_MODES)[number];
 export const SESSION_MODES = ['stateless', 'stateful'] as const;
 export type SessionMode = (typeof SESSION_MODES)[number];
 
+/**
+ * Which MCP revisions a generated server serves: `dual` answers MCP 2026-07-28 and 2025-era
+ * clients on one endpoint, `modern` answers 2026-07-28 only (a 2025 `initialize` gets -32022).
+ */
+export const PROTOCOL_POSTURES = ['dual', 'modern'] as const;
+export type ProtocolPosture = (typeof PROTOCOL_POSTURES)[number];
+
 export const CHECK_CATEGORIES = ['pre-deployment', 'security', 'observability', 'resilience'] as const;
 export type CheckCategory = (typeof CHECK_CATEGORIES)[number];
 

@@ -1,5 +1,6 @@
 import type { Instances, RequiredFile } from '../patterns/types.js';
-import type { AuthMode, DeployTarget, SessionMode, StoreId } from './ids.js';
+import type { AdvisorAnswers } from './answers.js';
+import type { AuthMode, DeployTarget, ProtocolPosture, SessionMode, StoreId } from './ids.js';
 
 export const MANIFEST_FILE = 'mcp-arch.json';
 export const MANIFEST_SCHEMA_VERSION = 1;
@@ -16,6 +17,8 @@ export interface Manifest {
   pattern: string;
   store: StoreId;
   sessionMode: SessionMode;
+  /** The MCP revisions the server answers: both eras (`dual`) or 2026-07-28 only (`modern`). */
+  protocol: ProtocolPosture;
   authMode: AuthMode;
   deploy: DeployTarget[];
   /** Component ids in the blueprint, e.g. `base`, `docker`, `ci`. */
@@ -26,6 +29,17 @@ export interface Manifest {
   instances: Instances;
   /** Files the pattern's code cannot work without, beyond its deploy targets. */
   requiredFiles: RequiredFile[];
+  /**
+   * The environment variables the project reads (its variable registry). `verify --live` sets
+   * the ones it decides and keeps every other one of them out of the server it starts, so the
+   * run does not depend on the shell it was started from. Absent in older manifests.
+   */
+  env?: string[];
+  /**
+   * The advisor's answers, when the advisor ran: `mcp-arch add`, `migrate` and `upgrade` carry
+   * them over, so the project keeps the reasons it was generated for. Absent in older manifests.
+   */
+  answers?: Partial<AdvisorAnswers>;
   start: {
     /** Command that serves the project, run from its root. */
     command: string;

@@ -1,4 +1,12 @@
-import type { AuthMode, DeployTarget, PackageManager, PatternId, SessionMode, StoreId } from './ids.js';
+import type {
+  AuthMode,
+  DeployTarget,
+  PackageManager,
+  PatternId,
+  ProtocolPosture,
+  SessionMode,
+  StoreId,
+} from './ids.js';
 
 /** What is generated, once every question is answered. Validated by `compat.ts`. */
 export interface ProjectOptions {
@@ -7,7 +15,9 @@ export interface ProjectOptions {
   store: StoreId;
   deploy: DeployTarget[];
   authMode: AuthMode;
+  /** Session mode of the 2025-era leg; `stateful` needs the `dual` posture. */
   sessionMode: SessionMode;
+  protocol: ProtocolPosture;
 }
 
 /** How it is generated: side effects after the plan. */

@@ -1,5 +1,12 @@
 import { cite, PLATFORMS, questionFor, type AdvisorAnswers, type QuestionId } from './answers.js';
-import { PATTERN_IDS, type DeployTarget, type PatternId, type SessionMode, type StoreId } from './ids.js';
+import {
+  PATTERN_IDS,
+  type DeployTarget,
+  type PatternId,
+  type ProtocolPosture,
+  type SessionMode,
+  type StoreId,
+} from './ids.js';
 import { PATTERNS } from './patterns.js';
 import { patternFor, type AddOn, type Reach } from '../patterns/index.js';
 import {
@@ -75,6 +82,10 @@ export interface Recommendation {
   addOns: AddOn[];
   store: StoreId;
   sessionMode: SessionMode;
+  /** The MCP revisions the generated server answers. */
+  protocol: ProtocolPosture;
+  /** Why this posture: "2026-era and 2025-era clients -> dual: ...". */
+  protocolReason: string;
   /** Why this session strategy. */
   sessionStrategy: string;
   /** Deploy targets for the answered platform (the pattern's defaults when it cannot deploy there: see conflicts). */
@@ -162,10 +173,34 @@ export function rank(answers: AdvisorAnswers): RankedPattern[] {
   return ranked.map((r) => r.entry);
 }
 
-/** The pattern's default session mode, unless tools need server-to-client requests and it offers stateful sessions. */
+/**
+ * The pattern's default session mode, unless tools need server-to-client requests, 2025-era
+ * clients connect (2026-era clients get input requests as stateless input_required rounds) and
+ * the pattern offers the sessionful leg.
+ */
 export function sessionModeFor(pattern: PatternId, answers: AdvisorAnswers): SessionMode {
   const modes = PATTERNS[pattern].sessionModes;
-  return answers.serverToClient && modes.includes('stateful') ? 'stateful' : modes[0]!;
+  const legacyClients = answers.clients !== 'modern';
+  return answers.serverToClient && legacyClients && modes.includes('stateful') ? 'stateful' : modes[0]!;
+}
+
+/** Which revisions to serve, and why: only 2026-era clients need no 2025 leg; anything else keeps it. */
+export function protocolFor(
+  answers: AdvisorAnswers,
+  sessionMode: SessionMode,
+): { protocol: ProtocolPosture; why: string } {
+  const clients = cite('clients', answers.clients);
+  if (answers.clients === 'modern') {
+    return {
+      protocol: 'modern',
+      why: `${clients} -> modern: MCP 2026-07-28 only, stateless; a 2025-era initialize is refused with -32022`,
+    };
+  }
+  const leg =
+    sessionMode === 'stateful'
+      ? 'a sessionful 2025 leg keeps server-to-client requests for 2025-era clients'
+      : '2025-era clients are served statelessly, request by request';
+  return { protocol: 'dual', why: `${clients} -> dual: MCP 2026-07-28 and the 2025 revisions on one endpoint; ${leg}` };
 }
 
 interface StoreChoice {
@@ -372,6 +407,7 @@ function explain(
 ): Recommendation {
   const entry = ranking.find((r) => r.pattern === pattern)!;
   const sessionMode = sessionModeFor(pattern, answers);
+  const { protocol, why: protocolReason } = protocolFor(answers, sessionMode);
   const storeChoice = storeFor(pattern, answers);
   const { store, why } = storeChoice;
   const deploy = deployFor(pattern, answers.platform);
@@ -383,6 +419,8 @@ function explain(
     addOns: addOnsFor(pattern, answers, store, sessionMode),
     store,
     sessionMode,
+    protocol,
+    protocolReason,
     sessionStrategy: `${sessionMode} sessions, ${store} store: ${why}`,
     deploy,
     deployReason: deployableOn(pattern, answers.platform)

@@ -154,9 +154,22 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: 'server-to-client',
-    when: [{ q: 'serverToClient', is: true }],
+    when: [
+      { q: 'serverToClient', is: true },
+      { q: 'clients', in: ['mixed', 'legacy'] },
+    ],
     effects: { serverless: -8 },
-    conclusion: 'needs sessions and streams that functions cannot hold',
+    conclusion: 'server-to-client requests to 2025-era clients need sessions and streams that functions cannot hold',
+  },
+  {
+    id: 'server-to-client-modern',
+    when: [
+      { q: 'serverToClient', is: true },
+      { q: 'clients', in: ['modern'] },
+    ],
+    effects: { serverless: -2 },
+    conclusion:
+      'input requests are input_required rounds any invocation can answer, but progress streams and subscriptions/listen need streams a function holds only while it runs',
   },
   {
     id: 'restart-durable-sessions',
@@ -266,10 +279,13 @@ export const CONFLICT_RULES: readonly ConflictRule[] = [
     id: 'server-to-client-on-functions',
     when: [
       { q: 'serverToClient', is: true },
+      { q: 'clients', in: ['mixed', 'legacy'] },
       { q: 'platform', in: ['lambda', 'vercel'] },
     ],
-    problem: 'server-to-client requests need sessions and open streams that a function invocation cannot hold',
-    change: 'answer --platform containers or --platform kubernetes, or drop --server-to-client (--no-server-to-client)',
+    problem:
+      'server-to-client requests to 2025-era clients need sessions and open streams that a function invocation cannot hold',
+    change:
+      'answer --platform containers or --platform kubernetes; or --clients modern (2026-era clients answer input requests as input_required rounds, which functions serve); or drop --server-to-client (--no-server-to-client)',
   },
 ];
 

@@ -7,6 +7,10 @@
  */
 export const versions = {
   '@modelcontextprotocol/sdk': '1.32.2',
+  '@modelcontextprotocol/server': '2.4.0',
+  '@modelcontextprotocol/client': '2.4.0',
+  '@modelcontextprotocol/hono': '2.0.2',
+  '@modelcontextprotocol/node': '2.1.2',
   hono: '4.13.19',
   '@hono/node-server': '2.1.9',
   zod: '4.6.7',

@@ -65,6 +65,7 @@ export function canRunSeveral(definition: PatternDefinition): boolean {
         deploy: [...definition.deploy],
         authMode: 'none',
         sessionMode: definition.sessionModes[0] ?? 'stateless',
+        protocol: 'dual',
       }),
     ),
   );

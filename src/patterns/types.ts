@@ -1,6 +1,6 @@
 import type { Component } from '../components/types.js';
 import type { AdvisorAnswers } from '../core/answers.js';
-import type { AuthMode, DeployTarget, SessionMode, StoreId } from '../core/ids.js';
+import type { AuthMode, DeployTarget, ProtocolPosture, SessionMode, StoreId } from '../core/ids.js';
 
 /**
  * The options a pattern is generated with. `pattern` is a string, not only one of PATTERN_IDS:
@@ -13,6 +13,7 @@ export interface PatternOptions {
   deploy: DeployTarget[];
   authMode: AuthMode;
   sessionMode: SessionMode;
+  protocol: ProtocolPosture;
 }
 
 /** How many instances of the server a generated deployment runs; recorded in `mcp-arch.json`. */

@@ -1,6 +1,14 @@
 import { generatablePatterns, supportFor } from '../core/compat.js';
 import { UserError } from '../core/errors.js';
-import { AUTH_MODES, type AuthMode, type DeployTarget, type SessionMode, type StoreId } from '../core/ids.js';
+import {
+  AUTH_MODES,
+  PROTOCOL_POSTURES,
+  type AuthMode,
+  type DeployTarget,
+  type ProtocolPosture,
+  type SessionMode,
+  type StoreId,
+} from '../core/ids.js';
 import { PATTERNS } from '../core/patterns.js';
 import { deployableOn, deployFor } from '../core/recommend.js';
 import type { Context } from './context.js';
@@ -110,6 +118,23 @@ export async function configure(
         default: def,
       }),
   );
+  // The sessionful leg serves 2025-era clients, so it comes with both eras; `dual` is the default posture.
+  const protocol = await settle<ProtocolPosture>(
+    ctx,
+    // The advisor's clients question already chose it.
+    ctx.options.protocol ?? rec?.protocol,
+    sessionMode === 'stateful' ? ['dual'] : PROTOCOL_POSTURES,
+    rec?.protocol ?? 'dual',
+    true,
+    '--protocol',
+    missing,
+    (choices, def) =>
+      ctx.prompt.select({
+        message: 'Which MCP clients does it serve?',
+        choices: choices.map((p) => ({ value: p, name: PROTOCOL_LABELS[p] })),
+        default: def,
+      }),
+  );
   const authMode = await settle<AuthMode>(
     ctx,
     ctx.options.authMode,
@@ -136,10 +161,16 @@ export async function configure(
     pattern: id,
     store: store!,
     sessionMode: sessionMode!,
+    protocol: protocol!,
     authMode: authMode!,
     deploy: deploy!,
   };
 }
+
+const PROTOCOL_LABELS: Record<ProtocolPosture, string> = {
+  dual: 'dual: MCP 2026-07-28 and 2025-era clients on one endpoint',
+  modern: 'modern: MCP 2026-07-28 only (2025-era clients are refused)',
+};
 
 async function settle<T>(
   ctx: Pick<Context, 'interactive' | 'yes'>,

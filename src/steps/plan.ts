@@ -17,10 +17,15 @@ export function plan(
     | 'output'
     | 'targetDir'
     | 'recommendation'
+    | 'answers'
   >,
 ): void {
   const templates = ctx.templates();
-  ctx.blueprint = toBlueprint(ctx.project!, templates.catalog, ctx.generator ?? ctx.version);
+  const blueprint = toBlueprint(ctx.project!, templates.catalog, ctx.generator ?? ctx.version);
+  // The advisor's answers are kept with the project, so that evolving it can re-render it exactly.
+  ctx.blueprint = ctx.recommendation
+    ? { ...blueprint, manifest: { ...blueprint.manifest, answers: { ...ctx.answers } } }
+    : blueprint;
   ctx.files = render(ctx.blueprint, templates);
   if (ctx.run.dryRun && !ctx.run.json) {
     ctx.output.out(`Dry run: nothing is written.\n\n${formatTree(ctx.blueprint, ctx.targetDir!)}\n`);

@@ -34,7 +34,8 @@ export function formatRecommendation(rec: Recommendation, c: ChalkInstance): str
     lines.push('', c.bold('Add-ons:'));
     for (const addOn of rec.addOns) lines.push(`  - ${addOn.text}`);
   }
-  lines.push('', `${c.bold('Sessions:')} ${rec.sessionStrategy}`);
+  lines.push('', `${c.bold('Protocol:')} ${rec.protocolReason}`);
+  lines.push(`${c.bold('Sessions:')} ${rec.sessionStrategy}`);
   lines.push(`${c.bold('Deploy:')} ${rec.deployReason}`);
   if (rec.assumed.length > 0) {
     lines.push(`${c.bold('Assumed (not answered):')} ${rec.assumed.map((a) => a.text).join(', ')}`);

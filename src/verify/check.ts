@@ -82,6 +82,8 @@ export interface LiveContext {
    * evidence (e.g. /health for both health-check items) do not probe twice.
    */
   once<T>(key: string, probe: () => Promise<T>): Promise<T>;
+  /** Whether a check already asked `once` for `key` (the report shows shared evidence only when some check gathered it). */
+  asked(key: string): boolean;
 }
 
 /** A server process verify started and will stop. */

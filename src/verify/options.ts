@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { CHECK_CATEGORIES, isOneOf, type CheckCategory } from '../core/ids.js';
+import { REPORT_FORMATS, type ReportFormat } from './formats.js';
 
 /**
  * What a caller asks `verify` to do, as given: the flags of `mcp-arch verify` or the fields a
@@ -19,6 +20,10 @@ export interface VerifyRequest {
   url?: string | URL;
   /** `name: value` lines (`--header`), or a header record. */
   headers?: readonly string[] | Readonly<Record<string, string>>;
+  /** Report format (`--format`); default `pretty`. */
+  format?: string;
+  /** `--json`: the same as `format: 'json'`, as every other command spells it. */
+  json?: boolean;
 }
 
 /** What verify runs against, every field checked. */
@@ -33,6 +38,8 @@ export interface VerifyTarget {
   url?: URL;
   /** Sent with every live probe. */
   headers: Record<string, string>;
+  /** How the report is printed. */
+  format: ReportFormat;
 }
 
 /** The suites `mcp-arch verify [suite]` knows. */
@@ -68,7 +75,18 @@ export function parseVerifyOptions(request: VerifyRequest): VerifyTarget {
     live,
     ...(url ? { url } : {}),
     headers,
+    format: parseFormat(request.format, request.json === true),
   };
+}
+
+function parseFormat(format: string | undefined, json: boolean): ReportFormat {
+  if (format !== undefined && !isOneOf(REPORT_FORMATS, format)) {
+    throw new UserError(`--format ${format} is not a report format. Use one of: ${REPORT_FORMATS.join(', ')}.`);
+  }
+  if (json && format !== undefined && format !== 'json') {
+    throw new UserError(`--json is --format json: drop --json or --format ${format}.`);
+  }
+  return json ? 'json' : (format ?? 'pretty');
 }
 
 function parseUrl(value: string | URL): URL {

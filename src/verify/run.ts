@@ -13,9 +13,11 @@ import {
   type StaticContext,
 } from './check.js';
 import { CHECKS } from './checks/index.js';
+import { authGate } from './checks/security-authentication.js';
 import { createStaticContext } from './readers/files.js';
 import { createLiveContext, liveTarget, reachability } from './runtime/context.js';
 import { UnreachableError } from './runtime/http.js';
+import { ERA_VERSION, ERAS, SERVED_ERAS, servedEras } from './runtime/eras.js';
 import { startLocal } from './runtime/local.js';
 import { parseVerifyOptions, type VerifyRequest } from './options.js';
 import { loadManifest } from './readers/manifest.js';
@@ -24,6 +26,8 @@ import {
   REPORT_SCHEMA_VERSION,
   type CategoryScore,
   type CheckResult,
+  type CredentialsReport,
+  type EraReport,
   type StatusCounts,
   type VerifyReport,
 } from './report.js';
@@ -183,6 +187,8 @@ async function runChecks({
   }
 
   const reach = live ? await reachability(live) : undefined;
+  const eras = live && reach?.ok && live.asked(SERVED_ERAS) ? await erasReport(live) : undefined;
+  const credentials = live && reach?.ok ? await credentialsReport(live) : undefined;
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: toolInfo(),
@@ -195,12 +201,45 @@ async function runChecks({
       ...(url ? { url: url.toString().replace(/\/$/, '') } : {}),
       ...(live ? { mcpUrl: live.mcpUrl, reachable: reach?.ok ?? false } : {}),
       ...(startedByVerify ? { started: true } : {}),
+      ...(eras ? { eras } : {}),
+      ...(credentials ? { credentials } : {}),
     },
     startedAt: new Date(started).toISOString(),
     durationMs: Math.max(0, clock() - started),
     results,
     summary: summarise(results),
   };
+}
+
+/** The eras the live probes found (the answer the checks already got); none when the probe could not run. */
+async function erasReport(live: LiveContext): Promise<EraReport[] | undefined> {
+  try {
+    const found = await servedEras(live);
+    return ERAS.map((era) => {
+      const probe = found[era];
+      return {
+        era,
+        version: ERA_VERSION[era],
+        served: probe.served,
+        ...(probe.served ? {} : { reason: probe.reason }),
+      };
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What the server made of the credentials: the answer the checks already got, or one initialize
+ * when no check asked (e.g. `--only observability`). None when that probe could not run.
+ */
+async function credentialsReport(live: LiveContext): Promise<CredentialsReport | undefined> {
+  try {
+    const { given, refused, status } = await authGate(live);
+    return { given, refused, status };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Runs one part; an exception means the check could not run, which is a skip, never a pass. */
@@ -267,9 +306,11 @@ export interface ExitCodeOptions {
 
 /**
  * The process exit code for a report: 1 when a check failed (at or above `failOn`) and the
- * baseline does not accept it, or a baseline entry is stale; 3 when no
- * check produced a verdict (everything skipped, n/a or manual) or the live target could not
- * be reached, otherwise 0.
+ * baseline does not accept it, or a baseline entry is stale; 3 when the live target could not
+ * be reached; 1 when the server refused the credentials given (a user-facing failure: an expired
+ * or wrong token must not leave CI green, though the checks that ran still prove what they
+ * prove, so it is not "nothing could be checked"); 3 when no check produced a verdict
+ * (everything skipped, n/a or manual); otherwise 0.
  */
 export function exitCodeFor(report: VerifyReport, options: ExitCodeOptions = {}): ExitCode {
   const threshold = SEVERITY_RANK.indexOf(options.failOn ?? 'low');
@@ -281,6 +322,7 @@ export function exitCodeFor(report: VerifyReport, options: ExitCodeOptions = {})
   if ((report.baseline?.stale.length ?? 0) > 0) return EXIT.failed;
   // Live probes were the point of the run; an unreachable target proves nothing either way.
   if (report.mode.live && report.mode.reachable === false) return EXIT.nothingChecked;
+  if (report.mode.credentials?.given && report.mode.credentials.refused) return EXIT.failed;
   const ran = report.results.some(
     (result) => result.status === 'pass' || result.status === 'fail' || result.status === 'warn',
   );

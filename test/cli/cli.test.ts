@@ -152,6 +152,11 @@ describe('generate and create-mcp-arch', () => {
       /--deploy k8s runs three replicas, and --store memory keeps each session in one of them\. Use --store redis, or leave k8s out of --deploy/,
     ],
     [['generate', 'x', '--pattern', 'single', '--session-mode', 'sticky', '--yes'], /argument 'sticky' is invalid/],
+    [['generate', 'x', '--pattern', 'single', '--protocol', 'v1', '--yes'], /argument 'v1' is invalid/],
+    [
+      ['generate', 'x', '--pattern', 'load-balanced', '--session-mode', 'stateful', '--protocol', 'modern', '--yes'],
+      /--session-mode stateful keeps sessions for 2025-era clients, and --protocol modern refuses those clients\. Use --protocol dual/,
+    ],
     [['generate', 'x', '--pattern', 'single', '--pm', 'pip', '--yes'], /argument 'pip' is invalid/],
     [
       ['generate', 'x', '--pattern', 'single'],
@@ -189,6 +194,7 @@ describe('generate and create-mcp-arch', () => {
         concurrentSessions: 2,
         traffic: 'steady',
         serverToClient: true,
+        clients: 'mixed',
         geography: 'one-region',
         availability: '99',
         platform: 'local',
@@ -206,7 +212,14 @@ describe('generate and create-mcp-arch', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/Recommended: Single server/);
     const manifest = JSON.parse(readFileSync(join(cwd, 'answered', 'mcp-arch.json'), 'utf8'));
-    expect(manifest).toMatchObject({ name: 'from-file', authMode: 'none', sessionMode: 'stateful' });
+    expect(manifest).toMatchObject({
+      name: 'from-file',
+      authMode: 'none',
+      sessionMode: 'stateful',
+      protocol: 'dual',
+    });
+    // The advisor's answers are recorded, so that `mcp-arch upgrade` and `migrate` can re-render the project.
+    expect(manifest.answers).toMatchObject({ serverToClient: true, clients: 'mixed', platform: 'local' });
   });
 
   it.each([

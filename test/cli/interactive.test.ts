@@ -64,6 +64,7 @@ describe('the wizard in a terminal', () => {
     await answer('wizard', /concurrent client sessions/, 'Enter');
     await answer('wizard', /shape is the traffic/, 'Enter');
     await answer('wizard', /server-to-client features/, 'y', 'Enter');
+    await answer('wizard', /Which MCP clients connect/, 'Enter');
     await answer('wizard', /Where are your users/, 'Enter');
     await answer('wizard', /Availability target/, 'Enter');
     await answer('wizard', /Where will it run/, 'Enter');
@@ -78,12 +79,14 @@ describe('the wizard in a terminal', () => {
     await waitFor('wizard', /Next steps/);
     expect(await exitCode(exitFile)).toBe(0);
     const manifest = JSON.parse(readFileSync(join(cwd, 'demo', 'mcp-arch.json'), 'utf8'));
-    // server-to-client answered yes -> stateful by default; Down from apikey -> jwt.
+    // server-to-client answered yes with 2025-era clients among them -> a sessionful leg by default,
+    // which needs both eras (so the posture is not asked); Down from apikey -> jwt.
     expect(manifest).toMatchObject({
       name: 'demo',
       pattern: 'single',
       store: 'memory',
       sessionMode: 'stateful',
+      protocol: 'dual',
       authMode: 'jwt',
     });
   });

@@ -15,6 +15,7 @@ describe('mcp-arch recommend: what the advice says about the answers', () => {
       'concurrentSessions',
       'traffic',
       'serverToClient',
+      'clients',
       'geography',
       'availability',
       'platform',

@@ -15,6 +15,7 @@ const options: ProjectOptions = {
   deploy: ['docker'],
   authMode: 'apikey',
   sessionMode: 'stateless',
+  protocol: 'dual',
 };
 const catalog: TemplateCatalog = {
   base: ['src/index.ts', '_gitignore', 'README.md.hbs', '_github/workflows/ci.yml.hbs', '_env.example.hbs'],
@@ -69,7 +70,9 @@ describe('toBlueprint', () => {
     for (const [name, version] of Object.entries({ ...bp.dependencies, ...pinned })) {
       expect(version).toBe(versions[name as keyof typeof versions]);
     }
-    expect(bp.dependencies['@modelcontextprotocol/sdk']).toBeDefined();
+    // Generated servers are built on SDK v2; the v1 line is no runtime dependency of theirs.
+    expect(bp.dependencies['@modelcontextprotocol/server']).toBeDefined();
+    expect(bp.dependencies['@modelcontextprotocol/sdk']).toBeUndefined();
   });
 
   it('writes the manifest with the applicable checks and how to start', () => {
@@ -83,10 +86,21 @@ describe('toBlueprint', () => {
   });
 
   it('carries the chosen auth and session mode as env defaults', () => {
-    const jwt = toBlueprint({ ...options, authMode: 'jwt', sessionMode: 'stateful' }, catalog, '1.0.0');
+    const jwt = toBlueprint(
+      { ...options, authMode: 'jwt', sessionMode: 'stateful', protocol: 'dual' },
+      catalog,
+      '1.0.0',
+    );
     expect(jwt.env.find((v) => v.name === 'AUTH_MODE')?.example).toBe('jwt');
     expect(jwt.env.find((v) => v.name === 'SESSION_MODE')?.example).toBe('stateful');
     expect(jwt.variables.mermaid).toContain('JWT');
+  });
+
+  it('makes the chosen posture the built-in default, so an unset MCP_PROTOCOL keeps it', () => {
+    const modern = toBlueprint({ ...options, protocol: 'modern' }, catalog, '1.0.0');
+    expect(modern.env.find((v) => v.name === 'MCP_PROTOCOL')).toMatchObject({ default: 'modern', example: 'modern' });
+    expect(modern.manifest.protocol).toBe('modern');
+    expect(bp.env.find((v) => v.name === 'MCP_PROTOCOL')).toMatchObject({ default: 'dual' });
   });
 
   it('refuses options that do not fit, naming the flag', () => {

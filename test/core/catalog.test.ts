@@ -20,6 +20,7 @@ const options = (id: string, store = patternFor(id).stores[0]!, deploy = [...pat
   deploy,
   authMode: 'apikey' as const,
   sessionMode: patternFor(id).sessionModes[0]!,
+  protocol: 'dual' as const,
 });
 
 describe('the pattern registry', () => {

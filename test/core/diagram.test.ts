@@ -14,6 +14,7 @@ const base: ProjectOptions = {
   deploy: ['docker'],
   authMode: 'apikey',
   sessionMode: 'stateless',
+  protocol: 'dual',
 };
 
 /** Node ids a diagram defines with a label: `id["..."]`, `id[("...")]`, or `subgraph id["..."]`. */

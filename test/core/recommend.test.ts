@@ -124,8 +124,41 @@ describe('recommend: decision table', () => {
     const rec = recommend(answers({ platform: 'lambda', traffic: 'rare', serverToClient: true }));
     expect(rec).toMatchObject({ pattern: 'serverless', deploy: ['lambda'] });
     const conflict = rec.conflicts.find((c) => c.id === 'server-to-client-on-functions')!;
-    expect(conflict.text).toMatch(/tools need server-to-client requests \+ runs on AWS Lambda -> .*sessions/);
-    expect(conflict.change).toMatch(/--platform containers or --platform kubernetes, or drop --server-to-client/);
+    expect(conflict.text).toMatch(
+      /tools need server-to-client requests \+ 2026-era and 2025-era clients \+ runs on AWS Lambda -> .*sessions/,
+    );
+    expect(conflict.change).toMatch(/--platform containers or --platform kubernetes; or --clients modern/);
+    expect(rec).toMatchObject({ protocol: 'dual', sessionMode: 'stateless' });
+  });
+
+  it('2026-era clients take input requests as input_required rounds: server-to-client on Lambda is no conflict', () => {
+    const rec = recommend(answers({ platform: 'lambda', traffic: 'rare', serverToClient: true, clients: 'modern' }));
+    expect(rec).toMatchObject({ pattern: 'serverless', protocol: 'modern', sessionMode: 'stateless', conflicts: [] });
+    const serverless = rec.ranking.find((r) => r.pattern === 'serverless')!;
+    expect(serverless.reasons.map((r) => r.rule)).toContain('server-to-client-modern');
+    expect(serverless.reasons.map((r) => r.rule)).not.toContain('server-to-client');
+    expect(rec.protocolReason).toMatch(/^2026-era clients only -> modern: .*-32022/);
+  });
+
+  it('keeps a sessionful 2025 leg only where 2025-era clients need server-to-client requests', () => {
+    const base = { platform: 'kubernetes', serverToClient: true, peakRps: 500 } as const;
+    expect(recommend(answers({ ...base, clients: 'mixed' }))).toMatchObject({
+      pattern: 'load-balanced',
+      protocol: 'dual',
+      sessionMode: 'stateful',
+    });
+    expect(recommend(answers({ ...base, clients: 'legacy' }))).toMatchObject({
+      protocol: 'dual',
+      sessionMode: 'stateful',
+    });
+    expect(recommend(answers({ ...base, clients: 'modern' }))).toMatchObject({
+      pattern: 'load-balanced',
+      protocol: 'modern',
+      sessionMode: 'stateless',
+    });
+    expect(recommend(answers({ ...base, serverToClient: false, clients: 'mixed' })).protocolReason).toMatch(
+      /-> dual: .*served statelessly/,
+    );
   });
 
   it('is deterministic and breaks ties toward the simpler pattern', () => {
@@ -376,6 +409,7 @@ function* everyAnswerSet(): Generator<AdvisorAnswers> {
     concurrentSessions: [10, 5000],
     traffic: ['steady', 'spiky', 'rare'],
     serverToClient: [false, true],
+    clients: ['modern', 'mixed'],
     geography: ['one-region', 'multi-region'],
     availability: ['99', '99.9', '99.99'],
     platform: ['kubernetes', 'lambda', 'vercel', 'containers', 'local'],

@@ -55,6 +55,7 @@ describe('the generated package.json', () => {
     deploy: [],
     authMode: 'apikey',
     sessionMode: 'stateless',
+    protocol: 'dual',
   };
   const { catalog } = loadTemplates();
 

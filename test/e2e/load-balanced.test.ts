@@ -1,11 +1,11 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../cli/run-bin.js';
+import { conformanceSettings, expectConformant } from './conformance.js';
 import { installDependencies, npmOk, ownTests } from './generated.js';
 import { envWithNode, nodeBinDir } from './node-runtime.js';
 import { freePort, waitForHealth } from './processes.js';
@@ -84,10 +84,13 @@ class Cluster {
     private readonly app: string,
     private readonly nginxConf: string,
     private readonly sessionMode: 'stateless' | 'stateful',
+    /** Settings over the defaults below, given the port nginx will listen on. */
+    private readonly settings: (nginxPort: number) => Record<string, string> = () => ({}),
   ) {}
 
   async start(): Promise<void> {
     const prefix = this.prefix;
+    const nginxPort = await freePort();
     for (let i = 0; i < 3; i += 1) {
       const port = await freePort();
       const child = execa(join(node24, 'node'), ['dist/index.js'], {
@@ -104,6 +107,7 @@ class Cluster {
           TRUST_PROXY: '1',
           RATE_LIMIT_RPS: '1000',
           LOG_LEVEL: 'info',
+          ...this.settings(nginxPort),
         }),
         reject: false,
         stdin: 'ignore',
@@ -118,7 +122,7 @@ class Cluster {
     const dir = join(work, `nginx-${this.sessionMode}`);
     mkdirSync(dir, { recursive: true });
     chmodSync(dir, 0o777);
-    const port = await freePort();
+    const port = nginxPort;
     const conf = join(dir, 'nginx.conf');
     writeFileSync(
       conf,
@@ -169,8 +173,16 @@ class Cluster {
   }
 }
 
-async function connect(url: string, key = KEY): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
-  const client = new Client({ name: 'e2e-lb', version: '1.0.0' });
+/** A client of the era asked for: 2026-07-28 (stateless on every replica) or 2025 (the sessionful leg when stateful). */
+async function connect(
+  url: string,
+  era: 'modern' | 'legacy',
+  key = KEY,
+): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+  const client = new Client(
+    { name: 'e2e-lb', version: '1.0.0' },
+    { versionNegotiation: { mode: era === 'modern' ? { pin: '2026-07-28' } : 'legacy' } },
+  );
   const transport = new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
     requestInit: { headers: { authorization: `Bearer ${key}` } },
     reconnectionOptions: {
@@ -222,6 +234,7 @@ describe('generated load-balanced project', { timeout: 240_000 }, () => {
       'is shared through Redis by replicas, and not opened for one instance or without limits',
       'limits per instance, without failing requests, while Redis is unreachable',
       'refuses a session id replayed by another identity on every replica, as if it did not exist',
+      'serves a 2026-07-28 client from every replica in turn, without a session',
     ]);
 
     // The oldest supported Node line runs the replica suite too (node:sqlite, the SDK transport).
@@ -240,7 +253,9 @@ describe('generated load-balanced project', { timeout: 240_000 }, () => {
     const clients: Client[] = [];
     try {
       await cluster.start();
-      for (let i = 0; i < CLIENTS; i += 1) clients.push((await connect(cluster.url)).client);
+      // Both eras: 2026-07-28 clients and 2025 clients, each served statelessly by any replica.
+      for (let i = 0; i < CLIENTS; i += 1)
+        clients.push((await connect(cluster.url, i % 2 === 0 ? 'modern' : 'legacy')).client);
       expect(await callEverywhere(clients, 'before')).toBe(CLIENTS);
       // Requests were spread: more than one replica served tool calls.
       const served = cluster.replicas.filter((replica) =>
@@ -257,13 +272,25 @@ describe('generated load-balanced project', { timeout: 240_000 }, () => {
     }
   });
 
+  it('passes the official conformance suite through nginx with no affinity, in both eras, with the sessionful 2025 leg', async () => {
+    const cluster = new Cluster(statelessApp, join(statelessApp, 'deploy', 'nginx', 'nginx.conf'), 'stateful', (port) =>
+      conformanceSettings(port),
+    );
+    try {
+      await cluster.start();
+      await expectConformant(`${cluster.url}/mcp`, 'load-balanced, 3 replicas behind nginx');
+    } finally {
+      await cluster.stop();
+    }
+  });
+
   it('stateful: sessions survive the replica that created them; another user is refused; DELETE ends a session everywhere', async () => {
     // The stateful project's nginx.conf (affinity by Mcp-Session-Id) in front of the same built server.
     const cluster = new Cluster(statelessApp, join(statefulApp, 'deploy', 'nginx', 'nginx.conf'), 'stateful');
     const sessions: Array<{ client: Client; transport: StreamableHTTPClientTransport }> = [];
     try {
       await cluster.start();
-      for (let i = 0; i < CLIENTS; i += 1) sessions.push(await connect(cluster.url));
+      for (let i = 0; i < CLIENTS; i += 1) sessions.push(await connect(cluster.url, 'legacy'));
       const clients = sessions.map((session) => session.client);
       expect(await callEverywhere(clients, 'before')).toBe(CLIENTS);
 

@@ -11,9 +11,10 @@ import { waitForHealth } from './processes.js';
 
 /**
  * The multi-region project end to end: generate it, install it, run its own suite (three regions
- * as processes, sessions in the real Postgres), then run three built regions and its example
- * client (`dist/client/cli.js watch`) against them: the client picks the nearest region, survives
- * that region's death, and returns when it is back.
+ * as processes per protocol era: a 2026-07-28 client of stateless regions, a 2025 client of
+ * regions keeping sessions in the real Postgres), then run three built regions and its example
+ * client (`dist/client/cli.js watch`) against them: the client speaks 2026-07-28, picks the
+ * nearest region, survives that region's death, and returns when it is back.
  */
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const API_KEY = 'e2e-region-key-0123456789abcdef';
@@ -101,6 +102,7 @@ interface WatchLine {
   ok?: boolean;
   region?: string;
   servedBy?: string;
+  era?: string;
   sessionId?: string;
   reason?: string;
   at: number;
@@ -111,19 +113,28 @@ describe('generated multi-region project', { timeout: 300_000 }, () => {
     await npmOk(app, ['run', 'typecheck'], node24);
   });
 
-  it('passes its own tests, including three regions as processes with sessions in Postgres', async () => {
+  it('passes its own tests, including three regions as processes in each era (2025 sessions in Postgres)', async () => {
     const { stdout, report } = await ownTests(app, node24, { DATABASE_URL });
     expect(report.numFailedTests).toBe(0);
     const regions = report.testResults.find((file) => file.name.endsWith('test/multi-region.test.ts'));
     expect(regions, 'test/multi-region.test.ts ran').toBeDefined();
-    expect(regions!.assertionResults.every((c) => c.status === 'passed')).toBe(true);
-    expect(regions!.assertionResults.length).toBeGreaterThanOrEqual(10);
-    expect(regions!.assertionResults[0]!.ancestorTitles[0]).toMatch(/sessions in Postgres/);
-    const failover = /failover: .*/.exec(stdout)?.[0];
-    expect(failover).toBeDefined();
-    console.log(`generated suite: ${failover}`);
-    console.log(`generated suite: ${/failover of an in-flight call: .*/.exec(stdout)?.[0]}`);
-    console.log(`generated suite: ${/failover on timeout: .*/.exec(stdout)?.[0]}`);
+    expect(regions!.assertionResults.every((c) => c.status === 'passed' || c.status === 'skipped')).toBe(true);
+    const passed = (era: RegExp) =>
+      regions!.assertionResults.filter((c) => c.status === 'passed' && era.test(c.ancestorTitles[0] ?? '')).length;
+    expect(passed(/2026-07-28 client, stateless regions/)).toBeGreaterThanOrEqual(9);
+    expect(passed(/2025 client, sessions in Postgres/)).toBeGreaterThanOrEqual(10);
+    for (const name of ['test/retry-rule.test.ts', 'test/failover-eras.test.ts']) {
+      const file = report.testResults.find((result) => result.name.endsWith(name));
+      expect(file?.assertionResults.length, `${name} ran`).toBeGreaterThan(0);
+      expect(file!.assertionResults.every((c) => c.status === 'passed')).toBe(true);
+    }
+    for (const era of ['modern', 'legacy']) {
+      const failover = new RegExp(`\\[${era}\\] failover: .*`).exec(stdout)?.[0];
+      expect(failover, `${era} failover line`).toBeDefined();
+      console.log(`generated suite: ${failover}`);
+      console.log(`generated suite: ${new RegExp(`\\[${era}\\] failover of an in-flight call: .*`).exec(stdout)?.[0]}`);
+      console.log(`generated suite: ${new RegExp(`\\[${era}\\] failover on timeout: .*`).exec(stdout)?.[0]}`);
+    }
   });
 
   it('passes its region tests on Node 22 too', async () => {
@@ -135,6 +146,8 @@ describe('generated multi-region project', { timeout: 300_000 }, () => {
         'test/multi-region.test.ts',
         'test/region-client.test.ts',
         'test/regions.test.ts',
+        'test/retry-rule.test.ts',
+        'test/failover-eras.test.ts',
         'test/region-identity.test.ts',
       ],
       {
@@ -145,7 +158,8 @@ describe('generated multi-region project', { timeout: 300_000 }, () => {
       },
     );
     expect(result.exitCode, result.stdout.slice(-4000) + result.stderr.slice(-2000)).toBe(0);
-    expect(result.stdout).toMatch(/failover: region killed -> next successful call \d+ ms/);
+    expect(result.stdout).toMatch(/\[modern\] failover: region killed -> next successful call \d+ ms/);
+    expect(result.stdout).toMatch(/\[legacy\] failover: region killed -> next successful call \d+ ms/);
   });
 
   it('three built regions and the example client: nearest region, failover on loss, return on recovery', async () => {
@@ -226,7 +240,9 @@ describe('generated multi-region project', { timeout: 300_000 }, () => {
       };
 
       const first = await waitLine((l) => l.ok === true, 0, 'first successful call');
-      expect(first).toMatchObject({ region: 'eu-west', servedBy: 'eu-west' });
+      // The regions also keep 2025 sessions (SESSION_MODE=stateful); the client negotiates 2026-07-28 first.
+      expect(first).toMatchObject({ region: 'eu-west', servedBy: 'eu-west', era: 'modern' });
+      expect(first.sessionId).toBeUndefined();
 
       const eu = regions[1]!;
       const killedAt = performance.now();
@@ -240,9 +256,8 @@ describe('generated multi-region project', { timeout: 300_000 }, () => {
       console.log(
         `example client: eu-west killed -> next successful call (in ${after.region}) after ${failoverMs.toFixed(0)} ms (calls every 50 ms)`,
       );
-      expect(after).toMatchObject({ region: 'ap-southeast', servedBy: 'ap-southeast' });
-      expect(after.sessionId).not.toBe(first.sessionId);
-      // No call between the loss and the failover failed: the lost calls were repeated elsewhere.
+      expect(after).toMatchObject({ region: 'ap-southeast', servedBy: 'ap-southeast', era: 'modern' });
+      // No call between the loss and the failover failed: the lost calls (echo is read-only) were repeated elsewhere.
       expect(lines.filter((l) => l.at >= killedAt && l.ok === false)).toEqual([]);
       expect(lines.some((l) => l.event === 'region-down' && l.region === 'eu-west')).toBe(true);
 

@@ -1,17 +1,19 @@
-import { readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../cli/run-bin.js';
+import { conformanceSettings, expectConformant, REFERENCE_TOOL_CHECKS } from './conformance.js';
 import { generateInstalled, npmOk } from './generated.js';
 import { envWithNode, nodeBinDir } from './node-runtime.js';
 import { freePort, waitForHealth } from './processes.js';
 
 /**
  * The multi-server project as a user meets it: generate, install, type-check, run its own suite
- * (real servers over HTTP and stdio, one killed mid-run), build, start the HTTP example server,
- * drive the agent from the README's commands, kill a server, verify the checklist.
+ * (real servers over HTTP and stdio, one killed mid-run, a 2026-07-28-only and a 2025-only server
+ * aggregated side by side), build, start the HTTP example server, drive the agent from the
+ * README's commands, kill a server, verify the checklist.
  */
 const work = mkdtempSync(join(tmpdir(), 'e2e-multi-server-'));
 const app = join(work, 'app');
@@ -58,15 +60,35 @@ describe('generated multi-server project', { timeout: 300_000 }, () => {
     await npmOk(app, ['run', 'typecheck'], node24);
   });
 
-  it.each([
-    ['24', () => node24],
-    ['22', () => node22],
-  ])('passes its own tests on Node %s, including the multi-server and agent suites', async (_major, bin) => {
-    const out = await npmOk(app, ['test', '--', '--reporter=verbose'], bin());
+  it('passes its own tests on Node 24, including the multi-server and agent suites', async () => {
+    const out = await npmOk(app, ['test', '--', '--reporter=verbose'], node24);
     expect(out).toMatch(/Tests\s+\d+ passed/);
     expect(out).toMatch(/keeps the others working when one server is killed/);
     expect(out).toMatch(/detects two servers exposing the same name/);
     expect(out).toMatch(/rejects a bad servers file/);
+    // Both protocol eras: the example servers in each, and the agent's library with a server of each.
+    expect(out).toMatch(/answers tool calls with structured content.*\(modern era\)/);
+    expect(out).toMatch(/answers tool calls with structured content.*\(legacy era\)/);
+    expect(out).toMatch(/aggregates both and calls each in its own era/);
+    expect(out).toMatch(/after a restart, reconnects to each/);
+  });
+
+  // The base's suite runs on Node 22 in the single project's test; here the pattern's own suites do.
+  it('passes the multi-server, agent and example-server suites on Node 22', async () => {
+    const out = await npmOk(
+      app,
+      [
+        'exec',
+        '--',
+        'vitest',
+        'run',
+        'test/multi-server.test.ts',
+        'test/agent.test.ts',
+        'test/example-servers.test.ts',
+      ],
+      node22,
+    );
+    expect(out).toMatch(/Test Files\s+3 passed/);
   });
 
   it('runs the README flow: build, start the HTTP server, list, call one tool per server, status; a killed server is reported down', async () => {
@@ -154,6 +176,38 @@ describe('generated multi-server project', { timeout: 300_000 }, () => {
       expect(rejected.stderr).toContain(`${badConfig}: mcpServers.broken: has both "url" and "command"`);
 
       expect(leftoverServers()).toEqual([]);
+    } finally {
+      try {
+        process.kill(-units.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+
+  it('serves the official conformance suite from the units example server in both protocol eras', async () => {
+    if (!existsSync(join(app, 'dist', 'servers', 'units', 'main.js'))) await npmOk(app, ['run', 'build'], node24);
+    const port = await freePort();
+    const units = execa('npm', ['run', 'server:units'], {
+      cwd: app,
+      env: envWithNode(node24, { UNITS_PORT: String(port), ...conformanceSettings(port) }),
+      reject: false,
+      stdin: 'ignore',
+      detached: true,
+    });
+    // The units server offers tools only: the suite's caching checks of other lists find nothing to check.
+    const toolsOnly = 'the units server offers tools only: no prompts or resources to list or read';
+    const expected = [
+      ...REFERENCE_TOOL_CHECKS,
+      ...['prompts-list', 'resources-list', 'resources-templates-list', 'resources-read'].map((list) => ({
+        scenario: 'caching',
+        check: `sep-2549-${list}-caching-hints`,
+        reason: toolsOnly,
+      })),
+    ];
+    try {
+      await waitForHealth(`http://127.0.0.1:${port}/health`, units);
+      await expectConformant(`http://127.0.0.1:${port}/mcp`, 'multi-server units', { expected });
     } finally {
       try {
         process.kill(-units.pid!, 'SIGKILL');

@@ -1,11 +1,11 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../cli/run-bin.js';
+import { conformanceSettings, expectConformant } from './conformance.js';
 import { generateInstalled, npmOk } from './generated.js';
 import { envWithNode, nodeBinDir } from './node-runtime.js';
 import { freePort, waitForHealth } from './processes.js';
@@ -58,22 +58,26 @@ describe('generated single project', { timeout: 240_000 }, () => {
     server.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     try {
       await waitForHealth(`http://127.0.0.1:${port}/health`, server);
-      const client = new Client({ name: 'e2e', version: '1.0.0' });
-      await client.connect(
-        new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), {
-          requestInit: { headers: { Authorization: `Bearer ${API_KEY}` } },
-        }),
-      );
-      const { tools } = await client.listTools();
-      const echo = tools.find((t) => t.name === 'echo');
-      expect(echo, `tools: ${tools.map((t) => t.name).join(', ')}`).toBeDefined();
-      const result = await client.callTool({ name: 'echo', arguments: { text: 'hello from e2e' } });
-      expect(JSON.stringify(result.content)).toContain('hello from e2e');
-      const invalid = await client
-        .callTool({ name: 'echo', arguments: { text: 42 } })
-        .catch((e: Error) => ({ isError: true, content: [{ type: 'text', text: e.message }] }));
-      expect(invalid.isError).toBe(true);
-      await client.close();
+      // The same tool call from a 2026-07-28 client and from a 2025 client (initialize handshake).
+      for (const mode of [{ pin: '2026-07-28' }, 'legacy'] as const) {
+        const client = new Client({ name: 'e2e', version: '1.0.0' }, { versionNegotiation: { mode } });
+        await client.connect(
+          new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), {
+            requestInit: { headers: { Authorization: `Bearer ${API_KEY}` } },
+          }),
+        );
+        expect(client.getProtocolEra()).toBe(mode === 'legacy' ? 'legacy' : 'modern');
+        const { tools } = await client.listTools();
+        const echo = tools.find((t) => t.name === 'echo');
+        expect(echo, `tools: ${tools.map((t) => t.name).join(', ')}`).toBeDefined();
+        const result = await client.callTool({ name: 'echo', arguments: { text: 'hello from e2e' } });
+        expect(JSON.stringify(result.content)).toContain('hello from e2e');
+        const invalid = await client
+          .callTool({ name: 'echo', arguments: { text: 42 } })
+          .catch((e: Error) => ({ isError: true, content: [{ type: 'text', text: e.message }] }));
+        expect(invalid.isError).toBe(true);
+        await client.close();
+      }
 
       const unauthenticated = await fetch(`http://127.0.0.1:${port}/mcp`, {
         method: 'POST',
@@ -103,6 +107,27 @@ describe('generated single project', { timeout: 240_000 }, () => {
     expect(json.length).toBeGreaterThan(0);
     for (const line of json) expect(() => JSON.parse(line)).not.toThrow();
     expect(stdout).not.toContain(API_KEY);
+  });
+
+  it('passes the official conformance suite in both protocol eras', async () => {
+    const port = await freePort();
+    const server = execa('npm', ['start'], {
+      cwd: app,
+      env: envWithNode(node24, { PORT: String(port), ...conformanceSettings(port) }),
+      reject: false,
+      stdin: 'ignore',
+      detached: true,
+    });
+    try {
+      await waitForHealth(`http://127.0.0.1:${port}/health`, server);
+      await expectConformant(`http://127.0.0.1:${port}/mcp`, 'single');
+    } finally {
+      try {
+        process.kill(-server.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
   });
 
   it('passes mcp-arch verify checklist, and fails a copy whose Origin check was removed', async () => {

@@ -10,6 +10,7 @@ function anyOptions(definition: PatternDefinition) {
     deploy: [...definition.deploy],
     authMode: 'none' as const,
     sessionMode: definition.sessionModes[0]!,
+    protocol: 'dual' as const,
   }));
 }
 

@@ -53,6 +53,7 @@ describe('a pattern is one definition plus its templates', () => {
     deploy: ['docker' as const, 'compose' as const],
     authMode: 'apikey' as const,
     sessionMode: 'stateless' as const,
+    protocol: 'dual' as const,
   };
 
   it('is not one of the built-in ids', () => {

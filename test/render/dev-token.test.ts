@@ -83,6 +83,7 @@ describe('scripts/dev-token.ts of generated projects', () => {
       deploy: ['docker'],
       authMode: 'jwt',
       sessionMode: 'stateless',
+      protocol: 'dual',
     });
     expect(jwt.file('scripts/dev-token.ts')).toMatch(/startDevIssuer/);
     const readme = jwt.file('README.md');
@@ -97,6 +98,7 @@ describe('scripts/dev-token.ts of generated projects', () => {
         deploy: ['docker'],
         authMode,
         sessionMode: 'stateless',
+        protocol: 'dual',
       });
       expect(
         [...other.files.keys()].filter((path) => path.includes('dev-token')),

@@ -61,6 +61,7 @@ describe('the configuration schema rendered from the declarations', () => {
         deploy: ['docker'],
         authMode: 'apikey',
         sessionMode: 'stateless',
+        protocol: 'dual',
       });
       const config = await generatedConfig(store, project.file('src/config.ts'));
       const declared = project.blueprint.env.filter((variable) => variable.schema !== undefined);
@@ -82,6 +83,7 @@ describe('the configuration schema rendered from the declarations', () => {
       deploy: ['docker'],
       authMode: 'apikey',
       sessionMode: 'stateless',
+      protocol: 'dual',
     });
     const broken = project
       .file('src/config.ts')
@@ -99,6 +101,7 @@ describe('the configuration schema rendered from the declarations', () => {
       deploy: ['docker'],
       authMode: 'apikey',
       sessionMode: 'stateless',
+      protocol: 'dual',
     });
     expect(file('src/servers/units/main.ts')).toContain(`defaultPort: ${units.default}`);
   });
@@ -112,6 +115,7 @@ describe('README configuration table and .env.example', () => {
     deploy: ['docker', 'compose'],
     authMode: 'jwt',
     sessionMode: 'stateful',
+    protocol: 'dual',
   });
   const rows = new Map(
     [...project.file('README.md').matchAll(/^\| `([A-Z0-9_]+)` \| ([^|]+) \| ([^|]+) \|/gm)].map((m) => [

@@ -13,6 +13,7 @@ const options: ProjectOptions = {
   deploy: ['docker'],
   authMode: 'apikey',
   sessionMode: 'stateful',
+  protocol: 'dual',
 };
 const { files, file } = renderProject(options);
 

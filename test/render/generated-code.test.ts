@@ -3,7 +3,15 @@ import type { PatternId, StoreId } from '../../src/core/ids.js';
 import { renderProject } from './rendered.js';
 
 const project = (pattern: PatternId, store: StoreId) =>
-  renderProject({ name: 'code', pattern, store, deploy: ['docker'], authMode: 'apikey', sessionMode: 'stateless' });
+  renderProject({
+    name: 'code',
+    pattern,
+    store,
+    deploy: ['docker'],
+    authMode: 'apikey',
+    sessionMode: 'stateless',
+    protocol: 'dual',
+  });
 
 /** Every .ts file of a project, joined: what it can run. */
 const source = (p: ReturnType<typeof project>) =>

@@ -4,20 +4,46 @@ import type { ProjectOptions } from '../../src/core/options.js';
 import { renderProject, type RenderedProject } from './rendered.js';
 
 const project = (o: Partial<ProjectOptions> & Pick<ProjectOptions, 'pattern' | 'store'>): RenderedProject =>
-  renderProject({ name: 'docs', deploy: ['docker'], authMode: 'apikey', sessionMode: 'stateless', ...o });
+  renderProject({
+    name: 'docs',
+    deploy: ['docker'],
+    authMode: 'apikey',
+    sessionMode: 'stateless',
+    protocol: 'dual',
+    ...o,
+  });
 
 /** One project per pattern and store it supports, with the deploy targets that bring their own docs. */
 const PROJECTS: Array<Partial<ProjectOptions> & Pick<ProjectOptions, 'pattern' | 'store'>> = [
   { pattern: 'single', store: 'memory' },
   { pattern: 'single', store: 'database', authMode: 'jwt' },
-  { pattern: 'load-balanced', store: 'redis', deploy: ['docker', 'compose', 'k8s'], sessionMode: 'stateful' },
+  {
+    pattern: 'load-balanced',
+    store: 'redis',
+    deploy: ['docker', 'compose', 'k8s'],
+    sessionMode: 'stateful',
+    protocol: 'dual',
+  },
   { pattern: 'load-balanced', store: 'database', deploy: ['docker', 'compose'] },
-  { pattern: 'load-balanced', store: 'hybrid', deploy: ['docker', 'k8s'], authMode: 'jwt', sessionMode: 'stateful' },
-  { pattern: 'gateway', store: 'memory', deploy: ['docker', 'compose'], sessionMode: 'stateful' },
-  { pattern: 'gateway', store: 'redis', deploy: ['docker', 'compose', 'k8s'], sessionMode: 'stateful' },
+  {
+    pattern: 'load-balanced',
+    store: 'hybrid',
+    deploy: ['docker', 'k8s'],
+    authMode: 'jwt',
+    sessionMode: 'stateful',
+    protocol: 'dual',
+  },
+  { pattern: 'gateway', store: 'memory', deploy: ['docker', 'compose'], sessionMode: 'stateful', protocol: 'dual' },
+  {
+    pattern: 'gateway',
+    store: 'redis',
+    deploy: ['docker', 'compose', 'k8s'],
+    sessionMode: 'stateful',
+    protocol: 'dual',
+  },
   { pattern: 'multi-server', store: 'memory' },
   { pattern: 'serverless', store: 'memory', deploy: ['lambda', 'vercel'], authMode: 'jwt' },
-  { pattern: 'multi-region', store: 'database', deploy: ['docker', 'k8s'], sessionMode: 'stateful' },
+  { pattern: 'multi-region', store: 'database', deploy: ['docker', 'k8s'], sessionMode: 'stateful', protocol: 'dual' },
 ];
 const label = (o: (typeof PROJECTS)[number]) => `${o.pattern} on ${o.store}${o.authMode === 'jwt' ? ' with JWT' : ''}`;
 const docsOf = (p: RenderedProject) =>

@@ -23,6 +23,7 @@ function renderProject(options: Partial<ProjectOptions> = {}): Map<string, strin
     deploy: ['docker', 'compose', 'k8s'],
     authMode: 'apikey',
     sessionMode: 'stateful',
+    protocol: 'dual',
     ...options,
   };
   return rendered(full).files;
@@ -202,9 +203,9 @@ const POLICIES: Record<string, (objects: Obj[]) => string[]> = {
 
 describe('Kubernetes base of the load-balanced project', () => {
   const variants: Array<Partial<ProjectOptions>> = [
-    { store: 'redis', sessionMode: 'stateful', authMode: 'apikey' },
-    { store: 'hybrid', sessionMode: 'stateless', authMode: 'jwt' },
-    { store: 'database', sessionMode: 'stateless', authMode: 'apikey' },
+    { store: 'redis', sessionMode: 'stateful', protocol: 'dual', authMode: 'apikey' },
+    { store: 'hybrid', sessionMode: 'stateless', protocol: 'dual', authMode: 'jwt' },
+    { store: 'database', sessionMode: 'stateless', protocol: 'dual', authMode: 'apikey' },
   ];
 
   it.each(variants)('validates strictly against the Kubernetes schemas (%o)', async (variant) => {
@@ -431,9 +432,9 @@ const BACKEND_ENV = { REMOTE_MCP_URL: 'http://backend.internal:4100/mcp', REMOTE
 
 describe('Kubernetes base of the gateway project', () => {
   const variants: Array<Partial<ProjectOptions>> = [
-    { store: 'redis', sessionMode: 'stateful', authMode: 'apikey' },
-    { store: 'redis', sessionMode: 'stateless', authMode: 'jwt' },
-    { store: 'redis', sessionMode: 'stateful', authMode: 'jwt' },
+    { store: 'redis', sessionMode: 'stateful', protocol: 'dual', authMode: 'apikey' },
+    { store: 'redis', sessionMode: 'stateless', protocol: 'dual', authMode: 'jwt' },
+    { store: 'redis', sessionMode: 'stateful', protocol: 'dual', authMode: 'jwt' },
   ];
 
   it.each(variants)(

@@ -13,6 +13,7 @@ const generate = (options: Partial<ProjectOptions> = {}) =>
     deploy: ['docker', 'k8s'],
     authMode: 'apikey',
     sessionMode: 'stateful',
+    protocol: 'dual',
     ...options,
   });
 const { blueprint, files, file } = generate();
@@ -65,6 +66,7 @@ describe('generated multi-region project', () => {
       deploy: ['docker'],
       authMode: 'apikey',
       sessionMode: 'stateless',
+      protocol: 'dual',
     });
     expect(single.blueprint.env.map((v) => v.name)).not.toContain('REGION');
     const code = [...single.files]

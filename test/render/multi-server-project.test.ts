@@ -10,6 +10,7 @@ const options: ProjectOptions = {
   deploy: ['docker'],
   authMode: 'apikey',
   sessionMode: 'stateless',
+  protocol: 'dual',
 };
 const { blueprint, file } = renderProject(options);
 

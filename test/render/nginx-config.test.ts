@@ -18,6 +18,7 @@ const project = (options: Partial<ProjectOptions>) =>
     deploy: ['docker', 'compose', 'k8s'],
     authMode: 'apikey',
     sessionMode: 'stateful',
+    protocol: 'dual',
     ...options,
   }).files;
 const nginx = process.env.NGINX_BIN ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx');

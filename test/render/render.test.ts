@@ -11,6 +11,7 @@ const options: ProjectOptions = {
   deploy: ['docker'],
   authMode: 'apikey',
   sessionMode: 'stateless',
+  protocol: 'dual',
 };
 
 function set(files: Record<string, string | Buffer>, partials: Record<string, string> = {}): TemplateSet {

@@ -14,6 +14,7 @@ const generate = (deploy: DeployTarget[]) =>
     deploy,
     authMode: 'jwt',
     sessionMode: 'stateless',
+    protocol: 'dual',
   });
 
 /** CloudFormation's short-form tags, read as the long forms (`!Ref X` -> `{ Ref: X }`). */
@@ -169,6 +170,7 @@ describe('generated serverless project: files per deploy target', () => {
       pattern: 'serverless',
       deploy: ['lambda', 'vercel'],
       sessionMode: 'stateless',
+      protocol: 'dual',
     });
     expect(Object.keys(blueprint.dependencies)).not.toContain('@types/aws-lambda');
   });

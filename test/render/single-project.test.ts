@@ -12,6 +12,7 @@ const options: ProjectOptions = {
   deploy: ['docker'],
   authMode: 'jwt',
   sessionMode: 'stateful',
+  protocol: 'dual',
 };
 const { blueprint, file } = renderProject(options);
 

@@ -14,6 +14,7 @@ const TEAMS_ON_K8S: AdvisorAnswers = {
   concurrentSessions: 300,
   traffic: 'steady',
   serverToClient: false,
+  clients: 'mixed',
   geography: 'one-region',
   availability: '99.9',
   platform: 'kubernetes',

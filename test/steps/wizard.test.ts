@@ -18,6 +18,7 @@ describe('wizard, interactive', () => {
       [/concurrent client sessions/, '5'],
       [/shape is the traffic/, 'steady'],
       [/server-to-client/, true],
+      [/Which MCP clients connect/, 'mixed'],
       [/Where are your users/, 'one-region'],
       [/Availability target/, '99'],
       [/Where will it run/, 'local'],
@@ -38,6 +39,7 @@ describe('wizard, interactive', () => {
       name: 'demo',
       pattern: 'single',
       sessionMode: 'stateful',
+      protocol: 'dual',
       authMode: 'jwt',
       deploy: ['docker'],
     });
@@ -46,11 +48,14 @@ describe('wizard, interactive', () => {
   it('asks only what flags left open', async () => {
     const prompt = scriptedPrompter([
       [/Session mode/, 'stateless'],
+      [/Which MCP clients does it serve/, 'modern'],
       [/Client authentication/, 'apikey'],
     ]);
     const ctx = makeContext({ interactive: true, prompt, dir: 'app', options: { pattern: 'single', store: 'memory' } });
     await runWizard(ctx);
-    expect(prompt.asked).toEqual(['Session mode?', 'Client authentication?']);
+    expect(prompt.asked).toEqual(['Session mode?', 'Which MCP clients does it serve?', 'Client authentication?']);
+    const manifest = JSON.parse(readFileSync(join(ctx.cwd, 'app', 'mcp-arch.json'), 'utf8'));
+    expect(manifest).toMatchObject({ sessionMode: 'stateless', protocol: 'modern' });
   });
 
   it('offers no memory store when --deploy names k8s, and no k8s once memory is chosen', async () => {
@@ -86,7 +91,7 @@ describe('wizard, interactive', () => {
       interactive: true,
       prompt,
       dir: 'Bad Dir!',
-      options: { pattern: 'single', store: 'memory', sessionMode: 'stateless', authMode: 'none' },
+      options: { pattern: 'single', store: 'memory', sessionMode: 'stateless', protocol: 'dual', authMode: 'none' },
     });
     await runWizard(ctx);
     expect(JSON.parse(readFileSync(join(ctx.cwd, 'Bad Dir!', 'package.json'), 'utf8')).name).toBe('fine-name');

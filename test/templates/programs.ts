@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { AUTH_MODES, DEPLOY_TARGETS, PATTERN_IDS, SESSION_MODES, STORE_IDS, type DeployTarget } from '../../src/core/ids.js';
+import {
+  AUTH_MODES,
+  DEPLOY_TARGETS,
+  PATTERN_IDS,
+  PROTOCOL_POSTURES,
+  SESSION_MODES,
+  STORE_IDS,
+  type DeployTarget,
+} from '../../src/core/ids.js';
 import { UserError } from '../../src/core/errors.js';
 import type { TemplateSet } from '../../src/render/templates.js';
 import { renderProject, type RenderedProject } from '../render/rendered.js';
@@ -28,8 +36,9 @@ export function* validOptions(templates?: TemplateSet): Generator<{ options: Opt
     for (const store of STORE_IDS)
       for (const deploy of subsets<DeployTarget>(DEPLOY_TARGETS))
         for (const authMode of AUTH_MODES)
-          for (const sessionMode of SESSION_MODES) {
-            const options: Options = { name: 'typecheck', pattern, store, deploy, authMode, sessionMode };
+          for (const sessionMode of SESSION_MODES)
+            for (const protocol of PROTOCOL_POSTURES) {
+            const options: Options = { name: 'typecheck', pattern, store, deploy, authMode, sessionMode, protocol };
             let project: RenderedProject;
             try {
               project = renderProject(options, templates);
@@ -48,7 +57,7 @@ function isProgramFile(path: string): boolean {
 
 /** A distinct generated program and the option combinations that all generate it. */
 export interface Program {
-  /** Names the first combination that generates it: pattern, store, auth mode, session mode, deploy targets. */
+  /** Names the first combination that generates it: pattern, store, auth mode, session mode, posture, deploy targets. */
   label: string;
   options: Options[];
   /** The project of the first combination: its blueprint and its files by path. */
@@ -70,7 +79,7 @@ export function distinctPrograms(templates?: TemplateSet): Program[] {
     const known = programs.get(key);
     if (known) known.options.push(options);
     else {
-      const label = [options.pattern, options.store, options.authMode, options.sessionMode, options.deploy.join('+') || 'none'].join('-');
+      const label = [options.pattern, options.store, options.authMode, options.sessionMode, options.protocol, options.deploy.join('+') || 'none'].join('-');
       programs.set(key, { label, options: [options], project });
     }
   }

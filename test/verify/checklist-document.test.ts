@@ -21,6 +21,7 @@ describe("CHECKLIST.md, rendered from the checklist items' own text", () => {
         deploy: [...pattern.defaultDeploy],
         authMode: 'apikey',
         sessionMode: pattern.sessionModes[0] ?? 'stateless',
+        protocol: 'dual',
       });
       const document = project.file('CHECKLIST.md');
       const applies = checklistFor(pattern).map((item) => item.id);

@@ -71,6 +71,7 @@ export async function makeProject(options: ProjectOptions = {}): Promise<Project
         sessionMode: catalog.sessionModes.includes(sessionMode)
           ? sessionMode
           : (catalog.sessionModes[0] as SessionMode),
+        protocol: 'dual',
         authMode,
         deploy: deploy.filter((target) => support.deploy.includes(target)),
       }
@@ -79,6 +80,7 @@ export async function makeProject(options: ProjectOptions = {}): Promise<Project
         pattern: 'single',
         store: 'memory',
         sessionMode,
+        protocol: 'dual',
         authMode,
         deploy: deploy.filter((target) => target === 'docker'),
       };
@@ -94,7 +96,15 @@ export async function makeProject(options: ProjectOptions = {}): Promise<Project
     deploy,
     checks: checklistFor(pattern).map((item) => item.id),
     // What the requested pattern's definition says of these options, whatever files were materialised.
-    instances: patternFor(pattern).instances({ name: 'verify-fixture', pattern, store, sessionMode, authMode, deploy }),
+    instances: patternFor(pattern).instances({
+      name: 'verify-fixture',
+      pattern,
+      store,
+      sessionMode,
+      protocol: 'dual',
+      authMode,
+      deploy,
+    }),
     requiredFiles: [...patternFor(pattern).requiredFiles],
     ...options.manifest,
   } as Manifest;

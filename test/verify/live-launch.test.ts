@@ -83,7 +83,7 @@ describe('verify --live starts the project itself', () => {
     expect(result(report, 'observability.structured-logging')?.summary).toMatch(/live: \d+ log lines, all JSON/);
     expect(result(report, 'observability.structured-logging')?.status).toBe('pass');
     expect(result(report, 'observability.tracing')?.summary).toMatch(
-      /live: A request with a traceparent produced a span/,
+      /live: Spans continue the caller's trace \(child of the caller's span\) at the loopback OTLP receiver, from \[2025-11-25\] the traceparent header/,
     );
     expect(result(report, 'observability.tracing')?.status).toBe('pass');
     expect(result(report, 'resilience.graceful-shutdown')?.summary).toMatch(
@@ -103,7 +103,11 @@ describe('verify --live starts the project itself', () => {
       /canary token sent as a credential or argument appears[\s\S]*configured credential appears/,
     ],
     ['no-spans', 'observability.tracing', /No span reached the OTLP receiver/],
-    ['new-trace', 'observability.tracing', /none in the trace of the incoming traceparent/],
+    [
+      'new-trace',
+      'observability.tracing',
+      /none in the trace of \[2025-11-25\] the traceparent header: the server starts new traces/,
+    ],
     ['exit-on-sigterm', 'resilience.graceful-shutdown', /call in flight at SIGTERM did not complete/],
     ['exit-1', 'resilience.graceful-shutdown', /exited with 1, not 0/],
   ])(

@@ -3,6 +3,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { createMcpHandler, McpServer as ModernMcpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 
 /** A server on 127.0.0.1 with an ephemeral port. */
@@ -66,6 +68,41 @@ async function listen(
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * MCP on /mcp with the v2 SDK's `createMcpHandler`: MCP 2026-07-28 and, unless `legacy` is
+ * 'reject', 2025-era clients served statelessly by the same handler.
+ */
+export function eraServer(legacy: 'stateless' | 'reject'): Promise<RunningServer> {
+  const state = { echoCalls: 0 };
+  const handler = createMcpHandler(
+    () => {
+      const server = new ModernMcpServer({ name: 'era-fixture', version: '1.0.0' });
+      server.registerTool(
+        'echo',
+        {
+          description: 'Echoes its input',
+          inputSchema: z.object({ text: z.string() }),
+          annotations: { readOnlyHint: true },
+        },
+        ({ text }) => {
+          state.echoCalls++;
+          return { content: [{ type: 'text', text }] };
+        },
+      );
+      return server;
+    },
+    { legacy },
+  );
+  const node = toNodeHandler(handler);
+  return listen(async (req, res) => {
+    if (new URL(req.url ?? '/', 'http://x').pathname !== '/mcp') {
+      res.writeHead(404).end();
+      return;
+    }
+    await node(req, res);
+  }, state);
 }
 
 /** The SDK's plain example: MCP on /mcp, nothing else. No Origin check, no auth, no limits. */

@@ -7,7 +7,14 @@ import { exitCodeFor, formatReport, verify, type VerifyReport } from '../../src/
 import { liveTarget } from '../../src/verify/runtime/context.js';
 import { hasStackTrace, jsonRpcMessages } from '../../src/verify/runtime/http.js';
 import { parseCounters } from '../../src/verify/checks/observability-metrics.js';
-import { carelessServer, hardenedServer, plainServer, selfSignedServer, type RunningServer } from './live-servers.js';
+import {
+  carelessServer,
+  eraServer,
+  hardenedServer,
+  plainServer,
+  selfSignedServer,
+  type RunningServer,
+} from './live-servers.js';
 import { makeProject, type Project } from './fixture.js';
 
 const status = (report: VerifyReport, id: string) => report.results.find((result) => result.id === id)?.status;
@@ -54,8 +61,10 @@ describe('verify --url against a plain SDK server (no hardening)', () => {
     expect(result(report, 'observability.tracing')?.summary).toMatch(
       /Receiving spans needs the process itself: run mcp-arch verify --live without --url/,
     );
-    // The SDK transport itself answers invalid JSON with 400/-32700 and refuses bodies over 4 MiB.
+    // The SDK transport itself answers invalid JSON with 400/-32700 and refuses bodies over 4 MiB;
+    // without a project, serving one era is all the architecture item can ask of it.
     expect(report.results.filter((entry) => entry.status === 'pass').map((entry) => entry.id)).toEqual([
+      'pre-deployment.architecture-pattern',
       'security.input-validation',
     ]);
   });
@@ -67,7 +76,15 @@ describe('verify --url against a plain SDK server (no hardening)', () => {
       url: server.url,
       mcpUrl: `${server.url}/mcp`,
       reachable: true,
+      eras: [
+        { era: 'modern', version: '2026-07-28', served: false, reason: expect.any(String) },
+        { era: 'legacy', version: '2025-11-25', served: true },
+      ],
+      credentials: { given: false, refused: false, status: 200 },
     });
+    expect(result(report, 'pre-deployment.architecture-pattern')?.summary).toMatch(
+      /^Serves the 2025 era \(2025-11-25\) \(\[2026-07-28\] .+; \[2025-11-25\] served\)$/,
+    );
     expect(report.project.pattern).toBeNull();
     expect(report.results).toHaveLength(19);
     expect(exitCodeFor(report)).toBe(1);
@@ -75,6 +92,75 @@ describe('verify --url against a plain SDK server (no hardening)', () => {
       expect(formatReport(report, format).length).toBeGreaterThan(100);
     }
     expect(formatReport(report, 'pretty')).toContain(`Live probes against ${server.url}/mcp`);
+    expect(formatReport(report, 'pretty')).toMatch(/Protocol eras: 2026-07-28 not served \(.+\), 2025-11-25 served/);
+    expect(formatReport(report, 'markdown')).toMatch(/Protocol eras: 2026-07-28 not served/);
+    expect(JSON.parse(formatReport(report, 'sarif')).runs[0].invocations[0].properties.protocolEras).toHaveLength(2);
+    expect(formatReport(report, 'junit')).toMatch(/<!-- protocol eras: 2026-07-28 not served/);
+  });
+});
+
+describe('verify --url: the protocol eras a server serves, against what its project promises', () => {
+  let dual: RunningServer;
+  let modernOnly: RunningServer;
+  let project: Project;
+  const run = (server: RunningServer) => verify({ dir: project.dir, url: server.url });
+  beforeAll(async () => {
+    [dual, modernOnly] = await Promise.all([eraServer('stateless'), eraServer('reject')]);
+    project = await makeProject();
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([dual?.close(), modernOnly?.close(), project?.cleanup()]);
+  });
+
+  it('passes a server that serves both eras, and probes tools in each era with its own client', async () => {
+    const report = await run(dual);
+    expect(report.mode.eras?.map((era) => [era.version, era.served])).toEqual([
+      ['2026-07-28', true],
+      ['2025-11-25', true],
+    ]);
+    const architecture = result(report, 'pre-deployment.architecture-pattern');
+    expect(architecture?.summary).toMatch(
+      /live: Serves MCP 2026-07-28 and the 2025 era \(2025-11-25\), as protocol "dual" promises/,
+    );
+    const input = result(report, 'security.input-validation');
+    expect(input?.summary).toMatch(
+      /\[2026-07-28\] invalid arguments to echo rejected; \[2025-11-25\] invalid arguments to echo rejected/,
+    );
+    // The foreign-origin call ran in each era (this fixture has no Origin check): both eras named.
+    const origin = result(report, 'security.origin-validation')
+      ?.findings.map((finding) => finding.message)
+      .join('\n');
+    expect(origin).toMatch(/\[2026-07-28\] tools\/call echo with Origin .* ran/);
+    expect(origin).toMatch(/\[2025-11-25\] tools\/call echo with Origin .* ran/);
+  });
+
+  it('fails a project promising both eras whose server serves 2026-07-28 only', async () => {
+    const report = await run(modernOnly);
+    expect(report.mode.eras?.map((era) => [era.version, era.served])).toEqual([
+      ['2026-07-28', true],
+      ['2025-11-25', false],
+    ]);
+    const architecture = result(report, 'pre-deployment.architecture-pattern');
+    expect(architecture?.status).toBe('fail');
+    expect(architecture?.findings.map((finding) => finding.message).join('\n')).toMatch(
+      /mcp-arch.json says protocol "dual", but the server does not serve the 2025 era \(2025-11-25\): .*-32022/,
+    );
+    expect(exitCodeFor(report)).toBe(1);
+  });
+
+  it('passes the same server for a project that promises 2026-07-28 only, and fails a dual server for it', async () => {
+    const modernProject = await makeProject({ manifest: { protocol: 'modern' } });
+    try {
+      const served = await verify({ dir: modernProject.dir, url: modernOnly.url });
+      expect(status(served, 'pre-deployment.architecture-pattern')).toBe('pass');
+      const both = await verify({ dir: modernProject.dir, url: dual.url });
+      expect(status(both, 'pre-deployment.architecture-pattern')).toBe('fail');
+      expect(result(both, 'pre-deployment.architecture-pattern')?.findings[0]?.message).toMatch(
+        /says protocol "modern", but the server still answers a 2025-era initialize/,
+      );
+    } finally {
+      await modernProject.cleanup();
+    }
   });
 });
 

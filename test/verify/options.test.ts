@@ -21,6 +21,7 @@ describe('parseVerifyOptions', () => {
       dir: path.resolve('/work/x/app'),
       live: false,
       headers: {},
+      format: 'pretty',
     });
     expect(parseVerifyOptions({ cwd: '/work/x' }).dir).toBe(path.resolve('/work/x'));
   });

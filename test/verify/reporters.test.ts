@@ -147,7 +147,7 @@ describe('markdown', () => {
   it('has a category table and one row per check with pipes escaped', () => {
     const out = formatReport(sampleReport(), 'markdown');
     expect(out).toContain('| Category | Score | Pass | Fail | Warn |');
-    expect(out).toContain('| security | 25% | 0 | 1 | 1 |');
+    expect(out).toContain('| security | 25% (2 of 2 ran) | 0 | 1 | 1 |');
     const rows = out.split('\n').filter((line) => line.startsWith('| ') && line.includes('`'));
     expect(rows).toHaveLength(7);
     expect(out).toContain('ALLOWED_ORIGINS is &lt;*&gt; &amp; "anything" \\| goes');

@@ -206,6 +206,8 @@ describe('verify', () => {
       url: 'http://127.0.0.1:3000',
       mcpUrl: 'http://127.0.0.1:3000/mcp',
       reachable: true,
+      // The stub answers every request 200: the credentials were not refused.
+      credentials: { given: true, refused: false, status: 200 },
     });
     expect(report.results.find((result) => result.id === 'security.authentication')).toMatchObject({
       status: 'fail',

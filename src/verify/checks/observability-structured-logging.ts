@@ -14,6 +14,7 @@ import {
 import { notStartedByVerify, requireReachable } from '../runtime/context.js';
 import { rpc, sleep } from '../runtime/http.js';
 import { postMcp, withMcpSession } from '../runtime/mcp.js';
+import { servedEras, servedList } from '../runtime/eras.js';
 
 const LOGGER_FILE = 'src/observability/logger.ts';
 
@@ -119,13 +120,26 @@ export async function probeLogs(ctx: LiveContext): Promise<CheckOutcome> {
 
   await postMcp(ctx, rpc(1, 'tools/list'), { authorization: `Bearer ${canary}` }, false);
   await postMcp(ctx, rpc(2, 'tools/list'), { 'x-api-key': canary, cookie: `session=${canary}` }, false);
-  await withMcpSession(ctx, async (session) => {
-    if (!session.ok) return;
-    const echo = session.session.tools.find((tool) => tool.name === 'echo');
-    const headers = { ...session.session.sessionHeaders, cookie: `session=${canary}` };
-    if (echo) await postMcp(ctx, rpc(3, 'tools/call', { name: 'echo', arguments: { text: canary } }), headers);
-    else await postMcp(ctx, rpc(3, 'tools/list', { cursor: canary }), headers);
-  });
+  // The canary goes into a tool call in every era the server serves.
+  const served = servedList(await servedEras(ctx));
+  for (const era of served.length > 0 ? served : (['legacy'] as const)) {
+    await withMcpSession(
+      ctx,
+      async (session) => {
+        if (!session.ok) return;
+        const echo = session.session.tools.find((tool) => tool.name === 'echo');
+        const request = echo
+          ? session.session.request(3, 'tools/call', { name: 'echo', arguments: { text: canary } })
+          : session.session.request(3, 'tools/list', { cursor: canary });
+        await postMcp(ctx, request.body, {
+          ...session.session.sessionHeaders,
+          ...request.headers,
+          cookie: `session=${canary}`,
+        });
+      },
+      era,
+    );
+  }
   // pino writes asynchronously: give the last lines a moment to arrive.
   await sleep(300);
 

@@ -5,7 +5,15 @@ import { ENTRY_FILE, findFirst, reachableFrom, sources } from '../readers/source
 import { toolInfo } from '../../core/tool-info.js';
 import { notStartedByVerify, requireReachable } from '../runtime/context.js';
 import { initializeBody, sleep } from '../runtime/http.js';
-import { LATEST_PROTOCOL_VERSION, postMcp } from '../runtime/mcp.js';
+import {
+  eraRequest,
+  harmlessTool,
+  LATEST_PROTOCOL_VERSION,
+  postMcp,
+  sampleArguments,
+  withMcpSession,
+} from '../runtime/mcp.js';
+import { ERA_VERSION, servedEras, servedList } from '../runtime/eras.js';
 
 const TRACING_FILE = 'src/observability/tracing.ts';
 
@@ -69,53 +77,91 @@ export const observabilityTracing: Check = {
 /** Batch span processors export every few seconds; wait a little longer than the usual delay. */
 const SPAN_WAIT_MS = 8_000;
 
+/** A W3C trace context: the caller's trace and span, and the `traceparent` that carries them. */
+function traceContext(): { traceId: string; parentId: string; traceparent: string } {
+  const traceId = randomBytes(16).toString('hex');
+  const parentId = randomBytes(8).toString('hex');
+  return { traceId, parentId, traceparent: `00-${traceId}-${parentId}-01` };
+}
+
 /**
- * Sends a request with a `traceparent` and waits for the loopback OTLP receiver (which the
- * project was started with as OTEL_EXPORTER_OTLP_ENDPOINT) to get a span in that trace whose
- * parent is the caller's span.
+ * Sends a request with a `traceparent` header in every era the server serves (2025: initialize;
+ * 2026-07-28: tools/list), and in 2026-07-28 a tool call whose trace context travels in `_meta`
+ * only; then waits for the loopback OTLP receiver (the project was started with it as
+ * OTEL_EXPORTER_OTLP_ENDPOINT) to get, for each, a span in that trace whose parent is the caller's span.
  */
 export async function probeTracing(ctx: LiveContext): Promise<CheckOutcome> {
   const local = ctx.local;
   if (!local) return notStartedByVerify(ctx, 'Receiving spans');
   await requireReachable(ctx);
-  const traceId = randomBytes(16).toString('hex');
-  const parentId = randomBytes(8).toString('hex');
-  await postMcp(ctx, initializeBody(1, LATEST_PROTOCOL_VERSION, toolInfo().version), {
-    traceparent: `00-${traceId}-${parentId}-01`,
-  });
-
-  const deadline = Date.now() + SPAN_WAIT_MS;
-  let continued = false;
-  while (Date.now() < deadline) {
-    continued = local.spans().some((span) => span.traceId === traceId && span.parentSpanId === parentId);
-    if (continued) break;
-    await sleep(200);
+  const served = servedList(await servedEras(ctx));
+  const expected: Array<{ what: string; traceId: string; parentId: string }> = [];
+  const notes: string[] = [];
+  for (const era of served.length > 0 ? served : (['legacy'] as const)) {
+    const label = `[${ERA_VERSION[era]}]`;
+    const header = traceContext();
+    const request =
+      era === 'legacy'
+        ? { body: initializeBody(1, LATEST_PROTOCOL_VERSION, toolInfo().version), headers: {} }
+        : eraRequest(era, 1, 'tools/list', {});
+    await postMcp(ctx, request.body, { ...request.headers, traceparent: header.traceparent });
+    expected.push({ what: `${label} the traceparent header`, ...header });
+    if (era !== 'modern') continue;
+    await withMcpSession(
+      ctx,
+      async (opened) => {
+        const tool = opened.ok ? harmlessTool(opened.session.tools) : undefined;
+        if (!opened.ok || !tool) {
+          notes.push(
+            `${label} traceparent in _meta not tried (${opened.ok ? 'no read-only tool to call' : opened.reason})`,
+          );
+          return;
+        }
+        const meta = traceContext();
+        const call = opened.session.request(
+          2,
+          'tools/call',
+          { name: tool.name, arguments: sampleArguments(tool) },
+          {
+            traceparent: meta.traceparent,
+          },
+        );
+        await postMcp(ctx, call.body, { ...opened.session.sessionHeaders, ...call.headers });
+        expected.push({ what: `${label} traceparent in the _meta of tools/call ${tool.name}`, ...meta });
+      },
+      era,
+    );
   }
+
+  const continues = (trace: { traceId: string; parentId: string }) =>
+    local.spans().some((span) => span.traceId === trace.traceId && span.parentSpanId === trace.parentId);
+  const deadline = Date.now() + SPAN_WAIT_MS;
+  while (Date.now() < deadline && !expected.every(continues)) await sleep(200);
+
   const failures: Finding[] = [];
-  if (!continued) {
-    const spans = local.spans();
-    const inTrace = spans.filter((span) => span.traceId === traceId);
-    const remediation =
-      'Start the request span in the context extracted from the incoming headers (propagation.extract in src/observability/tracing.ts) and export it over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT.';
-    if (spans.length === 0) {
+  const remediation =
+    "Start the request span in the context extracted from the incoming headers, and a tool span in the context of the request's _meta traceparent when it has one (src/observability/tracing.ts); export them over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT.";
+  const spans = local.spans();
+  if (spans.length === 0) {
+    failures.push({
+      message: `No span reached the OTLP receiver within ${SPAN_WAIT_MS / 1000} s of a request (OTEL_EXPORTER_OTLP_ENDPOINT was set)`,
+      remediation,
+    });
+  } else {
+    for (const trace of expected.filter((candidate) => !continues(candidate))) {
+      const inTrace = spans.filter((span) => span.traceId === trace.traceId);
       failures.push({
-        message: `No span reached the OTLP receiver within ${SPAN_WAIT_MS / 1000} s of a request (OTEL_EXPORTER_OTLP_ENDPOINT was set)`,
-        remediation,
-      });
-    } else if (inTrace.length === 0) {
-      failures.push({
-        message: `${spans.length} span(s) arrived, none in the trace of the incoming traceparent: the server starts new traces`,
-        remediation,
-      });
-    } else {
-      failures.push({
-        message: `Spans arrived in the incoming trace, but none has the caller's span ${parentId} as parent`,
+        message:
+          inTrace.length === 0
+            ? `${spans.length} span(s) arrived, none in the trace of ${trace.what}: the server starts new traces`
+            : `Spans arrived in the trace of ${trace.what}, but none has the caller's span ${trace.parentId} as parent`,
         remediation,
       });
     }
   }
+  const detail = notes.length > 0 ? `; ${notes.join('; ')}` : '';
   return conclude(
-    "A request with a traceparent produced a span in that trace, child of the caller's span, at the loopback OTLP receiver",
+    `Spans continue the caller's trace (child of the caller's span) at the loopback OTLP receiver, from ${expected.map((trace) => trace.what).join(', ')}${detail}`,
     { failures },
   );
 }

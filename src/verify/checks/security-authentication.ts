@@ -134,12 +134,11 @@ const FORGED_TOKEN = 'mcp-arch-verify.invalid-token';
 /**
  * Every method on the MCP endpoint must refuse a caller without credentials with 401 and a
  * Bearer challenge, so a client can discover how to authenticate; a made-up token must fare
- * no better. With `--header` credentials, they must get past authentication.
+ * no better. Whether the `--header` credentials got past it is `authGate`'s question.
  */
 export async function probeAuthentication(ctx: LiveContext): Promise<CheckOutcome> {
   await requireReachable(ctx);
   const failures: Finding[] = [];
-  const warnings: Finding[] = [];
   const remediation =
     'Authenticate every method on the MCP endpoint (POST, GET, DELETE): answer 401 with `WWW-Authenticate: Bearer resource_metadata="..."` when credentials are missing or invalid.';
   const initialize = initializeBody(1, LATEST_PROTOCOL_VERSION, toolInfo().version);
@@ -200,21 +199,51 @@ export async function probeAuthentication(ctx: LiveContext): Promise<CheckOutcom
     }
   }
 
-  if (hasCredentials(ctx)) {
-    const authenticated = await postMcp(ctx, initialize);
-    if (authenticated.status === 401 || authenticated.status === 403) {
-      warnings.push({
-        message: `The credentials given with --header were refused (${authenticated.status}): probes that need them could not get past authentication`,
-        remediation: 'Pass a valid credential, e.g. --header "Authorization: Bearer <token>".',
-      });
-    }
-  }
+  // Credentials the server refuses are not a weakness of its authentication: the report states
+  // them as an outcome of their own (`mode.credentials`), and the run does not exit 0.
   return conclude(
     `POST, GET and DELETE without credentials, and a made-up token${wrongAudience ? ', and a token for another audience' : ''}, all get 401 with a Bearer challenge`,
-    { failures, warnings },
+    { failures },
   );
 }
 
 function pathOf(url: string): string {
   return new URL(url).pathname;
+}
+
+/** What the server made of the credentials verify sends (`--header`, or the ones it configured itself). */
+export interface AuthGate {
+  /** Whether any credentials were sent. */
+  given: boolean;
+  /** True when the request was answered 401 or 403: probes past authentication cannot run. */
+  refused: boolean;
+  /** The HTTP status of the answer. */
+  status: number;
+}
+
+/** The `once` key of the credentials probe. */
+export const AUTH_GATE = 'auth-gate';
+
+/**
+ * One initialize with the credentials and no Origin header, asked once per run: a 401 or 403 here
+ * is authentication speaking, so a probe whose own request would be refused the same way cannot
+ * tell its property apart from the refusal and must skip rather than judge.
+ */
+export function authGate(ctx: LiveContext): Promise<AuthGate> {
+  return ctx.once(AUTH_GATE, async () => {
+    const response = await postMcp(ctx, initializeBody(0, LATEST_PROTOCOL_VERSION, toolInfo().version));
+    return {
+      given: hasCredentials(ctx),
+      refused: response.status === 401 || response.status === 403,
+      status: response.status,
+    };
+  });
+}
+
+/** Why `what` could not be probed behind a refusing gate: credentials refused, or none given. */
+export function behindAuthentication(gate: AuthGate, what: string): CheckOutcome {
+  const summary = gate.given
+    ? `The credentials given with --header were refused (initialize without Origin answered ${gate.status}): ${what} could not be reached; pass valid credentials`
+    : `initialize without credentials answered ${gate.status}: pass credentials with --header so the probe reaches ${what}`;
+  return { status: 'skip', summary, findings: [] };
 }

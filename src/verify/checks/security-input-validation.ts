@@ -10,6 +10,7 @@ import {
   sources,
 } from '../readers/source.js';
 import { requireReachable } from '../runtime/context.js';
+import { authGate, behindAuthentication } from './security-authentication.js';
 import {
   hasStackTrace,
   jsonRpcErrorCode,
@@ -19,6 +20,7 @@ import {
   type ProbeResponse,
 } from '../runtime/http.js';
 import { harmlessTool, invalidArguments, postMcp, withMcpSession } from '../runtime/mcp.js';
+import { ERA_VERSION, servedEras, servedList, type Era } from '../runtime/eras.js';
 
 export const securityInputValidation: Check = {
   item: checklistItem('security.input-validation'),
@@ -113,6 +115,9 @@ export async function probeInputValidation(ctx: LiveContext): Promise<CheckOutco
   const failures: Finding[] = [];
   const warnings: Finding[] = [];
   const notes: string[] = [];
+  // Requests authentication refuses never reach the parser or the tools: no verdict either way.
+  const gate = await authGate(ctx);
+  if (gate.refused) return behindAuthentication(gate, 'input validation');
   const leaks = (what: string, response: ProbeResponse) => {
     if (hasStackTrace(response.body)) {
       failures.push({
@@ -124,7 +129,7 @@ export async function probeInputValidation(ctx: LiveContext): Promise<CheckOutco
 
   const malformed = await postMcp(ctx, '{"jsonrpc":"2.0","id":1,"method":');
   leaks('Invalid JSON', malformed);
-  if (malformed.status === 401) return unauthenticated();
+  if (malformed.status === 401 || malformed.status === 403) return unauthenticated(malformed.status);
   if (malformed.status !== 400) {
     failures.push({
       message: `Invalid JSON answered ${malformed.status}, not 400`,
@@ -154,57 +159,87 @@ export async function probeInputValidation(ctx: LiveContext): Promise<CheckOutco
     });
   }
 
-  await withMcpSession(ctx, async (opened) => {
-    if (!opened.ok) {
-      notes.push(`invalid tool arguments not tried (no session: ${opened.reason})`);
-      return;
-    }
-    const tool = harmlessTool(opened.session.tools.filter((candidate) => invalidArguments(candidate) !== undefined));
-    const args = tool && invalidArguments(tool);
-    if (!tool || !args) {
-      notes.push('invalid tool arguments not tried (no read-only tool with a typed input schema)');
-      return;
-    }
-    const call = await postMcp(
-      ctx,
-      JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: tool.name, arguments: args } }),
-      opened.session.sessionHeaders,
-    );
-    leaks(`tools/call ${tool.name} with invalid arguments`, call);
-    const reply = jsonRpcMessages(call.body).find((message) => message.id === 3);
-    const result = reply?.result as { isError?: unknown } | undefined;
-    if (call.status >= 500) {
-      failures.push({
-        message: `tools/call ${tool.name} with invalid arguments (${JSON.stringify(args)}) answered HTTP ${call.status}`,
-        remediation:
-          'Validate tool arguments against the input schema (zod) and answer a JSON-RPC error or an isError result.',
-      });
-    } else if (reply?.error !== undefined || result?.isError === true) {
-      notes.push(`invalid arguments to ${tool.name} rejected`);
-    } else if (result !== undefined) {
-      failures.push({
-        message: `tools/call ${tool.name} accepted invalid arguments (${JSON.stringify(args)}) and ran`,
-        remediation: `Give ${tool.name} an input schema that rejects them (zod), so invalid input never reaches the tool.`,
-      });
-    } else {
-      failures.push({
-        message: `tools/call ${tool.name} with invalid arguments answered ${call.status} without a JSON-RPC reply`,
-        remediation: 'Answer invalid tool arguments with a JSON-RPC error (-32602) or an isError result.',
-      });
-    }
-  });
+  // The tool call is made in every era the server serves, each through its own era's client.
+  const eras = servedList(await servedEras(ctx));
+  let rejected = 0;
+  for (const era of eras.length > 0 ? eras : (['legacy'] as const))
+    if (await invalidToolCall(ctx, era, { failures, notes, leaks })) rejected++;
 
   const detail = notes.length > 0 ? `; ${notes.join('; ')}` : '';
+  if (failures.length === 0 && rejected === 0) {
+    // Parse errors and body limits are the transport's; what the tools accept is the property.
+    return {
+      status: 'skip',
+      summary: `Invalid JSON and an oversized body were refused, but no tool was called with invalid arguments${detail}`,
+      findings: warnings,
+    };
+  }
   return conclude(`Invalid JSON gets 400/-32700 and an oversized body 413, with no stack trace${detail}`, {
     failures,
     warnings,
   });
 }
 
-function unauthenticated(): CheckOutcome {
+/** tools/call of a read-only tool with arguments its schema must reject, in one era; true when it was made and rejected. */
+async function invalidToolCall(
+  ctx: LiveContext,
+  era: Era,
+  {
+    failures,
+    notes,
+    leaks,
+  }: { failures: Finding[]; notes: string[]; leaks: (what: string, response: ProbeResponse) => void },
+): Promise<boolean> {
+  const label = `[${ERA_VERSION[era]}]`;
+  let rejected = false;
+  await withMcpSession(
+    ctx,
+    async (opened) => {
+      if (!opened.ok) {
+        notes.push(`${label} invalid tool arguments not tried (no session: ${opened.reason})`);
+        return;
+      }
+      const tool = harmlessTool(opened.session.tools.filter((candidate) => invalidArguments(candidate) !== undefined));
+      const args = tool && invalidArguments(tool);
+      if (!tool || !args) {
+        notes.push(`${label} invalid tool arguments not tried (no read-only tool with a typed input schema)`);
+        return;
+      }
+      const request = opened.session.request(3, 'tools/call', { name: tool.name, arguments: args });
+      const call = await postMcp(ctx, request.body, { ...opened.session.sessionHeaders, ...request.headers });
+      leaks(`${label} tools/call ${tool.name} with invalid arguments`, call);
+      const reply = jsonRpcMessages(call.body).find((message) => message.id === 3);
+      const result = reply?.result as { isError?: unknown } | undefined;
+      if (call.status >= 500) {
+        failures.push({
+          message: `${label} tools/call ${tool.name} with invalid arguments (${JSON.stringify(args)}) answered HTTP ${call.status}`,
+          remediation:
+            'Validate tool arguments against the input schema (zod) and answer a JSON-RPC error or an isError result.',
+        });
+      } else if (reply?.error !== undefined || result?.isError === true) {
+        rejected = true;
+        notes.push(`${label} invalid arguments to ${tool.name} rejected`);
+      } else if (result !== undefined) {
+        failures.push({
+          message: `${label} tools/call ${tool.name} accepted invalid arguments (${JSON.stringify(args)}) and ran`,
+          remediation: `Give ${tool.name} an input schema that rejects them (zod), so invalid input never reaches the tool.`,
+        });
+      } else {
+        failures.push({
+          message: `${label} tools/call ${tool.name} with invalid arguments answered ${call.status} without a JSON-RPC reply`,
+          remediation: 'Answer invalid tool arguments with a JSON-RPC error (-32602) or an isError result.',
+        });
+      }
+    },
+    era,
+  );
+  return rejected;
+}
+
+function unauthenticated(status: number): CheckOutcome {
   return {
     status: 'skip',
-    summary: 'Requests were refused with 401: pass credentials with --header so the probes reach input validation',
+    summary: `Invalid JSON was refused with ${status} although initialize got past authentication: the probes never reached input validation; pass credentials with --header that the server accepts for every request`,
     findings: [],
   };
 }

@@ -2,9 +2,11 @@ import { checklistItem, conclude, type Check, type Finding } from '../check.js';
 import { configuredValues, ENV_EXAMPLE, envExample } from '../readers/env.js';
 import { APP_FILE, findFirst, middlewareWiring, sources } from '../readers/source.js';
 import { requireReachable } from '../runtime/context.js';
-import { hasCredentials, initializeBody, jsonRpcMessages } from '../runtime/http.js';
+import { initializeBody, jsonRpcMessages } from '../runtime/http.js';
 import { harmlessTool, LATEST_PROTOCOL_VERSION, postMcp, sampleArguments, withMcpSession } from '../runtime/mcp.js';
+import { ERA_VERSION, servedEras, servedList } from '../runtime/eras.js';
 import { toolInfo } from '../../core/tool-info.js';
+import { authGate, behindAuthentication } from './security-authentication.js';
 
 /** A site no deployment allows: a browser page there must not be able to drive the server. */
 const FOREIGN_ORIGIN = 'https://evil.example';
@@ -91,7 +93,8 @@ export const securityOriginValidation: Check = {
       { failures, warnings },
     );
   },
-  // Sent with the --header credentials, so a 401 cannot pass for an Origin refusal.
+  // Sent with the credentials; judged only when the same request without Origin gets past
+  // authentication, so an authentication refusal cannot pass for an Origin refusal.
   async live(ctx) {
     await requireReachable(ctx);
     const failures: Finding[] = [];
@@ -100,14 +103,11 @@ export const securityOriginValidation: Check = {
     const init = await postMcp(ctx, initializeBody(1, LATEST_PROTOCOL_VERSION, toolInfo().version), {
       origin: FOREIGN_ORIGIN,
     });
-    if (init.status === 401 && !hasCredentials(ctx)) {
-      return {
-        status: 'skip',
-        summary: `initialize with Origin ${FOREIGN_ORIGIN} answered 401: pass credentials with --header so the probe reaches the Origin check`,
-        findings: [],
-      };
-    }
-    if (init.status >= 200 && init.status < 300) {
+    const accepted = init.status >= 200 && init.status < 300;
+    // Refused without an Origin as well: a 401 or 403 here is authentication's, not an Origin check's.
+    const gate = await authGate(ctx);
+    if (gate.refused && !accepted) return behindAuthentication(gate, 'the Origin check');
+    if (accepted) {
       failures.push({
         message: `The server accepted a foreign origin: initialize with Origin ${FOREIGN_ORIGIN} answered ${init.status}`,
         remediation,
@@ -120,48 +120,62 @@ export const securityOriginValidation: Check = {
     }
 
     const notes: string[] = [];
-    await withMcpSession(ctx, async (opened) => {
-      if (!opened.ok) {
-        notes.push(`tools/call not tried (no session: ${opened.reason})`);
-        return;
-      }
-      const tool = harmlessTool(opened.session.tools);
-      if (!tool) {
-        notes.push('tools/call not tried (no read-only tool to call)');
-        return;
-      }
-      const call = await postMcp(
+    let refusedCalls = 0;
+    // The refused tool call is tried in every era the server serves, each with its own era's client.
+    const served = servedList(await servedEras(ctx));
+    for (const era of served.length > 0 ? served : (['legacy'] as const)) {
+      const label = `[${ERA_VERSION[era]}]`;
+      await withMcpSession(
         ctx,
-        JSON.stringify({
-          jsonrpc: '2.0',
-          id: 2,
-          method: 'tools/call',
-          params: { name: tool.name, arguments: sampleArguments(tool) },
-        }),
-        {
-          ...opened.session.sessionHeaders,
-          origin: FOREIGN_ORIGIN,
+        async (opened) => {
+          if (!opened.ok) {
+            notes.push(`${label} tools/call not tried (no session: ${opened.reason})`);
+            return;
+          }
+          const tool = harmlessTool(opened.session.tools);
+          if (!tool) {
+            notes.push(`${label} tools/call not tried (no read-only tool to call)`);
+            return;
+          }
+          const request = opened.session.request(2, 'tools/call', {
+            name: tool.name,
+            arguments: sampleArguments(tool),
+          });
+          const call = await postMcp(ctx, request.body, {
+            ...opened.session.sessionHeaders,
+            ...request.headers,
+            origin: FOREIGN_ORIGIN,
+          });
+          const ran = jsonRpcMessages(call.body).some((message) => message.id === 2 && 'result' in message);
+          if (ran) {
+            failures.push({
+              message: `${label} tools/call ${tool.name} with Origin ${FOREIGN_ORIGIN} ran and returned a result (HTTP ${call.status})`,
+              remediation,
+            });
+          } else if (call.status !== 403) {
+            failures.push({
+              message: `${label} tools/call ${tool.name} with Origin ${FOREIGN_ORIGIN} answered ${call.status}, not 403`,
+              remediation,
+            });
+          } else {
+            refusedCalls++;
+            notes.push(`${label} tools/call ${tool.name} refused with 403 and did not run`);
+          }
         },
+        era,
       );
-      const ran = jsonRpcMessages(call.body).some((message) => message.id === 2 && 'result' in message);
-      if (ran) {
-        failures.push({
-          message: `tools/call ${tool.name} with Origin ${FOREIGN_ORIGIN} ran and returned a result (HTTP ${call.status})`,
-          remediation,
-        });
-      } else if (call.status !== 403) {
-        failures.push({
-          message: `tools/call ${tool.name} with Origin ${FOREIGN_ORIGIN} answered ${call.status}, not 403`,
-          remediation,
-        });
-      } else {
-        notes.push(`tools/call ${tool.name} refused with 403 and did not run`);
-      }
-    });
+    }
     const detail = notes.length > 0 ? `; ${notes.join('; ')}` : '';
-    const credentials = hasCredentials(ctx)
-      ? 'with the --header credentials'
-      : 'before authentication (no --header credentials given)';
+    // The gate let these credentials (or none) through, so the 403 was the Origin check's.
+    const credentials = gate.given ? 'with credentials the server accepts' : 'and the server needs no credentials';
+    if (failures.length === 0 && refusedCalls === 0) {
+      // initialize alone is not the property: a session's tool call from a foreign page must be refused too.
+      return {
+        status: 'skip',
+        summary: `initialize with Origin ${FOREIGN_ORIGIN} got 403 ${credentials}, but no tools/call could be tried${detail}`,
+        findings: [],
+      };
+    }
     return conclude(`A foreign Origin (${FOREIGN_ORIGIN}) gets 403 ${credentials}${detail}`, { failures });
   },
 };

@@ -5,6 +5,7 @@ import { replicas } from '../readers/replicas.js';
 import { APP_FILE, middlewareWiring } from '../readers/source.js';
 import { requireReachable } from '../runtime/context.js';
 import { MCP_POST_HEADERS, probe, retryAfterMs, rpc, sleep, type ProbeResponse } from '../runtime/http.js';
+import { authGate, behindAuthentication } from './security-authentication.js';
 
 export const securityRateLimiting: Check = {
   item: checklistItem('security.rate-limiting'),
@@ -102,6 +103,9 @@ const MAX_COOL_DOWN_MS = 5_000;
  */
 export async function probeRateLimiting(ctx: LiveContext): Promise<CheckOutcome> {
   await requireReachable(ctx);
+  // A burst that authentication refuses never reaches the limiter: no verdict either way.
+  const gate = await authGate(ctx);
+  if (gate.refused) return behindAuthentication(gate, 'the rate limiter');
   const failures: Finding[] = [];
   const remediation =
     'Rate-limit the MCP endpoint per client (token bucket on the authenticated identity, or the socket address), answering 429 with Retry-After.';
@@ -128,10 +132,10 @@ export async function probeRateLimiting(ctx: LiveContext): Promise<CheckOutcome>
 
   if (!limited) {
     const seen = [...statuses.entries()].map(([status, count]) => `${count}× ${status}`).join(', ');
-    if (statuses.size === 1 && statuses.has(401)) {
+    if ([...statuses.keys()].every((status) => status === 401 || status === 403)) {
       return {
         status: 'skip',
-        summary: `All ${sent} requests were refused with 401: pass credentials with --header so the burst reaches the rate limiter`,
+        summary: `All ${sent} requests were refused (${seen}): the burst never reached the rate limiter; pass credentials with --header that the server accepts`,
         findings: [],
       };
     }

@@ -1,7 +1,15 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { QUESTIONS, type AdvisorAnswers } from '../../core/answers.js';
 import { EXIT, UserError } from '../../core/errors.js';
-import { AUTH_MODES, DEPLOY_TARGETS, PATTERN_IDS, SESSION_MODES, STORE_IDS } from '../../core/ids.js';
+import {
+  AUTH_MODES,
+  DEPLOY_TARGETS,
+  PATTERN_IDS,
+  PROTOCOL_POSTURES,
+  SESSION_MODES,
+  STORE_IDS,
+} from '../../core/ids.js';
 import { MANIFEST_FILE, MANIFEST_SCHEMA_VERSION, type Manifest } from '../../core/manifest.js';
 import { patternFor } from '../../patterns/index.js';
 
@@ -63,10 +71,14 @@ export function parseManifest(data: unknown): Manifest {
     pattern: at.oneOf('pattern', PATTERN_IDS),
     store: at.oneOf('store', STORE_IDS),
     sessionMode: at.oneOf('sessionMode', SESSION_MODES),
+    // A manifest written before postures existed reads as the default posture.
+    protocol: at.get('protocol') === undefined ? 'dual' : at.oneOf('protocol', PROTOCOL_POSTURES),
     authMode: at.oneOf('authMode', AUTH_MODES),
     deploy: at.listOf('deploy', DEPLOY_TARGETS),
     components: at.strings('components'),
     checks: at.strings('checks'),
+    ...(at.get('env') === undefined ? {} : { env: at.strings('env') }),
+    ...(at.get('answers') === undefined ? {} : { answers: advisorAnswers(at) }),
     start: {
       command: at.string('start.command'),
       portEnv: at.string('start.portEnv'),
@@ -112,6 +124,18 @@ function patternFacts(
     });
   }
   return { instances, requiredFiles };
+}
+
+/** The advisor's answers a manifest may record: an object keyed by the advisor's question ids. */
+function advisorAnswers(at: FieldReader): Partial<AdvisorAnswers> {
+  const answers = at.get('answers');
+  if (typeof answers !== 'object' || answers === null || Array.isArray(answers))
+    throw at.error('answers', "must be an object of the advisor's answers", answers);
+  const ids = QUESTIONS.map((question) => question.id as string);
+  const unknown = Object.keys(answers).find((key) => !ids.includes(key));
+  if (unknown !== undefined)
+    throw at.error(`answers.${unknown}`, `is not a question; questions: ${ids.join(', ')}`, unknown);
+  return answers as Partial<AdvisorAnswers>;
 }
 
 /** Fields added after the first manifests were written: absent in those, checked when present. */

@@ -1,5 +1,6 @@
 import { CHECK_CATEGORIES } from '../../core/ids.js';
 import type { CheckResult, VerifyReport } from '../report.js';
+import { credentialsLine, erasLine } from './pretty.js';
 
 /**
  * JUnit XML: one testsuite per category, one testcase per check. `fail` is a failure;
@@ -31,11 +32,21 @@ export function formatJunit(report: VerifyReport): string {
       '  </testsuite>',
     );
   }
+  // Credentials given and refused fail the run: CI shows it as a failing test of its own.
+  const refused = report.mode.credentials?.given && report.mode.credentials.refused ? 1 : 0;
+  if (refused) {
+    suites.push(
+      '  <testsuite name="credentials" tests="1" failures="1" errors="0" skipped="0" time="0.000">',
+      `    <testcase classname="mcp-arch.credentials" name="credentials accepted" time="0.000">\n      <failure message="${xml(credentialsLine(report) ?? '')}" type="credentials-refused"/>\n    </testcase>`,
+      '  </testsuite>',
+    );
+  }
   const { counts, total } = report.summary;
   const accepted = report.baseline?.accepted ?? 0;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${xml(`mcp-arch verify ${report.project.name}`)}" tests="${total + stale.length}" failures="${counts.fail - accepted + stale.length}" errors="0" skipped="${counts.skip + counts['n/a'] + counts.manual + accepted}" time="${seconds(report.durationMs)}">`,
+    `<testsuites name="${xml(`mcp-arch verify ${report.project.name}`)}" tests="${total + stale.length + refused}" failures="${counts.fail - accepted + stale.length + refused}" errors="0" skipped="${counts.skip + counts['n/a'] + counts.manual + accepted}" time="${seconds(report.durationMs)}">`,
+    ...(report.mode.eras ? [`  <!-- protocol eras: ${xml(erasLine(report.mode.eras)).replace(/--/g, '- -')} -->`] : []),
     ...suites,
     '</testsuites>',
     '',

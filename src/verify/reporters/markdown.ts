@@ -1,6 +1,7 @@
 import { CHECK_CATEGORIES } from '../../core/ids.js';
 import type { CheckStatus } from '../check.js';
-import type { VerifyReport } from '../report.js';
+import { scoreCoverage, type VerifyReport } from '../report.js';
+import { credentialsLine, erasLine } from './pretty.js';
 
 const EMOJI: Record<CheckStatus, string> = {
   pass: '✅',
@@ -21,6 +22,10 @@ export function formatMarkdown(report: VerifyReport): string {
       ? [
           `Live probes against \`${report.mode.mcpUrl ?? report.mode.url ?? '?'}\`${report.mode.started ? ' (started by verify, stopped afterwards)' : ''}${report.mode.reachable === false ? ' (could not connect)' : ''}`,
           '',
+          ...(report.mode.eras ? [`Protocol eras: ${cell(erasLine(report.mode.eras))}`, ''] : []),
+          ...(credentialsLine(report)
+            ? [`${report.mode.credentials?.given ? '❌ ' : ''}${inline(credentialsLine(report) ?? '')}`, '']
+            : []),
         ]
       : []),
     `${counts.pass} passed, ${counts.fail} failed, ${counts.warn} warnings, ${counts.manual} manual, ${counts.skip} skipped, ${counts['n/a']} n/a`,
@@ -29,7 +34,7 @@ export function formatMarkdown(report: VerifyReport): string {
     '| --- | --- | --- | --- | --- |',
     ...report.summary.categories.map(
       (entry) =>
-        `| ${entry.category} | ${entry.score === null ? '–' : `${entry.score}%`} | ${entry.counts.pass} | ${entry.counts.fail} | ${entry.counts.warn} |`,
+        `| ${entry.category} | ${entry.score === null ? '–' : `${entry.score}%`} (${scoreCoverage(entry).ran} of ${scoreCoverage(entry).of} ran) | ${entry.counts.pass} | ${entry.counts.fail} | ${entry.counts.warn} |`,
     ),
     '',
     '| Status | Check | Severity | Summary |',

@@ -1,7 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { CHECK_CATEGORIES, type CheckCategory } from '../../core/ids.js';
 import type { CheckStatus } from '../check.js';
-import type { CheckResult, VerifyReport } from '../report.js';
+import { scoreCoverage, type CheckResult, type EraReport, type VerifyReport } from '../report.js';
 
 export interface PrettyOptions {
   /** Decided by the caller from the TTY, NO_COLOR and FORCE_COLOR; chalk's own detection ignores NO_COLOR. */
@@ -24,6 +24,23 @@ const CATEGORY_TITLES: Record<CheckCategory, string> = {
   resilience: 'Resilience',
 };
 
+/** `2026-07-28 served, 2025-11-25 not served (reason)`. */
+export function erasLine(eras: readonly EraReport[]): string {
+  return eras
+    .map((era) => `${era.version} ${era.served ? 'served' : `not served (${era.reason ?? 'no reason given'})`}`)
+    .join(', ');
+}
+
+/** What to tell about the credentials when they kept probes out; nothing when they got through. */
+export function credentialsLine(report: VerifyReport): string | undefined {
+  const credentials = report.mode.credentials;
+  if (!credentials?.refused) return undefined;
+  const skipped = 'the probes that need to get past authentication were skipped';
+  return credentials.given
+    ? `The credentials given with --header were refused (initialize answered ${credentials.status}): ${skipped}. Pass valid credentials (an expired or wrong token fails the run).`
+    : `The server requires credentials (initialize answered ${credentials.status}) and none were given: ${skipped}; pass credentials with --header.`;
+}
+
 /** Human-readable report for a terminal: grouped by category, with scores, findings and fixes. */
 export function formatPretty(report: VerifyReport, { color }: PrettyOptions): string {
   const c = new Chalk({ level: color ? 1 : 0 });
@@ -45,15 +62,21 @@ export function formatPretty(report: VerifyReport, { color }: PrettyOptions): st
         `Live probes against ${report.mode.mcpUrl ?? report.mode.url ?? '?'}${report.mode.started ? ' (started by verify, stopped afterwards)' : ''}${report.mode.reachable === false ? ': could not connect, nothing was probed' : ''}`,
       ),
     );
+    if (report.mode.eras) lines.push(c.dim(`Protocol eras: ${erasLine(report.mode.eras)}`));
+    const credentials = credentialsLine(report);
+    if (credentials) lines.push(report.mode.credentials?.given ? c.red(`✖ ${credentials}`) : c.yellow(credentials));
   }
   lines.push('');
 
   for (const category of CHECK_CATEGORIES) {
     const results = report.results.filter((result) => result.category === category);
     if (results.length === 0) continue;
-    const score = report.summary.categories.find((entry) => entry.category === category)?.score;
+    const entry = report.summary.categories.find((candidate) => candidate.category === category);
+    const score = entry?.score;
+    const coverage = entry ? scoreCoverage(entry) : undefined;
+    const ran = coverage ? c.dim(` (${coverage.ran} of ${coverage.of} check${coverage.of === 1 ? '' : 's'} ran)`) : '';
     lines.push(
-      `${c.bold(CATEGORY_TITLES[category])}  ${score === null || score === undefined ? c.dim('not scored') : scoreText(c, score)}`,
+      `${c.bold(CATEGORY_TITLES[category])}  ${score === null || score === undefined ? c.dim('not scored') : scoreText(c, score)}${ran}`,
     );
     for (const result of results) lines.push(...formatResult(result, paint, c));
     lines.push('');

@@ -1,5 +1,6 @@
 import { CHECKLIST } from '../../core/checklist.js';
 import type { VerifyReport } from '../report.js';
+import { credentialsLine } from './pretty.js';
 
 /**
  * SARIF 2.1.0 for code scanning: one rule per checklist item, one result per static finding
@@ -56,7 +57,23 @@ export function formatSarif(report: VerifyReport): string {
           },
         },
         originalUriBaseIds: { '%SRCROOT%': { uri: `${pathToFileUri(report.project.dir)}/` } },
-        invocations: [{ executionSuccessful: true, startTimeUtc: report.startedAt }],
+        invocations: [
+          {
+            executionSuccessful: true,
+            startTimeUtc: report.startedAt,
+            ...(report.mode.eras ? { properties: { protocolEras: report.mode.eras } } : {}),
+            ...(credentialsLine(report)
+              ? {
+                  toolExecutionNotifications: [
+                    {
+                      level: report.mode.credentials?.given ? 'error' : 'warning',
+                      message: { text: credentialsLine(report) },
+                    },
+                  ],
+                }
+              : {}),
+          },
+        ],
         results,
       },
     ],

@@ -61,6 +61,7 @@ export function createLiveContext(options: {
       }
       return pending;
     },
+    asked: (key) => memo.has(key),
   };
 }
 

@@ -10,10 +10,11 @@ import { buildProject, requireNode, startInstance } from './launch.js';
 import { startJwksIssuer, startOtlpReceiver, type JwksIssuer, type OtlpReceiver } from './loopback.js';
 
 /**
- * Settings verify decides for the project it starts; the same names set in the caller's
- * environment are replaced so the run does not depend on the shell it was started from.
+ * The variables of a project whose manifest does not list them (written before it did): every
+ * variable the project reads is either decided by verify or kept out of the server it starts,
+ * so the run does not depend on the shell it was started from.
  */
-const CONTROLLED = [
+const OLDER_MANIFEST_ENV = [
   'PORT',
   'HOST',
   'PUBLIC_URL',
@@ -30,9 +31,20 @@ const CONTROLLED = [
   'LOG_LEVEL',
   'OTEL_EXPORTER_OTLP_ENDPOINT',
   'SESSION_MODE',
-  'ENV_FILE',
-  'NODE_ENV',
 ] as const;
+
+/** What verify sets for itself besides the project's own variables. */
+const RUNTIME_ENV = ['ENV_FILE', 'NODE_ENV'] as const;
+
+/**
+ * What the server verify starts inherits from the caller's environment: everything but the
+ * project's own variables (from its manifest) and verify's runtime settings, which verify decides.
+ */
+export function inheritedEnvironment(manifest: Pick<Manifest, 'env'>, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const inherited = { ...env };
+  for (const name of [...RUNTIME_ENV, ...(manifest.env ?? OLDER_MANIFEST_ENV)]) delete inherited[name];
+  return inherited;
+}
 
 /** A project verify started, with everything it set up around it. */
 export interface LocalRun {
@@ -125,8 +137,7 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalRun> 
       env.AUTH_MODE = 'none';
     }
 
-    const base = { ...options.env };
-    for (const name of CONTROLLED) delete base[name];
+    const base = inheritedEnvironment(manifest, options.env);
     const launch = async (extra: Record<string, string> = {}): Promise<LocalInstance> => {
       if (closed) throw new Error('the live run has ended');
       const port = await freePort();

@@ -1,8 +1,8 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { LATEST_PROTOCOL_VERSION, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { LiveContext } from '../check.js';
 import { toolInfo } from '../../core/tool-info.js';
+import { clientReason, ERA_VERSION, eraClient, type Era } from './eras.js';
 import {
   describeFetchError,
   MCP_POST_HEADERS,
@@ -16,9 +16,50 @@ import {
 
 /** An MCP session opened with the SDK client, for probes that need a real exchange first. */
 export interface McpSession {
+  /** The protocol era it speaks. */
+  era: Era;
   tools: Tool[];
   /** Headers a raw request inside this session needs (Mcp-Session-Id, Mcp-Protocol-Version). */
   sessionHeaders: Record<string, string>;
+  /**
+   * A raw request of this era: the body and the headers it needs besides `sessionHeaders`
+   * (2026-07-28: the `_meta` envelope in the body, Mcp-Method and Mcp-Name headers).
+   */
+  request(
+    id: number,
+    method: string,
+    params: Record<string, unknown>,
+    meta?: Record<string, unknown>,
+  ): { body: string; headers: Record<string, string> };
+}
+
+/** A raw JSON-RPC request of `era`, as that era's clients send it. */
+export function eraRequest(
+  era: Era,
+  id: number,
+  method: string,
+  params: Record<string, unknown>,
+  extraMeta: Record<string, unknown> = {},
+): { body: string; headers: Record<string, string> } {
+  if (era === 'legacy') {
+    const withMeta = Object.keys(extraMeta).length > 0 ? { ...params, _meta: extraMeta } : params;
+    return { body: JSON.stringify({ jsonrpc: '2.0', id, method, params: withMeta }), headers: {} };
+  }
+  const meta = {
+    ...extraMeta,
+    'io.modelcontextprotocol/protocolVersion': ERA_VERSION.modern,
+    'io.modelcontextprotocol/clientInfo': { name: 'mcp-arch-verify', version: toolInfo().version },
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
+  const headers: Record<string, string> = { 'mcp-protocol-version': ERA_VERSION.modern, 'mcp-method': method };
+  const name =
+    method === 'resources/read'
+      ? params.uri
+      : method === 'tools/call' || method === 'prompts/get'
+        ? params.name
+        : undefined;
+  if (typeof name === 'string') headers['mcp-name'] = name;
+  return { body: JSON.stringify({ jsonrpc: '2.0', id, method, params: { ...params, _meta: meta } }), headers };
 }
 
 /** Either a session, or why none could be opened (e.g. 401 without credentials). */
@@ -27,15 +68,17 @@ export type McpSessionResult = { ok: true; session: McpSession } | { ok: false; 
 export { LATEST_PROTOCOL_VERSION };
 
 /**
- * Opens a session as a real client would (initialize, initialized, tools/list), runs `use`,
- * then ends the session (DELETE) and closes the client whatever `use` did.
+ * Opens a session of `era` as a real client of that era would (2026-07-28: `server/discover`
+ * with the v2 client; 2025: initialize, initialized with the v1 client), lists the tools, runs
+ * `use`, then ends the session (DELETE, 2025 only) and closes the client whatever `use` did.
  */
-export async function withMcpSession<T>(ctx: LiveContext, use: (result: McpSessionResult) => Promise<T>): Promise<T> {
-  const client = new Client({ name: 'mcp-arch-verify', version: toolInfo().version });
-  const transport = new StreamableHTTPClientTransport(new URL(ctx.mcpUrl), {
-    requestInit: { headers: { ...ctx.headers } },
-    fetch: patientFetch(ctx),
-  });
+export async function withMcpSession<T>(
+  ctx: LiveContext,
+  use: (result: McpSessionResult) => Promise<T>,
+  era: Era = 'legacy',
+): Promise<T> {
+  const { client, transport } = eraClient(era, ctx, patientFetch(ctx));
+  const legacy = era === 'legacy' ? (transport as StreamableHTTPClientTransport) : undefined;
   let result: McpSessionResult;
   try {
     await client.connect(transport, { timeout: PROBE_TIMEOUT_MS });
@@ -44,24 +87,25 @@ export async function withMcpSession<T>(ctx: LiveContext, use: (result: McpSessi
     // A few pages are plenty to find a tool to probe with; never walk an endless cursor.
     for (let page = 0; page < 5; page++) {
       const listed = await client.listTools(cursor ? { cursor } : {}, { timeout: PROBE_TIMEOUT_MS });
-      tools.push(...listed.tools);
+      tools.push(...(listed.tools as Tool[]));
       cursor = listed.nextCursor;
       if (!cursor) break;
     }
     const sessionHeaders: Record<string, string> = {
-      'mcp-protocol-version': transport.protocolVersion ?? LATEST_PROTOCOL_VERSION,
+      'mcp-protocol-version': legacy ? (legacy.protocolVersion ?? LATEST_PROTOCOL_VERSION) : ERA_VERSION.modern,
     };
-    if (transport.sessionId) sessionHeaders['mcp-session-id'] = transport.sessionId;
-    result = { ok: true, session: { tools, sessionHeaders } };
+    if (legacy?.sessionId) sessionHeaders['mcp-session-id'] = legacy.sessionId;
+    const request = (id: number, method: string, params: Record<string, unknown>, meta?: Record<string, unknown>) =>
+      eraRequest(era, id, method, params, meta);
+    result = { ok: true, session: { era, tools, sessionHeaders, request } };
   } catch (error) {
     if (error instanceof UnreachableError) throw error;
-    const reason = (error as Error).message || String(error);
-    result = { ok: false, reason: reason.length > 160 ? `${reason.slice(0, 157)}...` : reason };
+    result = { ok: false, reason: clientReason(error) };
   }
   try {
     return await use(result);
   } finally {
-    if (result.ok && transport.sessionId) await transport.terminateSession().catch(() => undefined);
+    if (result.ok && legacy?.sessionId) await legacy.terminateSession().catch(() => undefined);
     await client.close().catch(() => undefined);
   }
 }

@@ -1,6 +1,9 @@
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, CircuitBreaker, isRetryable, mergeNamespaced, namespaced, withRetry } from '../src/aggregate/index.js';
+
+/** What the SDK's HTTP client transport throws for an HTTP error status. */
+const httpError = (status: number, message: string) => new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, message, { status });
 
 describe('retry', () => {
   it('caps the backoff and spreads it with full jitter', () => {
@@ -15,12 +18,12 @@ describe('retry', () => {
     await expect(withRetry(async () => { calls++; throw new Error('fetch failed'); }, { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 })).rejects.toThrow('fetch failed');
     expect(calls).toBe(3);
     calls = 0;
-    await expect(withRetry(async () => { calls++; throw new StreamableHTTPError(401, 'unauthorized'); }, { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 })).rejects.toThrow('unauthorized');
+    await expect(withRetry(async () => { calls++; throw httpError(401, 'unauthorized'); }, { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 })).rejects.toThrow('unauthorized');
     expect(calls).toBe(1);
     calls = 0;
-    expect(await withRetry(async () => { if (++calls < 2) throw new StreamableHTTPError(503, 'busy'); return 'ok'; }, { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 })).toBe('ok');
-    expect(isRetryable(new StreamableHTTPError(429, 'slow down'))).toBe(true);
-    expect(isRetryable(new StreamableHTTPError(404, 'gone'))).toBe(false);
+    expect(await withRetry(async () => { if (++calls < 2) throw httpError(503, 'busy'); return 'ok'; }, { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 })).toBe('ok');
+    expect(isRetryable(httpError(429, 'slow down'))).toBe(true);
+    expect(isRetryable(httpError(404, 'gone'))).toBe(false);
   });
 });
 

@@ -1,3 +1,4 @@
+import type { ServerEventBus } from '@modelcontextprotocol/server';
 import { Hono } from 'hono';
 import { ANONYMOUS } from './auth/identity.js';
 import { METADATA_PATH, protectedResourceMetadata, resourceMetadataUrl } from './auth/metadata.js';
@@ -10,7 +11,7 @@ import type { InflightTracker } from './lifecycle/inflight.js';
 import type { Readiness } from './lifecycle/readiness.js';
 import type { McpLayer } from './mcp/layer-types.js';
 import type { SessionRegistry } from './mcp/sessions.js';
-import { mcpRoute } from './mcp/transport.js';
+import { createMcpEndpoint, type McpEndpoint } from './mcp/transport.js';
 import { accessLog } from './middleware/access-log.js';
 import { authenticate } from './middleware/auth.js';
 import { bodyLimit } from './middleware/body-limit.js';
@@ -35,11 +36,13 @@ export interface AppDeps {
   info: PackageInfo;
   /** What `/mcp` serves (src/mcp/layer.ts). */
   mcp: McpLayer;
-  /** Stateful mode only. */
+  /** Stateful mode only: the sessions of the 2025 leg. */
   sessions?: SessionRegistry;
+  /** What `subscriptions/listen` streams subscribe to (shared by the instances); in-process when absent. */
+  bus?: ServerEventBus;
   /** Present when tracing is on. */
   tracing?: Pick<Tracing, 'middleware'>;
-  /** Answer with one JSON body instead of an SSE stream (stateless only; for runtimes that cannot stream). */
+  /** Answer with one JSON body instead of an SSE stream (for runtimes that cannot stream). */
   jsonResponse?: boolean;
   /** Defaults to the in-memory token bucket; replicas share a store instead. */
   rateLimitStore?: RateLimitStore;
@@ -47,12 +50,15 @@ export interface AppDeps {
   remoteAddress?: RemoteAddress;
 }
 
+/** The Hono app, with the MCP endpoint behind `/mcp` (its `close` ends listen streams at shutdown). */
+export type McpApp = Hono<AppEnv> & { mcp: McpEndpoint };
+
 /**
  * The Hono app: every runtime entry (Node here, serverless handlers elsewhere) serves this.
  * Order on /mcp matters: Origin and Host are refused before authentication, the rate limit
  * counts authenticated identities, and the body is size-checked before anything parses it.
  */
-export function createApp(deps: AppDeps): Hono<AppEnv> {
+export function createApp(deps: AppDeps): McpApp {
   const { config, logger, metrics, readiness, inflight, info, mcp, sessions, tracing } = deps;
   const remoteAddress = deps.remoteAddress ?? (() => undefined);
   const metadataOptions = { auth: config.auth, publicUrl: config.publicUrl, trustProxy: config.trustProxy, resourceName: info.name };
@@ -106,12 +112,22 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     );
   }
   app.use('/mcp', bodyLimit({ maxBytes: config.maxBodyBytes }));
-  app.all('/mcp', mcpRoute({ mode: config.sessionMode, createServer: mcp.createServer, sessions, jsonResponse: deps.jsonResponse }));
+  const endpoint = createMcpEndpoint({
+    protocol: config.protocol,
+    mode: config.sessionMode,
+    createServer: (ctx) => mcp.createServer(ctx),
+    sessions,
+    jsonResponse: deps.jsonResponse,
+    bus: deps.bus,
+    maxBodyBytes: config.maxBodyBytes,
+    logger,
+  });
+  app.all('/mcp', endpoint.route);
 
   app.notFound((c) => c.json({ error: 'not_found' }, 404));
   app.onError((error, c) => {
     (c.get('log') ?? logger).error({ err: error }, 'unhandled error');
     return c.json({ error: 'internal_error', requestId: c.get('requestId') }, 500);
   });
-  return app;
+  return Object.assign(app, { mcp: endpoint });
 }

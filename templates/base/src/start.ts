@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
+import { InMemoryServerEventBus } from '@modelcontextprotocol/server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApp } from './app.js';
 import { isLoopbackHost, type Config } from './config.js';
@@ -44,9 +45,11 @@ export async function start(config: Config, { logger = createLogger(config.logLe
     const { setupTracing } = await import('./observability/tracing.js');
     tracing = setupTracing({ endpoint: config.otlpEndpoint, serviceName: config.serviceName ?? info.name });
   }
-  const { sessionStore, rateLimitStore } = await openSharedState(config, { logger });
+  const { sessionStore, rateLimitStore, eventBus } = await openSharedState(config, { logger });
   if (sessionStore) readiness.register('session-store', () => sessionStore.ping());
-  const mcp = await openMcpLayer({ config, logger, metrics, readiness, info, tracing });
+  // subscriptions/listen: the shared bus reaches the streams every instance holds; alone, this process is all there is.
+  const bus = eventBus ?? new InMemoryServerEventBus((error) => logger.warn({ err: error }, 'subscriptions/listen delivery failed'));
+  const mcp = await openMcpLayer({ config, logger, metrics, readiness, info, tracing, bus });
   const sessions =
     config.sessionMode === 'stateful'
       ? createSessionRegistry({ idleTimeoutMs: config.sessionIdleTimeoutMs, maxSessions: config.maxSessions, metrics, logger, store: sessionStore })
@@ -61,6 +64,7 @@ export async function start(config: Config, { logger = createLogger(config.logLe
     info,
     mcp,
     sessions,
+    bus,
     tracing,
     rateLimitStore,
     remoteAddress: (c) => getConnInfo(c).remote.address,
@@ -88,7 +92,7 @@ export async function start(config: Config, { logger = createLogger(config.logLe
   if (config.auth.mode === 'none' && !isLoopbackHost(config.host)) {
     logger.warn({ host: config.host }, 'AUTH_MODE=none on a non-loopback interface: anyone who can reach this port can call tools');
   }
-  logger.info({ url, sessionMode: config.sessionMode, authMode: config.auth.mode, tracing: Boolean(tracing), version: info.version }, 'listening');
+  logger.info({ url, protocol: config.protocol, sessionMode: config.sessionMode, authMode: config.auth.mode, tracing: Boolean(tracing), version: info.version }, 'listening');
 
   const shutdown = createShutdown({
     readiness,
@@ -101,11 +105,14 @@ export async function start(config: Config, { logger = createLogger(config.logLe
       server.once('close', () => clearInterval(timer));
     },
     closers: [
+      // Ends open subscriptions/listen streams (draining does not wait for them) and any exchange still running.
+      { name: 'mcp-handler', close: () => app.mcp.close() },
       ...(sessions ? [{ name: 'sessions', close: () => sessions.closeAll() }] : []),
       { name: 'mcp', close: () => mcp.close() },
       ...(tracing ? [{ name: 'tracing', close: () => tracing.shutdown() }] : []),
       ...(sessionStore ? [{ name: 'session-store', close: () => sessionStore.close() }] : []),
       ...(rateLimitStore ? [{ name: 'rate-limit-store', close: () => rateLimitStore.close() }] : []),
+      ...(eventBus ? [{ name: 'event-bus', close: () => eventBus.close() }] : []),
     ],
     delayMs: config.shutdownDelayMs,
     timeoutMs: config.shutdownTimeoutMs,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { PROJECT_PROTOCOL } from './helpers.js';
 
 function problemsOf(env: Record<string, string>): string {
   try {
@@ -26,6 +27,15 @@ describe('loadConfig', () => {
       allowedOrigins: [],
     });
     expect(config.otlpEndpoint).toBeUndefined();
+  });
+
+  it('reads the protocol posture, and refuses sessions for a modern-only server', () => {
+    // Unset, the server keeps the posture the project was generated with.
+    expect(loadConfig({}).protocol).toBe(PROJECT_PROTOCOL);
+    expect(loadConfig({ MCP_PROTOCOL: 'modern' }).protocol).toBe('modern');
+    expect(loadConfig({ MCP_PROTOCOL: 'dual', SESSION_MODE: 'stateful' })).toMatchObject({ protocol: 'dual', sessionMode: 'stateful' });
+    expect(problemsOf({ MCP_PROTOCOL: 'modern', SESSION_MODE: 'stateful' })).toMatch(/SESSION_MODE: .*MCP_PROTOCOL=modern.*set MCP_PROTOCOL=dual/);
+    expect(problemsOf({ MCP_PROTOCOL: '2025' })).toMatch(/MCP_PROTOCOL: expected one of: dual, modern/);
   });
 
   it('treats empty values as unset, as in a copied .env.example', () => {

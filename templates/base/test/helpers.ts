@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, Client, PROTOCOL_VERSION_META_KEY, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/observability/logger.js';
 import { start, type RunningServer } from '../src/start.js';
@@ -12,6 +11,8 @@ export const API_KEY = 'test-key-0123456789abcdef';
  * session lives in this process only; with any other, the store holds its record.
  */
 export const PROJECT_STORE = (JSON.parse(readFileSync(new URL('../mcp-arch.json', import.meta.url), 'utf8')) as { store: string }).store;
+/** The protocol posture this project was generated with (mcp-arch.json): its MCP_PROTOCOL default. */
+export const PROJECT_PROTOCOL = (JSON.parse(readFileSync(new URL('../mcp-arch.json', import.meta.url), 'utf8')) as { protocol: string }).protocol;
 export const OTHER_API_KEY = 'other-key-0123456789abcdef';
 
 export interface TestServer extends RunningServer {
@@ -24,7 +25,8 @@ export interface TestServer extends RunningServer {
 
 /** The real server, in this process, on 127.0.0.1 and a random port. */
 export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '5000', ...env });
+  // Both eras unless a test asks for another posture: the suites drive 2025 and 2026-07-28 clients alike.
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '5000', MCP_PROTOCOL: 'dual', ...env });
   const lines: string[] = [];
   const logger = createLogger(config.logLevel, { write: (line: string) => void lines.push(line) });
   const running = await start(config, { logger });
@@ -39,11 +41,55 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
   };
 }
 
-export async function connectClient(url: string, headers: Record<string, string> = {}): Promise<Client> {
-  const client = new Client({ name: 'test-client', version: '1.0.0' });
+/** The protocol revisions a test client speaks: 2026-07-28 (modern) or the 2025 `initialize` handshake (legacy). */
+export type Era = 'modern' | 'legacy';
+export const ERAS: Era[] = ['modern', 'legacy'];
+export const MODERN_VERSION = '2026-07-28';
+
+export interface ClientOptions {
+  /** modern (default): pinned to 2026-07-28, no fallback; legacy: the 2025 handshake. */
+  era?: Era;
+  /** Answers the server's questions (elicitation) with this; undefined: the client declares no elicitation. */
+  answer?: (message: string) => { action: 'accept'; content: Record<string, string> } | { action: 'decline' | 'cancel' };
+}
+
+/** The SDK's client, in the era asked for. */
+export async function connectClient(url: string, headers: Record<string, string> = {}, { era = 'modern', answer }: ClientOptions = {}): Promise<Client> {
+  const client = new Client(
+    { name: 'test-client', version: '1.0.0' },
+    {
+      versionNegotiation: { mode: era === 'modern' ? { pin: MODERN_VERSION } : 'legacy' },
+      capabilities: answer ? { elicitation: { form: {} } } : {},
+    },
+  );
+  if (answer) {
+    client.setRequestHandler('elicitation/create', async (request) => answer(request.params.message));
+  }
   const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } });
   await client.connect(transport);
   return client;
+}
+
+/** The headers and `_meta` a 2026-07-28 request carries, for raw requests. */
+export function modernRequest(method: string, params: Record<string, unknown> = {}, id: number | string = 1, name?: string) {
+  const meta: Record<string, unknown> = {
+    [PROTOCOL_VERSION_META_KEY]: MODERN_VERSION,
+    [CLIENT_INFO_META_KEY]: { name: 'raw-test', version: '1.0.0' },
+    [CLIENT_CAPABILITIES_META_KEY]: {},
+  };
+  return {
+    headers: {
+      'mcp-protocol-version': MODERN_VERSION,
+      'mcp-method': method,
+      ...(name ? { 'mcp-name': name } : {}),
+    },
+    body: {
+      jsonrpc: '2.0',
+      id,
+      method,
+      params: { ...params, _meta: meta },
+    },
+  };
 }
 
 export const INITIALIZE = {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY, connectClient, INITIALIZE, mcpPost, rawRequest, readMessages, startServer, type TestServer } from './helpers.js';
+import { API_KEY, connectClient, INITIALIZE, mcpPost, modernRequest, rawRequest, readMessages, startServer, type TestServer } from './helpers.js';
 
 const auth = { authorization: `Bearer ${API_KEY}` };
 const ALLOWED_ORIGIN = 'https://app.example.com';
@@ -18,6 +18,23 @@ describe('Origin and Host validation', () => {
     expect(response.status).toBe(403);
     expect(response.headers.get('content-type')).toContain('application/json');
     expect(await response.json()).toMatchObject({ error: { message: expect.stringMatching(/Origin/) } });
+  });
+
+  it('guards 2026-07-28 requests as 2025 ones: Origin, credentials, body size, and lets browsers send the routing headers', async () => {
+    const list = modernRequest('tools/list');
+    expect((await mcpPost(server.mcpUrl, list.body, { ...list.headers, ...auth, origin: 'https://evil.example' })).status).toBe(403);
+    const anonymous = await mcpPost(server.mcpUrl, list.body, list.headers);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toMatch(/^Bearer resource_metadata="/);
+    const huge = modernRequest('tools/call', { name: 'echo', arguments: { text: 'x'.repeat(1_100_000) } }, 1, 'echo');
+    expect((await mcpPost(server.mcpUrl, huge.body, { ...huge.headers, ...auth })).status).toBe(413);
+    const allowed = await mcpPost(server.mcpUrl, list.body, { ...list.headers, ...auth, origin: ALLOWED_ORIGIN });
+    expect(allowed.status).toBe(200);
+    const preflight = await fetch(server.mcpUrl, {
+      method: 'OPTIONS',
+      headers: { origin: ALLOWED_ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'mcp-method,mcp-name,mcp-protocol-version' },
+    });
+    expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toMatch(/mcp-method.*mcp-name/);
   });
 
   it('checks Origin before authentication', async () => {

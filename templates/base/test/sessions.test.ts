@@ -47,11 +47,34 @@ describe('stateful sessions', () => {
     await server?.close();
   });
 
-  it('serves the SDK client over a session', async () => {
-    const client = await connectClient(server.mcpUrl, owner);
+  it('serves a 2025 client over a session', async () => {
+    const client = await connectClient(server.mcpUrl, owner, { era: 'legacy' });
     const result = await client.callTool({ name: 'echo', arguments: { text: 'in a session' } });
     expect(result.content).toEqual([{ type: 'text', text: 'in a session' }]);
     expect(await metricValue(server.url, 'mcp_active_sessions')).toBeGreaterThanOrEqual(1);
+    await client.close();
+  });
+
+  it('asks a 2025 client for input over its session (elicitation) and finishes the call', async () => {
+    const questions: string[] = [];
+    const client = await connectClient(server.mcpUrl, owner, {
+      era: 'legacy',
+      answer: (message) => {
+        questions.push(message);
+        return { action: 'accept', content: { name: 'Grace' } };
+      },
+    });
+    const result = await client.callTool({ name: 'ask_name', arguments: {} });
+    expect(result.content).toEqual([{ type: 'text', text: 'Hello, Grace!' }]);
+    expect(questions).toEqual(['What is your name?']);
+    await client.close();
+  });
+
+  it('serves 2026-07-28 clients statelessly next to the sessions', async () => {
+    const client = await connectClient(server.mcpUrl, owner);
+    expect(client.getProtocolEra()).toBe('modern');
+    const result = await client.callTool({ name: 'echo', arguments: { text: 'no session' } });
+    expect(result.content).toEqual([{ type: 'text', text: 'no session' }]);
     await client.close();
   });
 
@@ -97,9 +120,9 @@ describe('stateful sessions', () => {
   });
 
   it('reports cancellation of a long-running call', async () => {
-    const client = await connectClient(server.mcpUrl, owner);
+    const client = await connectClient(server.mcpUrl, owner, { era: 'legacy' });
     const abort = new AbortController();
-    const call = client.callTool({ name: 'slow_count', arguments: { steps: 50, intervalMs: 100 } }, undefined, {
+    const call = client.callTool({ name: 'slow_count', arguments: { steps: 50, intervalMs: 100 } }, {
       signal: abort.signal,
       onprogress: () => abort.abort(),
     });
@@ -137,9 +160,9 @@ describe('stateful sessions', () => {
 describe('shutdown with open sessions', () => {
   it('closes sessions, including a held GET stream, and drains cleanly after a cancelled call', async () => {
     const server = await startServer({ AUTH_MODE: 'none', SESSION_MODE: 'stateful' });
-    const client = await connectClient(server.mcpUrl);
+    const client = await connectClient(server.mcpUrl, {}, { era: 'legacy' });
     const abort = new AbortController();
-    const call = client.callTool({ name: 'slow_count', arguments: { steps: 100, intervalMs: 50 } }, undefined, {
+    const call = client.callTool({ name: 'slow_count', arguments: { steps: 100, intervalMs: 50 } }, {
       signal: abort.signal,
       onprogress: () => abort.abort(),
     });

@@ -68,7 +68,7 @@ describe('graceful shutdown', () => {
     const client = await connectClient(`${server.url}/mcp`, { authorization: `Bearer ${CANARY}` });
 
     let signalled = false;
-    const call = client.callTool({ name: 'slow_count', arguments: { steps: 6, intervalMs: 150 } }, undefined, {
+    const call = client.callTool({ name: 'slow_count', arguments: { steps: 6, intervalMs: 150 } }, {
       onprogress: () => {
         if (signalled) return;
         signalled = true;
@@ -95,7 +95,7 @@ describe('graceful shutdown', () => {
     const server = await startChild({ AUTH_MODE: 'none', SHUTDOWN_TIMEOUT_MS: '300' });
     const client = await connectClient(`${server.url}/mcp`);
     let signalled = false;
-    const call = client.callTool({ name: 'slow_count', arguments: { steps: 20, intervalMs: 200 } }, undefined, {
+    const call = client.callTool({ name: 'slow_count', arguments: { steps: 20, intervalMs: 200 } }, {
       onprogress: () => {
         if (signalled) return;
         signalled = true;

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INITIALIZE, mcpPost, startServer, type TestServer } from './helpers.js';
+import { INITIALIZE, mcpPost, modernRequest, startServer, type TestServer } from './helpers.js';
 
 interface OtlpSpan {
   traceId: string;
@@ -30,6 +30,9 @@ async function startReceiver(): Promise<{ url: string; spans: OtlpSpan[]; close:
   return { url: `http://127.0.0.1:${port}`, spans, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
+const META_TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
+const META_PARENT_ID = 'b7ad6b7169203331';
+
 describe('OpenTelemetry tracing', () => {
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let server: TestServer;
@@ -55,19 +58,27 @@ describe('OpenTelemetry tracing', () => {
       params: { name: 'echo', arguments: { text: 'traced' } },
     }, { traceparent: `00-${traceId}-${parentSpanId}-01` });
     await call.text();
+    const modern = modernRequest('tools/call', { name: 'add', arguments: { a: 1, b: 2 } }, 3, 'add');
+    modern.body.params._meta.traceparent = `00-${META_TRACE_ID}-${META_PARENT_ID}-01`;
+    const traced = await mcpPost(server.mcpUrl, modern.body, { ...modern.headers, traceparent: `00-${traceId}-${parentSpanId}-01` });
+    expect(traced.status).toBe(200);
+    await traced.text();
 
     // Shutdown flushes the batch processor.
     await server.close();
 
     const serverSpans = receiver.spans.filter((span) => span.traceId === traceId && span.name === 'POST /mcp');
-    expect(serverSpans).toHaveLength(2);
+    expect(serverSpans).toHaveLength(3);
     for (const span of serverSpans) {
       expect(span.parentSpanId).toBe(parentSpanId);
       expect(span.kind).toBe(2);
     }
-    const toolSpan = receiver.spans.find((span) => span.name === 'tools/call echo');
-    expect(toolSpan?.traceId).toBe(traceId);
+    const toolSpan = receiver.spans.find((span) => span.name === 'tools/call echo' && span.traceId === traceId);
     expect(serverSpans.map((span) => span.spanId)).toContain(toolSpan?.parentSpanId);
+
+    // 2026-07-28: the trace context in the request's _meta names the tool span's parent.
+    const metaTrace = receiver.spans.find((span) => span.name === 'tools/call add');
+    expect(metaTrace).toMatchObject({ traceId: META_TRACE_ID, parentSpanId: META_PARENT_ID });
   });
 });
 

@@ -4,9 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { Client, StreamableHTTPClientTransport, type ClientCapabilities } from '@modelcontextprotocol/client';
 import { startServer, type TestServer } from './helpers.js';
 
 export const STDIO_BACKEND = 'examples/backends/stdio-backend.mjs';
@@ -88,10 +86,12 @@ export interface ClientOptions {
   headers?: Record<string, string>;
   capabilities?: ClientCapabilities;
   setup?: (client: Client) => void;
+  /** 'legacy' (default): a 2025 session; 'modern': 2026-07-28 requests, each on its own. */
+  era?: 'legacy' | 'modern';
 }
 
-export async function connect(url: string, { headers = {}, capabilities = {}, setup }: ClientOptions = {}): Promise<Client> {
-  const client = new Client({ name: 'gateway-test', version: '1.0.0' }, { capabilities });
+export async function connect(url: string, { headers = {}, capabilities = {}, setup, era = 'legacy' }: ClientOptions = {}): Promise<Client> {
+  const client = new Client({ name: 'gateway-test', version: '1.0.0' }, { capabilities, versionNegotiation: { mode: era === 'modern' ? { pin: '2026-07-28' } : 'legacy' } });
   setup?.(client);
   await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
   return client;
@@ -103,7 +103,8 @@ export async function allTools(client: Client): Promise<{ names: string[]; pages
   let cursor: string | undefined;
   let pages = 0;
   do {
-    const page = await client.listTools(cursor ? { cursor } : {});
+    // One page per request (the SDK's listTools() would follow the cursors itself).
+    const page = await client.request({ method: 'tools/list', params: cursor ? { cursor } : {} });
     names.push(...page.tools.map((tool) => tool.name));
     cursor = page.nextCursor;
     pages++;

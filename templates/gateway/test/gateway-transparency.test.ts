@@ -1,14 +1,13 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY, INITIALIZE, mcpPost, OTHER_API_KEY, PROJECT_STORE, waitFor, type TestServer } from './helpers.js';
+import { API_KEY, INITIALIZE, mcpPost, modernRequest, OTHER_API_KEY, PROJECT_STORE, readMessages, startServer, waitFor, type TestServer } from './helpers.js';
 import { connect, startGateway, startHttpBackend, type HttpBackend } from './gateway-helpers.js';
 
 /** Everything a client can observe of one call: result or error, progress and log lines. */
 async function observe(client: Client, logs: unknown[], name: string, args: Record<string, unknown>) {
   logs.length = 0;
   const progress: unknown[] = [];
-  const outcome = await client.callTool({ name, arguments: args }, undefined, { onprogress: (p) => progress.push(p) }).then(
+  const outcome = await client.callTool({ name, arguments: args }, { onprogress: (p) => progress.push(p) }).then(
     (result) => ({ result }),
     (error: Error & { code?: number }) => ({ error: { code: error.code, message: error.message } }),
   );
@@ -42,8 +41,8 @@ describe('one backend with an empty prefix: the gateway is transparent', () => {
   beforeAll(async () => {
     backend = await startHttpBackend({ name: 'solo' });
     gateway = await startGateway({ solo: { url: backend.url, prefix: '' } });
-    direct = await connect(backend.url, { setup: (c) => c.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logsDirect.push(n.params)) });
-    through = await connect(gateway.mcpUrl, { setup: (c) => c.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logsGateway.push(n.params)) });
+    direct = await connect(backend.url, { setup: (c) => c.setNotificationHandler('notifications/message', (n) => void logsDirect.push(n.params)) });
+    through = await connect(gateway.mcpUrl, { setup: (c) => c.setNotificationHandler('notifications/message', (n) => void logsGateway.push(n.params)) });
     clients.push(direct, through);
     await direct.setLoggingLevel('info');
     await through.setLoggingLevel('info');
@@ -88,6 +87,74 @@ describe('one backend with an empty prefix: the gateway is transparent', () => {
     expect(await through.complete({ ref, argument: { name: 'who', value: 'a' } })).toEqual(await direct.complete({ ref, argument: { name: 'who', value: 'a' } }));
     const missing = async (client: Client) => client.readResource({ uri: 'mem://solo/nothing' }).catch((error: Error) => error.message);
     expect(await missing(through)).toEqual(await missing(direct));
+  });
+});
+
+describe('one backend with an empty prefix: transparent to 2026-07-28 clients too', () => {
+  let backend: HttpBackend;
+  let gateway: TestServer;
+  const clients: Client[] = [];
+  const open = async (url: string) => {
+    const client = await connect(url, {
+      era: 'modern',
+      capabilities: { elicitation: { form: {} } },
+      setup: (c) => c.setRequestHandler('elicitation/create', (request) => ({ action: 'accept', content: { answer: `yes to ${request.params.message}` } })),
+    });
+    clients.push(client);
+    return client;
+  };
+
+  beforeAll(async () => {
+    backend = await startHttpBackend({ name: 'solo' });
+    gateway = await startGateway({ solo: { url: backend.url, prefix: '' } });
+  });
+  afterAll(async () => {
+    for (const client of clients) await client.close().catch(() => {});
+    await gateway?.close();
+    await backend?.kill();
+  });
+
+  it('lists the same tools and gives the same results, errors and input_required rounds', async () => {
+    const [direct, through] = [await open(backend.url), await open(gateway.mcpUrl)];
+    expect(through.getProtocolEra()).toBe('modern');
+    expect(await everyTool(through)).toEqual(await everyTool(direct));
+    const outcome = (client: Client, name: string, args: Record<string, unknown>) =>
+      client.callTool({ name, arguments: args }).then(
+        (result) => ({ result }),
+        (error: Error & { code?: number }) => ({ error: { code: error.code, message: error.message } }),
+      );
+    for (const [name, args] of [['echo', { text: 'same' }], ['add', { a: 1, b: 2 }], ['fail', {}], ['echo', { text: 42 }], ['no_such_tool', {}], ['ask', { message: 'ok?' }]] as const) {
+      expect(await outcome(through, name, args)).toEqual(await outcome(direct, name, args));
+    }
+  });
+});
+
+describe('log lines of concurrent 2026-07-28 requests over one backend connection', () => {
+  let gateway: TestServer;
+  beforeAll(async () => {
+    // The example tools over stdio (GATEWAY_CONFIG of this suite): one connection serves every client.
+    gateway = await startServer({ AUTH_MODE: 'none', RATE_LIMIT_RPS: '1000' });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('sends a log line of the backend only on the stream of the request it belongs to', async () => {
+    const count = async (id: number, steps: number, intervalMs: number) => {
+      const request = modernRequest('tools/call', { name: 'slow_count', arguments: { steps, intervalMs } }, id, 'slow_count');
+      request.body.params._meta['io.modelcontextprotocol/logLevel'] = 'debug';
+      const messages = await readMessages(await mcpPost(gateway.mcpUrl, request.body, request.headers));
+      return { result: messages.find((message) => message.id === id)?.result, lines: messages.filter((message) => message.method === 'notifications/message').map((message) => (message.params as { data: unknown }).data) };
+    };
+    // Their lines interleave: the long call logs every 30 ms, the short one every 40 ms.
+    const [long, short] = await Promise.all([count(1, 8, 30), count(2, 3, 40)]);
+    expect(long.result).toMatchObject({ content: [{ text: 'Counted to 8' }] });
+    expect(short.result).toMatchObject({ content: [{ text: 'Counted to 3' }] });
+    // While both ran, a line could have been either's: it reached neither. None reached the other request.
+    expect(long.lines.every((line) => typeof line === 'string' && line.endsWith(' of 8'))).toBe(true);
+    expect(short.lines.every((line) => typeof line === 'string' && line.endsWith(' of 3'))).toBe(true);
+    // Once the short call was done, the long one's lines were its own again.
+    expect(long.lines).toContain('step 8 of 8');
   });
 });
 

@@ -1,12 +1,4 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import {
-  CreateMessageRequestSchema,
-  ElicitRequestSchema,
-  ListRootsRequestSchema,
-  LoggingMessageNotificationSchema,
-  ResourceUpdatedNotificationSchema,
-  ToolListChangedNotificationSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGatewaySettings } from '../src/gateway/settings.js';
 import { API_KEY, metricValue, waitFor, type TestServer } from './helpers.js';
@@ -51,7 +43,7 @@ describe('gateway with an HTTP and a stdio backend', () => {
     const client = await open();
     const { names, pages } = await allTools(client);
     // Each backend serves 5 tools per page; the gateway serves 7 per page.
-    const own = ['echo', 'whoami', 'client_capabilities', 'add', 'slow', 'hang', 'cancelled_count', 'listings', 'impatient_sample', 'sample', 'ask', 'roots', 'add_tool', 'touch', 'fail', 'crash', 'filler_1', 'filler_2', 'filler_3', 'filler_4'];
+    const own = ['echo', 'whoami', 'client_capabilities', 'add', 'slow', 'hang', 'cancelled_count', 'listings', 'sample', 'ask', 'roots', 'add_tool', 'touch', 'fail', 'crash', 'filler_1', 'filler_2', 'filler_3', 'filler_4'];
     expect(names.filter((name) => name.startsWith('remote__'))).toEqual(own.map((name) => `remote__${name}`));
     expect(names.filter((name) => name.startsWith('local__'))).toEqual(own.map((name) => `local__${name}`));
     expect(pages).toBe(Math.ceil((own.length * 2) / 7));
@@ -74,10 +66,10 @@ describe('gateway with an HTTP and a stdio backend', () => {
 
   it.each(['remote', 'local'])('forwards progress with the client\'s token and log messages after setLevel (%s)', async (backend) => {
     const logs: string[] = [];
-    const client = await open({ setup: (c) => c.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.push(String(n.params.data))) });
+    const client = await open({ setup: (c) => c.setNotificationHandler('notifications/message', (n) => void logs.push(String(n.params.data))) });
     await client.setLoggingLevel('info');
     const progress: Array<{ progress: number; message?: string }> = [];
-    const result = await client.callTool({ name: `${backend}__slow`, arguments: { steps: 3, ms: 10 } }, undefined, { onprogress: (p) => progress.push(p) });
+    const result = await client.callTool({ name: `${backend}__slow`, arguments: { steps: 3, ms: 10 } }, { onprogress: (p) => progress.push(p) });
     expect(text(result)).toBe('done after 3 steps');
     expect(progress.map((p) => [p.progress, p.message])).toEqual([[1, 'step 1'], [2, 'step 2'], [3, 'step 3']]);
     await waitFor(() => logs.length >= 3);
@@ -94,17 +86,17 @@ describe('gateway with an HTTP and a stdio backend', () => {
   });
 
   it.each(['remote', 'local'])('sends sampling, elicitation and roots requests to the client that caused them (%s)', async (backend) => {
-    const bystander = await open({ capabilities: { sampling: {} }, setup: (c) => c.setRequestHandler(CreateMessageRequestSchema, () => { throw new Error('wrong client'); }) });
+    const bystander = await open({ capabilities: { sampling: {} }, setup: (c) => c.setRequestHandler('sampling/createMessage', () => { throw new Error('wrong client'); }) });
     const client = await open({
       capabilities: { sampling: {}, elicitation: { form: {} }, roots: { listChanged: true } },
       setup: (c) => {
-        c.setRequestHandler(CreateMessageRequestSchema, (request) => ({
+        c.setRequestHandler('sampling/createMessage', (request) => ({
           model: 'test-model',
           role: 'assistant',
           content: { type: 'text', text: `model says: ${JSON.stringify(request.params.messages[0]?.content)}` },
         }));
-        c.setRequestHandler(ElicitRequestSchema, (request) => ({ action: 'accept', content: { answer: `yes to ${request.params.message}` } }));
-        c.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [{ uri: 'file:///work', name: 'work' }] }));
+        c.setRequestHandler('elicitation/create', (request) => ({ action: 'accept', content: { answer: `yes to ${request.params.message}` } }));
+        c.setRequestHandler('roots/list', () => ({ roots: [{ uri: 'file:///work', name: 'work' }] }));
       },
     });
     await bystander.callTool({ name: `${backend}__echo`, arguments: { text: 'x' } });
@@ -117,39 +109,110 @@ describe('gateway with an HTTP and a stdio backend', () => {
     const plain = await open();
     expect(JSON.parse(text(await plain.callTool({ name: 'local__client_capabilities', arguments: {} })))).toEqual({});
     const rich = await open({ capabilities: { sampling: {}, elicitation: { form: {} } }, setup: (c) => {
-      c.setRequestHandler(CreateMessageRequestSchema, () => ({ model: 'm', role: 'assistant', content: { type: 'text', text: '' } }));
-      c.setRequestHandler(ElicitRequestSchema, () => ({ action: 'decline' }));
+      c.setRequestHandler('sampling/createMessage', () => ({ model: 'm', role: 'assistant', content: { type: 'text', text: '' } }));
+      c.setRequestHandler('elicitation/create', () => ({ action: 'decline' }));
     } });
     expect(JSON.parse(text(await rich.callTool({ name: 'remote__client_capabilities', arguments: {} })))).toEqual({ sampling: {}, elicitation: { form: {} } });
-    // Without the capability the backend's request is refused by the gateway, never answered on the client's behalf.
-    await expect(plain.callTool({ name: 'local__sample', arguments: { prompt: 'hi' } })).rejects.toThrow(/Method not found/);
+    // Without the capability the backend's request is refused, never answered on the client's behalf.
+    await expect(plain.callTool({ name: 'local__sample', arguments: { prompt: 'hi' } })).rejects.toThrow(/capabilit/);
   });
 
-  it('propagates a backend\'s cancellation of its own request to the client', async () => {
-    let cancelled = 0;
-    const client = await open({
-      capabilities: { sampling: {} },
-      setup: (c) => c.setRequestHandler(CreateMessageRequestSchema, (request, extra) => {
-        const content = request.params.messages[0]?.content;
-        if (content && 'text' in content && content.text !== 'slow') return { model: 'm', role: 'assistant', content: { type: 'text', text: 'quick answer' } };
-        return new Promise((_resolve, reject) => {
-          extra.signal.addEventListener('abort', () => { cancelled++; reject(new Error('aborted')); }, { once: true });
-        });
-      }),
+  describe('2026-07-28 clients: each request on its own, over the shared backend connections', () => {
+    const openModern = (options: Parameters<typeof connect>[1] = {}) => open({ ...options, era: 'modern' });
+    const answering = (c: Client) => {
+      c.setRequestHandler('sampling/createMessage', (request) => ({ model: 'test-model', role: 'assistant', content: { type: 'text', text: `model says: ${JSON.stringify(request.params.messages[0]?.content)}` } }));
+      c.setRequestHandler('elicitation/create', (request) => ({ action: 'accept', content: { answer: `yes to ${request.params.message}` } }));
+      c.setRequestHandler('roots/list', () => ({ roots: [{ uri: 'file:///work', name: 'work' }] }));
+    };
+
+    it('lists and calls the tools of both backends', async () => {
+      const client = await openModern();
+      expect(client.getProtocolEra()).toBe('modern');
+      const { names } = await allTools(client);
+      expect(names).toContain('remote__echo');
+      expect(names).toContain('local__echo');
+      expect(text(await client.callTool({ name: 'local__add', arguments: { a: 2, b: 3 } }))).toBe('5');
+      expect(JSON.parse(text(await client.callTool({ name: 'remote__whoami', arguments: {} })))).toMatchObject({ backend: 'remote', authorization: `Bearer ${BACKEND_TOKEN}` });
+      await expect(client.callTool({ name: 'nobody__echo', arguments: {} })).rejects.toThrow(/Unknown tool "nobody__echo"/);
     });
-    // The SDK client ignores a cancellation of request id 0, so the session's first request to
-    // this client comes from the other backend; the local backend's own first request (its id 0,
-    // which the gateway must cancel itself) then reaches the client with id 1.
-    expect(text(await client.callTool({ name: 'remote__sample', arguments: { prompt: 'hi' } }))).toMatch(/quick answer/);
-    expect(text(await client.callTool({ name: 'local__impatient_sample', arguments: {} }))).toMatch(/timed out/i);
-    await waitFor(() => cancelled === 1);
+
+    it('passes the backends\' cache hints on with the merged list, and none to a 2025 client', async () => {
+      const modern = await openModern();
+      expect(await modern.request({ method: 'tools/list', params: {} })).toMatchObject({ ttlMs: 30_000, cacheScope: 'public' });
+      const legacy = await open();
+      const page = await legacy.request({ method: 'tools/list', params: {} });
+      expect(page).not.toHaveProperty('ttlMs');
+      expect(page).not.toHaveProperty('cacheScope');
+    });
+
+    it.each(['remote', 'local'])('passes input_required through with its requestState, so the client answers and the call completes (%s)', async (backend) => {
+      const client = await openModern({ capabilities: { sampling: {}, elicitation: { form: {} }, roots: {} }, setup: answering });
+      expect(JSON.parse(text(await client.callTool({ name: `${backend}__ask`, arguments: { message: 'proceed?' } })))).toEqual({ action: 'accept', content: { answer: 'yes to proceed?' } });
+      expect(text(await client.callTool({ name: `${backend}__sample`, arguments: { prompt: 'hi' } }))).toContain('model says');
+      expect(JSON.parse(text(await client.callTool({ name: `${backend}__roots`, arguments: {} })))).toEqual(['file:///work']);
+      // The backend sees the client's own capabilities, not the gateway's.
+      expect(JSON.parse(text(await client.callTool({ name: `${backend}__client_capabilities`, arguments: {} })))).toMatchObject({ elicitation: { form: {} } });
+    });
+
+    it('refuses input a client did not declare it can give', async () => {
+      const client = await openModern();
+      await expect(client.callTool({ name: 'remote__ask', arguments: { message: 'proceed?' } })).rejects.toThrow(/capabilit/);
+    });
+
+    it.each(['remote', 'local'])('forwards progress with the client\'s token (%s)', async (backend) => {
+      const client = await openModern();
+      const progress: number[] = [];
+      const result = await client.callTool({ name: `${backend}__slow`, arguments: { steps: 3, ms: 5 } }, { onprogress: (p) => progress.push(p.progress) });
+      expect(text(result)).toBe('done after 3 steps');
+      expect(progress).toEqual([1, 2, 3]);
+    });
+
+    it('announces a backend\'s changed tools on the subscriptions/listen stream', async () => {
+      let changed = 0;
+      const client = await openModern({ setup: (c) => c.setNotificationHandler('notifications/tools/list_changed', () => void changed++) });
+      const subscription = await client.listen({ toolsListChanged: true });
+      try {
+        const other = await openModern();
+        await other.callTool({ name: 'remote__add_tool', arguments: { name: 'modern_tool' } });
+        await waitFor(() => changed > 0);
+        expect((await allTools(client)).names).toContain('remote__modern_tool');
+      } finally {
+        await subscription.close();
+      }
+    });
+
+    it.each([
+      ['remote', 'local'],
+      ['local', 'remote'],
+    ])('passes a resource update of %s on to the subscriptions/listen streams that asked for it, and no other', async (backend, other) => {
+      const [uri, otherUri] = [`mem://${backend}/readme`, `mem://${other}/readme`];
+      const updates: string[] = [];
+      const otherUpdates: string[] = [];
+      const client = await openModern({ setup: (c) => c.setNotificationHandler('notifications/resources/updated', (n) => void updates.push(n.params.uri)) });
+      const watcher = await openModern({ setup: (c) => c.setNotificationHandler('notifications/resources/updated', (n) => void otherUpdates.push(n.params.uri)) });
+      const subscription = await client.listen({ resourceSubscriptions: [uri] });
+      const otherSubscription = await watcher.listen({ resourceSubscriptions: [otherUri] });
+      try {
+        expect(subscription.honoredFilter).toEqual({ resourceSubscriptions: [uri] });
+        const writer = await openModern();
+        // An update of a resource the client did not name reaches the stream that named it, and not the client's.
+        await writer.callTool({ name: `${other}__touch`, arguments: { uri: otherUri } });
+        await waitFor(() => otherUpdates.length > 0);
+        await writer.callTool({ name: `${backend}__touch`, arguments: { uri } });
+        await waitFor(() => updates.length > 0);
+        expect(updates).toEqual([uri]);
+        expect(otherUpdates).toEqual([otherUri]);
+      } finally {
+        await Promise.all([subscription.close(), otherSubscription.close()]);
+      }
+    });
   });
 
   it('propagates cancellation to the backend', async () => {
     const client = await open();
     const before = Number(text(await client.callTool({ name: 'remote__cancelled_count', arguments: {} })));
     const controller = new AbortController();
-    const call = client.callTool({ name: 'remote__hang', arguments: {} }, undefined, { signal: controller.signal, timeout: 60_000 });
+    const call = client.callTool({ name: 'remote__hang', arguments: {} }, { signal: controller.signal, timeout: 60_000 });
     await new Promise((resolve) => setTimeout(resolve, 100));
     controller.abort('user gave up');
     await expect(call).rejects.toThrow();
@@ -158,7 +221,7 @@ describe('gateway with an HTTP and a stdio backend', () => {
 
   it('tells clients when a backend\'s tools changed, and lists the new ones', async () => {
     let changed = 0;
-    const client = await open({ setup: (c) => c.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++) });
+    const client = await open({ setup: (c) => c.setNotificationHandler('notifications/tools/list_changed', () => void changed++) });
     const other = await open();
     // Cached: listing again does not reach the backend.
     const listings = async () => Number(text(await other.callTool({ name: 'remote__listings', arguments: {} })));
@@ -177,7 +240,7 @@ describe('gateway with an HTTP and a stdio backend', () => {
 
   it('aggregates resources, templates and prompts; reads, subscribes and completes on the right backend', async () => {
     const updates: string[] = [];
-    const client = await open({ setup: (c) => c.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updates.push(n.params.uri)) });
+    const client = await open({ setup: (c) => c.setNotificationHandler('notifications/resources/updated', (n) => void updates.push(n.params.uri)) });
     expect((await client.listResources()).resources.map((r) => r.uri).sort()).toEqual(['mem://local/readme', 'mem://remote/readme']);
     expect((await client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual(['mem://local/notes/{id}', 'mem://remote/notes/{id}']);
     expect((await client.readResource({ uri: 'mem://remote/readme' })).contents[0]).toMatchObject({ text: 'readme of remote' });
@@ -230,7 +293,7 @@ describe('gateway with an HTTP and a stdio backend', () => {
     await http.kill();
     const errors: string[] = [];
     for (let i = 0; i < 4; i++) {
-      errors.push(await client.callTool({ name: 'remote__echo', arguments: { text: 'x' } }).then(() => 'ok', (error: Error) => error.message));
+      errors.push(await client.callTool({ name: 'remote__echo', arguments: { text: 'x' } }).then(() => 'ok', (error: Error & { code?: number }) => `${error.code} ${error.message}`));
       // The other backend is not affected.
       expect(text(await client.callTool({ name: 'local__echo', arguments: { text: `still ${i}` } }))).toBe(`still ${i}`);
     }
@@ -269,7 +332,7 @@ describe('gateway with a hanging backend', () => {
     // The first call opens this session's stdio process; the comparison below is about the hang only.
     expect(text(await client.callTool({ name: 'local__echo', arguments: { text: 'warm' } }))).toBe('warm');
     let hangEnded = false;
-    const hung = client.callTool({ name: 'slowpoke__hang', arguments: {} }).then(() => 'answered', (error: Error) => error.message).finally(() => (hangEnded = true));
+    const hung = client.callTool({ name: 'slowpoke__hang', arguments: {} }).then(() => 'answered', (error: Error & { code?: number }) => `${error.code} ${error.message}`).finally(() => (hangEnded = true));
     for (let i = 0; i < 3; i++) expect(text(await client.callTool({ name: 'local__echo', arguments: { text: `fast ${i}` } }))).toBe(`fast ${i}`);
     expect(hangEnded).toBe(false);
     expect(await hung).toMatch(/-32001.*Backend "slowpoke" did not answer tools\/call within 1500 ms/);
@@ -303,6 +366,7 @@ describe('gateway start', () => {
     }
   });
 
+  // A restart with backoff and a cold start of the backend take seconds on a loaded machine: generous limits.
   it('restarts a stdio backend whose processes died, and the next call of a session gets a fresh one', async () => {
     const { entry, tag } = stdioBackend('local');
     const gateway = await startGateway({ local: entry });
@@ -313,17 +377,17 @@ describe('gateway start', () => {
       const first = await pidOf();
       expect(pidsWith(tag)).toHaveLength(2);
       for (const pid of pidsWith(tag)) process.kill(pid, 'SIGKILL');
-      await waitFor(async () => (await backendState()) === 'ready' && pidsWith(tag).length >= 1, { timeoutMs: 8000 });
+      await waitFor(async () => (await backendState()) === 'ready' && pidsWith(tag).length >= 1, { timeoutMs: 15_000 });
       let next: number | undefined;
-      await waitFor(async () => ((next = await pidOf()) !== undefined), { timeoutMs: 8000, intervalMs: 100 });
+      await waitFor(async () => ((next = await pidOf()) !== undefined), { timeoutMs: 15_000, intervalMs: 100 });
       expect(next).not.toBe(first);
       expect(pidsWith(tag)).toHaveLength(2);
       await client.close();
     } finally {
       await gateway.close();
     }
-    await waitFor(() => processesWith(tag) === 0, { timeoutMs: 8000 });
-  });
+    await waitFor(() => processesWith(tag) === 0, { timeoutMs: 15_000 });
+  }, 60_000);
 
   it('is not ready (503) while no backend is', async () => {
     const gateway = await startGateway({ down: { url: 'http://127.0.0.1:9/mcp', timeoutMs: 300 } });

@@ -52,5 +52,16 @@ export interface Answer {
 export function answerOf(result: LambdaResult): Answer {
   const text = result.isBase64Encoded ? Buffer.from(result.body, 'base64').toString('utf8') : result.body;
   const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
-  return { status: result.statusCode, headers, json: text ? (JSON.parse(text) as Record<string, any>) : {} };
+  return { status: result.statusCode, headers, json: parseAnswer(text, headers['content-type']) };
+}
+
+/**
+ * The JSON body, or the last message of an SSE body: 2025-era requests are answered by the SDK's
+ * stateless transport, which streams (the platform buffers the stream into one response).
+ */
+export function parseAnswer(text: string, contentType = ''): Record<string, any> {
+  if (!text) return {};
+  if (!contentType.includes('text/event-stream')) return JSON.parse(text) as Record<string, any>;
+  const messages = text.split('\n').filter((line) => line.startsWith('data: ') && line.length > 6);
+  return JSON.parse(messages.at(-1)!.slice(6)) as Record<string, any>;
 }

@@ -30,10 +30,35 @@ describe('Lambda handler: API Gateway HTTP API and Function URL events', () => {
   const handler = createLambdaHandler(ENV, { logger: log.logger });
   const authed = (name: string) => withHeaders(fixture(name), AUTH);
 
-  it('answers initialize with one JSON response and no session', async () => {
-    const answer = await invoke(handler, authed('http-api-initialize'));
+  it('answers a 2026-07-28 tool call with one JSON response', async () => {
+    const body = {
+      jsonrpc: '2.0',
+      id: 4,
+      method: 'tools/call',
+      params: {
+        name: 'echo',
+        arguments: { text: 'modern' },
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+          'io.modelcontextprotocol/clientInfo': { name: 'lambda-test', version: '1.0.0' },
+          'io.modelcontextprotocol/clientCapabilities': {},
+        },
+      },
+    };
+    const modern = withHeaders(withBody(authed('http-api-tools-call'), body), { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'echo' });
+    const answer = await invoke(handler, modern);
     expect(answer.status).toBe(200);
     expect(answer.headers['content-type']).toMatch(/^application\/json/);
+    expect(answer.json).toMatchObject({ id: 4, result: { content: [{ type: 'text', text: 'modern' }] } });
+
+    const mismatched = await invoke(handler, withHeaders(modern, { 'mcp-method': 'tools/list' }));
+    expect(mismatched.status).toBe(400);
+    expect(mismatched.json).toMatchObject({ error: { code: -32020 } });
+  });
+
+  it('answers a 2025 initialize without a session', async () => {
+    const answer = await invoke(handler, authed('http-api-initialize'));
+    expect(answer.status).toBe(200);
     expect(answer.headers['mcp-session-id']).toBeUndefined();
     expect(answer.json).toMatchObject({ jsonrpc: '2.0', id: 1, result: { protocolVersion: '2025-11-25', capabilities: { tools: {} } } });
   });
@@ -126,8 +151,7 @@ describe('Lambda handler: API Gateway HTTP API and Function URL events', () => {
     for (const method of ['GET', 'DELETE']) {
       const answer = await invoke(handler, withMethod(authed('http-api-get'), method));
       expect(answer.status, method).toBe(405);
-      expect(answer.headers.allow).toBe('POST');
-      expect(answer.json.error.message).toMatch(/stateless/);
+      expect(answer.json.error.message).toMatch(/method not allowed/i);
     }
   });
 

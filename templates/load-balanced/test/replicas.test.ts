@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/observability/logger.js';
@@ -38,9 +37,12 @@ async function startReplicas(env: Record<string, string>, count = 3): Promise<Te
   );
 }
 
-/** An SDK client whose every HTTP request goes to whichever replica `target()` names, like a load balancer's. */
-async function balancedClient(target: () => TestServer): Promise<Client> {
-  const client = new Client({ name: 'balanced-client', version: '1.0.0' });
+/**
+ * An SDK client whose every HTTP request goes to whichever replica `target()` names, like a load
+ * balancer's. legacy: the 2025 handshake, served by the sessionful leg; modern: 2026-07-28, stateless.
+ */
+async function balancedClient(target: () => TestServer, era: 'legacy' | 'modern' = 'legacy'): Promise<Client> {
+  const client = new Client({ name: 'balanced-client', version: '1.0.0' }, { versionNegotiation: { mode: era === 'legacy' ? 'legacy' : { pin: '2026-07-28' } } });
   const transport = new StreamableHTTPClientTransport(new URL('http://balancer.invalid/mcp'), {
     requestInit: { headers: owner },
     fetch: (_url, init) => fetch(target().mcpUrl, init),
@@ -98,7 +100,7 @@ for (const store of STORES) {
           target = index % 2 === 0 ? second : third;
           const progress: number[] = [];
           // Progress notifications stream over a rebuilt session as over the original one.
-          const result = await client.callTool({ name: 'slow_count', arguments: { steps: 3, intervalMs: 5 } }, undefined, {
+          const result = await client.callTool({ name: 'slow_count', arguments: { steps: 3, intervalMs: 5 } }, {
             onprogress: (update) => progress.push(update.progress),
           });
           expect(result.content).toEqual([{ type: 'text', text: 'Counted to 3' }]);
@@ -109,6 +111,23 @@ for (const store of STORES) {
         expect(served).toBe(clients.length);
       } finally {
         await Promise.all(clients.map((client) => client.close().catch(() => {})));
+      }
+    });
+
+    it('serves a 2026-07-28 client from every replica in turn, without a session', async () => {
+      const live = replicas.filter((replica) => !stopped.has(replica));
+      let next = 0;
+      const client = await balancedClient(() => live[next++ % live.length]!, 'modern');
+      try {
+        expect(client.getProtocolEra()).toBe('modern');
+        for (let call = 0; call < live.length * 2; call += 1) {
+          const result = await client.callTool({ name: 'add', arguments: { a: call, b: 1 } });
+          expect(result.structuredContent).toEqual({ sum: call + 1 });
+        }
+        // Round-robin reached each replica, none of which holds anything for this client.
+        expect(next).toBeGreaterThanOrEqual(live.length * 2);
+      } finally {
+        await client.close();
       }
     });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AllRegionsDownError, RegionCallError } from '../src/client/errors.js';
 import { RegionClient, type RegionEvent } from '../src/client/region-client.js';
-import { parseRegions, type RegionsConfig } from '../src/client/regions.js';
+import { parseRegions, type Protocol, type RegionsConfig } from '../src/client/regions.js';
 import { API_KEY, startRegions, usesPostgres, type LocalRegions } from './regions-harness.js';
 import { waitFor } from './helpers.js';
 
@@ -17,17 +17,36 @@ const LAYOUT = [
 
 const text = (result: { content: unknown }) => (result.content as Array<{ type: string; text?: string }>)[0]?.text;
 
-describe(`three local regions (${usesPostgres() ? 'sessions in Postgres' : 'sessions in SQLite per region'})`, { timeout: 60_000 }, () => {
+/**
+ * Both eras, each against its own three regions: a 2026-07-28 client of stateless regions (no
+ * session: a failed request is simply sent to the next region), and a 2025 client of regions
+ * keeping 2025 sessions (SESSION_MODE=stateful), where every new region means a new session.
+ */
+const ERAS: Array<{ era: 'modern' | 'legacy'; protocol: Protocol; env: Record<string, string>; title: string }> = [
+  { era: 'modern', protocol: 'auto', env: { SESSION_MODE: 'stateless' }, title: '2026-07-28 client, stateless regions' },
+  {
+    era: 'legacy',
+    protocol: 'legacy',
+    // Both eras served, 2025 clients on sessions (whatever posture this project was generated with).
+    env: { MCP_PROTOCOL: 'dual', SESSION_MODE: 'stateful' },
+    title: `2025 client, sessions ${usesPostgres() ? 'in Postgres' : 'in SQLite per region'}`,
+  },
+];
+
+describe.each(ERAS)('three local regions: $title', { timeout: 60_000 }, ({ era, protocol, env }) => {
   let local: LocalRegions;
   let client: RegionClient;
   let config: RegionsConfig;
   const events: Array<RegionEvent & { at: number }> = [];
+  /** A 2025 connection is a session with an id; a 2026 one has none. */
+  const expectSession = (id: string | undefined) => (era === 'legacy' ? expect(id).toBeTruthy() : expect(id).toBeUndefined());
 
   beforeAll(async () => {
-    local = await startRegions(LAYOUT);
+    local = await startRegions(LAYOUT, env);
     config = parseRegions(
       {
         regions: local.regions.map((r) => ({ name: r.name, url: r.mcpUrl })),
+        protocol,
         headers: { Authorization: 'Bearer ${MCP_API_KEY}' },
         timings: { probeTimeoutMs: 1000, probeSamples: 3, connectTimeoutMs: 3000, requestTimeoutMs: 5000, reprobeIntervalMs: 400, switchMarginMs: 10, coolDownMs: 200, maxCoolDownMs: 1000 },
       },
@@ -53,7 +72,9 @@ describe(`three local regions (${usesPostgres() ? 'sessions in Postgres' : 'sess
     expect(text(result)).toBe('hello');
     expect(client.region).toBe('eu-west');
     expect(client.servedBy).toBe('eu-west');
-    expect(client.sessionId).toBeTruthy();
+    expect(client.era).toBe(era);
+    expectSession(client.sessionId);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'connected', region: 'eu-west', era, reason: 'initial' }));
   });
 
   it('does not fail over on a tool error: the region answered', async () => {
@@ -76,19 +97,20 @@ describe(`three local regions (${usesPostgres() ? 'sessions in Postgres' : 'sess
     expect(events.slice(seen).filter((e) => e.type !== 'probed')).toEqual([]);
   });
 
-  it('fails over when the region is killed mid-session: the next call succeeds in a new session elsewhere', async () => {
+  it('fails over when the region is killed between calls: the next call succeeds elsewhere', async () => {
     const before = client.sessionId;
     const killedAt = performance.now();
     await local.kill('eu-west');
     const result = await client.callTool('echo', { text: 'after the loss' });
     const failoverMs = performance.now() - killedAt;
-    console.log(`failover: region killed -> next successful call ${failoverMs.toFixed(0)} ms (new region ${client.region})`);
+    console.log(`[${era}] failover: region killed -> next successful call ${failoverMs.toFixed(0)} ms (new region ${client.region})`);
 
     expect(text(result)).toBe('after the loss');
     expect(client.region).toBe('ap-southeast');
     expect(client.servedBy).toBe('ap-southeast');
-    expect(client.sessionId).toBeTruthy();
-    expect(client.sessionId).not.toBe(before);
+    expectSession(client.sessionId);
+    // A 2025 session never crosses regions: the new region gave a new one.
+    if (era === 'legacy') expect(client.sessionId).not.toBe(before);
     expect(events).toContainEqual(expect.objectContaining({ type: 'region-down', region: 'eu-west' }));
     expect(events).toContainEqual(expect.objectContaining({ type: 'connected', region: 'ap-southeast', reason: 'failover' }));
   });
@@ -113,8 +135,8 @@ describe(`three local regions (${usesPostgres() ? 'sessions in Postgres' : 'sess
     const detected = events.find((e) => e.type === 'region-down' && e.region === 'eu-west' && e.at >= killedAt);
     const reconnected = events.find((e) => e.type === 'connected' && e.region === 'ap-southeast' && e.at >= killedAt);
     console.log(
-      `failover of an in-flight call: region killed -> detected ${(detected!.at - killedAt).toFixed(0)} ms, ` +
-        `new session ${(reconnected!.at - killedAt).toFixed(0)} ms, call (10 x 100 ms of work) completed elsewhere ${elapsed.toFixed(0)} ms`,
+      `[${era}] failover of an in-flight call: region killed -> detected ${(detected!.at - killedAt).toFixed(0)} ms, ` +
+        `connected elsewhere ${(reconnected!.at - killedAt).toFixed(0)} ms, call (10 x 100 ms of work) completed elsewhere ${elapsed.toFixed(0)} ms`,
     );
     expect(text(result)).toBe('Counted to 10');
     expect(client.region).toBe('ap-southeast');
@@ -124,7 +146,7 @@ describe(`three local regions (${usesPostgres() ? 'sessions in Postgres' : 'sess
     await waitFor(() => client.region === 'eu-west', { timeoutMs: 10_000, intervalMs: 50 });
   });
 
-  it('re-initializes in the same region when the session is gone (404)', async () => {
+  it.runIf(era === 'legacy')('re-initializes in the same region when the 2025 session is gone (404)', async () => {
     const before = client.sessionId!;
     // The session ends behind the client's back, as after an expiry.
     const ended = await fetch(local.get('eu-west').mcpUrl, { method: 'DELETE', headers: { authorization: `Bearer ${API_KEY}`, 'mcp-session-id': before } });
@@ -146,7 +168,7 @@ describe(`three local regions (${usesPostgres() ? 'sessions in Postgres' : 'sess
       const frozenAt = performance.now();
       const result = await impatient.callTool('echo', { text: 'anyone awake?' });
       const elapsed = performance.now() - frozenAt;
-      console.log(`failover on timeout: region hung -> call answered elsewhere after ${elapsed.toFixed(0)} ms (requestTimeoutMs 800)`);
+      console.log(`[${era}] failover on timeout: region hung -> call answered elsewhere after ${elapsed.toFixed(0)} ms (requestTimeoutMs 800)`);
       expect(text(result)).toBe('anyone awake?');
       expect(impatient.region).toBe('ap-southeast');
       expect(elapsed).toBeGreaterThanOrEqual(790);
@@ -164,7 +186,7 @@ describe(`three local regions (${usesPostgres() ? 'sessions in Postgres' : 'sess
     try {
       expect(await strict.connect()).toBe('eu-west');
       // In flight when the region dies, so it surely reached the region (an idle client would
-      // notice the loss first and simply open its next session elsewhere).
+      // notice the loss first and simply connect elsewhere).
       const call = strict.callTool('slow_count', { steps: 10, intervalMs: 100 }).catch((e: unknown) => e);
       await new Promise((resolve) => setTimeout(resolve, 300));
       await local.kill('eu-west');

@@ -29,6 +29,9 @@ describe('regions.json', () => {
     );
     expect(config.headers).toEqual({ Authorization: 'Bearer secret' });
     expect(config.timings).toEqual({ ...DEFAULT_TIMINGS, requestTimeoutMs: 1234 });
+    // 2026-07-28 first, 2025 fallback, unless the file says otherwise.
+    expect(config.protocol).toBe('auto');
+    expect(parseRegions({ regions: [{ name: 'eu-west', url: 'https://eu.example.com/mcp' }], protocol: 'legacy' }).protocol).toBe('legacy');
   });
 
   it('names every problem and the field to fix', () => {
@@ -39,6 +42,7 @@ describe('regions.json', () => {
             { name: 'eu-west', url: 'ftp://eu.example.com' },
             { name: 'Bad Name', url: 'https://x.example.com/mcp' },
           ],
+          protocol: '2024',
           timings: { requestTimeoutMs: -1, unknownTiming: 5 },
         },
         'my-regions.json',
@@ -56,6 +60,7 @@ describe('regions.json', () => {
     expect(message).toMatch(/^my-regions\.json: invalid regions configuration/);
     expect(message).toMatch(/regions\.0\.url: expected the http\(s\) URL/);
     expect(message).toMatch(/regions\.1\.name: expected a region name/);
+    expect(message).toMatch(/protocol: expected auto, modern \(2026-07-28 only\) or legacy \(2025 only\)/);
     expect(message).toMatch(/timings\.requestTimeoutMs/);
     expect(message).toMatch(/timings: .*unknownTiming/);
   });

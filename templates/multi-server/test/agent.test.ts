@@ -106,7 +106,8 @@ describe('the agent CLI', { timeout: 60_000 }, () => {
       expect(ok).toMatchObject({ code: 0, stdout: '1 h = 60 min\n' });
       const wrong = await agent(['status', '--config', file], { UNITS_API_KEY: 'not-the-key-0123456789' });
       expect(wrong.code).toBe(1);
-      expect(wrong.stdout).toMatch(/^units\s+http\s+down\s+-\s+.*Unauthorized/m);
+      // The 401 answers the first request (the 2026-07-28 probe): it names the status, never an era.
+      expect(wrong.stdout).toMatch(/^units\s+http\s+down\s+-\s+.*(Unauthorized|requires authorization \(HTTP 401\))/m);
       const unset = await agent(['status', '--config', file], {});
       expect(unset.code).toBe(2);
       expect(unset.stderr).toMatch(/mcpServers\.units\.headers\.Authorization: uses \$\{UNITS_API_KEY\}, but the environment variable UNITS_API_KEY is not set/);

@@ -1,10 +1,9 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { describe, expect, it } from 'vitest';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { createMcpHandler, type McpServer } from '@modelcontextprotocol/server';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createToolRunner } from '../src/mcp/tool-runner.js';
 import { createLogger } from '../src/observability/logger.js';
 import { createMetrics } from '../src/observability/metrics.js';
@@ -15,11 +14,27 @@ import { convert, createUnitsServer } from '../src/servers/units/server.js';
 
 const run = createToolRunner({ metrics: createMetrics({ defaultMetrics: false }), logger: createLogger('silent'), timeoutMs: 5000 });
 
-async function connect(server: McpServer): Promise<Client> {
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  const client = new Client({ name: 'test', version: '1.0.0' });
-  await client.connect(clientSide);
+type Era = 'modern' | 'legacy';
+const ERAS: Era[] = ['modern', 'legacy'];
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+/**
+ * A client of `build`'s server in one era, in-process: the SDK's `createMcpHandler` serves the
+ * requests (as the units server does over HTTP), a 2026-07-28 client or a 2025 one sends them.
+ */
+async function connect(build: () => McpServer, era: Era): Promise<Client> {
+  const handler = createMcpHandler(() => build());
+  const transport = new StreamableHTTPClientTransport(new URL('http://servers.test/mcp'), { fetch: (url, init) => handler.fetch(new Request(url, init)) });
+  const client = new Client({ name: 'test', version: '1.0.0' }, { versionNegotiation: { mode: era === 'modern' ? { pin: '2026-07-28' } : 'legacy' } });
+  await client.connect(transport);
+  closers.push(async () => {
+    await client.close();
+    await handler.close();
+  });
+  expect(client.getProtocolEra()).toBe(era);
   return client;
 }
 
@@ -34,8 +49,8 @@ describe('units', () => {
     expect(() => convert(-300, 'C', 'K')).toThrow(/below absolute zero/);
   });
 
-  it('answers tool calls with structured content, and invalid units with a tool error', async () => {
-    const client = await connect(createUnitsServer(run));
+  it.each(ERAS)('answers tool calls with structured content, and invalid units with a tool error (%s era)', async (era) => {
+    const client = await connect(() => createUnitsServer(run), era);
     const result = await client.callTool({ name: 'convert', arguments: { value: 5, from: 'ft', to: 'in' } });
     expect(result.structuredContent).toEqual({ value: 60, unit: 'in' });
     const mismatch = await client.callTool({ name: 'convert', arguments: { value: 5, from: 'ft', to: 'kg' } });
@@ -45,7 +60,6 @@ describe('units', () => {
     expect(unknown.isError).toBe(true);
     const { tools } = await client.listTools();
     expect(tools.every((tool) => tool.annotations?.readOnlyHint === true)).toBe(true);
-    await client.close();
   });
 });
 
@@ -65,19 +79,20 @@ describe('text', () => {
     expect(extractUrls('See https://example.com/a, and (http://x.org/b). Again https://example.com/a.')).toEqual(['https://example.com/a', 'http://x.org/b']);
   });
 
-  it('serves tools and a prompt', async () => {
-    const client = await connect(createTextServer(run));
+  it.each(ERAS)('serves tools and a prompt (%s era)', async (era) => {
+    const client = await connect(() => createTextServer(run), era);
     const result = await client.callTool({ name: 'slugify', arguments: { text: 'Hello World' } });
     expect(result.structuredContent).toEqual({ slug: 'hello-world' });
     const prompt = await client.getPrompt({ name: 'summarize', arguments: { text: 'Long text', sentences: '2' } });
     expect(JSON.stringify(prompt.messages)).toMatch(/at most 2 sentences/);
-    await client.close();
   });
 });
 
 describe('notes', () => {
-  it('adds, searches, reads as a resource and deletes; deleting twice is a tool error', async () => {
-    const client = await connect(createNotesServer(run, await openNotesStore()));
+  it.each(ERAS)('adds, searches, reads as a resource and deletes; deleting twice is a tool error (%s era)', async (era) => {
+    // One store for the connection: in the 2026 era every request gets a fresh server from the factory.
+    const store = await openNotesStore();
+    const client = await connect(() => createNotesServer(run, store), era);
     const added = await client.callTool({ name: 'add_note', arguments: { title: 'Groceries', body: 'milk and eggs', tags: ['home'] } });
     const id = (added.structuredContent as { id: string }).id;
     await client.callTool({ name: 'add_note', arguments: { title: 'Work', body: 'ship it' } });
@@ -95,7 +110,6 @@ describe('notes', () => {
     expect(JSON.stringify(again.content)).toMatch(/No note with id/);
     const bad = await client.callTool({ name: 'add_note', arguments: { title: '', tags: ['Not Valid'] } });
     expect(bad.isError).toBe(true);
-    await client.close();
   });
 
   it('keeps notes in NOTES_FILE across restarts', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AggregateErrorCode, openAggregator, type Aggregator } from '../src/aggregate/index.js';
 import { loadAgentServers } from '../src/agent/servers.js';
-import { isRunning, startUnits, stdioEntry, waitFor, writeServersFile, type UnitsProcess } from './servers-helpers.js';
+import { isRunning, startLegacy, startUnits, stdioEntry, waitFor, writeServersFile, type UnitsProcess } from './servers-helpers.js';
 
 /**
  * The aggregation library against real servers: units over Streamable HTTP (its own process),
@@ -144,5 +144,55 @@ describe('collisions between servers', { timeout: 60_000 }, () => {
     } finally {
       await aggregator.close();
     }
+  });
+});
+
+describe('servers of either protocol era', { timeout: 60_000 }, () => {
+  let modern: UnitsProcess;
+  let legacy: UnitsProcess;
+  let aggregator: Aggregator;
+
+  beforeAll(async () => {
+    // One server speaks only 2026-07-28, the other only 2025: the agent negotiates each (2026 first, 2025 fallback).
+    [modern, legacy] = await Promise.all([startUnits(undefined, { MCP_PROTOCOL: 'modern' }), startLegacy()]);
+    const file = writeServersFile({ units: { url: modern.url, timeoutMs: 5000 }, old: { url: legacy.url, timeoutMs: 5000 } });
+    aggregator = await openAggregator({ servers: await loadAgentServers(file), clientInfo: { name: 'era-test', version: '1.0.0' }, healthIntervalMs: 200, reconnectMaxDelayMs: 300 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await aggregator?.close();
+    await modern?.kill();
+    await legacy?.kill();
+  });
+
+  it('the servers really speak one era each', async () => {
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } };
+    // A 2025 opening to the modern-only server is refused with the unsupported-version error.
+    const refused = await fetch(modern.url, { method: 'POST', headers, body: JSON.stringify(initialize) });
+    expect(JSON.stringify(await refused.json())).toMatch(/-32022|2026-07-28/);
+    // The 2025-only server knows nothing but initialize outside a session.
+    const discover = await fetch(legacy.url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'server/discover', params: {} }) });
+    expect(discover.status).toBe(400);
+  });
+
+  it('aggregates both and calls each in its own era', async () => {
+    expect(aggregator.status().map((s) => [s.name, s.state])).toEqual([
+      ['units', 'ready'],
+      ['old', 'ready'],
+    ]);
+    expect((await aggregator.listTools()).map((tool) => tool.name).sort()).toEqual(['old__shout', 'units__convert', 'units__list_units']);
+    expect((await aggregator.callTool('units__convert', { value: 1, from: 'km', to: 'm' })).structuredContent).toEqual({ value: 1000, unit: 'm' });
+    expect((await aggregator.callTool('old__shout', { text: 'hi' })).structuredContent).toEqual({ text: 'HI' });
+  });
+
+  it('after a restart, reconnects to each: a new 2025 session, and 2026 requests that need none', async () => {
+    await Promise.all([modern.kill(), legacy.kill()]);
+    [modern, legacy] = await Promise.all([startUnits(modern.port, { MCP_PROTOCOL: 'modern' }), startLegacy(legacy.port)]);
+    // The restarted 2025 server knows no session: the old one is gone, the aggregator opens a new one.
+    await waitFor(async () => (await aggregator.callTool('old__shout', { text: 'back' }).catch(() => undefined))?.structuredContent !== undefined, { timeoutMs: 15_000 });
+    await waitFor(async () => (await aggregator.callTool('units__convert', { value: 1, from: 'm', to: 'cm' }).catch(() => undefined))?.structuredContent !== undefined, { timeoutMs: 15_000 });
+    expect((await aggregator.callTool('old__shout', { text: 'again' })).structuredContent).toEqual({ text: 'AGAIN' });
+    expect((await aggregator.callTool('units__convert', { value: 3, from: 'm', to: 'cm' })).structuredContent).toEqual({ value: 300, unit: 'cm' });
   });
 });

@@ -39,23 +39,41 @@ export interface UnitsProcess {
   kill(): Promise<void>;
 }
 
-/** The units server as its own process (`src/servers/units/main.ts`), answering once `/health` does. */
-export async function startUnits(port?: number, env: Record<string, string> = {}): Promise<UnitsProcess> {
+/**
+ * The units server as its own process (`src/servers/units/main.ts`), answering once `/health` does.
+ * `MCP_PROTOCOL=modern` in `env` makes it a server that speaks only 2026-07-28.
+ */
+export function startUnits(port?: number, env: Record<string, string> = {}): Promise<UnitsProcess> {
+  return startHttpProcess('units server', 'src/servers/units/main.ts', 'UNITS_PORT', port, { HOST: '127.0.0.1', LOG_LEVEL: 'warn', AUTH_MODE: 'none', ENV_FILE: '', ...env });
+}
+
+/** A server that speaks only the 2025 protocol, with sessions (`test/fixtures/legacy-server.ts`, on the v1 SDK). */
+export function startLegacy(port?: number): Promise<UnitsProcess> {
+  return startHttpProcess('2025-only server', 'test/fixtures/legacy-server.ts', 'PORT', port, {});
+}
+
+async function startHttpProcess(label: string, entry: string, portVariable: string, port: number | undefined, env: Record<string, string>): Promise<UnitsProcess> {
   const chosen = port ?? (await freePort());
-  const child = spawn(process.execPath, [...TSX, 'src/servers/units/main.ts'], {
+  const child = spawn(process.execPath, [...TSX, entry], {
     cwd: ROOT,
-    env: { ...process.env, UNITS_PORT: String(chosen), HOST: '127.0.0.1', LOG_LEVEL: 'warn', AUTH_MODE: 'none', ENV_FILE: '', ...env },
+    env: { ...process.env, [portVariable]: String(chosen), ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const kill = () =>
+    new Promise<void>((done) => {
+      if (child.exitCode !== null || child.signalCode !== null) return done();
+      child.once('exit', () => done());
+      child.kill('SIGKILL');
+    });
   const base = `http://127.0.0.1:${chosen}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`units server exited with ${child.exitCode}: ${stderr}`);
+    if (child.exitCode !== null) throw new Error(`${label} exited with ${child.exitCode}: ${stderr}`);
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`units server did not answer on ${base} in time: ${stderr}`);
+      await kill();
+      throw new Error(`${label} did not answer on ${base} in time: ${stderr}`);
     }
     try {
       if ((await fetch(`${base}/health`)).ok) break;
@@ -64,17 +82,7 @@ export async function startUnits(port?: number, env: Record<string, string> = {}
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return {
-    port: chosen,
-    url: `${base}/mcp`,
-    child,
-    kill: () =>
-      new Promise((done) => {
-        if (child.exitCode !== null || child.signalCode !== null) return done();
-        child.once('exit', () => done());
-        child.kill('SIGKILL');
-      }),
-  };
+  return { port: chosen, url: `${base}/mcp`, child, kill };
 }
 
 export function isRunning(pid: number): boolean {

@@ -23,3 +23,11 @@ export function useStoreServices(): void {
 export function storeEnv(purpose: string, dir: string): Record<string, string> {
   return { REDIS_URL: redis.url!, REDIS_KEY_PREFIX: `${PREFIX}${purpose}:`, DATABASE_URL: `file:${join(dir, `${purpose}-${randomUUID()}.db`)}` };
 }
+
+/** The variables that let replicas share `subscriptions/listen` change events: through the Redis in front. */
+export function eventsEnv(purpose: string, dir: string): Record<string, string> {
+  return storeEnv(purpose, dir);
+}
+
+/** Change events travel through Redis, which useStoreServices() already checks and cleans. */
+export function useEventServices(): void {}

@@ -22,3 +22,11 @@ export function useStoreServices(): void {
 export function storeEnv(purpose: string, _dir: string): Record<string, string> {
   return { REDIS_URL: redis.url!, REDIS_KEY_PREFIX: `${PREFIX}${purpose}:` };
 }
+
+/** The variables that let replicas share `subscriptions/listen` change events: a channel of the suite's own under `purpose`. */
+export function eventsEnv(purpose: string, dir: string): Record<string, string> {
+  return storeEnv(purpose, dir);
+}
+
+/** Change events travel through Redis, which useStoreServices() already checks and cleans. */
+export function useEventServices(): void {}

@@ -19,8 +19,23 @@ function post(body: unknown, headers: Record<string, string> = {}, path = '/mcp'
   return new Request(`${BASE_URL}${path}`, { method: 'POST', headers: { ...MCP_HEADERS, ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 }
 
+/** The JSON body, or the last message of an SSE body (2025-era requests are answered by the SDK's streaming transport). */
 async function json(response: Response): Promise<Record<string, any>> {
-  return (await response.json()) as Record<string, any>;
+  const text = await response.text();
+  if (!(response.headers.get('content-type') ?? '').includes('text/event-stream')) return JSON.parse(text) as Record<string, any>;
+  const messages = text.split('\n').filter((line) => line.startsWith('data: ') && line.length > 6);
+  return JSON.parse(messages.at(-1)!.slice(6)) as Record<string, any>;
+}
+
+/** A 2026-07-28 request: version, client info and capabilities in `_meta`, routing headers that match the body. */
+function modernPost(method: string, params: Record<string, unknown>, name?: string): Request {
+  const meta = {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientInfo': { name: 'vercel-test', version: '1.0.0' },
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
+  const headers = { ...AUTH, 'mcp-protocol-version': '2026-07-28', 'mcp-method': method, ...(name ? { 'mcp-name': name } : {}) };
+  return post({ jsonrpc: '2.0', id: 10, method, params: { ...params, _meta: meta } }, headers);
 }
 
 describe('Vercel function (api/mcp.ts): web Requests', () => {
@@ -38,10 +53,18 @@ describe('Vercel function (api/mcp.ts): web Requests', () => {
     for (const method of ['GET', 'POST', 'DELETE', 'OPTIONS'] as const) expect(typeof api[method]).toBe('function');
   });
 
-  it('answers initialize, tools/list and tools/call with JSON responses', async () => {
+  it('answers 2026-07-28 requests with JSON responses, and server/discover', async () => {
+    const call = await api.POST(modernPost('tools/call', { name: 'add', arguments: { a: 1, b: 2 } }, 'add'));
+    expect(call.status).toBe(200);
+    expect(call.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await json(call)).toMatchObject({ id: 10, result: { structuredContent: { sum: 3 } } });
+    const discover = await json(await api.POST(modernPost('server/discover', {})));
+    expect(discover.result.supportedVersions).toContain('2026-07-28');
+  });
+
+  it('answers a 2025 initialize, tools/list and tools/call without a session', async () => {
     const init = await api.POST(post(BODIES.initialize, AUTH));
     expect(init.status).toBe(200);
-    expect(init.headers.get('content-type')).toMatch(/^application\/json/);
     expect(init.headers.get('mcp-session-id')).toBeNull();
     expect(await json(init)).toMatchObject({ id: 1, result: { protocolVersion: '2025-11-25' } });
 
@@ -92,7 +115,7 @@ describe('Vercel function (api/mcp.ts): web Requests', () => {
     for (const method of ['GET', 'DELETE'] as const) {
       const response = await api[method](new Request(`${BASE_URL}/mcp`, { method, headers: { ...AUTH, accept: 'text/event-stream' } }));
       expect(response.status, method).toBe(405);
-      expect((await json(response)).error.message).toMatch(/stateless/);
+      expect((await json(response)).error.message).toMatch(/method not allowed/i);
     }
   });
 

@@ -1,8 +1,18 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ErrorCode, McpError, type Implementation, type ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ProtocolError,
+  SdkError,
+  SdkErrorCode,
+  type Client,
+  type Implementation,
+  type LoggingMessageNotification,
+  type McpSubscription,
+  type PriorDiscovery,
+  type ServerCapabilities,
+} from '@modelcontextprotocol/client';
 import { CircuitBreaker, type BreakerState } from './breaker.js';
+import { listAll } from './catalog.js';
 import type { ServerConfig } from './config.js';
-import { connectBackend, isSessionLost, type AggregateLogger, type BackendClient, type ConnectOptions } from './connection.js';
+import { connectBackend, isConnectionFailure, isSessionLost, priorOf, type AggregateLogger, type BackendClient, type ConnectOptions } from './connection.js';
 import { backoffDelay, sleep } from './retry.js';
 
 export type BackendState = 'connecting' | 'ready' | 'open' | 'down' | 'disabled';
@@ -18,6 +28,8 @@ export interface BackendStatus {
 export const AggregateErrorCode = {
   /** The backend is down or its circuit breaker is open: fail fast instead of waiting. */
   BackendUnavailable: -32010,
+  /** The backend did not answer within its `timeoutMs` (the code 2025-era SDKs used for a timeout). */
+  BackendTimeout: -32001,
 } as const;
 
 export type CallOutcome = 'success' | 'error' | 'timeout' | 'unavailable' | 'cancelled';
@@ -28,6 +40,9 @@ export interface CallEvent {
   outcome: CallOutcome;
   durationMs: number;
 }
+
+/** A backend's log line, as `notifications/message` carries it. */
+export type LogParams = LoggingMessageNotification['params'];
 
 export interface BackendOptions {
   clientInfo: { name: string; version: string };
@@ -66,6 +81,12 @@ export class Backend {
   capabilities?: ServerCapabilities;
   serverInfo?: Implementation;
   instructions?: string;
+  /** The era the backend speaks, learnt by the shared connection: other connections skip the probe. */
+  prior?: PriorDiscovery;
+  /** Requests in flight on the shared connection, each with where its log lines go (if anywhere). */
+  private readonly sharedInflight = new Set<{ onlog?: (params: LogParams) => void }>();
+  /** The shared connection's subscription to updates of the resources the backend lists. */
+  private resourceWatch?: McpSubscription;
 
   constructor(readonly config: ServerConfig, private readonly options: BackendOptions) {
     this.breaker = new CircuitBreaker({
@@ -145,16 +166,84 @@ export class Backend {
       await connection.close();
       return;
     }
+    // A 2026-07-28 backend announces list changes only on a stream the client opens.
+    if (connection.client.getProtocolEra() === 'modern') await this.listen(connection);
+    await this.watchResources(connection);
     this.shared = connection;
     this.capabilities = connection.client.getServerCapabilities();
     this.serverInfo = connection.client.getServerVersion();
     this.instructions = connection.client.getInstructions();
+    this.prior = priorOf(connection.client);
     this.connectState = 'ready';
     this.lastError = undefined;
     this.breaker.success();
     this.options.logger.info({ backend: this.name, transport: this.config.target.transport, server: this.serverInfo }, 'backend connected');
     this.emitState();
     this.options.onCatalogStale(this);
+  }
+
+  /**
+   * Opens the shared connection's `subscriptions/listen` stream for the lists the backend says can
+   * change. A stream the backend drops is treated as a lost connection: reconnecting opens a new
+   * one, and the lists are fetched again, so no change goes unseen.
+   */
+  private async listen(connection: BackendClient): Promise<void> {
+    const offered = connection.client.getServerCapabilities() ?? {};
+    const filter = {
+      ...(offered.tools?.listChanged ? { toolsListChanged: true } : {}),
+      ...(offered.resources?.listChanged ? { resourcesListChanged: true } : {}),
+      ...(offered.prompts?.listChanged ? { promptsListChanged: true } : {}),
+    };
+    if (Object.keys(filter).length === 0) return;
+    const subscription = await connection.client.listen(filter, { timeout: this.config.timeoutMs });
+    void subscription.closed.then((reason) => {
+      if (reason !== 'local') this.lost(connection, new Error(`the backend ended its subscriptions/listen stream (${reason})`));
+    });
+  }
+
+  /**
+   * Subscribes the shared connection to updates of every resource the backend lists (when it
+   * offers subscriptions), so the gateway can pass each update on to the clients that asked for
+   * it: on a `subscriptions/listen` stream of a 2026-07-28 backend, with `resources/subscribe` on a
+   * 2025 one. Runs again when the backend's resource list changes.
+   */
+  private async watchResources(connection: BackendClient): Promise<void> {
+    const client = connection.client;
+    if (!client.getServerCapabilities()?.resources?.subscribe) return;
+    const uris = (await listAll(client, 'resources', this.config.timeoutMs)).items.map((resource) => resource.uri);
+    const options = { timeout: this.config.timeoutMs };
+    if (client.getProtocolEra() !== 'modern') {
+      await Promise.all(uris.map((uri) => client.subscribeResource({ uri }, options)));
+      return;
+    }
+    const previous = this.resourceWatch;
+    this.resourceWatch = undefined;
+    if (uris.length > 0) {
+      const subscription = await client.listen({ resourceSubscriptions: uris }, options);
+      this.resourceWatch = subscription;
+      void subscription.closed.then((reason) => {
+        if (reason !== 'local' && this.resourceWatch === subscription) this.lost(connection, new Error(`the backend ended its resource subscription stream (${reason})`));
+      });
+    }
+    await previous?.close();
+  }
+
+  /** The backend's resource list changed: the subscriptions follow it. */
+  resourcesChanged(): void {
+    const shared = this.shared;
+    if (!shared) return;
+    this.watchResources(shared).catch((error: unknown) => this.options.logger.warn({ backend: this.name, err: error }, 'subscribing to resource updates failed'));
+  }
+
+  /**
+   * A log line of the backend on the shared connection. A 2026-07-28 backend sends one only while
+   * serving a request, and the wire does not say which: it goes to the request in flight when there
+   * is exactly one, and is dropped when several could have caused it (another caller's request).
+   */
+  deliverLog(params: LogParams): void {
+    if (this.sharedInflight.size !== 1) return;
+    const [only] = this.sharedInflight;
+    only?.onlog?.(params);
   }
 
   /** The shared session ended (a stdio process exited, the backend forgot the session): reconnect. */
@@ -193,9 +282,12 @@ export class Backend {
       return;
     }
     try {
-      await this.run('ping', (client) => client.ping({ timeout: Math.min(this.config.timeoutMs, 5000) }), { client: shared.client, probe: true });
+      // A 2025 backend answers ping; the 2026-07-28 revision has no ping, and server/discover is as cheap.
+      const options = { timeout: Math.min(this.config.timeoutMs, 5000) };
+      const modern = shared.client.getProtocolEra() === 'modern';
+      await this.run(modern ? 'server/discover' : 'ping', (client) => (modern ? client.discover(options) : client.ping(options)), { client: shared.client, probe: true });
     } catch (error) {
-      if (isSessionLost(error) || !(error instanceof McpError)) this.lost(shared, error);
+      if (isSessionLost(error) || !(error instanceof ProtocolError)) this.lost(shared, error);
     }
   }
 
@@ -205,12 +297,12 @@ export class Backend {
     return this.shared.client;
   }
 
-  unavailable(): McpError {
+  unavailable(): ProtocolError {
     const breaker = this.breaker.state;
     if (breaker === 'open') {
-      return new McpError(AggregateErrorCode.BackendUnavailable, `Backend "${this.name}" is unavailable: its circuit breaker is open after repeated failures; retrying in ${Math.ceil(this.breaker.retryInMs / 1000)} s`, { backend: this.name, state: 'open' });
+      return new ProtocolError(AggregateErrorCode.BackendUnavailable, `Backend "${this.name}" is unavailable: its circuit breaker is open after repeated failures; retrying in ${Math.ceil(this.breaker.retryInMs / 1000)} s`, { backend: this.name, state: 'open' });
     }
-    return new McpError(AggregateErrorCode.BackendUnavailable, `Backend "${this.name}" is unavailable${this.lastError ? ` (${this.lastError})` : ''}; the gateway keeps reconnecting`, { backend: this.name, state: this.status().state });
+    return new ProtocolError(AggregateErrorCode.BackendUnavailable, `Backend "${this.name}" is unavailable${this.lastError ? ` (${this.lastError})` : ''}; the gateway keeps reconnecting`, { backend: this.name, state: this.status().state });
   }
 
   /**
@@ -218,10 +310,14 @@ export class Backend {
    * the backend itself (unreachable, timed out, connection lost) count against the breaker; an
    * error the backend answered with is a working backend.
    */
-  async run<T>(operation: string, request: (client: Client) => Promise<T>, { client, probe = false, signal }: { client?: Client; probe?: boolean; signal?: AbortSignal } = {}): Promise<T> {
+  async run<T>(
+    operation: string,
+    request: (client: Client) => Promise<T>,
+    { client, probe = false, signal, onlog }: { client?: Client; probe?: boolean; signal?: AbortSignal; onlog?: (params: LogParams) => void } = {},
+  ): Promise<T> {
     const started = performance.now();
     const report = (outcome: CallOutcome) => this.options.onCall?.({ backend: this.name, operation, outcome, durationMs: performance.now() - started });
-    if (!this.config.enabled) throw new McpError(AggregateErrorCode.BackendUnavailable, `Backend "${this.name}" is disabled ("enabled": false in the servers file)`);
+    if (!this.config.enabled) throw new ProtocolError(AggregateErrorCode.BackendUnavailable, `Backend "${this.name}" is disabled ("enabled": false in the servers file)`);
     if (!probe && !this.breaker.tryAcquire()) {
       report('unavailable');
       throw this.unavailable();
@@ -234,6 +330,10 @@ export class Backend {
       report('unavailable');
       throw error;
     }
+    // A probe (ping, server/discover) causes no log line: only requests that may are counted.
+    const entry = { onlog };
+    const counted = !probe && target === this.shared?.client;
+    if (counted) this.sharedInflight.add(entry);
     try {
       const result = await request(target);
       this.breaker.success();
@@ -246,13 +346,15 @@ export class Backend {
       else this.breaker.failure();
       report(outcome);
       if (outcome === 'timeout') {
-        throw new McpError(ErrorCode.RequestTimeout, `Backend "${this.name}" did not answer ${operation} within ${this.config.timeoutMs} ms`, { backend: this.name, timeoutMs: this.config.timeoutMs });
+        throw new ProtocolError(AggregateErrorCode.BackendTimeout, `Backend "${this.name}" did not answer ${operation} within ${this.config.timeoutMs} ms`, { backend: this.name, timeoutMs: this.config.timeoutMs });
       }
       // Transport failures (connection refused, reset, lost session) become one clear error naming the backend.
-      if (outcome === 'unavailable' && !(error instanceof McpError) && !isSessionLost(error)) {
-        throw new McpError(AggregateErrorCode.BackendUnavailable, `Backend "${this.name}" is unavailable: ${(error as Error | undefined)?.message ?? String(error)}`, { backend: this.name });
+      if (outcome === 'unavailable' && !(error instanceof ProtocolError) && !isSessionLost(error)) {
+        throw new ProtocolError(AggregateErrorCode.BackendUnavailable, `Backend "${this.name}" is unavailable: ${(error as Error | undefined)?.message ?? String(error)}`, { backend: this.name });
       }
       throw error;
+    } finally {
+      if (counted) this.sharedInflight.delete(entry);
     }
   }
 
@@ -270,11 +372,13 @@ export class Backend {
 /** How a failed request ended: answered by the backend ('error'), or a failure of the backend. */
 export function classify(error: unknown): CallOutcome {
   if ((error as Error | undefined)?.name === 'AbortError') return 'cancelled';
-  if (error instanceof McpError) {
-    if (error.code === ErrorCode.RequestTimeout) return 'timeout';
-    if (error.code === ErrorCode.ConnectionClosed) return 'unavailable';
+  if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) return 'timeout';
+  if (error instanceof ProtocolError) {
+    if (error.code === AggregateErrorCode.BackendTimeout) return 'timeout';
     if (error.code === AggregateErrorCode.BackendUnavailable) return 'unavailable';
     return 'error';
   }
+  // An answer the SDK refused locally (an invalid result, an unsupported result type) came from a working backend.
+  if (error instanceof SdkError && !isConnectionFailure(error)) return 'error';
   return 'unavailable';
 }

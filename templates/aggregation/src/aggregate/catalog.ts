@@ -1,6 +1,4 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
-import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { UriTemplate, type Client, type Prompt, type Resource, type ResourceTemplateType as ResourceTemplate, type Tool } from '@modelcontextprotocol/client';
 import type { Backend } from './backend.js';
 import type { AggregateLogger } from './connection.js';
 import { mergeNamespaced, namespaced, type Collision } from './namespace.js';
@@ -17,30 +15,37 @@ interface Item {
 }
 
 const CAPABILITY: Record<ListKind, 'tools' | 'resources' | 'prompts'> = { tools: 'tools', resources: 'resources', resourceTemplates: 'resources', prompts: 'prompts' };
-/** Guards against a backend that hands out cursors forever. */
-const MAX_PAGES = 1000;
-
-/** Every page of one list, following `nextCursor` until the backend says there is no more. */
-export async function listAll<K extends ListKind>(client: Client, kind: K, timeoutMs: number): Promise<Item[K][]> {
-  const items: Item[K][] = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const params = cursor === undefined ? {} : { cursor };
-    const options = { timeout: timeoutMs };
-    const result =
-      kind === 'tools' ? await client.listTools(params, options)
-      : kind === 'resources' ? await client.listResources(params, options)
-      : kind === 'resourceTemplates' ? await client.listResourceTemplates(params, options)
-      : await client.listPrompts(params, options);
-    const list = (result as Record<string, unknown>)[kind] as Item[K][];
-    items.push(...list);
-    cursor = result.nextCursor;
-    if (!cursor) return items;
-  }
-  throw new Error(`${kind} listing did not end after ${MAX_PAGES} pages`);
+/** How long a list may be reused and by whom, as the backend said (2026-07-28 `ttlMs`, `cacheScope`). */
+export interface CacheHint {
+  ttlMs?: number;
+  cacheScope?: 'public' | 'private';
 }
 
-type Cache = { [K in ListKind]?: { items: Item[K][]; stale: boolean } };
+export interface Listing<K extends ListKind> extends CacheHint {
+  items: Item[K][];
+}
+
+/**
+ * Every page of one list: the SDK walks `nextCursor` (up to its page cap, against a backend that
+ * hands out cursors forever) and keeps the first page's cache hints.
+ */
+export async function listAll<K extends ListKind>(client: Client, kind: K, timeoutMs: number): Promise<Listing<K>> {
+  // 'bypass': the catalog caches (until list_changed); the SDK's own cache would only hide a change.
+  const options = { timeout: timeoutMs, cacheMode: 'bypass' as const };
+  const result =
+    kind === 'tools' ? await client.listTools(undefined, options)
+    : kind === 'resources' ? await client.listResources(undefined, options)
+    : kind === 'resourceTemplates' ? await client.listResourceTemplates(undefined, options)
+    : await client.listPrompts(undefined, options);
+  const { ttlMs, cacheScope } = result as CacheHint;
+  return {
+    items: (result as unknown as Record<string, Item[K][]>)[kind] ?? [],
+    ...(typeof ttlMs === 'number' ? { ttlMs } : {}),
+    ...(cacheScope === 'public' || cacheScope === 'private' ? { cacheScope } : {}),
+  };
+}
+
+type Cache = { [K in ListKind]?: Listing<K> & { stale: boolean } };
 
 /** Where a namespaced tool or prompt lives and its name there. */
 export interface Route {
@@ -74,11 +79,11 @@ export class Catalog {
   private async listOf<K extends ListKind>(backend: Backend, kind: K): Promise<Item[K][] | undefined> {
     const cache = this.caches.get(backend.name) ?? {};
     this.caches.set(backend.name, cache);
-    const cached = cache[kind] as { items: Item[K][]; stale: boolean } | undefined;
+    const cached = cache[kind] as (Listing<K> & { stale: boolean }) | undefined;
     if (cached && !cached.stale) return cached.items;
     if (!backend.ready || !backend.capabilities?.[CAPABILITY[kind]]) return undefined;
     const key = `${backend.name}\0${kind}`;
-    let fetching = this.pending.get(key) as Promise<Item[K][]> | undefined;
+    let fetching = this.pending.get(key) as Promise<Listing<K>> | undefined;
     if (!fetching) {
       // Listing is safe to repeat: retry transient failures with capped, jittered backoff.
       fetching = withRetry(() => backend.run(`${kind}/list`, (client) => listAll(client, kind, backend.config.timeoutMs)), {
@@ -89,9 +94,9 @@ export class Catalog {
       this.pending.set(key, fetching);
     }
     try {
-      const items = await fetching;
-      (cache as Record<string, unknown>)[kind] = { items, stale: false };
-      return items;
+      const listing = await fetching;
+      (cache as Record<string, unknown>)[kind] = { ...listing, stale: false };
+      return listing.items;
     } catch (error) {
       this.logger.warn({ backend: backend.name, kind, err: error }, 'listing a backend failed; leaving it out');
       return undefined;
@@ -125,6 +130,21 @@ export class Catalog {
     for (const collision of merged.collisions) if (!known.has(collision.message)) this.logger.warn({ collision }, collision.message);
     this.collisionsByKind[kind] = merged.collisions;
     return [...merged.entries.values()].map((entry) => entry.value);
+  }
+
+  /**
+   * What the merged list may promise about caching: the shortest `ttlMs` of the backends listed
+   * (only when each gave one) and `private` when any backend said so.
+   */
+  hint(kind: ListKind): CacheHint {
+    const listed = this.backends.filter((backend) => backend.ready && backend.capabilities?.[CAPABILITY[kind]]).map((backend) => this.caches.get(backend.name)?.[kind]);
+    if (listed.length === 0 || listed.some((listing) => listing === undefined)) return {};
+    const ttls = listed.map((listing) => listing!.ttlMs);
+    const scopes = listed.map((listing) => listing!.cacheScope);
+    return {
+      ...(ttls.every((ttl) => ttl !== undefined) ? { ttlMs: Math.min(...(ttls as number[])) } : {}),
+      ...(scopes.includes('private') ? { cacheScope: 'private' as const } : scopes.every((scope) => scope === 'public') ? { cacheScope: 'public' as const } : {}),
+    };
   }
 
   /** Finds the backend of a namespaced tool or prompt, refreshing the lists once if it is unknown. */

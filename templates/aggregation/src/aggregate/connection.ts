@@ -1,8 +1,5 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { isJSONRPCNotification, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { Client, isJSONRPCNotification, SdkErrorCode, SdkHttpError, StreamableHTTPClientTransport, type ClientCapabilities, type PriorDiscovery, type Transport } from '@modelcontextprotocol/client';
+import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { withOwnSignal } from '../http/own-signal.js';
 import type { ServerConfig } from './config.js';
 
@@ -20,28 +17,40 @@ export interface ConnectOptions {
   clientInfo: { name: string; version: string };
   /** Advertised to the backend: only what the caller can really serve. */
   capabilities: ClientCapabilities;
-  /** Registers request and notification handlers before `initialize` is sent. */
+  /** Registers request and notification handlers before the backend is first spoken to. */
   setup?: (client: Client) => void;
   /** Runs once when the connection ends by itself (a stdio process exited, the transport failed). */
   onClosed?: () => void;
+  /**
+   * The protocol era this backend was found to speak (from an earlier connection): skips the
+   * `server/discover` probe. Without it the client probes: 2026-07-28 first, else the 2025 `initialize`.
+   */
+  prior?: PriorDiscovery;
   logger: AggregateLogger;
   timeoutMs: number;
 }
 
-/** One live MCP client session to one backend. */
+/** One live MCP client connection to one backend: a 2026-07-28 one (stateless) or a 2025 session. */
 export interface BackendClient {
   client: Client;
   readonly closed: boolean;
-  /** Ends the session: DELETE for HTTP (best effort), stdin close then SIGTERM/SIGKILL for stdio. */
+  /** Ends the connection: DELETE for a 2025 HTTP session (best effort), stdin close then SIGTERM/SIGKILL for stdio. */
   close(): Promise<void>;
 }
 
 /**
- * Opens a client session (transport + `initialize`) to one backend. Credentials come only from
+ * Connects to one backend and agrees on a protocol version: `server/discover` first (2026-07-28),
+ * the 2025 `initialize` handshake when the backend does not know it. Credentials come only from
  * the servers file (headers, env): nothing of the caller's own request is passed on.
  */
 export async function connectBackend(server: ServerConfig, options: ConnectOptions): Promise<BackendClient> {
-  const client = new Client(options.clientInfo, { capabilities: options.capabilities });
+  const client = new Client(options.clientInfo, {
+    capabilities: options.capabilities,
+    versionNegotiation: { mode: 'auto' },
+    // A relay keeps its own list cache (until list_changed) and must not serve one client's
+    // resource to another from the SDK's response cache: every request goes to the backend.
+    defaultCacheTtlMs: 0,
+  });
   options.setup?.(client);
   const target = server.target;
   let closing = false;
@@ -75,7 +84,7 @@ export async function connectBackend(server: ServerConfig, options: ConnectOptio
   };
   client.onerror = (error) => options.logger.debug({ backend: server.name, err: error }, 'backend transport error');
   try {
-    await client.connect(transport, { timeout: options.timeoutMs });
+    await client.connect(transport, { timeout: options.timeoutMs, ...(options.prior ? { prior: options.prior } : {}) });
   } catch (error) {
     closing = true;
     await client.close().catch(() => {});
@@ -99,16 +108,29 @@ export async function connectBackend(server: ServerConfig, options: ConnectOptio
   };
 }
 
-/** The backend no longer knows our session (it restarted): a new `initialize` is needed. */
+/** What to tell the next connection to this backend, so it need not probe again. */
+export function priorOf(client: Client): PriorDiscovery | undefined {
+  const era = client.getProtocolEra();
+  if (era === 'legacy') return { kind: 'legacy' };
+  const discover = client.getDiscoverResult();
+  return era === 'modern' && discover ? { kind: 'modern', discover } : undefined;
+}
+
+/** The backend no longer knows our 2025 session (it restarted): a new `initialize` is needed. */
 export function isSessionLost(error: unknown): boolean {
-  return error instanceof StreamableHTTPError && error.code === 404;
+  return error instanceof SdkHttpError && error.status === 404;
+}
+
+/** The connection itself failed (closed, not connected, could not send), as opposed to an answer of the backend. */
+export function isConnectionFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === SdkErrorCode.ConnectionClosed || code === SdkErrorCode.NotConnected || code === SdkErrorCode.SendFailed || error instanceof SdkHttpError;
 }
 
 /**
- * The SDK client runs notification handlers a microtask later but settles responses at once. When
- * a backend's last progress notification and its result arrive in one read (typical over stdio),
- * the result would win and that progress would be dropped. A response that follows a notification
- * in the same turn is therefore delivered on the next turn, after the notification's handler.
+ * A response that follows a notification in the same turn is delivered on the next turn, after
+ * the notification's handler: when a backend's last progress notification and its result arrive
+ * in one read (typical over stdio), that progress still reaches the caller before the result.
  */
 function keepNotificationsBeforeResponses(transport: Transport): void {
   const deliver = transport.onmessage;

@@ -1,21 +1,18 @@
-import {
-  PromptListChangedNotificationSchema,
-  ResourceListChangedNotificationSchema,
-  ToolListChangedNotificationSchema,
-  type CallToolResult,
-  type ClientCapabilities,
-  type GetPromptResult,
-  type Implementation,
-  type Prompt,
-  type ReadResourceResult,
-  type Resource,
-  type ResourceTemplate,
-  type ServerCapabilities,
-  type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+import type {
+  CallToolResult,
+  ClientCapabilities,
+  GetPromptResult,
+  Implementation,
+  Prompt,
+  ReadResourceResult,
+  Resource,
+  ResourceTemplateType as ResourceTemplate,
+  ServerCapabilities,
+  Tool,
+} from '@modelcontextprotocol/client';
 import { Backend, type BackendStatus, type CallEvent } from './backend.js';
 import type { BreakerState } from './breaker.js';
-import { Catalog, type ChangedKind } from './catalog.js';
+import { Catalog, type CacheHint, type ChangedKind, type ListKind } from './catalog.js';
 import type { ServersConfig } from './config.js';
 import { silentLogger, type AggregateLogger } from './connection.js';
 import type { Collision } from './namespace.js';
@@ -23,9 +20,9 @@ import { AggregatorSession, Router, type CallOptions, type SessionOptions } from
 
 export { AggregateErrorCode, classify, type BackendState, type BackendStatus, type CallEvent, type CallOutcome } from './backend.js';
 export { CircuitBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
-export { listAll, type ChangedKind, type ListKind } from './catalog.js';
+export { listAll, type CacheHint, type ChangedKind, type ListKind, type Listing } from './catalog.js';
 export { DEFAULT_MAX_SESSIONS, DEFAULT_TIMEOUT_MS, loadServersConfig, parseServersConfig, ServersConfigError, type ServerConfig, type ServersConfig, type ServerTarget } from './config.js';
-export { isSessionLost, silentLogger, type AggregateLogger } from './connection.js';
+export { isConnectionFailure, isSessionLost, priorOf, silentLogger, type AggregateLogger } from './connection.js';
 export { invalidName, mergeNamespaced, namespaced, SEPARATOR, VALID_NAME, type Collision } from './namespace.js';
 export { backoffDelay, isRetryable, sleep, withRetry, type RetryOptions } from './retry.js';
 export { AggregatorSession, type CallOptions, type SessionHandlers, type SessionOptions } from './session.js';
@@ -36,6 +33,8 @@ export interface AggregatorOptions {
   logger?: AggregateLogger;
   /** A backend's list changed, or a backend came or went: clients should list again. */
   onListChanged?(kind: ChangedKind): void;
+  /** A resource a backend lists changed (the shared connections subscribe to every one a backend offers updates of). */
+  onResourceUpdated?(uri: string): void;
   /**
    * Capabilities of the shared connections. They serve listing, health and `callTool` of this
    * object, where no particular client could answer a backend's request: keep this empty unless
@@ -67,13 +66,17 @@ export interface Aggregator {
   listPrompts(): Promise<Prompt[]>;
   getPrompt(name: string, args?: Record<string, string>, options?: CallOptions): Promise<GetPromptResult>;
   complete: Router['complete'];
+  /** The caching the merged list may promise (2026-07-28 `ttlMs`, `cacheScope`), from the backends' own hints. */
+  cacheHint(kind: ListKind): CacheHint;
+  /** The protocol era each connected backend speaks (2026-07-28 'modern' or 2025 'legacy'). */
+  eras(): Record<string, 'modern' | 'legacy' | undefined>;
   status(): BackendStatus[];
   /** Names two backends both expose (and names MCP does not allow), from the latest listings. */
   readonly collisions: Collision[];
   /** What the backends that are connected can do, merged. */
   capabilities(): ServerCapabilities;
   /** The backend itself when there is exactly one: a transparent gateway presents it as is. */
-  soleBackend(): { serverInfo?: Implementation; instructions?: string; capabilities?: ServerCapabilities; prefix: string } | undefined;
+  soleBackend(): { serverInfo?: Implementation; instructions?: string; capabilities?: ServerCapabilities; prefix: string; discoverHint?: CacheHint } | undefined;
   /** Backend sessions of one downstream client, so requests from backends reach that client. */
   openSession(options: SessionOptions): AggregatorSession;
   /** Runs every backend's health check now (instead of waiting for the interval). */
@@ -94,6 +97,7 @@ export async function openAggregator(options: AggregatorOptions): Promise<Aggreg
   /** A backend said a list changed (on any of its sessions): drop the cached list, tell clients. */
   const listChanged = (backend: Backend, kind: ChangedKind) => {
     catalog.invalidate(backend, kind === 'resources' ? ['resources', 'resourceTemplates'] : [kind]);
+    if (kind === 'resources') backend.resourcesChanged();
     changed(kind);
   };
   for (const config of options.servers.servers) {
@@ -114,9 +118,11 @@ export async function openAggregator(options: AggregatorOptions): Promise<Aggreg
         },
         onCatalogStale: (backend) => catalog.invalidate(backend),
         setupShared: (client, backend) => {
-          client.setNotificationHandler(ToolListChangedNotificationSchema, () => listChanged(backend, 'tools'));
-          client.setNotificationHandler(ResourceListChangedNotificationSchema, () => listChanged(backend, 'resources'));
-          client.setNotificationHandler(PromptListChangedNotificationSchema, () => listChanged(backend, 'prompts'));
+          client.setNotificationHandler('notifications/tools/list_changed', () => listChanged(backend, 'tools'));
+          client.setNotificationHandler('notifications/resources/list_changed', () => listChanged(backend, 'resources'));
+          client.setNotificationHandler('notifications/prompts/list_changed', () => listChanged(backend, 'prompts'));
+          client.setNotificationHandler('notifications/resources/updated', (notification) => options.onResourceUpdated?.(notification.params.uri));
+          client.setNotificationHandler('notifications/message', (notification) => backend.deliverLog(notification.params));
         },
       }),
     );
@@ -134,6 +140,8 @@ export async function openAggregator(options: AggregatorOptions): Promise<Aggreg
     listPrompts: () => catalog.list('prompts'),
     getPrompt: (name, args, callOptions) => shared.getPrompt(name, args, callOptions),
     complete: (params, callOptions) => shared.complete(params, callOptions),
+    cacheHint: (kind) => catalog.hint(kind),
+    eras: () => Object.fromEntries(backends.map((backend) => [backend.name, backend.prior?.kind])),
     status: () => backends.map((backend) => backend.status()),
     get collisions() {
       return catalog.collisions;
@@ -142,7 +150,12 @@ export async function openAggregator(options: AggregatorOptions): Promise<Aggreg
     soleBackend() {
       const enabled = backends.filter((backend) => backend.config.enabled);
       const only = enabled.length === 1 ? enabled[0] : undefined;
-      return only && { serverInfo: only.serverInfo, instructions: only.instructions, capabilities: only.capabilities, prefix: only.config.prefix };
+      const discover = only?.prior?.kind === 'modern' ? (only.prior.discover as CacheHint) : undefined;
+      const discoverHint: CacheHint = {
+        ...(typeof discover?.ttlMs === 'number' ? { ttlMs: discover.ttlMs } : {}),
+        ...(discover?.cacheScope === 'public' || discover?.cacheScope === 'private' ? { cacheScope: discover.cacheScope } : {}),
+      };
+      return only && { serverInfo: only.serverInfo, instructions: only.instructions, capabilities: only.capabilities, prefix: only.config.prefix, discoverHint };
     },
     openSession: (sessionOptions) => new AggregatorSession(catalog, { ...sessionOptions, clientInfo: options.clientInfo, logger, backends, listChanged }),
     checkHealth: async () => {

@@ -1,4 +1,4 @@
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SdkHttpError } from '@modelcontextprotocol/client';
 
 export interface RetryOptions {
   /** Attempts in total, the first one included. */
@@ -22,7 +22,7 @@ export function isRetryable(error: unknown): boolean {
 }
 
 function httpStatus(error: unknown): number | undefined {
-  if (error instanceof StreamableHTTPError && typeof error.code === 'number' && error.code >= 400 && error.code < 600) return error.code;
+  if (error instanceof SdkHttpError && error.status >= 400 && error.status < 600) return error.status;
   const match = /\bHTTP (\d{3})\b/.exec(String((error as Error | undefined)?.message ?? ''));
   return match ? Number(match[1]) : undefined;
 }

@@ -1,24 +1,15 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
-  CallToolResultSchema,
-  CancelledNotificationSchema,
-  CreateMessageRequestSchema,
-  ElicitRequestSchema,
-  ErrorCode,
-  ListRootsRequestSchema,
-  LoggingMessageNotificationSchema,
-  McpError,
-  PromptListChangedNotificationSchema,
-  ResourceListChangedNotificationSchema,
-  ResourceUpdatedNotificationSchema,
-  ToolListChangedNotificationSchema,
+  LOG_LEVEL_META_KEY,
+  ProtocolError,
+  ProtocolErrorCode,
   type CallToolResult,
+  type Client,
   type ClientCapabilities,
   type CompleteRequest,
   type CompleteResult,
   type CreateMessageRequest,
   type CreateMessageResult,
+  type CreateMessageResultWithTools,
   type ElicitRequest,
   type ElicitResult,
   type GetPromptResult,
@@ -26,10 +17,12 @@ import {
   type ListRootsResult,
   type LoggingLevel,
   type LoggingMessageNotification,
+  type McpSubscription,
   type Progress,
   type ReadResourceResult,
+  type RequestOptions,
   type ResourceUpdatedNotification,
-} from '@modelcontextprotocol/sdk/types.js';
+} from '@modelcontextprotocol/client';
 import { AggregateErrorCode, type Backend } from './backend.js';
 import type { Catalog, ChangedKind } from './catalog.js';
 import { connectBackend, isSessionLost, type AggregateLogger, type BackendClient } from './connection.js';
@@ -40,13 +33,25 @@ export interface CallOptions {
   onprogress?: (progress: Progress) => void;
   /** Overrides the backend's `timeoutMs` for this call. */
   timeoutMs?: number;
-  /** Request metadata passed on to the backend (e.g. trace context); never a progress token. */
+  /** Request metadata passed on to the backend (e.g. trace context, log level); never a progress token. */
   _meta?: Record<string, unknown>;
+  /**
+   * A 2026-07-28 caller that answers `input_required` itself: such a result of a 2026-07-28 backend
+   * is returned as it is (its `requestState` untouched) instead of being answered here.
+   */
+  allowInputRequired?: boolean;
+  /** The retry of an `input_required` round: the caller's answers and the backend's `requestState`, passed back. */
+  inputResponses?: Record<string, unknown>;
+  requestState?: string;
+  /** HTTP headers for this request (the caller's `Mcp-Param-*` mirrors of tool arguments). */
+  headers?: Record<string, string>;
+  /** The backend's log lines while serving this request (on a shared connection: see `Backend.deliverLog`). */
+  onlog?: (params: LoggingMessageNotification['params']) => void;
 }
 
 /** Where requests a backend sends back (sampling, elicitation, roots) and its notifications go. */
 export interface SessionHandlers {
-  createMessage?(params: CreateMessageRequest['params'], options: { signal: AbortSignal; backend: string }): Promise<CreateMessageResult>;
+  createMessage?(params: CreateMessageRequest['params'], options: { signal: AbortSignal; backend: string }): Promise<CreateMessageResult | CreateMessageResultWithTools>;
   elicit?(params: ElicitRequest['params'], options: { signal: AbortSignal; backend: string }): Promise<ElicitResult>;
   listRoots?(params: ListRootsRequest['params'], options: { signal: AbortSignal; backend: string }): Promise<ListRootsResult>;
   loggingMessage?(params: LoggingMessageNotification['params'], backend: string): void;
@@ -59,6 +64,15 @@ export interface SessionOptions {
   handlers?: SessionHandlers;
 }
 
+/** The retry fields of an `input_required` round, for a backend that speaks 2026-07-28 (a 2025 one has no such thing). */
+function retryFields(client: Client, options: CallOptions): Record<string, unknown> {
+  if (client.getProtocolEra() !== 'modern') return {};
+  return {
+    ...(options.inputResponses ? { inputResponses: options.inputResponses } : {}),
+    ...(options.requestState !== undefined ? { requestState: options.requestState } : {}),
+  };
+}
+
 /** Calls routed to the backend that serves them, over the connections `clientFor` hands out. */
 export class Router {
   constructor(
@@ -68,12 +82,12 @@ export class Router {
     private readonly onSessionLost: (backend: Backend) => Promise<boolean> = async () => false,
   ) {}
 
-  protected async send<T>(backend: Backend, operation: string, request: (client: Client) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  protected async send<T>(backend: Backend, operation: string, request: (client: Client) => Promise<T>, { signal, onlog }: Pick<CallOptions, 'signal' | 'onlog'> = {}): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       if (backend.breaker.state === 'open') throw backend.unavailable();
       const client = await this.clientFor(backend);
       try {
-        return await backend.run(operation, request, { client, signal });
+        return await backend.run(operation, request, { client, signal, onlog });
       } catch (error) {
         // The request never reached the restarted backend, so sending it once more on a new session is safe.
         if (attempt === 0 && isSessionLost(error) && (await this.onSessionLost(backend))) continue;
@@ -82,32 +96,77 @@ export class Router {
     }
   }
 
+  /** The log level the caller set for its session, sent with each request to a 2026-07-28 backend. */
+  protected sessionLevel(): LoggingLevel | undefined {
+    return undefined;
+  }
+
+  /** The request's `_meta` toward this backend: the caller's, plus the session's log level for a 2026-07-28 one. */
+  private meta(client: Client, options: CallOptions): { _meta?: Record<string, unknown> } {
+    const level = client.getProtocolEra() === 'modern' ? this.sessionLevel() : undefined;
+    const meta = level && options._meta?.[LOG_LEVEL_META_KEY] === undefined ? { ...options._meta, [LOG_LEVEL_META_KEY]: level } : options._meta;
+    return meta ? { _meta: meta } : {};
+  }
+
+  private requestOptions(backend: Backend, options: CallOptions): RequestOptions {
+    return {
+      signal: options.signal,
+      timeout: options.timeoutMs ?? backend.config.timeoutMs,
+      ...(options.allowInputRequired ? { allowInputRequired: true } : {}),
+      ...(options.headers ? { headers: options.headers } : {}),
+    };
+  }
+
+  /**
+   * A tool call, its result passed on as the backend sent it: a relay does not re-validate
+   * structured output (the caller's own SDK does), so this is the SDK's `request`, not `callTool`.
+   */
   async callTool(name: string, args: Record<string, unknown> | undefined, options: CallOptions = {}): Promise<CallToolResult> {
     const route = await this.catalog.route('tools', name);
     if (!route) throw unknown('tool', name);
     const { backend } = route;
     const requestOptions: RequestOptions = {
-      signal: options.signal,
-      timeout: options.timeoutMs ?? backend.config.timeoutMs,
+      ...this.requestOptions(backend, options),
       onprogress: options.onprogress,
       // A call that keeps reporting progress is alive; the limit is for silence.
       resetTimeoutOnProgress: options.onprogress !== undefined,
     };
-    const params = { name: route.name, arguments: args, ...(options._meta ? { _meta: options._meta } : {}) };
-    return this.send(backend, 'tools/call', (client) => client.callTool(params, CallToolResultSchema, requestOptions) as Promise<CallToolResult>, options.signal);
+    return this.send(
+      backend,
+      'tools/call',
+      (client) => {
+        const params = { name: route.name, ...(args ? { arguments: args } : {}), ...this.meta(client, options), ...retryFields(client, options) };
+        return client.request({ method: 'tools/call', params }, requestOptions);
+      },
+      options,
+    );
   }
 
   async readResource(uri: string, options: CallOptions = {}): Promise<ReadResourceResult> {
     const backend = await this.catalog.routeResource(uri);
     if (!backend) throw unknown('resource', uri);
-    return this.send(backend, 'resources/read', (client) => client.readResource({ uri }, { signal: options.signal, timeout: options.timeoutMs ?? backend.config.timeoutMs }), options.signal);
+    return this.send(
+      backend,
+      'resources/read',
+      (client) => client.request({ method: 'resources/read', params: { uri, ...this.meta(client, options), ...retryFields(client, options) } }, this.requestOptions(backend, options)),
+      options,
+    );
   }
 
   async getPrompt(name: string, args: Record<string, string> | undefined, options: CallOptions = {}): Promise<GetPromptResult> {
     const route = await this.catalog.route('prompts', name);
     if (!route) throw unknown('prompt', name);
     const { backend } = route;
-    return this.send(backend, 'prompts/get', (client) => client.getPrompt({ name: route.name, arguments: args }, { signal: options.signal, timeout: options.timeoutMs ?? backend.config.timeoutMs }), options.signal);
+    return this.send(
+      backend,
+      'prompts/get',
+      (client) =>
+        client.request(
+          { method: 'prompts/get', params: { name: route.name, ...(args ? { arguments: args } : {}), ...this.meta(client, options), ...retryFields(client, options) } },
+          this.requestOptions(backend, options),
+        ),
+      options,
+    );
   }
 
   /** Completion of a prompt argument (namespaced prompt name) or of a resource template variable. */
@@ -125,12 +184,12 @@ export class Router {
     }
     const target = backend;
     if (!target.capabilities?.completions) return { completion: { values: [], hasMore: false } };
-    return this.send(target, 'completion/complete', (client) => client.complete({ ...params, ref }, { signal: options.signal, timeout: options.timeoutMs ?? target.config.timeoutMs }), options.signal);
+    return this.send(target, 'completion/complete', (client) => client.complete({ ...params, ref }, { signal: options.signal, timeout: options.timeoutMs ?? target.config.timeoutMs }), options);
   }
 }
 
-function unknown(kind: string, name: string): McpError {
-  return new McpError(ErrorCode.InvalidParams, `Unknown ${kind} "${name}": no backend serves it (list ${kind === 'resource' || kind === 'resource template' ? 'resources' : `${kind}s`} to see what is available)`);
+function unknown(kind: string, name: string): ProtocolError {
+  return new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown ${kind} "${name}": no backend serves it (list ${kind === 'resource' || kind === 'resource template' ? 'resources' : `${kind}s`} to see what is available)`);
 }
 
 /**
@@ -142,6 +201,8 @@ function unknown(kind: string, name: string): McpError {
 export class AggregatorSession extends Router {
   private readonly connections = new Map<string, Promise<BackendClient>>();
   private readonly subscriptions = new Map<string, Set<string>>();
+  /** A 2026-07-28 backend's resource subscriptions: one `subscriptions/listen` stream per resource. */
+  private readonly streams = new Map<string, McpSubscription>();
   private level?: LoggingLevel;
   private closed = false;
 
@@ -176,11 +237,11 @@ export class AggregatorSession extends Router {
   }
 
   private connection(backend: Backend): Promise<BackendClient> {
-    if (this.closed) return Promise.reject(new McpError(ErrorCode.ConnectionClosed, 'Session closed'));
+    if (this.closed) return Promise.reject(new ProtocolError(AggregateErrorCode.BackendUnavailable, 'Session closed'));
     const existing = this.connections.get(backend.name);
     if (existing) return existing;
     if (backend.sessionCount >= backend.config.maxSessions) {
-      return Promise.reject(new McpError(AggregateErrorCode.BackendUnavailable, `Backend "${backend.name}" has reached its limit of ${backend.config.maxSessions} sessions ("maxSessions" in the servers file); retry later`));
+      return Promise.reject(new ProtocolError(AggregateErrorCode.BackendUnavailable, `Backend "${backend.name}" has reached its limit of ${backend.config.maxSessions} sessions ("maxSessions" in the servers file); retry later`));
     }
     backend.sessionCount++;
     const opening = this.open(backend).catch((error: unknown) => {
@@ -188,7 +249,7 @@ export class AggregatorSession extends Router {
       this.connections.delete(backend.name);
       // Not reaching the backend is the backend's failure: the breaker must see it.
       backend.breaker.failure();
-      throw error instanceof McpError ? error : new McpError(AggregateErrorCode.BackendUnavailable, `Backend "${backend.name}" is unavailable: ${(error as Error).message}`, { backend: backend.name });
+      throw error instanceof ProtocolError ? error : new ProtocolError(AggregateErrorCode.BackendUnavailable, `Backend "${backend.name}" is unavailable: ${(error as Error).message}`, { backend: backend.name });
     });
     this.connections.set(backend.name, opening);
     return opening;
@@ -206,38 +267,30 @@ export class AggregatorSession extends Router {
       timeoutMs: backend.config.timeoutMs,
       // A stdio process that exited: the next call starts a fresh one.
       onClosed: () => void this.drop(backend, connection),
+      // The era this backend speaks is known from its shared connection: no probe per session.
+      prior: backend.prior,
       setup: (client) => {
-        // The SDK drops a cancellation whose request id is 0 (a falsy check), and a backend's first
-        // request to us has id 0: requests forwarded to the client are cancelled here, by any id.
-        const forwarded = new Map<string | number, AbortController>();
-        const forward = <T>(extra: { requestId: string | number; signal: AbortSignal }, send: (signal: AbortSignal) => Promise<T>): Promise<T> => {
-          const controller = new AbortController();
-          forwarded.set(extra.requestId, controller);
-          extra.signal.addEventListener('abort', () => controller.abort(extra.signal.reason), { once: true });
-          return send(controller.signal).finally(() => forwarded.delete(extra.requestId));
-        };
-        client.setNotificationHandler(CancelledNotificationSchema, (notification) => {
-          const id = notification.params.requestId;
-          if (id !== undefined) forwarded.get(id)?.abort(notification.params.reason);
-        });
-        if (capabilities.sampling) client.setRequestHandler(CreateMessageRequestSchema, (request, extra) => forward(extra, (signal) => handlers.createMessage!(request.params, { signal, backend: name })));
-        if (capabilities.elicitation) client.setRequestHandler(ElicitRequestSchema, (request, extra) => forward(extra, (signal) => handlers.elicit!(request.params, { signal, backend: name })));
-        if (capabilities.roots) client.setRequestHandler(ListRootsRequestSchema, (request, extra) => forward(extra, (signal) => handlers.listRoots!(request.params, { signal, backend: name })));
+        // A 2025 backend asks with a request of its own; a 2026-07-28 one answers `input_required`,
+        // which the SDK fulfils through these same handlers: either way the request reaches this client.
+        if (capabilities.sampling) client.setRequestHandler('sampling/createMessage', (request, ctx) => handlers.createMessage!(request.params, { signal: ctx.mcpReq.signal, backend: name }));
+        if (capabilities.elicitation) client.setRequestHandler('elicitation/create', (request, ctx) => handlers.elicit!(request.params, { signal: ctx.mcpReq.signal, backend: name }));
+        if (capabilities.roots) client.setRequestHandler('roots/list', (request, ctx) => handlers.listRoots!(request.params, { signal: ctx.mcpReq.signal, backend: name }));
         // A backend announces list changes on the session where they happened (often this one).
-        client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.options.listChanged?.(backend, 'tools'));
-        client.setNotificationHandler(ResourceListChangedNotificationSchema, () => this.options.listChanged?.(backend, 'resources'));
-        client.setNotificationHandler(PromptListChangedNotificationSchema, () => this.options.listChanged?.(backend, 'prompts'));
-        client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => handlers.loggingMessage?.(notification.params, name));
-        client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => handlers.resourceUpdated?.(notification.params, name));
+        client.setNotificationHandler('notifications/tools/list_changed', () => this.options.listChanged?.(backend, 'tools'));
+        client.setNotificationHandler('notifications/resources/list_changed', () => this.options.listChanged?.(backend, 'resources'));
+        client.setNotificationHandler('notifications/prompts/list_changed', () => this.options.listChanged?.(backend, 'prompts'));
+        client.setNotificationHandler('notifications/message', (notification) => handlers.loggingMessage?.(notification.params, name));
+        client.setNotificationHandler('notifications/resources/updated', (notification) => handlers.resourceUpdated?.(notification.params, name));
       },
     });
     if (this.closed) {
       await connection.close();
-      throw new McpError(ErrorCode.ConnectionClosed, 'Session closed');
+      throw new ProtocolError(AggregateErrorCode.BackendUnavailable, 'Session closed');
     }
     const client = connection.client;
-    if (this.level && client.getServerCapabilities()?.logging) await client.setLoggingLevel(this.level);
-    for (const uri of this.subscriptions.get(name) ?? []) await client.subscribeResource({ uri });
+    // A 2026-07-28 backend takes the level with each request (`_meta`), a 2025 one once per session.
+    if (this.level && client.getProtocolEra() === 'legacy' && client.getServerCapabilities()?.logging) await client.setLoggingLevel(this.level);
+    for (const uri of this.subscriptions.get(name) ?? []) await this.subscribeOn(client, name, uri);
     return connection;
   }
 
@@ -252,10 +305,21 @@ export class AggregatorSession extends Router {
     await connection?.close();
   }
 
+  /** `resources/subscribe` on a 2025 connection, a `subscriptions/listen` stream for the resource on a 2026-07-28 one. */
+  private async subscribeOn(client: Client, backend: string, uri: string): Promise<void> {
+    if (client.getProtocolEra() !== 'modern') {
+      await client.subscribeResource({ uri });
+      return;
+    }
+    const key = `${backend}\0${uri}`;
+    await this.streams.get(key)?.close();
+    this.streams.set(key, await client.listen({ resourceSubscriptions: [uri] }));
+  }
+
   async subscribeResource(uri: string): Promise<void> {
     const backend = await this.catalog.routeResource(uri);
     if (!backend) throw unknown('resource', uri);
-    await this.send(backend, 'resources/subscribe', (client) => client.subscribeResource({ uri }));
+    await this.send(backend, 'resources/subscribe', (client) => this.subscribeOn(client, backend.name, uri));
     const set = this.subscriptions.get(backend.name) ?? new Set<string>();
     set.add(uri);
     this.subscriptions.set(backend.name, set);
@@ -265,18 +329,35 @@ export class AggregatorSession extends Router {
     const backend = await this.catalog.routeResource(uri);
     if (!backend) throw unknown('resource', uri);
     this.subscriptions.get(backend.name)?.delete(uri);
-    await this.send(backend, 'resources/unsubscribe', (client) => client.unsubscribeResource({ uri }));
+    const key = `${backend.name}\0${uri}`;
+    const stream = this.streams.get(key);
+    this.streams.delete(key);
+    await this.send(backend, 'resources/unsubscribe', async (client) => {
+      if (client.getProtocolEra() === 'modern') await stream?.close();
+      else await client.unsubscribeResource({ uri });
+    });
   }
 
-  /** Applies to the backend sessions open now and to those opened later in this session. */
+  /**
+   * Applies at once to every backend that logs (a connection is opened where there is none yet,
+   * so a backend's log lines of this session follow the level from the start), and to those
+   * opened later in this session.
+   */
   async setLoggingLevel(level: LoggingLevel): Promise<void> {
     this.level = level;
+    const logging = this.options.backends.filter((backend) => backend.ready && backend.capabilities?.logging);
     await Promise.all(
-      [...this.connections.values()].map(async (pending) => {
-        const connection = await pending.catch(() => undefined);
-        if (connection && connection.client.getServerCapabilities()?.logging) await connection.client.setLoggingLevel(level).catch(() => {});
+      logging.map(async (backend) => {
+        const existing = this.connections.get(backend.name);
+        const connection = await (existing ?? this.connection(backend)).catch(() => undefined);
+        // A connection opened just now already got the level.
+        if (existing && connection && connection.client.getProtocolEra() === 'legacy') await connection.client.setLoggingLevel(level).catch(() => {});
       }),
     );
+  }
+
+  protected override sessionLevel(): LoggingLevel | undefined {
+    return this.level;
   }
 
   /** The client's roots changed: tell every backend session that may have asked for them. */

@@ -1,4 +1,4 @@
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { AuthInfo } from '@modelcontextprotocol/server';
 
 /** Who is calling. `id` is safe to log and to key sessions and rate limits by: it is never a secret. */
 export interface Identity {

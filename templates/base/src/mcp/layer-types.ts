@@ -1,4 +1,4 @@
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { McpRequestContext, McpServer, Server, ServerEventBus } from '@modelcontextprotocol/server';
 import type { Config } from '../config.js';
 import type { Readiness } from '../lifecycle/readiness.js';
 import type { Logger } from '../observability/logger.js';
@@ -6,11 +6,8 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing.js';
 import type { PackageInfo } from '../package-info.js';
 
-/** What the transport needs of an MCP server: `McpServer` and the SDK's low-level `Server` both fit. */
-export interface ServedMcp {
-  connect(transport: Transport): Promise<void>;
-  close(): Promise<void>;
-}
+/** What `/mcp` serves one request (or one 2025 session) with: `McpServer` or the SDK's low-level `Server`. */
+export type ServedMcp = McpServer | Server;
 
 export interface McpLayerDeps {
   config: Config;
@@ -20,15 +17,20 @@ export interface McpLayerDeps {
   readiness: Readiness;
   info: PackageInfo;
   tracing?: Pick<Tracing, 'instrumentTool'>;
+  /**
+   * The bus the `subscriptions/listen` streams of `/mcp` subscribe to (shared by the instances
+   * when a store carries it). A layer publishes changes of what it serves here.
+   */
+  bus?: ServerEventBus;
 }
 
 /**
- * The MCP side of the app: what a session (stateful) or a request (stateless) talks to.
+ * The MCP side of the app: what a request (or a session of the sessionful 2025 leg) talks to.
  * This is the one seam a pattern replaces: here the example tools, in a gateway the backends.
  */
 export interface McpLayer {
-  /** A fresh server for one session or one stateless request. */
-  createServer(): ServedMcp;
+  /** A fresh server for one request (`ctx.era` names its protocol era) or one 2025 session. */
+  createServer(ctx: McpRequestContext): McpServer | Server;
   /** Releases what the layer holds (connections, child processes); runs during shutdown, after sessions close. */
   close(): Promise<void>;
 }

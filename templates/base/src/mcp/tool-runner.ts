@@ -1,20 +1,22 @@
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import { isInputRequiredResult, type CallToolResult, type InputRequiredResult, type RequestMeta, type ServerContext } from '@modelcontextprotocol/server';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics, ToolOutcome } from '../observability/metrics.js';
 import { currentRequestContext } from '../observability/request-context.js';
 
-export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+/** The SDK's context of one tool call (request id, `_meta`, signal, notify). */
+export type ToolExtra = ServerContext;
 
-/** Wraps every tool call, e.g. in a tracing span. */
-export type ToolInstrument = (tool: string, run: () => Promise<CallToolResult>) => Promise<CallToolResult>;
+/** What a tool returns: its result, or (2026-07-28) a request for input the client answers before retrying. */
+export type ToolResult = CallToolResult | InputRequiredResult;
 
-/** Runs one tool call: `signal` aborts on client cancellation, on the call timeout and on session close. */
-export type ToolRunner = (
-  tool: string,
-  extra: ToolExtra,
-  handler: (signal: AbortSignal) => Promise<CallToolResult>,
-) => Promise<CallToolResult>;
+/**
+ * Wraps every tool call, e.g. in a tracing span; `meta` is the request's `_meta`, whose
+ * `traceparent` (when present) names the caller's span.
+ */
+export type ToolInstrument = (tool: string, run: () => Promise<ToolResult>, meta?: RequestMeta) => Promise<ToolResult>;
+
+/** Runs one tool call: `signal` aborts on client cancellation, on the call timeout and when the exchange ends. */
+export type ToolRunner = (tool: string, extra: ToolExtra, handler: (signal: AbortSignal) => Promise<ToolResult>) => Promise<ToolResult>;
 
 /** An error whose message is meant for the caller; any other error is reported without details. */
 export class ToolError extends Error {
@@ -32,15 +34,16 @@ export function createToolRunner({ metrics, logger, timeoutMs, instrument }: Too
   return async function runTool(tool, extra, handler) {
     const started = performance.now();
     const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = AbortSignal.any([extra.signal, timeout]);
+    const signal = AbortSignal.any([extra.mcpReq.signal, timeout]);
     const context = currentRequestContext();
     const log = (context?.log ?? logger).child({ tool });
     let outcome: ToolOutcome = 'success';
 
-    const call = async (): Promise<CallToolResult> => {
+    const call = async (): Promise<ToolResult> => {
       try {
         const result = await untilAborted(handler(signal), signal);
-        if (result.isError) outcome = 'error';
+        if (isInputRequiredResult(result)) outcome = 'input_required';
+        else if ('isError' in result && result.isError) outcome = 'error';
         return result;
       } catch (error) {
         if (timeout.aborted) {
@@ -48,7 +51,7 @@ export function createToolRunner({ metrics, logger, timeoutMs, instrument }: Too
           log.warn({ timeoutMs }, 'tool call timed out');
           return errorResult(`Tool ${tool} timed out after ${timeoutMs} ms`);
         }
-        if (extra.signal.aborted) {
+        if (extra.mcpReq.signal.aborted) {
           outcome = 'cancelled';
           log.info('tool call cancelled');
           throw error;
@@ -61,7 +64,7 @@ export function createToolRunner({ metrics, logger, timeoutMs, instrument }: Too
     };
 
     try {
-      return await (instrument ? instrument(tool, call) : call());
+      return await (instrument ? instrument(tool, call, extra.mcpReq._meta) : call());
     } finally {
       const seconds = (performance.now() - started) / 1000;
       metrics.toolCalls.inc({ tool, outcome });

@@ -1,21 +1,49 @@
 import { randomUUID } from 'node:crypto';
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { isInitializeRequest, isJSONRPCNotification, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import {
+  createMcpHandler,
+  isInitializeRequest,
+  isJSONRPCNotification,
+  isLegacyRequest,
+  WebStandardStreamableHTTPServerTransport,
+  type JSONRPCMessage,
+  type McpHttpHandler,
+  type ServerEventBus,
+} from '@modelcontextprotocol/server';
 import type { Context, Handler } from 'hono';
-import type { SessionMode } from '../config.js';
+import type { McpProtocol, SessionMode } from '../config.js';
 import type { AppEnv } from '../http/env.js';
 import { JSONRPC, jsonRpcError } from '../http/errors.js';
 import { withResponseEnd } from '../http/response-end.js';
-import type { ServedMcp } from './layer-types.js';
+import type { Logger } from '../observability/logger.js';
+import type { McpLayer } from './layer-types.js';
 import { SessionCapacityError, SessionStoreError, type Session, type SessionJson, type SessionRegistry, type SharedSessionRecord } from './sessions.js';
 
-export interface McpRouteOptions {
+type CreateServer = McpLayer['createServer'];
+
+export interface McpEndpointOptions {
+  /** dual: 2026-07-28 and 2025-era clients; modern: 2026-07-28 only. */
+  protocol: McpProtocol;
+  /** stateful: 2025-era requests go to the sessionful leg (needs `protocol: 'dual'` and `sessions`). */
   mode: SessionMode;
-  createServer: () => ServedMcp;
+  createServer: CreateServer;
   /** Required in stateful mode. */
   sessions?: SessionRegistry;
-  /** Stateless only: one JSON response instead of an SSE stream (serverless runtimes buffer responses anyway). */
+  /** One JSON response per request, never an SSE stream (for runtimes that buffer responses anyway). */
   jsonResponse?: boolean;
+  /** What `subscriptions/listen` streams subscribe to; the SDK's in-process bus when absent. */
+  bus?: ServerEventBus;
+  /** The body limit the app applies (MAX_BODY_BYTES); the SDK's own reads use the same bound. */
+  maxBodyBytes: number;
+  logger: Logger;
+}
+
+export interface McpEndpoint {
+  /** The Hono handler of `/mcp`. */
+  route: Handler<AppEnv>;
+  /** The SDK handler behind it: `notify` publishes change events to open `subscriptions/listen` streams. */
+  handler: McpHttpHandler;
+  /** Ends in-flight exchanges and open `subscriptions/listen` streams (shutdown). */
+  close(): Promise<void>;
 }
 
 type Parsed = { ok: true; value: unknown } | { ok: false };
@@ -32,39 +60,60 @@ const isInitialize = (message: unknown) =>
   Array.isArray(message) ? message.some((item) => isInitializeRequest(item)) : isInitializeRequest(message);
 
 /**
- * `/mcp` over the SDK's web-standard Streamable HTTP transport.
- * - stateless: a fresh server and transport per request; any replica can serve any request.
- * - stateful: sessions keyed by Mcp-Session-Id, bound to the identity that created them; with a
- *   shared store (load-balanced replicas) any replica continues a session from its record.
+ * The request as the SDK reads it: the body-limit middleware already consumed the original body,
+ * so the request is rebuilt from the bytes it kept (same URL, method, headers and abort signal).
  */
-export function mcpRoute({ mode, createServer, sessions, jsonResponse = false }: McpRouteOptions): Handler<AppEnv> {
-  if (mode === 'stateful' && !sessions) throw new Error('stateful mode needs a session registry');
-  return async function mcp(c) {
-    let parsedBody: unknown;
-    if (c.req.method === 'POST') {
-      const parsed = parseBody(c.get('body'));
-      if (!parsed.ok) return jsonRpcError(c, 400, JSONRPC.parseError, 'Parse error: invalid JSON');
-      parsedBody = parsed.value;
+function sizedRequest(c: Context<AppEnv>): Request {
+  const raw = c.req.raw;
+  const body = c.get('body');
+  if (body === undefined) return raw;
+  return new Request(raw.url, { method: raw.method, headers: raw.headers, body, signal: raw.signal });
+}
+
+/**
+ * `/mcp` on the SDK's `createMcpHandler`: MCP 2026-07-28 requests are served statelessly, each by
+ * a fresh server from the layer, so any instance can serve any request. 2025-era requests are
+ * - served statelessly by the same handler (`dual`, stateless),
+ * - refused with -32022 (`modern`),
+ * - or routed with `isLegacyRequest` to the sessionful leg below (`dual`, stateful): sessions keyed by
+ *   Mcp-Session-Id, bound to the identity that created them; with a shared store (load-balanced
+ *   replicas) any replica continues a session from its record.
+ */
+export function createMcpEndpoint({ protocol, mode, createServer, sessions, jsonResponse = false, bus, maxBodyBytes, logger }: McpEndpointOptions): McpEndpoint {
+  const sessionful = mode === 'stateful';
+  if (sessionful && !sessions) throw new Error('stateful mode needs a session registry');
+  if (sessionful && protocol === 'modern') throw new Error('the sessionful 2025 leg needs MCP_PROTOCOL=dual');
+  const handler = createMcpHandler(createServer, {
+    legacy: protocol === 'dual' && !sessionful ? 'stateless' : 'reject',
+    responseMode: jsonResponse ? 'json' : 'auto',
+    bus,
+    maxRequestBodySize: maxBodyBytes,
+    // Refused requests are answered (and logged by the access log); this names why, for debugging.
+    onerror: (error) => logger.debug({ err: error }, 'mcp handler reported an error'),
+  });
+
+  const route: Handler<AppEnv> = async function mcp(c) {
+    const request = sizedRequest(c);
+    const authInfo = c.get('identity')?.authInfo;
+    if (sessionful && sessions) {
+      const parsed = c.req.method === 'POST' ? parseBody(c.get('body')) : undefined;
+      if (await isLegacyRequest(request, parsed?.ok ? parsed.value : undefined, { maxRequestBodySize: maxBodyBytes })) {
+        if (parsed && !parsed.ok) return jsonRpcError(c, 400, JSONRPC.parseError, 'Parse error: invalid JSON');
+        return stateful(c, request, createServer, sessions, parsed?.ok ? parsed.value : undefined);
+      }
     }
-    return mode === 'stateless' || !sessions ? stateless(c, createServer, parsedBody, jsonResponse) : stateful(c, createServer, sessions, parsedBody);
+    // A listen stream stays open until the client leaves or the server shuts down: draining does not wait for it.
+    if (c.req.header('mcp-method') === 'subscriptions/listen') c.set('longLived', true);
+    return handler.fetch(request, { authInfo });
   };
+  return { route, handler, close: () => handler.close() };
 }
 
-async function stateless(c: Context<AppEnv>, createServer: () => ServedMcp, parsedBody: unknown, jsonResponse: boolean): Promise<Response> {
-  if (c.req.method !== 'POST') {
-    return jsonRpcError(c, 405, JSONRPC.serverError, 'Method not allowed: this server is stateless, use POST', { Allow: 'POST' });
-  }
-  const server = createServer();
-  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: jsonResponse });
-  await server.connect(transport);
-  const response = await transport.handleRequest(c.req.raw, { parsedBody, authInfo: c.get('identity')?.authInfo });
-  // Closing aborts a tool call whose client went away: nobody could receive its result.
-  return withResponseEnd(response, () => void server.close());
-}
-
+/** The sessionful 2025 leg (SESSION_MODE=stateful). */
 async function stateful(
   c: Context<AppEnv>,
-  createServer: () => ServedMcp,
+  request: Request,
+  createServer: CreateServer,
   sessions: SessionRegistry,
   parsedBody: unknown,
 ): Promise<Response> {
@@ -75,7 +124,7 @@ async function stateful(
   if (sessionId !== undefined) {
     let session: Session | undefined;
     try {
-      session = await sessions.resolve(sessionId, owner, (record) => rebuildSession(record, createServer, sessions));
+      session = await sessions.resolve(sessionId, owner, (record) => rebuildSession(record, () => createServer({ era: 'legacy', authInfo, requestInfo: request }), sessions));
     } catch (error) {
       return unavailable(c, error);
     }
@@ -84,7 +133,7 @@ async function stateful(
     if (c.req.method === 'GET') c.set('longLived', true);
     const done = sessions.use(session);
     try {
-      const response = await session.transport.handleRequest(c.req.raw, { parsedBody, authInfo });
+      const response = await session.transport.handleRequest(request, { parsedBody, authInfo });
       return withResponseEnd(response, done);
     } catch (error) {
       done();
@@ -118,11 +167,11 @@ async function stateful(
       return unavailable(c, error);
     }
   }
-  const server = createServer();
+  const server = createServer({ era: 'legacy', authInfo, requestInfo: request });
   const transport = openTransport(id, sessions, (sessionId) => sessions.add({ id: sessionId, owner, server, transport }));
   await server.connect(transport);
   endStreamsOfCancelledRequests(transport);
-  const response = await transport.handleRequest(c.req.raw, { parsedBody, authInfo });
+  const response = await transport.handleRequest(request, { parsedBody, authInfo });
   if (!transport.sessionId) {
     await server.close();
     if (sessions.shared) await sessions.forget(id).catch((error: unknown) => c.var.log.warn({ err: error, sessionId: id }, 'could not remove the record of a refused initialize'));
@@ -149,7 +198,7 @@ function openTransport(id: string, sessions: SessionRegistry, onInitialized: (se
  * server negotiates exactly as it did the first time), its response is discarded, and the
  * client's `notifications/initialized` is replayed too. The real request is handled afterwards.
  */
-async function rebuildSession(record: SharedSessionRecord, createServer: () => ServedMcp, sessions: SessionRegistry): Promise<Omit<Session, 'lastSeen' | 'active'>> {
+async function rebuildSession(record: SharedSessionRecord, createServer: () => Session['server'], sessions: SessionRegistry): Promise<Omit<Session, 'lastSeen' | 'active'>> {
   const server = createServer();
   let initialized = false;
   const transport = openTransport(record.sessionId, sessions, () => (initialized = true));

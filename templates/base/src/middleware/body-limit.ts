@@ -3,7 +3,8 @@ import type { AppEnv } from '../http/env.js';
 import { JSONRPC, jsonRpcError } from '../http/errors.js';
 
 /**
- * Reads the request body once, refusing it with 413 as soon as it is known to exceed
+ * Reads the request body once into bytes (the MCP handler gets a Request rebuilt from them, so
+ * the body is read here and nowhere else; hono's own body limit only counts), refusing it with 413 as soon as it is known to exceed
  * `maxBytes` (declared Content-Length, or counted while streaming), before any parsing.
  */
 export function bodyLimit({ maxBytes = 1024 * 1024 }: { maxBytes?: number } = {}): MiddlewareHandler<AppEnv> {
@@ -20,7 +21,14 @@ export function bodyLimit({ maxBytes = 1024 * 1024 }: { maxBytes?: number } = {}
     let size = 0;
     const reader = stream.getReader();
     for (;;) {
-      const { done, value } = await reader.read();
+      const read = await reader.read().catch((error: unknown) => ({ error }));
+      if ('error' in read) {
+        // The client hung up mid-body or sent broken chunking: its fault, not the server's, and
+        // most likely nobody is left to read this answer.
+        c.var.log.debug({ err: read.error }, 'request body could not be read');
+        return jsonRpcError(c, 400, JSONRPC.parseError, 'Request body could not be read completely');
+      }
+      const { done, value } = read;
       if (done) break;
       size += value.byteLength;
       if (size > maxBytes) {

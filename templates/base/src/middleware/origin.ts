@@ -13,8 +13,22 @@ export function originGuard({ allowedOrigins }: { allowedOrigins: string[] }): M
   const corsForAllowed = cors({
     origin: (origin) => (allowed.has(origin.toLowerCase()) ? origin : null),
     allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-    allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Mcp-Session-Id', 'Mcp-Protocol-Version', 'Last-Event-ID', 'X-API-Key', 'X-Request-Id'],
-    exposeHeaders: ['Mcp-Session-Id', 'WWW-Authenticate', 'Retry-After', 'X-Request-Id'],
+    // Mcp-Method and Mcp-Name are the routing headers every 2026-07-28 request carries; Mcp-Session-Id is the 2025 session.
+    allowHeaders: [
+      'Authorization',
+      'Content-Type',
+      'Accept',
+      'Mcp-Protocol-Version',
+      'Mcp-Method',
+      'Mcp-Name',
+      'Mcp-Session-Id',
+      'Last-Event-ID',
+      'X-API-Key',
+      'X-Request-Id',
+      'traceparent',
+      'tracestate',
+    ],
+    exposeHeaders: ['Mcp-Session-Id', 'Mcp-Protocol-Version', 'WWW-Authenticate', 'Retry-After', 'X-Request-Id'],
     maxAge: 600,
   });
   return async function originMiddleware(c, next) {

@@ -11,7 +11,7 @@ export const METRIC_NAMES = {
   authFailures: 'mcp_auth_failures_total',
 } as const;
 
-export type ToolOutcome = 'success' | 'error' | 'timeout' | 'cancelled';
+export type ToolOutcome = 'success' | 'error' | 'timeout' | 'cancelled' | 'input_required';
 
 export interface Metrics {
   registry: Registry;

@@ -19,6 +19,7 @@ import {
   ATTR_SERVICE_NAME,
   ATTR_URL_PATH,
 } from '@opentelemetry/semantic-conventions';
+import { TRACEPARENT_META_KEY, TRACESTATE_META_KEY, type RequestMeta } from '@modelcontextprotocol/server';
 import type { MiddlewareHandler } from 'hono';
 import { withResponseEnd } from '../http/response-end.js';
 import { routeLabel } from '../http/route.js';
@@ -32,6 +33,26 @@ export interface Tracing {
 
 /** Spans still queued at shutdown get this long to reach the collector; a dead collector must not stall the drain. */
 const FLUSH_TIMEOUT_MS = 2000;
+
+/** The `_meta` keys MCP reserves for W3C trace context are the propagator's own field names. */
+const metaGetter: TextMapGetter<RequestMeta> = {
+  get: (meta, key) => {
+    const value = meta[key];
+    return typeof value === 'string' ? value : undefined;
+  },
+  keys: () => [TRACEPARENT_META_KEY, TRACESTATE_META_KEY],
+};
+
+/**
+ * The parent of a tool span: the trace context a client put in the request's `_meta`
+ * (`traceparent`, MCP 2026-07-28) wins over the HTTP request's span (from the `traceparent` header).
+ */
+function parentContext(meta: RequestMeta | undefined) {
+  const active = context.active();
+  if (typeof meta?.[TRACEPARENT_META_KEY] !== 'string') return active;
+  const extracted = propagation.extract(ROOT_CONTEXT, meta, metaGetter);
+  return trace.getSpanContext(extracted) ? extracted : active;
+}
 
 const headerGetter: TextMapGetter<Headers> = {
   get: (headers, key) => headers.get(key) ?? undefined,
@@ -54,11 +75,11 @@ export function setupTracing({ endpoint, serviceName }: { endpoint: URL; service
   const tracer = provider.getTracer('mcp-server');
   return {
     middleware: tracingMiddleware(tracer),
-    instrumentTool: (tool, run) =>
-      tracer.startActiveSpan(`tools/call ${tool}`, { kind: SpanKind.INTERNAL, attributes: { 'mcp.tool.name': tool } }, async (span) => {
+    instrumentTool: (tool, run, meta) =>
+      tracer.startActiveSpan(`tools/call ${tool}`, { kind: SpanKind.INTERNAL, attributes: { 'mcp.tool.name': tool } }, parentContext(meta), async (span) => {
         try {
           const result = await run();
-          if (result.isError) span.setStatus({ code: SpanStatusCode.ERROR });
+          if ('isError' in result && result.isError) span.setStatus({ code: SpanStatusCode.ERROR });
           return result;
         } catch (error) {
           span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.name : 'error' });

@@ -1,3 +1,4 @@
+import type { ServerEventBus } from '@modelcontextprotocol/server';
 import type { SharedSessionStore } from '../mcp/sessions.js';
 import type { ClosableRateLimitStore } from '../rate-limit/store.js';
 
@@ -7,12 +8,19 @@ export interface StartedSessionStore extends SharedSessionStore {
   close(): Promise<void>;
 }
 
+/** A `ServerEventBus` over a service the instances share; `close()` ends its connections. */
+export interface ClosableServerEventBus extends ServerEventBus {
+  close(): Promise<void>;
+}
+
 /**
  * What the instances of this project share, opened once at start (src/state/open.ts): the
- * session store, and the rate limit buckets when several instances serve one limit.
- * Absent parts live in this process.
+ * session store, the rate limit buckets when several instances serve one limit, and the bus
+ * that carries `subscriptions/listen` change events to the instances holding the streams.
+ * Absent parts live in this process (change events then go through an in-process bus).
  */
 export interface SharedState {
   sessionStore?: StartedSessionStore;
   rateLimitStore?: ClosableRateLimitStore;
+  eventBus?: ClosableServerEventBus;
 }

@@ -1,25 +1,15 @@
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import { AggregateErrorCode } from '../aggregate/index.js';
 
-/** What the SDK puts on the wire for a thrown error: its code, message and data. */
-export class WireError extends Error {
-  constructor(readonly code: number, message: string, readonly data?: unknown) {
-    super(message);
-    this.name = 'WireError';
-  }
-}
+/** The code of a backend that did not answer in time (`timeoutMs` of the servers file). */
+export const BACKEND_TIMEOUT = AggregateErrorCode.BackendTimeout;
 
 /**
- * A backend's JSON-RPC error, passed on exactly as the backend sent it. The SDK client prefixes
- * received messages with "MCP error <code>: "; sending that on would prefix it twice, and the
- * client would see something the backend never said.
+ * What the client gets for a failed request. A backend's JSON-RPC error passes on exactly as the
+ * backend sent it (code, message, data); the gateway's own failures say what failed without a
+ * stack or internal detail.
  */
-export function toWireError(error: unknown): Error {
-  if (error instanceof McpError) {
-    const prefix = `MCP error ${error.code}: `;
-    const message = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
-    return new WireError(error.code, message, error.data);
-  }
-  if (error instanceof WireError) return error;
-  // Anything else is ours: say what failed without leaking a stack or internal detail.
-  return new WireError(ErrorCode.InternalError, `Gateway error: ${error instanceof Error ? error.message : String(error)}`);
+export function toWireError(error: unknown): ProtocolError {
+  if (error instanceof ProtocolError) return error;
+  return new ProtocolError(ProtocolErrorCode.InternalError, `Gateway error: ${error instanceof Error ? error.message : String(error)}`);
 }

@@ -1,4 +1,4 @@
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 
 /**
  * Serves a merged list page by page. The cursor is opaque to clients (an encoded offset into
@@ -9,7 +9,7 @@ export function paginate<T>(items: T[], cursor: string | undefined, pageSize: nu
   if (cursor !== undefined) {
     const decoded = /^o(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
     start = decoded ? Number(decoded[1]) : -1;
-    if (start < 0 || start > items.length) throw new McpError(ErrorCode.InvalidParams, `Invalid cursor: ${cursor}; list again without a cursor`);
+    if (start < 0 || start > items.length) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid cursor: ${cursor}; list again without a cursor`);
   }
   const end = start + pageSize;
   return { page: items.slice(start, end), ...(end < items.length ? { nextCursor: Buffer.from(`o${end}`).toString('base64url') } : {}) };

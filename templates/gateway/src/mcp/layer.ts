@@ -4,8 +4,6 @@ import { createGatewayServer, LiveServers } from '../gateway/server.js';
 import { loadGatewaySettings, type GatewaySettings } from '../gateway/settings.js';
 import type { McpLayer as BaseLayer, McpLayerDeps as BaseLayerDeps } from './layer-types.js';
 
-export type { ServedMcp } from './layer-types.js';
-
 export interface McpLayerDeps extends BaseLayerDeps {
   /** The gateway's own settings; read from the environment (GATEWAY_*) when absent. */
   gateway?: GatewaySettings;
@@ -18,11 +16,11 @@ export interface McpLayer extends BaseLayer {
 }
 
 /**
- * Opens a client session to every backend of the servers file (GATEWAY_CONFIG) and serves them
- * as one MCP server. A bad servers file stops the start with a message naming the file, the
+ * Connects to every backend of the servers file (GATEWAY_CONFIG), in the protocol era each speaks,
+ * and serves them as one MCP server to clients of both eras. A bad servers file stops the start with a message naming the file, the
  * server and the field; a backend that is down does not: it is reported on /ready and retried.
  */
-export async function openMcpLayer({ config, logger, metrics, readiness, info, tracing, gateway = loadGatewaySettings() }: McpLayerDeps): Promise<McpLayer> {
+export async function openMcpLayer({ config, logger, metrics, readiness, info, tracing, bus, gateway = loadGatewaySettings() }: McpLayerDeps): Promise<McpLayer> {
   const servers = await loadServersConfig(gateway.configFile);
   const live = new LiveServers();
   const gatewayMetrics = createGatewayMetrics(metrics, servers.servers.map((server) => server.name));
@@ -33,7 +31,13 @@ export async function openMcpLayer({ config, logger, metrics, readiness, info, t
     failureThreshold: gateway.breakerThreshold,
     cooldownMs: gateway.breakerCooldownMs,
     healthIntervalMs: gateway.healthIntervalMs,
-    onListChanged: (kind) => live.notify(kind),
+    // 2025 sessions are told on their own stream; 2026-07-28 clients on their subscriptions/listen streams (the bus).
+    onListChanged: (kind) => {
+      live.notify(kind);
+      bus?.publish({ kind: `${kind}_list_changed` });
+    },
+    // A backend's resource changed: the 2026-07-28 streams that listen for it are told.
+    onResourceUpdated: (uri) => bus?.publish({ kind: 'resource_updated', uri }),
     onCall: gatewayMetrics.onCall,
     onStateChange: gatewayMetrics.onStateChange,
   });
@@ -70,7 +74,7 @@ export async function openMcpLayer({ config, logger, metrics, readiness, info, t
   };
   return {
     aggregator,
-    createServer: () => createGatewayServer(options, live),
+    createServer: (request) => createGatewayServer(options, live, request),
     // Runs after every session closed: waits until their backend sessions (stdio processes) are gone, then ends the shared ones.
     close: async () => {
       await live.settled();

@@ -70,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
     onEvent: (event) => print({ event: event.type, ...event, type: undefined }),
   });
 
-  // A signal ends the watch loop (waking its pause); `finally` then closes the session cleanly.
+  // A signal ends the watch loop (waking its pause); `finally` then closes the connection cleanly.
   const stopped = new AbortController();
   const stopWatching = () => stopped.abort();
   process.once('SIGINT', () => stopWatching());
@@ -89,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
       const started = performance.now();
       try {
         const result = await client.callTool(tool!, args);
-        print({ call: n, ok: !result.isError, region: client.region, servedBy: client.servedBy, sessionId: client.sessionId, ms: Math.round(performance.now() - started), content: result.content });
+        print({ call: n, ok: !result.isError, region: client.region, servedBy: client.servedBy, era: client.era, sessionId: client.sessionId, ms: Math.round(performance.now() - started), content: result.content });
         if (command === 'call') return result.isError ? 1 : 0;
       } catch (error) {
         print({ call: n, ok: false, error: describeError(error), ms: Math.round(performance.now() - started) });

@@ -1,27 +1,31 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import { ErrorCode, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  Client,
+  SdkError,
+  SdkErrorCode,
+  SdkHttpError,
+  StreamableHTTPClientTransport,
+  type CallToolResult,
+  type ProtocolEra,
+  type RequestOptions,
+  type Tool,
+  type VersionNegotiationOptions,
+} from '@modelcontextprotocol/client';
 import { withOwnSignal } from '../http/own-signal.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { systemClock, type Clock } from './clock.js';
 import { AllRegionsDownError, describeError, RegionCallError } from './errors.js';
 import { probeRegion, rank, type RegionStatus } from './probe.js';
-import { DEFAULT_TIMINGS, type Region, type RegionsConfig, type RegionTimings } from './regions.js';
+import { DEFAULT_TIMINGS, type Protocol, type Region, type RegionsConfig, type RegionTimings } from './regions.js';
+import { mayRepeat, refusal, type RepeatCandidate, type RetryPolicy } from './retry-rule.js';
 
-/** When a failed call may be repeated in another region. */
-export type RetryPolicy =
-  /** Only when it surely did not run, or the tool is annotated read-only or idempotent. */
-  | 'safe'
-  | 'always'
-  | 'never';
+export type { RetryPolicy } from './retry-rule.js';
 
 export type ConnectReason = 'initial' | 'failover' | 'session-lost' | 'preferred-region';
 
 /** What the client did, for logs and metrics of the calling program. */
 export type RegionEvent =
   | { type: 'probed'; regions: RegionStatus[] }
-  | { type: 'connected'; region: string; sessionId?: string; reason: ConnectReason; elapsedMs: number }
+  | { type: 'connected'; region: string; era: ProtocolEra; sessionId?: string; reason: ConnectReason; elapsedMs: number }
   | { type: 'region-down'; region: string; error: string }
   | { type: 'session-lost'; region: string; sessionId?: string }
   | { type: 'switching'; from: string; to: string; reason: ConnectReason };
@@ -30,6 +34,8 @@ export interface RegionClientOptions extends Partial<RegionTimings> {
   regions: Region[];
   headers?: Record<string, string>;
   retry?: RetryPolicy;
+  /** Which protocol era to speak: `auto` (2026-07-28 first, 2025 fallback; default), `modern` or `legacy` only. */
+  protocol?: Protocol;
   clientInfo?: { name: string; version: string };
   /** Consecutive failures of a region that open its circuit breaker (default 1: a refused connection is conclusive). */
   failureThreshold?: number;
@@ -40,9 +46,13 @@ export interface RegionClientOptions extends Partial<RegionTimings> {
   onEvent?: (event: RegionEvent) => void;
 }
 
-/** One MCP session in one region. A session never moves: another region gets a new one. */
+/**
+ * One connection to one region: in the 2026 era a stateless client (every request stands alone),
+ * in the 2025 era an MCP session. A session never moves: another region gets a new one.
+ */
 interface Connection {
   region: Region;
+  era: ProtocolEra;
   client: Client;
   transport: StreamableHTTPClientTransport;
   /** Aborted when the region is found dead, so calls waiting on it fail over at once. */
@@ -69,16 +79,18 @@ function errorCode(error: unknown): string | undefined {
 }
 
 /** Sorts an error into: the session is gone, the region failed, or the call itself failed. */
-function classify(error: unknown): Failure {
-  if (error instanceof StreamableHTTPError) {
-    if (error.code === 404) return { kind: 'session-lost' };
+function classify(error: unknown, era: ProtocolEra): Failure {
+  if (error instanceof SdkHttpError) {
+    // 2025: the region no longer knows the session (restart, expiry). 2026 has no sessions:
+    // a 404 is an endpoint that is not there, answered before anything ran.
+    if (error.status === 404) return era === 'legacy' ? { kind: 'session-lost' } : { kind: 'region', reason: 'HTTP 404', reached: false };
     // 503 from a draining or overloaded region is answered before the request is processed.
-    if (error.code === 503) return { kind: 'region', reason: 'HTTP 503', reached: false };
-    if (error.code !== undefined && (error.code >= 500 || error.code === -1)) return { kind: 'region', reason: `HTTP ${error.code}`, reached: true };
+    if (error.status === 503) return { kind: 'region', reason: 'HTTP 503', reached: false };
+    if (error.status >= 500) return { kind: 'region', reason: `HTTP ${error.status}`, reached: true };
     return { kind: 'fatal' };
   }
-  if (error instanceof McpError) {
-    if (error.code === ErrorCode.RequestTimeout || error.code === ErrorCode.ConnectionClosed) {
+  if (error instanceof SdkError) {
+    if (error.code === SdkErrorCode.RequestTimeout || error.code === SdkErrorCode.ConnectionClosed || error.code === SdkErrorCode.SendFailed) {
       return { kind: 'region', reason: error.message, reached: true };
     }
     return { kind: 'fatal' };
@@ -90,23 +102,35 @@ function classify(error: unknown): Failure {
   if (error instanceof Error && /SocketError|ECONNRESET|other side closed/i.test(`${error.name} ${error.message}`)) {
     return { kind: 'region', reason: error.message, reached: true };
   }
+  // A JSON-RPC error (ProtocolError) is the region's answer: the call failed, the region did not.
   return { kind: 'fatal' };
 }
 
 const isStreamError = (error: Error) => /SSE stream disconnected|Failed to reconnect SSE stream|Maximum reconnection attempts/.test(error.message);
 
+/** The client's `versionNegotiation` for a protocol choice. */
+function negotiation(protocol: Protocol, probeTimeoutMs: number): VersionNegotiationOptions {
+  if (protocol === 'legacy') return { mode: 'legacy' };
+  if (protocol === 'modern') return { mode: { pin: '2026-07-28' }, probe: { timeoutMs: probeTimeoutMs } };
+  return { mode: 'auto', probe: { timeoutMs: probeTimeoutMs } };
+}
+
 /**
  * An MCP client over several regions of the same server. It measures every region through
- * `/health`, opens its session in the fastest healthy one, and when that region fails (error
- * or timeout) opens a new session in the next one: a session never crosses regions. A 404
- * (session gone, e.g. the region restarted) re-initializes in the same region. Regions are
- * probed again periodically, and the client returns to the fastest one once it is back.
+ * `/health` and connects to the fastest healthy one, speaking 2026-07-28 where the region does
+ * and 2025 otherwise. When that region fails (error or timeout) it connects to the next one and,
+ * when `mayRepeat` allows, sends the failed request there again: in the 2026 era every request
+ * stands alone, so nothing else moves; in the 2025 era the new region gets a new session
+ * (`initialize`), as a session never crosses regions. A 2025 session the region no longer knows
+ * (404, e.g. after a restart) is re-initialized in the same region. Regions are probed again
+ * periodically, and the client returns to the fastest one once it is back.
  */
 export class RegionClient {
   readonly timings: RegionTimings;
   private readonly regions: Region[];
   private readonly headers: Record<string, string>;
   private readonly retry: RetryPolicy;
+  private readonly protocol: Protocol;
   private readonly clientInfo: { name: string; version: string };
   private readonly clock: Clock;
   private readonly random: () => number;
@@ -127,6 +151,7 @@ export class RegionClient {
     this.regions = options.regions;
     this.headers = options.headers ?? {};
     this.retry = options.retry ?? 'safe';
+    this.protocol = options.protocol ?? 'auto';
     this.clientInfo = options.clientInfo ?? { name: 'region-client', version: '1.0.0' };
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
@@ -159,7 +184,7 @@ export class RegionClient {
 
   /** A client for a regions.json configuration (see loadRegions). */
   static fromConfig(config: RegionsConfig, options: Omit<RegionClientOptions, 'regions' | 'headers'> = {}): RegionClient {
-    return new RegionClient({ ...config.timings, ...options, regions: config.regions, headers: config.headers });
+    return new RegionClient({ ...config.timings, protocol: config.protocol, ...options, regions: config.regions, headers: config.headers });
   }
 
   /** The region of the current session, if one is open. */
@@ -167,6 +192,12 @@ export class RegionClient {
     return this.current && !this.current.dropped ? this.current.region.name : undefined;
   }
 
+  /** The protocol era of the current connection: `modern` (2026-07-28) or `legacy` (2025). */
+  get era(): ProtocolEra | undefined {
+    return this.current && !this.current.dropped ? this.current.era : undefined;
+  }
+
+  /** The 2025 session of the current connection; the 2026 era has none. */
   get sessionId(): string | undefined {
     return this.current && !this.current.dropped ? this.current.transport.sessionId : undefined;
   }
@@ -207,15 +238,10 @@ export class RegionClient {
     return connection.region.name;
   }
 
+  /** Every tool (all pages: the SDK walks them when no cursor is given). */
   async listTools(options: { signal?: AbortSignal } = {}): Promise<Tool[]> {
-    return this.execute('tools/list', true, options.signal, async (client, requestOptions) => {
-      const tools: Tool[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await client.listTools(cursor ? { cursor } : undefined, { ...requestOptions, signal: anySignal(requestOptions.signal, options.signal) });
-        tools.push(...page.tools);
-        cursor = page.nextCursor;
-      } while (cursor);
+    return this.execute({ method: 'tools/list' }, options.signal, async (client, requestOptions) => {
+      const { tools } = await client.listTools(undefined, { ...requestOptions, signal: anySignal(requestOptions.signal, options.signal) });
       return tools;
     });
   }
@@ -223,23 +249,19 @@ export class RegionClient {
   async callTool(name: string, args: Record<string, unknown> = {}, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<CallToolResult> {
     // The first session learns the tool annotations (see open), so connect before deciding.
     if (!this.toolHints) await this.connection();
-    const hint = this.toolHints?.get(name);
-    const repeatable = hint?.readOnlyHint === true || hint?.idempotentHint === true;
-    return this.execute(`tools/call ${name}`, repeatable, options.signal, async (client, requestOptions) =>
-      (await client.callTool({ name, arguments: args }, undefined, {
-        ...requestOptions,
-        timeout: options.timeoutMs ?? requestOptions.timeout,
-        signal: anySignal(requestOptions.signal, options.signal),
-      })) as CallToolResult,
-    );
+    const request: RepeatCandidate = { method: 'tools/call', annotations: this.toolHints?.get(name) };
+    const call = (client: Client, requestOptions: RequestOptions): Promise<CallToolResult> =>
+      client.callTool({ name, arguments: args }, { ...requestOptions, timeout: options.timeoutMs ?? requestOptions.timeout, signal: anySignal(requestOptions.signal, options.signal) });
+    return this.execute(request, options.signal, call, name);
   }
 
   /**
-   * Runs any request on the current session with failover. `repeatable` says whether it may be
-   * sent again to another region after it may already have run (read-only or idempotent);
-   * `signal` is the caller's own cancellation, which is never mistaken for a region failure.
+   * Runs any request on the current connection with failover. `request` is what `mayRepeat`
+   * judges when the region fails after the request may have run there; `signal` is the
+   * caller's own cancellation, which is never mistaken for a region failure.
    */
-  async execute<T>(operation: string, repeatable: boolean, signal: AbortSignal | undefined, run: (client: Client, options: RequestOptions) => Promise<T>): Promise<T> {
+  async execute<T>(request: RepeatCandidate, signal: AbortSignal | undefined, run: (client: Client, options: RequestOptions) => Promise<T>, target?: string): Promise<T> {
+    const operation = target ? `${request.method} ${target}` : request.method;
     let sessionRenewed = false;
     // Each region can fail once per call; one more round covers a region that recovered meanwhile.
     for (let attempt = 0; attempt <= this.regions.length + 1; attempt += 1) {
@@ -250,7 +272,7 @@ export class RegionClient {
       } catch (error) {
         // The SDK reports any abort as a timeout; the caller's own is not the region's fault.
         if (signal?.aborted) throw error;
-        const failure = classify(error);
+        const failure = classify(error, connection.era);
         if (failure.kind === 'fatal') throw error;
         if (failure.kind === 'session-lost' && !sessionRenewed) {
           // The region no longer knows the session (restart, expiry): a new one there, same region.
@@ -264,9 +286,7 @@ export class RegionClient {
         this.markDown(connection.region.name, reason);
         await this.drop(connection, false);
         const reached = failure.kind === 'region' ? failure.reached : false;
-        if (this.retry === 'never' || (this.retry === 'safe' && reached && !repeatable)) {
-          throw new RegionCallError(connection.region.name, operation, error, this.retry === 'never' ? 'retries are off (retry: never)' : undefined);
-        }
+        if (!mayRepeat(request, reached, this.retry)) throw new RegionCallError(connection.region.name, operation, error, refusal(request, this.retry));
       } finally {
         connection.inflight -= 1;
         if (connection.inflight === 0) connection.idle?.();
@@ -275,7 +295,7 @@ export class RegionClient {
     throw new AllRegionsDownError(this.status());
   }
 
-  /** Ends the session (DELETE) and stops re-probing. */
+  /** Ends the connection (a 2025 session with DELETE) and stops re-probing. */
   async close(): Promise<void> {
     this.closed = true;
     if (this.reprobeTimer !== undefined) this.clock.clearTimeout(this.reprobeTimer);
@@ -336,12 +356,13 @@ export class RegionClient {
     throw new AllRegionsDownError(this.status());
   }
 
-  /** A new MCP session (initialize) in one region. */
+  /** Connects to one region: `server/discover` (2026) or, from a 2025-only region, a new session (`initialize`). */
   private async open(region: Region, reason: ConnectReason): Promise<Connection> {
     const started = this.clock.now();
-    const client = new Client(this.clientInfo, { capabilities: {} });
+    const client = new Client(this.clientInfo, { capabilities: {}, versionNegotiation: negotiation(this.protocol, this.timings.connectTimeoutMs) });
     const connection: Connection = {
       region,
+      era: 'legacy',
       client,
       transport: undefined as unknown as StreamableHTTPClientTransport,
       broken: new AbortController(),
@@ -364,6 +385,7 @@ export class RegionClient {
     client.onerror = (error) => this.onConnectionError(connection, error);
     try {
       await client.connect(connection.transport, { timeout: this.timings.connectTimeoutMs });
+      connection.era = client.getProtocolEra() ?? 'legacy';
       if (!this.toolHints) this.toolHints = await this.readToolHints(client);
     } catch (error) {
       connection.dropped = true;
@@ -371,20 +393,14 @@ export class RegionClient {
       throw error;
     }
     this.breakers.get(region.name)!.recordSuccess();
-    this.onEvent({ type: 'connected', region: region.name, sessionId: connection.transport.sessionId, reason, elapsedMs: Math.round(this.clock.now() - started) });
+    this.onEvent({ type: 'connected', region: region.name, era: connection.era, sessionId: connection.transport.sessionId, reason, elapsedMs: Math.round(this.clock.now() - started) });
     return connection;
   }
 
   /** Which tools may be repeated in another region: their read-only and idempotent annotations. */
   private async readToolHints(client: Client): Promise<Map<string, Tool['annotations']>> {
-    const hints = new Map<string, Tool['annotations']>();
-    let cursor: string | undefined;
-    do {
-      const page = await client.listTools(cursor ? { cursor } : undefined, { timeout: this.timings.connectTimeoutMs });
-      for (const tool of page.tools) hints.set(tool.name, tool.annotations);
-      cursor = page.nextCursor;
-    } while (cursor);
-    return hints;
+    const { tools } = await client.listTools(undefined, { timeout: this.timings.connectTimeoutMs });
+    return new Map(tools.map((tool) => [tool.name, tool.annotations]));
   }
 
   /**
@@ -398,7 +414,7 @@ export class RegionClient {
       .then((status) => {
         if (status.healthy || connection.dropped) return;
         this.markDown(connection.region.name, status.error ?? 'unhealthy');
-        connection.broken.abort(new McpError(ErrorCode.ConnectionClosed, `region ${connection.region.name} is unreachable (${status.error ?? 'unhealthy'})`));
+        connection.broken.abort(new SdkError(SdkErrorCode.ConnectionClosed, `region ${connection.region.name} is unreachable (${status.error ?? 'unhealthy'})`));
         void this.drop(connection, false);
       })
       .finally(() => {
@@ -406,7 +422,7 @@ export class RegionClient {
       });
   }
 
-  /** Retires a session; `graceful` waits for its calls and sends DELETE so the region can free it. */
+  /** Retires a connection; `graceful` waits for its calls and ends a 2025 session (DELETE) so the region can free it. */
   private async drop(connection: Connection, graceful: boolean): Promise<void> {
     if (connection.dropped && !graceful) return;
     connection.dropped = true;
@@ -449,7 +465,7 @@ export class RegionClient {
       if ((best.latencyMs ?? Infinity) + this.timings.switchMarginMs >= currentLatency) return;
       this.onEvent({ type: 'switching', from: current.region.name, to: best.name, reason: 'preferred-region' });
       const region = this.regions.find((r) => r.name === best.name)!;
-      // The new session opens before the old one is retired, so calls never wait for the move.
+      // The new connection opens before the old one is retired, so calls never wait for the move.
       const opening = this.open(region, 'preferred-region');
       this.connecting = opening;
       let next: Connection;

@@ -17,7 +17,7 @@ export interface RegionTimings {
   probeTimeoutMs: number;
   /** Probes per region per round; the fastest counts, so one slow handshake does not decide. */
   probeSamples: number;
-  /** Limit for opening a session (initialize) in a region. */
+  /** Limit for connecting to a region (`server/discover`, or `initialize` for a 2025 session). */
   connectTimeoutMs: number;
   /**
    * Limit for one request; a region that does not answer in time is failed over. Keep it above
@@ -45,8 +45,15 @@ export const DEFAULT_TIMINGS: RegionTimings = {
   maxCoolDownMs: 60_000,
 };
 
+/**
+ * The protocol era the client speaks: `auto` tries 2026-07-28 (`server/discover`) and falls back
+ * to 2025 (`initialize`) for a region that does not offer it; `modern` and `legacy` speak only one.
+ */
+export type Protocol = 'auto' | 'modern' | 'legacy';
+
 export interface RegionsConfig {
   regions: Region[];
+  protocol: Protocol;
   /** Sent with every request to every region (credentials, for instance). */
   headers: Record<string, string>;
   timings: RegionTimings;
@@ -67,6 +74,7 @@ const fileSchema = z
           .strict(),
       )
       .min(1, { error: 'list at least one region' }),
+    protocol: z.enum(['auto', 'modern', 'legacy'], { error: 'expected auto, modern (2026-07-28 only) or legacy (2025 only)' }).default('auto'),
     headers: z.record(z.string(), z.string()).default({}),
     timings: z
       .object({
@@ -132,6 +140,7 @@ export function parseRegions(value: unknown, source = 'regions.json', env: Recor
       url: region.url,
       healthUrl: region.healthUrl ?? new URL('/health', region.url).toString(),
     })),
+    protocol: parsed.data.protocol,
     headers,
     timings: { ...DEFAULT_TIMINGS, ...parsed.data.timings },
   };

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, type Tool } from '@modelcontextprotocol/client';
 import { AggregateErrorCode, openAggregator, ServersConfigError, type Aggregator, type BackendStatus, type ServersConfig } from '../aggregate/index.js';
 import { createLogger } from '../observability/logger.js';
 import { readPackageInfo } from '../package-info.js';
@@ -228,7 +228,7 @@ async function call(context: Context, name: string, args: Record<string, unknown
   try {
     result = await aggregator.callTool(name, args);
   } catch (error) {
-    if (error instanceof McpError && error.code === AggregateErrorCode.BackendUnavailable) {
+    if (error instanceof ProtocolError && error.code === AggregateErrorCode.BackendUnavailable) {
       io.stderr(`error: ${error.message}\n`);
       return EXIT.failed;
     }

@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/client';
 import type { BackendStatus } from '../aggregate/index.js';
 
 /** Left-aligned columns, two spaces apart; the last column is never padded. */

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { createApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { createInflightTracker } from '../lifecycle/inflight.js';
@@ -33,7 +33,8 @@ export interface RunningHttpServer {
 
 /**
  * Serves an example server over Streamable HTTP through the same hardened app as the main server
- * (`createApp`): Origin and Host checks, auth, rate limit, body limit, logs, metrics, readiness and
+ * (`createApp`, the SDK's `createMcpHandler` behind it: 2026-07-28 and, unless MCP_PROTOCOL=modern,
+ * 2025 clients): Origin and Host checks, auth, rate limit, body limit, logs, metrics, readiness and
  * graceful shutdown, so a domain server is production-shaped from the start.
  */
 export async function serveOverHttp({ name, version = '1.0.0', build, env, portVariable, defaultPort, logger: given }: HttpServerOptions): Promise<RunningHttpServer> {
@@ -73,7 +74,11 @@ export async function serveOverHttp({ name, version = '1.0.0', build, env, portV
     inflight,
     stopAccepting: () => new Promise((resolve) => server.close(() => resolve())),
     closeIdleConnections: () => server.closeIdleConnections(),
-    closers: sessions ? [{ name: 'sessions', close: () => sessions.closeAll() }] : [],
+    closers: [
+      // Ends open subscriptions/listen streams (draining does not wait for them) and any exchange still running.
+      { name: 'mcp-handler', close: () => app.mcp.close() },
+      ...(sessions ? [{ name: 'sessions', close: () => sessions.closeAll() }] : []),
+    ],
     delayMs: config.shutdownDelayMs,
     timeoutMs: config.shutdownTimeoutMs,
     logger,

@@ -1,3 +1,4 @@
+import { InMemoryServerEventBus } from '@modelcontextprotocol/server';
 import { Hono } from 'hono';
 import { createApp } from '../app.js';
 import type { RemoteAddress } from '../http/client-address.js';
@@ -24,7 +25,7 @@ export interface ServerlessAppOptions extends ServerlessConfigOptions {
 }
 
 export interface ServerlessApp extends ServerlessConfig {
-  /** The base app (`createApp`) in stateless JSON mode, behind the CORS exposure of EXPOSED_HEADERS. */
+  /** The base app (`createApp`): both protocol eras, stateless, JSON answers, behind the CORS exposure of EXPOSED_HEADERS. */
   app: Hono;
   logger: Logger;
 }
@@ -46,7 +47,9 @@ export async function createServerlessApp(env: Record<string, string | undefined
   // Process metrics of one short-lived instance say little and cost start-up time.
   const metrics = createMetrics({ defaultMetrics: false });
   const readiness = createReadiness({ onFailure: (name, error) => logger.warn({ check: name, err: error }, 'readiness check failed') });
-  const mcp = await openMcpLayer({ config, logger, metrics, readiness, info });
+  // Change events reach listen streams of this instance only: a function instance holds no stream for long.
+  const bus = new InMemoryServerEventBus((error) => logger.warn({ err: error }, 'subscriptions/listen delivery failed'));
+  const mcp = await openMcpLayer({ config, logger, metrics, readiness, info, bus });
   const inner = createApp({
     config,
     logger,
@@ -55,6 +58,7 @@ export async function createServerlessApp(env: Record<string, string | undefined
     inflight: createInflightTracker(),
     info,
     mcp,
+    bus,
     jsonResponse: true,
     remoteAddress: options.remoteAddress,
   });

@@ -8,5 +8,6 @@ const file = process.env.NOTES_FILE ? resolve(process.env.NOTES_FILE) : undefine
 
 await serveOverStdio({
   name: 'notes',
-  build: async (run) => createNotesServer(run, await openNotesStore(file)),
+  prepare: () => openNotesStore(file),
+  build: (run, store) => createNotesServer(run, store),
 });

@@ -1,4 +1,4 @@
-import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer, ResourceTemplate } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { ToolError, type ToolRunner } from '../../mcp/tool-runner.js';
 import type { Note, NotesStore } from './store.js';
@@ -18,17 +18,17 @@ export function createNotesServer(run: ToolRunner, store: NotesStore, info = { n
     {
       title: 'Add a note',
       description: 'Stores a new note and returns its id.',
-      inputSchema: {
+      inputSchema: z.object({
         title: z.string().trim().min(1).max(200).describe('Short title'),
         body: z.string().max(20_000).default('').describe('The note itself'),
         tags: z.array(z.string().regex(/^[a-z0-9-]{1,32}$/, 'tags are lower-case letters, digits and -')).max(10).default([]).describe('Tags to find it by'),
-      },
-      outputSchema: noteShape,
+      }),
+      outputSchema: z.object(noteShape),
       // Writes, never overwrites: calling it twice stores two notes.
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
-    ({ title, body, tags }, extra) =>
-      run('add_note', extra, async () => {
+    ({ title, body, tags }, ctx) =>
+      run('add_note', ctx, async () => {
         const note = await store.add({ title, body, tags });
         return { content: [{ type: 'text', text: `Added ${label(note)}` }], structuredContent: { ...note } };
       }),
@@ -39,15 +39,15 @@ export function createNotesServer(run: ToolRunner, store: NotesStore, info = { n
     {
       title: 'Search notes',
       description: 'Finds notes whose title, body or tags contain every word of the query; an empty query lists them all.',
-      inputSchema: {
+      inputSchema: z.object({
         query: z.string().max(500).default('').describe('Words to look for'),
         tag: z.string().max(32).optional().describe('Only notes with this tag'),
-      },
-      outputSchema: { notes: z.array(z.object(noteShape)) },
+      }),
+      outputSchema: z.object({ notes: z.array(z.object(noteShape)) }),
       annotations: { readOnlyHint: true, idempotentHint: true, destructiveHint: false, openWorldHint: false },
     },
-    ({ query, tag }, extra) =>
-      run('search_notes', extra, async () => {
+    ({ query, tag }, ctx) =>
+      run('search_notes', ctx, async () => {
         const notes = await store.search(query, tag);
         return { content: [{ type: 'text', text: notes.length > 0 ? notes.map(label).join('\n') : 'No matching notes' }], structuredContent: { notes } };
       }),
@@ -58,11 +58,11 @@ export function createNotesServer(run: ToolRunner, store: NotesStore, info = { n
     {
       title: 'Delete a note',
       description: 'Deletes a note by id.',
-      inputSchema: { id: z.string().min(1).max(64).describe('Id returned by add_note') },
+      inputSchema: z.object({ id: z.string().min(1).max(64).describe('Id returned by add_note') }),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
-    ({ id }, extra) =>
-      run('delete_note', extra, async () => {
+    ({ id }, ctx) =>
+      run('delete_note', ctx, async () => {
         if (!(await store.remove(id))) throw new ToolError(`No note with id ${id}; search_notes lists the ids`);
         return { content: [{ type: 'text', text: `Deleted note ${id}` }] };
       }),

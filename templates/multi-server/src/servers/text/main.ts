@@ -1,4 +1,4 @@
 import { serveOverStdio } from '../stdio.js';
 import { createTextServer } from './server.js';
 
-await serveOverStdio({ name: 'text', build: (run) => createTextServer(run) });
+await serveOverStdio({ name: 'text', prepare: () => undefined, build: (run) => createTextServer(run) });

@@ -1,4 +1,4 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { ToolRunner } from '../../mcp/tool-runner.js';
 
@@ -54,12 +54,12 @@ export function createTextServer(run: ToolRunner, info = { name: 'text', version
     {
       title: 'Word count',
       description: 'Counts characters, words, lines and sentences of a text.',
-      inputSchema: { text },
-      outputSchema: { characters: z.number(), words: z.number(), lines: z.number(), sentences: z.number() },
+      inputSchema: z.object({ text }),
+      outputSchema: z.object({ characters: z.number(), words: z.number(), lines: z.number(), sentences: z.number() }),
       annotations: readOnly,
     },
-    ({ text: input }, extra) =>
-      run('word_count', extra, async () => {
+    ({ text: input }, ctx) =>
+      run('word_count', ctx, async () => {
         const stats = textStats(input);
         return {
           content: [{ type: 'text', text: `${stats.words} words, ${stats.characters} characters, ${stats.lines} lines, ${stats.sentences} sentences` }],
@@ -73,12 +73,12 @@ export function createTextServer(run: ToolRunner, info = { name: 'text', version
     {
       title: 'Slugify',
       description: 'Turns a title into a URL slug (lower-case ASCII words joined by "-").',
-      inputSchema: { text: text.min(1), maxLength: z.number().int().min(1).max(200).default(80).describe('Longest slug to return') },
-      outputSchema: { slug: z.string() },
+      inputSchema: z.object({ text: text.min(1), maxLength: z.number().int().min(1).max(200).default(80).describe('Longest slug to return') }),
+      outputSchema: z.object({ slug: z.string() }),
       annotations: readOnly,
     },
-    ({ text: input, maxLength }, extra) =>
-      run('slugify', extra, async () => {
+    ({ text: input, maxLength }, ctx) =>
+      run('slugify', ctx, async () => {
         const slug = slugify(input, maxLength);
         return { content: [{ type: 'text', text: slug }], structuredContent: { slug } };
       }),
@@ -89,12 +89,12 @@ export function createTextServer(run: ToolRunner, info = { name: 'text', version
     {
       title: 'Extract URLs',
       description: 'Lists the distinct http(s) URLs found in a text, in order of appearance.',
-      inputSchema: { text },
-      outputSchema: { urls: z.array(z.string()) },
+      inputSchema: z.object({ text }),
+      outputSchema: z.object({ urls: z.array(z.string()) }),
       annotations: readOnly,
     },
-    ({ text: input }, extra) =>
-      run('extract_urls', extra, async () => {
+    ({ text: input }, ctx) =>
+      run('extract_urls', ctx, async () => {
         const urls = extractUrls(input);
         return { content: [{ type: 'text', text: urls.length > 0 ? urls.join('\n') : 'No URLs found' }], structuredContent: { urls } };
       }),
@@ -105,7 +105,7 @@ export function createTextServer(run: ToolRunner, info = { name: 'text', version
     {
       title: 'Summarize',
       description: 'Asks the model for a short summary of a text.',
-      argsSchema: { text: z.string().min(1).max(MAX_TEXT), sentences: z.string().regex(/^\d{1,2}$/).optional() },
+      argsSchema: z.object({ text: z.string().min(1).max(MAX_TEXT), sentences: z.string().regex(/^\d{1,2}$/).optional() }),
     },
     ({ text: input, sentences }) => ({
       messages: [{ role: 'user', content: { type: 'text', text: `Summarize the following text in at most ${sentences ?? '3'} sentences:\n\n${input}` } }],

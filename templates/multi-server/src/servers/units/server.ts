@@ -1,4 +1,4 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { ToolError, type ToolRunner } from '../../mcp/tool-runner.js';
 
@@ -71,16 +71,16 @@ export function createUnitsServer(run: ToolRunner, info = { name: 'units', versi
     {
       title: 'Convert units',
       description: 'Converts a value between two units of the same dimension (length, mass, time or temperature).',
-      inputSchema: {
+      inputSchema: z.object({
         value: z.number().describe('The value to convert'),
         from: z.enum(unitIds).describe('Unit of the value'),
         to: z.enum(unitIds).describe('Unit to convert to'),
-      },
-      outputSchema: { value: z.number(), unit: z.string() },
+      }),
+      outputSchema: z.object({ value: z.number(), unit: z.string() }),
       annotations: { readOnlyHint: true, idempotentHint: true, destructiveHint: false, openWorldHint: false },
     },
-    ({ value, from, to }, extra) =>
-      run('convert', extra, async () => {
+    ({ value, from, to }, ctx) =>
+      run('convert', ctx, async () => {
         const result = convert(value, from, to);
         return { content: [{ type: 'text', text: `${value} ${from} = ${result} ${to}` }], structuredContent: { value: result, unit: to } };
       }),
@@ -91,12 +91,12 @@ export function createUnitsServer(run: ToolRunner, info = { name: 'units', versi
     {
       title: 'List units',
       description: 'Lists the units `convert` knows, optionally of one dimension.',
-      inputSchema: { dimension: z.enum(['length', 'mass', 'time', 'temperature']).optional().describe('Only units of this dimension') },
-      outputSchema: { units: z.array(z.object({ id: z.string(), name: z.string(), dimension: z.string() })) },
+      inputSchema: z.object({ dimension: z.enum(['length', 'mass', 'time', 'temperature']).optional().describe('Only units of this dimension') }),
+      outputSchema: z.object({ units: z.array(z.object({ id: z.string(), name: z.string(), dimension: z.string() })) }),
       annotations: { readOnlyHint: true, idempotentHint: true, destructiveHint: false, openWorldHint: false },
     },
-    ({ dimension }, extra) =>
-      run('list_units', extra, async () => {
+    ({ dimension }, ctx) =>
+      run('list_units', ctx, async () => {
         const units = Object.entries(UNITS)
           .filter(([, unit]) => !dimension || unit.dimension === dimension)
           .map(([id, unit]) => ({ id, name: unit.name, dimension: unit.dimension }));
