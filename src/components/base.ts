@@ -98,6 +98,13 @@ export const base: Component = {
       requiredWhen: { AUTH_MODE: 'jwt' },
     },
     {
+      name: 'JWT_REQUIRED_SCOPES',
+      default: '',
+      schema: 'list',
+      description:
+        'Comma-separated scopes every token must carry (AUTH_MODE=jwt); a token without them gets 403 insufficient_scope. Named in WWW-Authenticate and the resource metadata',
+    },
+    {
       name: 'RATE_LIMIT_RPS',
       default: '10',
       schema: 'bounded(0, 1_000_000)',

@@ -3,9 +3,10 @@ import type { PatternOptions } from './types.js';
 /** Pieces of the README's Mermaid flowcharts that several patterns draw alike. */
 
 /** Label of the client -> server edge: the transport and, when on, the credential it carries. */
-export function mcpEdge(options: Pick<PatternOptions, 'authMode'>): string {
-  const auth = options.authMode === 'none' ? '' : ` (${options.authMode === 'jwt' ? 'JWT' : 'API key'})`;
-  return `"Streamable HTTP /mcp${auth}"`;
+export function mcpEdge(options: Pick<PatternOptions, 'authMode' | 'protocol'>): string {
+  const auth = options.authMode === 'none' ? '' : `, ${options.authMode === 'jwt' ? 'JWT' : 'API key'}`;
+  const eras = options.protocol === 'modern' ? 'MCP 2026-07-28' : 'MCP 2026-07-28 + 2025';
+  return `"Streamable HTTP /mcp (${eras}${auth})"`;
 }
 
 export const GUARD = 'guard["Origin + Host check, auth, rate limit, body limit"]';

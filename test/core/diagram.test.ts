@@ -50,7 +50,10 @@ describe('mermaidFor', () => {
   });
 
   it('shows the credential and the deploy targets actually chosen', () => {
-    expect(mermaidFor({ ...base, authMode: 'jwt' }, ['base'])).toContain('(JWT)');
+    expect(mermaidFor({ ...base, authMode: 'jwt' }, ['base'])).toContain('(MCP 2026-07-28 + 2025, JWT)');
+    expect(mermaidFor({ ...base, protocol: 'modern' }, ['base'])).toContain(
+      '"Streamable HTTP /mcp (MCP 2026-07-28, API key)"',
+    );
     expect(mermaidFor({ ...base, authMode: 'none' }, ['base'])).not.toMatch(/API key|JWT/);
     expect(mermaidFor(base, ['base'])).not.toContain('Docker image');
     expect(

@@ -2,6 +2,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../cli/run-bin.js';
@@ -78,6 +80,16 @@ describe('generated single project', { timeout: 240_000 }, () => {
         expect(invalid.isError).toBe(true);
         await client.close();
       }
+      // A client of the v1 SDK line, as the 2025-era hosts in use ship it.
+      const v1 = new V1Client({ name: 'e2e-v1', version: '1.0.0' });
+      await v1.connect(
+        new V1Transport(new URL(`http://127.0.0.1:${port}/mcp`), {
+          requestInit: { headers: { Authorization: `Bearer ${API_KEY}` } },
+        }),
+      );
+      const echoed = await v1.callTool({ name: 'echo', arguments: { text: 'hello from a v1 client' } });
+      expect(JSON.stringify(echoed.content)).toContain('hello from a v1 client');
+      await v1.close();
 
       const unauthenticated = await fetch(`http://127.0.0.1:${port}/mcp`, {
         method: 'POST',

@@ -79,6 +79,61 @@ describe('JWT authentication', () => {
   });
 });
 
+describe('JWT authentication with required scopes', () => {
+  let signingKey: CryptoKey;
+  let jwks: Awaited<ReturnType<typeof startJwks>>;
+  let server: TestServer;
+  const token = (scope: string) =>
+    new SignJWT({ scope })
+      .setProtectedHeader({ alg: 'ES256', kid: 'test-key' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setSubject('user-1')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(signingKey);
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair('ES256');
+    signingKey = pair.privateKey;
+    jwks = await startJwks([{ ...(await exportJWK(pair.publicKey)), kid: 'test-key', alg: 'ES256', use: 'sig' }]);
+    server = await startServer({
+      AUTH_MODE: 'jwt',
+      JWT_JWKS_URL: jwks.url,
+      JWT_ISSUER: ISSUER,
+      JWT_AUDIENCE: AUDIENCE,
+      JWT_REQUIRED_SCOPES: 'tools:call,notes:write',
+      RATE_LIMIT_RPS: '1000',
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await jwks?.close();
+  });
+
+  it('names the scopes in the challenge of a request without a token', async () => {
+    const response = await mcpPost(server.mcpUrl, INITIALIZE);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer resource_metadata=".+", scope="tools:call notes:write"$/);
+  });
+
+  it('refuses a valid token without every required scope: 403 insufficient_scope', async () => {
+    const response = await mcpPost(server.mcpUrl, INITIALIZE, { authorization: `Bearer ${await token('tools:call')}` });
+    expect(response.status).toBe(403);
+    expect(response.headers.get('www-authenticate')).toMatch(/scope="tools:call notes:write", error="insufficient_scope"$/);
+    expect(await response.json()).toMatchObject({ error: { message: expect.stringContaining('notes:write') } });
+  });
+
+  it('accepts a token with the required scopes (and others), and lists them in its resource metadata', async () => {
+    const client = await connectClient(server.mcpUrl, { authorization: `Bearer ${await token('openid notes:write tools:call')}` });
+    const result = await client.callTool({ name: 'echo', arguments: { text: 'scoped' } });
+    expect(result.content).toEqual([{ type: 'text', text: 'scoped' }]);
+    await client.close();
+    const metadata = await (await fetch(`${server.url}/.well-known/oauth-protected-resource`)).json();
+    expect(metadata).toMatchObject({ scopes_supported: ['tools:call', 'notes:write'] });
+  });
+});
+
 describe('JWT authentication with the JWKS unreachable', () => {
   let server: TestServer;
   beforeAll(async () => {

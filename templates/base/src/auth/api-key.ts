@@ -11,6 +11,7 @@ export function apiKeyVerifier(apiKeys: string[]): Verifier {
   const digests = apiKeys.map(digest);
   return {
     kind: 'apikey',
+    requiredScopes: [],
     async verify(token) {
       const candidate = digest(token);
       let match: Buffer | undefined;

@@ -12,6 +12,8 @@ export const ANONYMOUS: Identity = { id: 'anonymous', kind: 'anonymous' };
 
 export interface Verifier {
   kind: 'apikey' | 'jwt';
+  /** Scopes every credential must carry (RFC 6750 `insufficient_scope` otherwise); empty for API keys. */
+  requiredScopes: readonly string[];
   /** Resolves to the caller's identity, or undefined when the credential is not valid. */
   verify(token: string): Promise<Identity | undefined>;
 }

@@ -5,16 +5,18 @@ export interface JwtVerifierOptions {
   jwksUrl: URL;
   issuer: string;
   audience: string;
+  requiredScopes?: readonly string[];
 }
 
 /**
  * Verifies bearer JWTs against the authorization server's JWKS (fetched and cached by
  * jose, refetched on an unknown `kid`), requiring this server as audience.
  */
-export function jwtVerifier({ jwksUrl, issuer, audience }: JwtVerifierOptions): Verifier {
+export function jwtVerifier({ jwksUrl, issuer, audience, requiredScopes = [] }: JwtVerifierOptions): Verifier {
   const jwks = createRemoteJWKSet(jwksUrl, { timeoutDuration: 5000, cooldownDuration: 30_000 });
   return {
     kind: 'jwt',
+    requiredScopes,
     async verify(token) {
       try {
         const { payload } = await jwtVerify(token, jwks, { issuer, audience, clockTolerance: 5 });

@@ -17,6 +17,7 @@ export function protectedResourceMetadata(c: Context, { auth, publicUrl, trustPr
   return {
     resource: auth.mode === 'jwt' && URL.canParse(auth.audience) ? auth.audience : `${origin}/mcp`,
     ...(auth.mode === 'jwt' ? { authorization_servers: [auth.issuer] } : {}),
+    ...(auth.mode === 'jwt' && auth.requiredScopes.length > 0 ? { scopes_supported: auth.requiredScopes } : {}),
     bearer_methods_supported: ['header'],
     resource_name: resourceName,
   };

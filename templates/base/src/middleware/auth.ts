@@ -30,8 +30,10 @@ export function authenticate({ verifier, metrics, resourceMetadataUrl }: AuthOpt
       return next();
     }
     const token = credential(c, verifier);
+    // RFC 6750 section 3 and the MCP authorization spec: where the metadata is, which scopes it takes, what went wrong.
+    const scope = verifier.requiredScopes.length > 0 ? `, scope="${verifier.requiredScopes.join(' ')}"` : '';
     const challenge = (error?: string) =>
-      `Bearer resource_metadata="${resourceMetadataUrl(c)}"${error ? `, error="${error}"` : ''}`;
+      `Bearer resource_metadata="${resourceMetadataUrl(c)}"${scope}${error ? `, error="${error}"` : ''}`;
     if (!token) {
       metrics.authFailures.inc({ reason: 'missing' });
       return jsonRpcError(c, 401, JSONRPC.serverError, 'Unauthorized: credentials required', {
@@ -51,6 +53,15 @@ export function authenticate({ verifier, metrics, resourceMetadataUrl }: AuthOpt
       c.var.log.warn('invalid credentials');
       return jsonRpcError(c, 401, JSONRPC.serverError, 'Unauthorized: invalid credentials', {
         'WWW-Authenticate': challenge('invalid_token'),
+      });
+    }
+    const granted = new Set(identity.authInfo?.scopes ?? []);
+    const missing = verifier.requiredScopes.filter((required) => !granted.has(required));
+    if (missing.length > 0) {
+      metrics.authFailures.inc({ reason: 'scope' });
+      c.var.log.warn({ missing }, 'token lacks required scopes');
+      return jsonRpcError(c, 403, JSONRPC.serverError, `Forbidden: the token lacks the scope ${missing.join(' ')}`, {
+        'WWW-Authenticate': challenge('insufficient_scope'),
       });
     }
     c.set('identity', identity);
