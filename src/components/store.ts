@@ -94,6 +94,8 @@ export const databaseRateLimits: Component = {
   ],
   layout: {
     'src/rate-limit/database.ts': 'rate limit buckets replicas share in the session database',
+    'src/events/postgres-bus.ts':
+      'subscriptions/listen change events shared by replicas through Postgres LISTEN/NOTIFY',
   },
 };
 

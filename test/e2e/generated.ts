@@ -136,6 +136,19 @@ export async function generateInstalled(work: string, name: string, args: string
   return dir;
 }
 
+/**
+ * Runs `work` while no other generated project's suite uses the machine's Redis and Postgres,
+ * when this project keeps state there: suites of different projects share their rate limit
+ * buckets and tables (by design: replicas share them), so two of them at once would count each
+ * other's requests. Projects on the memory store run at any time.
+ */
+export async function withStoreServices<T>(dir: string, work: () => Promise<T>): Promise<T> {
+  const manifest = JSON.parse(readFileSync(join(dir, 'mcp-arch.json'), 'utf8')) as { store: string };
+  if (manifest.store === 'memory') return work();
+  mkdirSync(INSTALL_CACHE, { recursive: true });
+  return withLock(join(INSTALL_CACHE, 'store-services.lock'), work);
+}
+
 /** Runs `npm <args>` in a generated project with the given Node; unless it exits 0 the test fails, showing the end of its output. Returns stdout without colours. */
 export async function npmOk(
   dir: string,
@@ -143,7 +156,10 @@ export async function npmOk(
   nodeBin: string,
   env: Record<string, string> = {},
 ): Promise<string> {
-  const result = await execa('npm', args, { cwd: dir, env: envWithNode(nodeBin, env), reject: false, stdin: 'ignore' });
+  const run = () => execa('npm', args, { cwd: dir, env: envWithNode(nodeBin, env), reject: false, stdin: 'ignore' });
+  // A suite (npm test, or vitest through npm exec) talks to the stores; type-checks and builds do not.
+  const suite = args[0] === 'test' || (args[0] === 'exec' && args.includes('vitest'));
+  const result = suite ? await withStoreServices(dir, run) : await run();
   const stdout = stripVTControlCharacters(result.stdout);
   expect(result.exitCode, stdout.slice(-6000) + result.stderr.slice(-2000)).toBe(0);
   return stdout;
@@ -171,15 +187,13 @@ export async function ownTests(
   const reportDir = mkdtempSync(join(tmpdir(), 'vitest-report-'));
   const reportFile = join(reportDir, 'report.json');
   try {
-    const result = await execa(
-      'npm',
-      ['test', '--', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`],
-      {
+    const result = await withStoreServices(dir, () =>
+      execa('npm', ['test', '--', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`], {
         cwd: dir,
         env: envWithNode(nodeBin, env),
         reject: false,
         stdin: 'ignore',
-      },
+      }),
     );
     const report: VitestReport = existsSync(reportFile)
       ? JSON.parse(readFileSync(reportFile, 'utf8'))

@@ -6,7 +6,7 @@ import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../cli/run-bin.js';
 import { conformanceSettings, expectConformant } from './conformance.js';
-import { installDependencies, npmOk, ownTests } from './generated.js';
+import { installDependencies, npmOk, ownTests, withStoreServices } from './generated.js';
 import { envWithNode, nodeBinDir } from './node-runtime.js';
 import { freePort, waitForHealth } from './processes.js';
 
@@ -239,12 +239,14 @@ describe('generated load-balanced project', { timeout: 240_000 }, () => {
 
     // The oldest supported Node line runs the replica suite too (node:sqlite, the SDK transport).
     const node22 = await nodeBinDir(22);
-    const older = await execa('npx', ['vitest', 'run', 'test/replicas.test.ts'], {
-      cwd: statelessApp,
-      env: envWithNode(node22, { REDIS_URL }),
-      reject: false,
-      stdin: 'ignore',
-    });
+    const older = await withStoreServices(statelessApp, () =>
+      execa('npx', ['vitest', 'run', 'test/replicas.test.ts'], {
+        cwd: statelessApp,
+        env: envWithNode(node22, { REDIS_URL }),
+        reject: false,
+        stdin: 'ignore',
+      }),
+    );
     expect(older.exitCode, older.stdout.slice(-3000) + older.stderr.slice(-1000)).toBe(0);
   });
 

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../cli/run-bin.js';
-import { generateInstalled, npmOk, ownTests } from './generated.js';
+import { generateInstalled, npmOk, ownTests, withStoreServices } from './generated.js';
 import { envWithNode, nodeBinDir } from './node-runtime.js';
 import { waitForHealth } from './processes.js';
 
@@ -138,24 +138,26 @@ describe('generated multi-region project', { timeout: 300_000 }, () => {
   });
 
   it('passes its region tests on Node 22 too', async () => {
-    const result = await execa(
-      'npx',
-      [
-        'vitest',
-        'run',
-        'test/multi-region.test.ts',
-        'test/region-client.test.ts',
-        'test/regions.test.ts',
-        'test/retry-rule.test.ts',
-        'test/failover-eras.test.ts',
-        'test/region-identity.test.ts',
-      ],
-      {
-        cwd: app,
-        env: envWithNode(node22, { DATABASE_URL }),
-        reject: false,
-        stdin: 'ignore',
-      },
+    const result = await withStoreServices(app, () =>
+      execa(
+        'npx',
+        [
+          'vitest',
+          'run',
+          'test/multi-region.test.ts',
+          'test/region-client.test.ts',
+          'test/regions.test.ts',
+          'test/retry-rule.test.ts',
+          'test/failover-eras.test.ts',
+          'test/region-identity.test.ts',
+        ],
+        {
+          cwd: app,
+          env: envWithNode(node22, { DATABASE_URL }),
+          reject: false,
+          stdin: 'ignore',
+        },
+      ),
     );
     expect(result.exitCode, result.stdout.slice(-4000) + result.stderr.slice(-2000)).toBe(0);
     expect(result.stdout).toMatch(/\[modern\] failover: region killed -> next successful call \d+ ms/);
