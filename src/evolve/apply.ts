@@ -1,20 +1,12 @@
-import { chmod, lstat, mkdir, mkdtemp, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { EXIT, InterruptedError, UserError } from '../core/errors.js';
 import { unsafePathProblem } from '../render/paths.js';
+import { exists } from '../render/writer.js';
 import type { FileChange } from './plan.js';
 
 /** The staging folder inside the project: same file system, so every move is a rename. */
 const STAGING_PREFIX = '.mcp-arch-staging-';
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Creates the missing parents of `path` under `root`; answers the ones it created, outermost first. */
 async function makeParents(root: string, path: string): Promise<string[]> {

@@ -25,7 +25,8 @@ export interface WriteOptions {
   signal?: AbortSignal;
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Whether anything (file, folder, link) stands at `path`. */
+export async function exists(path: string): Promise<boolean> {
   try {
     await lstat(path);
     return true;

@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { mcpNameOf } from '../../src/verify/runtime/mcp.js';
 
 /**
  * Malformed and edge-case HTTP / JSON-RPC inputs for an MCP endpoint, of both protocol eras
@@ -151,12 +152,7 @@ function modernMeta(): Record<string, unknown> {
 /** The routing headers a well-formed 2026-07-28 request carries for `method` and `params`. */
 function routingHeaders(method: string, params: Record<string, unknown>): Record<string, string> {
   const headers: Record<string, string> = { 'mcp-protocol-version': MODERN, 'mcp-method': method };
-  const name =
-    method === 'resources/read'
-      ? params.uri
-      : method === 'tools/call' || method === 'prompts/get'
-        ? params.name
-        : undefined;
+  const name = mcpNameOf(method, params);
   if (typeof name === 'string' && name !== '' && /^[\x20-\x7e]*$/.test(name)) headers['mcp-name'] = name;
   return headers;
 }

@@ -33,6 +33,12 @@ export interface McpSession {
   ): { body: string; headers: Record<string, string> };
 }
 
+/** What a 2026-07-28 request's `Mcp-Name` header carries for `method`: the tool, prompt or resource it names. */
+export function mcpNameOf(method: string, params: Record<string, unknown>): unknown {
+  if (method === 'resources/read') return params.uri;
+  return method === 'tools/call' || method === 'prompts/get' ? params.name : undefined;
+}
+
 /** A raw JSON-RPC request of `era`, as that era's clients send it. */
 export function eraRequest(
   era: Era,
@@ -52,12 +58,7 @@ export function eraRequest(
     'io.modelcontextprotocol/clientCapabilities': {},
   };
   const headers: Record<string, string> = { 'mcp-protocol-version': ERA_VERSION.modern, 'mcp-method': method };
-  const name =
-    method === 'resources/read'
-      ? params.uri
-      : method === 'tools/call' || method === 'prompts/get'
-        ? params.name
-        : undefined;
+  const name = mcpNameOf(method, params);
   if (typeof name === 'string') headers['mcp-name'] = name;
   return { body: JSON.stringify({ jsonrpc: '2.0', id, method, params: { ...params, _meta: meta } }), headers };
 }
