@@ -16,11 +16,20 @@ export const LIVE = [
   'test/cli/interrupt.test.ts',
   'test/cli/pack.test.ts',
   'test/cli/verify-cli.test.ts',
+  'test/evolve/interactive.test.ts',
+  'test/verify/html-browser.test.ts',
   'test/verify/live.test.ts',
   'test/verify/live-launch.test.ts',
+  'test/verify/live-protocol.test.ts',
+  'test/verify/live-replicas.test.ts',
 ];
 // nginx-config runs the nginx binary, which the end-to-end environment check requires.
-export const E2E = ['test/e2e/**/*.test.ts', 'test/verify/live-generated.test.ts', 'test/render/nginx-config.test.ts'];
+export const E2E = [
+  'test/e2e/**/*.test.ts',
+  'test/verify/live-generated.test.ts',
+  'test/verify/live-replicas-generated.test.ts',
+  'test/render/nginx-config.test.ts',
+];
 
 export default defineConfig({
   test: {
@@ -39,7 +48,14 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'live', include: LIVE, hookTimeout: 300_000, sequence: { groupOrder: 1 } },
+        test: {
+          name: 'live',
+          include: LIVE,
+          hookTimeout: 300_000,
+          sequence: { groupOrder: 1 },
+          // Two files at a time: most of a live test waits on the processes and servers it started.
+          maxWorkers: 2,
+        },
       },
       {
         extends: true,

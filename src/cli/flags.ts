@@ -87,7 +87,17 @@ export function parseDeploy(raw: unknown, source: string): DeployTarget[] {
   return [...new Set(targets as DeployTarget[])];
 }
 
-const FILE_OPTION_KEYS = ['name', 'pattern', 'store', 'deploy', 'auth', 'sessionMode', 'protocol', 'pm'] as const;
+const FILE_OPTION_KEYS = [
+  'name',
+  'pattern',
+  'store',
+  'deploy',
+  'auth',
+  'sessionMode',
+  'protocol',
+  'tracing',
+  'pm',
+] as const;
 
 function choiceFrom<T extends string>(list: readonly T[], raw: unknown, source: string): T {
   if (isOneOf(list, raw)) return raw;
@@ -121,7 +131,10 @@ export function readAnswersFile(path: string, cwd: string): ParsedFlags {
     else if (key === 'auth') parsed.options.authMode = choiceFrom(AUTH_MODES, value, source);
     else if (key === 'sessionMode') parsed.options.sessionMode = choiceFrom(SESSION_MODES, value, source);
     else if (key === 'protocol') parsed.options.protocol = choiceFrom(PROTOCOL_POSTURES, value, source);
-    else if (key === 'pm') parsed.pm = choiceFrom(PACKAGE_MANAGERS, value, source);
+    else if (key === 'tracing') {
+      if (typeof value !== 'boolean') throw new UserError(`${source}: expected true or false.`);
+      if (value) parsed.options.tracing = true;
+    } else if (key === 'pm') parsed.pm = choiceFrom(PACKAGE_MANAGERS, value, source);
     else throw new UserError(`${path}: unknown key ${JSON.stringify(key)}. Known keys: ${known.join(', ')}.`);
   }
   return parsed;

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { CHECK_CATEGORIES, isOneOf, PATTERN_IDS, STORE_IDS } from '../core/ids.js';
 import { CONFLICT_STYLES, FEATURES as EVOLVE_FEATURES } from '../evolve/ids.js';
 import type { Evolution } from '../evolve/index.js';
-import { REPORT_FORMATS, type ReportFormat } from '../verify/formats.js';
+import { REPORT_FORMATS, SEVERITIES, VERIFY_CONFIG_FILE, type ReportFormat } from '../verify/formats.js';
 import { addAdvisorFlags, addProjectFlags, parseFlags } from './flags.js';
 import {
   canPrompt,
@@ -25,9 +25,6 @@ const advice = () =>
   Promise.all([import('../core/recommend.js'), import('../steps/ask.js'), import('../steps/present.js')]);
 const catalog = () =>
   Promise.all([import('../core/patterns.js'), import('../core/compat.js'), import('../steps/present.js')]);
-
-const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
-type Severity = (typeof SEVERITIES)[number];
 
 /** Collects a repeatable flag's values in order. */
 function collect(value: string, previous: readonly string[] = []): string[] {
@@ -57,25 +54,48 @@ export function mcpArchProgram(
   const recommendCommand = program
     .command('recommend')
     .description('Recommend a pattern for your answers, with reasons, limitations and the session strategy');
-  if (full('recommend')) addAdvisorFlags(recommendCommand);
+  if (full('recommend'))
+    addAdvisorFlags(recommendCommand).option(
+      '--dir <dir>',
+      'a generated project (holds mcp-arch.json; default: the current folder when it does): its answers are the starting point, and the advice says when to migrate it',
+    );
   recommendCommand.action(async function (this: Command) {
     const [{ recommend }, { ask }, { formatRecommendation }] = await advice();
+    const { answersFor, formatMigrationHint, migrationHint, projectHere } = await import('../evolve/advice.js');
     const values = this.opts<Record<string, unknown>>();
     const json = values.json === true;
     const parsed = parseFlags(values, io.cwd);
+    const project = await projectHere(typeof values.dir === 'string' ? resolve(io.cwd, values.dir) : undefined, io.cwd);
     const interactive = !json && values.yes !== true && canPrompt(io.stdin, io.stdout, io.env);
     const asked: Parameters<typeof ask>[0] = {
-      answers: parsed.answers,
+      answers: answersFor(project, parsed.answers),
       options: {},
       interactive,
       yes: values.yes === true,
       prompt: interactive ? inquirerPrompter() : noPrompter,
     };
     await ask(asked);
-    const answers = parsed.answers as AdvisorAnswers;
+    const answers = asked.answers as AdvisorAnswers;
     const rec = recommend(answers, asked.assumed);
-    if (json) print(JSON.stringify({ schemaVersion: 1, answers, ...rec }, null, 2));
-    else print(formatRecommendation(rec, chalkFor(colorOut())));
+    const hint = project && migrationHint(rec, project.options);
+    if (json)
+      print(
+        JSON.stringify(
+          {
+            schemaVersion: 1,
+            answers,
+            ...rec,
+            // Inside a generated project: the migration the advice calls for, null when it fits.
+            ...(project ? { migrate: hint ?? null } : {}),
+          },
+          null,
+          2,
+        ),
+      );
+    else {
+      print(formatRecommendation(rec, chalkFor(colorOut())));
+      if (project) print(`\n${formatMigrationHint(project, hint)}`);
+    }
   });
 
   program
@@ -137,11 +157,14 @@ export function mcpArchProgram(
       dir: string;
       live?: boolean;
       url?: string;
+      replica?: string[];
       header?: string[];
       format: ReportFormat;
       json?: boolean;
       only?: string[];
-      failOn: Severity;
+      failOn?: string;
+      failUnder?: string;
+      config?: string;
       baseline?: string;
     }>();
     // Every usage error is found before the checks load or anything starts.
@@ -153,19 +176,46 @@ export function mcpArchProgram(
       only: opts.only,
       live: opts.live,
       url: opts.url,
+      replicas: opts.replica,
       headers: opts.header,
       // Only a format the user typed can clash with --json; the default cannot.
       format: this.getOptionValueSource('format') === 'default' ? undefined : opts.format,
       json: opts.json,
+      failOn: opts.failOn,
+      failUnder: opts.failUnder,
+      config: opts.config,
     });
     // The checks load only when verify runs, so the other commands start fast.
-    const { applyBaseline, exitCodeFor, formatReport, resolveBaseline, verify } = await import('../verify/index.js');
-    // Read before anything runs, so a bad baseline is a usage error, not a wasted live run.
-    const baseline = await resolveBaseline(opts.baseline, target.dir);
-    const checked = await verify({ ...target, env: io.env, signal });
-    const report = baseline ? applyBaseline(checked, baseline) : checked;
-    print(formatReport(report, target.format, { color: target.format === 'pretty' && colorOut() }));
-    setExit(exitCodeFor(report, { failOn: opts.failOn }));
+    const verifying = await import('../verify/index.js');
+    // Read before anything runs, so a bad baseline or config is a usage error, not a wasted live run.
+    const baseline = await verifying.resolveBaseline(opts.baseline, target.dir);
+    const config = await verifying.resolveVerifyConfig(target.config, target.dir);
+    // A check the config turns off does not run at all.
+    const off = verifying.checksOff(config);
+    const checks = off.size > 0 ? verifying.CHECKS.filter((check) => !off.has(check.item.id)) : undefined;
+    const checked = await verifying.verify({ ...target, env: io.env, signal, ...(checks ? { checks } : {}) });
+    let report = config ? verifying.applyVerifyConfig(checked, config) : checked;
+    if (baseline) report = verifying.applyBaseline(report, baseline);
+    // Flags win over the config file.
+    const failUnder = target.failUnder ?? config?.failUnder;
+    if (failUnder !== undefined)
+      report = verifying.applyFailUnder(
+        report,
+        failUnder,
+        target.failUnder === undefined ? (config?.file ?? '') : '--fail-under',
+      );
+    // The topology needs the blueprint, which only the HTML report draws.
+    const diagram =
+      target.format === 'html' && report.mode.static
+        ? (await import('../verify/topology.js')).projectMermaid(await verifying.loadManifest(target.dir))
+        : undefined;
+    print(
+      verifying.formatReport(report, target.format, {
+        color: target.format === 'pretty' && colorOut(),
+        ...(diagram === undefined ? {} : { diagram }),
+      }),
+    );
+    setExit(verifying.exitCodeFor(report, { failOn: target.failOn ?? config?.failOn ?? 'low' }));
   });
 
   const evolveAction = (command: Command, evolution: (opts: Record<string, unknown>) => Evolution) =>
@@ -198,22 +248,24 @@ export function mcpArchProgram(
 
   const addCommand = program
     .command('add')
-    .description('Add a store, deploy target, auth mode, protocol posture, backend or region to a generated project')
+    .description(
+      'Add a store, deploy target, auth mode, protocol posture, deployed tracing, backend or region to a generated project',
+    )
     .argument('<feature>', `one of ${EVOLVE_FEATURES.join(', ')}`)
-    .argument('<value>', 'the store, target, mode or posture id; or the backend or region name');
+    .argument('[value]', 'the store, target, mode or posture id; or the backend or region name (tracing takes none)');
   if (full('add'))
     addEvolveFlags(addCommand)
       .option('--url <url>', 'backend: its MCP endpoint over HTTP; region: its MCP URL')
       .option('--command <cmd>', 'backend: the command that starts it over stdio')
       .option('--arg <arg>', 'backend: an argument of --command (repeatable)', collect);
   evolveAction(addCommand, (opts) => {
-    const [feature, value] = addCommand.processedArgs as [string, string];
+    const [feature, value] = addCommand.processedArgs as [string, string | undefined];
     const backend = {
       ...(typeof opts.url === 'string' ? { url: opts.url } : {}),
       ...(typeof opts.command === 'string' ? { command: opts.command } : {}),
       ...(Array.isArray(opts.arg) ? { args: opts.arg as string[] } : {}),
     };
-    return { command: 'add', feature, value, backend };
+    return { command: 'add', feature, ...(value === undefined ? {} : { value }), backend };
   });
 
   const migrateCommand = program
@@ -279,6 +331,11 @@ function addVerifyFlags(command: Command): Command {
       'probe the MCP server running at this base URL (the endpoint is <url>/mcp unless the URL has a path)',
     )
     .option(
+      '--replica <url>',
+      'a replica behind the --url load balancer, reached directly: one session must work on every replica, and DELETE on one must end it on all (repeatable)',
+      collect,
+    )
+    .option(
       '--header <name:value>',
       'header sent with every probe, e.g. "Authorization: Bearer <token>" (repeatable)',
       collect,
@@ -295,9 +352,18 @@ function addVerifyFlags(command: Command): Command {
       'accepted failures: {"schemaVersion":1,"accepted":[{"check","reason"}]}; default mcp-arch.baseline.json in the project when present. An entry whose check now passes fails the run (remove it)',
     )
     .addOption(
-      new Option('--fail-on <severity>', 'fail only on failures of this severity or above')
-        .choices(SEVERITIES)
-        .default('low'),
+      new Option(
+        '--fail-on <severity>',
+        'fail only on failures of this severity or above (default: failOn in the config file, else low)',
+      ).choices(SEVERITIES),
+    )
+    .option(
+      '--fail-under <score>',
+      'also fail when the overall score (0-100: pass counts fully, warn half, fail nothing) is below this (default: failUnder in the config file)',
+    )
+    .option(
+      '--config <file>',
+      `verify settings: {"schemaVersion":1,"checks":{"<check id>":{"severity":"low"} or {"off":"<reason>"}},"failOn","failUnder"}; default ${VERIFY_CONFIG_FILE} in the project when present. Flags win over it`,
     );
 }
 

@@ -52,7 +52,7 @@ export const base: Component = {
       example: 'http://localhost:3000',
       schema: 'list',
       description:
-        'Comma-separated Origin allow-list; a request with any other Origin gets 403 (unset: no browser origin is allowed; requests without Origin pass)',
+        "Comma-separated Origin allow-list; a request with any other Origin gets 403. Unset: on a loopback HOST only the server's own origin (http://localhost:PORT, http://127.0.0.1:PORT, http://[::1]:PORT) is allowed, on any other HOST no browser origin. Requests without Origin pass",
     },
     {
       name: 'ALLOWED_HOSTS',
@@ -114,7 +114,8 @@ export const base: Component = {
       name: 'RATE_LIMIT_BURST',
       default: '',
       schema: 'bounded(1, 1_000_000)',
-      description: 'Requests a client may send at once; empty means twice RATE_LIMIT_RPS',
+      description:
+        "Requests a client may send at once (token bucket size, refilled at RATE_LIMIT_RPS); empty means twice RATE_LIMIT_RPS and at least 40, room for a client's start (initialize, its lists, a few calls) in one go",
     },
     {
       name: 'TRUST_PROXY',

@@ -1,5 +1,6 @@
 import type { DeployContext } from './deploy.js';
 import { requiredEnv } from './env.js';
+import { COLLECTOR_CONFIG, COMPOSE_COLLECTOR, K8S_COLLECTOR } from './tracing.js';
 
 /** The public name a Kubernetes Ingress serves; overlays add their own. */
 export const K8S_HOST = 'mcp.example.com';
@@ -88,6 +89,22 @@ export function deployedSettings({ port, options, env }: DeployContext): Deploye
     },
     { name: 'RATE_LIMIT_RPS', ...both('10'), overridable: true },
     { name: 'LOG_LEVEL', ...both('info'), overridable: true },
+    ...(options.tracing
+      ? [
+          {
+            name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+            compose: {
+              value: COMPOSE_COLLECTOR.endpoint,
+              comment: `Tracing is on: spans go to the collector beside the app (${COLLECTOR_CONFIG}).`,
+            },
+            k8s: {
+              value: K8S_COLLECTOR.endpoint,
+              comment: `Tracing is on: spans go to the cluster's collector (Service ${K8S_COLLECTOR.service} in namespace ${K8S_COLLECTOR.namespace}; ${COLLECTOR_CONFIG} is a configuration for it).`,
+            },
+            overridable: true,
+          },
+        ]
+      : []),
     {
       name: 'SHUTDOWN_DELAY_MS',
       compose: {

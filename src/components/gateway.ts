@@ -29,7 +29,7 @@ export const gateway: Component = {
       name: 'GATEWAY_CONFIG',
       default: 'gateway.config.json',
       description:
-        'The backends: an mcpServers file (url + headers, or command + args + env; prefix, timeoutMs, enabled, maxSessions per server)',
+        'The backends: an mcpServers file (url + headers or auth, or command + args + env; prefix, timeoutMs, enabled, maxSessions per server)',
     },
     {
       name: 'GATEWAY_PAGE_SIZE',
@@ -51,6 +51,12 @@ export const gateway: Component = {
       name: 'GATEWAY_BREAKER_COOLDOWN_MS',
       default: '10000',
       description: 'How long a breaker stays open before one probe request is let through (half-open)',
+    },
+    {
+      name: 'GATEWAY_SESSION_IDLE_MS',
+      default: '300000',
+      description:
+        "A 2025 client session's backend connections (a stdio process each, an HTTP session) unused for this long are closed, and its next call opens fresh ones; a client that leaves without ending its session frees its backends after this. A backend at its maxSessions closes the least recently used idle one first",
     },
   ],
   layout: {

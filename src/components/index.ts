@@ -21,6 +21,9 @@ export const DEPLOY_COMPONENTS: Partial<Record<DeployTarget, Component>> = {
 /** Components contributed by the session store; memory needs none, so those projects carry no store clients. */
 export { storeComponents } from './store.js';
 
+/** The deployed collector, when tracing is on (`tracing` in the options). */
+export { tracing, TRACING_TARGETS } from './tracing.js';
+
 /** Components contributed by the client authentication mode. */
 export const AUTH_COMPONENTS: Partial<Record<AuthMode, Component>> = {
   jwt: authJwt,

@@ -1,5 +1,11 @@
 import type { Component } from './types.js';
 
+/** A region's name: it names a Kubernetes overlay, a host and REGION, so a DNS label (e.g. eu-west). */
+export const REGION_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** The kustomize overlay of one region, over the k8s base (`k8sRegions` writes one per generated region). */
+export const regionOverlayPath = (region: string) => `deploy/k8s/overlays/${region}/kustomization.yaml`;
+
 /**
  * The multi-region pattern: the region-aware client library (`src/client/`, reading
  * `regions.json`; 2026-07-28 first, 2025 fallback; failover per era under one retry rule), its
@@ -16,8 +22,7 @@ export const multiRegion: Component = {
     {
       name: 'REGION',
       default: '',
-      schema:
-        "z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { error: 'expected a region name: lowercase letters, digits and -, e.g. eu-west' })",
+      schema: `z.string().regex(${String(REGION_NAME)}, { error: 'expected a region name: lowercase letters, digits and -, e.g. eu-west' })`,
       description:
         'Region this instance serves (e.g. eu-west); when set, responses carry X-MCP-Region and /health and metrics name it',
     },

@@ -4,6 +4,7 @@ import {
   AUTH_COMPONENTS,
   DEPLOY_COMPONENTS,
   storeComponents,
+  tracing,
   type Component,
   type EnvVar,
 } from '../components/index.js';
@@ -12,7 +13,8 @@ import type { DeployContext } from '../components/deploy.js';
 import { composeFacts, composeFile, composeSummary, instanceNames } from '../render/compose.js';
 import { k8sFacts, kustomizeBaseFiles } from '../render/kustomization.js';
 import type { YamlFile } from '../render/yaml.js';
-import { checklistFor, proofOf } from './checklist.js';
+import { CATEGORY_TITLES, checklistFor, proofOf } from './checklist.js';
+import { CHECK_CATEGORIES } from './ids.js';
 import { assertCompatible } from './compat.js';
 import { mermaidFor } from './diagram.js';
 import { MANIFEST_FILE, MANIFEST_SCHEMA_VERSION, type Manifest } from './manifest.js';
@@ -160,6 +162,7 @@ export function toBlueprint(
     ...(AUTH_COMPONENTS[options.authMode] ? [AUTH_COMPONENTS[options.authMode]!] : []),
     ...options.deploy.flatMap((target) => (DEPLOY_COMPONENTS[target] ? [DEPLOY_COMPONENTS[target]] : [])),
     ...options.deploy.flatMap((target) => pattern.deployComponents?.[target] ?? []),
+    ...(options.tracing ? [tracing] : []),
   ];
   const instances = pattern.instances(options);
   const componentIds = components.map((c) => c.id);
@@ -189,6 +192,7 @@ export function toBlueprint(
     protocol: options.protocol,
     authMode: options.authMode,
     deploy: [...options.deploy],
+    ...(options.tracing ? { tracing: true } : {}),
     components: componentIds,
     checks: checklist.map((item) => item.id),
     instances,
@@ -243,6 +247,8 @@ export function toBlueprint(
       category: item.category,
       proof: proofOf(item, pattern),
     })),
+    /** CHECKLIST.md's sections, in the order reports show them. */
+    checklistCategories: CHECK_CATEGORIES.map((id) => ({ id, heading: CATEGORY_TITLES[id] })),
     env,
     /** The fields of the configuration schema in src/config.ts, from the declarations. */
     configSchema: configSchema(env),

@@ -5,9 +5,19 @@ import {
   type PatternDefinition,
   type PatternRegistry,
 } from '../patterns/index.js';
+import { aggregation } from '../components/aggregation.js';
 import type { CheckCategory } from './ids.js';
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low';
+
+/** How reports and CHECKLIST.md head each category. */
+export const CATEGORY_TITLES: Readonly<Record<CheckCategory, string>> = {
+  'pre-deployment': 'Pre-deployment',
+  protocol: 'Protocol',
+  security: 'Security',
+  observability: 'Observability',
+  resilience: 'Resilience',
+};
 
 /**
  * One item of the deployment checklist, as data: what it is, where it applies and how `verify`
@@ -39,6 +49,8 @@ const ALL: Applicability = () => true;
 const WITH_REPLICAS: Applicability = canRunSeveral;
 /** Retries and breakers matter where the server calls out to backends or a shared store. */
 const WITH_DEPENDENCIES: Applicability = (pattern) => pattern.hasDependencies;
+/** Stdio backends are child processes of the server where its backends come from a servers file (the aggregation core). */
+const WITH_STDIO_BACKENDS: Applicability = (pattern) => pattern.components.includes(aggregation);
 
 function item(fields: Omit<ChecklistItem, 'appliesTo' | 'patterns'>, appliesTo: Applicability): ChecklistItem {
   return {
@@ -48,7 +60,11 @@ function item(fields: Omit<ChecklistItem, 'appliesTo' | 'patterns'>, appliesTo: 
   };
 }
 
-/** The seed's deployment checklist: nineteen items in four categories. */
+/**
+ * The seed's deployment checklist (nineteen items in four categories), plus the protocol items
+ * that prove the server speaks MCP as its manifest promises, and the items that prove sessions
+ * outlive a replica and stdio backend processes end with their sessions.
+ */
 export const CHECKLIST: readonly ChecklistItem[] = [
   item(
     {
@@ -57,7 +73,7 @@ export const CHECKLIST: readonly ChecklistItem[] = [
       title: 'Choose architecture pattern based on requirements',
       severity: 'high',
       proof: (pattern) =>
-        `Reads \`mcp-arch.json\` and checks that the files of the ${pattern.title} pattern and of each deploy target are present; in Kubernetes manifests, pinned image tags and a non-root container without privilege escalation; in \`template.yaml\`, a \`nodejs22.x\` or later runtime. \`--live\` finds out which protocol eras the server serves (\`server/discover\` with the v2 client for MCP 2026-07-28, then \`initialize\` with the v1 client for the 2025 era) and expects what the manifest's \`protocol\` promises: both eras for \`dual\`, 2026-07-28 alone for \`modern\`.`,
+        `Reads \`mcp-arch.json\` and checks that the files of the ${pattern.title} pattern and of each deploy target are present; in Kubernetes manifests, pinned image tags and a non-root container without privilege escalation; in \`template.yaml\`, a \`nodejs22.x\` or later runtime.`,
     },
     ALL,
   ),
@@ -79,7 +95,7 @@ export const CHECKLIST: readonly ChecklistItem[] = [
       title: 'Configure health checks',
       severity: 'high',
       proof:
-        'Finds the `/health` and `/ready` routes, the Dockerfile `HEALTHCHECK` and the Kubernetes probes; `--live` probes both endpoints and, with an external session store, starts a second instance pointed at an unreachable store and expects `/ready` 503 while `/health` stays 200.',
+        'Finds the `/health` and `/ready` routes, the Dockerfile `HEALTHCHECK` and the Kubernetes probes; `--live` probes the endpoints those probes call: `/health` 200, `/ready` 200 or 503 on a path of its own, and a made-up path not 200 (a catch-all would make both meaningless).',
     },
     ALL,
   ),
@@ -103,6 +119,39 @@ export const CHECKLIST: readonly ChecklistItem[] = [
         'Reads the manifests: resource requests set, the autoscaler targets the Deployment, the disruption budget is below the replica count; in `template.yaml`, a function `Timeout` above `REQUEST_TIMEOUT_MS`.',
     },
     WITH_REPLICAS,
+  ),
+  item(
+    {
+      id: 'protocol.eras',
+      category: 'protocol',
+      title: 'Protocol eras served as the manifest promises',
+      severity: 'high',
+      proof:
+        'Reads `protocol` in `mcp-arch.json` and checks that the `MCP_PROTOCOL` default in `src/config.ts`, `.env.example` and the deployed configuration (Compose, Kubernetes) say the same (nothing setting it fails), and that the sessionful 2025 leg (`SESSION_MODE=stateful`) is only asked of `dual`; `--live` sends `server/discover` with the v2 client pinned to MCP 2026-07-28 (it must be answered), then a 2025-era `initialize` with the v1 client: answered for `dual`, refused with `-32022` for `modern`.',
+    },
+    ALL,
+  ),
+  item(
+    {
+      id: 'protocol.header-validation',
+      category: 'protocol',
+      title: 'MCP 2026-07-28 routing headers checked against the body',
+      severity: 'high',
+      proof:
+        'Live only. Sends MCP 2026-07-28 requests whose `Mcp-Method`, `Mcp-Name` or `MCP-Protocol-Version` header disagrees with the body, and one without `Mcp-Method`, and expects each refused with HTTP 400 and JSON-RPC error `-32020` (HeaderMismatch), while the same request with matching headers is served: a gateway or load balancer that routes on the headers must see what the server executes.',
+    },
+    ALL,
+  ),
+  item(
+    {
+      id: 'protocol.http-methods',
+      category: 'protocol',
+      title: 'HTTP methods answered as the transport promises',
+      severity: 'medium',
+      proof:
+        'Live only. MCP 2026-07-28 has no sessions and no standalone stream, so GET and DELETE on the MCP endpoint must answer 405 (a missing `Allow: POST` is a warning) when the server is `modern` or serves the 2025 era statelessly; with the sessionful 2025 leg (`SESSION_MODE=stateful`), GET and DELETE without `Mcp-Session-Id` must answer 400 and with an unknown session id 404. Without a project, only a server that serves 2026-07-28 alone is judged.',
+    },
+    ALL,
   ),
   item(
     {
@@ -210,7 +259,7 @@ export const CHECKLIST: readonly ChecklistItem[] = [
       title: 'Health checks implemented',
       severity: 'high',
       proof:
-        'Checks that liveness and readiness are different and that readiness can report 503; `--live` probes both.',
+        "Checks that liveness and readiness are different and that readiness can report 503; `--live` proves readiness means the server can serve MCP: when `/ready` answers 200, `tools/list` in a protocol era the server serves must succeed and list at least one tool (and the manifest's `start.slowTool`), and, with an external session store, a second instance pointed at an unreachable store must answer `/ready` 503 while `/health` stays 200.",
     },
     ALL,
   ),
@@ -247,11 +296,45 @@ export const CHECKLIST: readonly ChecklistItem[] = [
   ),
   item(
     {
+      id: 'resilience.session-survival',
+      category: 'resilience',
+      title: 'Sessions survive the loss of a replica',
+      severity: 'high',
+      proof:
+        'Fails statically when the memory store is used by several declared instances. `--live` starts two replicas of the project with its own store behind a load balancer with no cookie affinity (the project\'s `deploy/nginx/nginx.conf` run by nginx on loopback, else a round-robin loopback proxy), opens 2025 sessions (stateful mode) and 2026-07-28 `subscriptions/listen` streams through it, kills the replica that served the most of them with its process group, and counts what survived: a session that still answers `tools/list`, a stream still open or re-opened with its acknowledgement; it reports "n of m sessions survived" and fails unless all did. Against a deployment, `--url` with `--replica <url>` for each replica: one 2025 session must answer on every replica, a DELETE on one must make the others answer 404, and every replica must acknowledge a `subscriptions/listen` stream; nothing is killed.',
+    },
+    WITH_REPLICAS,
+  ),
+  item(
+    {
+      id: 'resilience.stdio-lifecycle',
+      category: 'resilience',
+      title: 'Stdio backend processes end with their sessions',
+      severity: 'medium',
+      proof:
+        'Reads the servers file for stdio backends (n/a without one), names the process cap of each (`maxSessions`, or the default), and warns when `.env.example` has no `SESSION_IDLE_TIMEOUT_MS`. `--live` starts another instance with `SESSION_IDLE_TIMEOUT_MS=2000`, counts its descendant processes at rest, opens three sessions (2025 where served, else MCP 2026-07-28) that each call a read-only tool of a stdio backend, drops them without DELETE, kills one backend process, and fails, with the counts, unless every process started for them is gone within the idle timeout plus four seconds; it is n/a when the server it starts serves no tool of the stdio backends (another program starts them).',
+    },
+    WITH_STDIO_BACKENDS,
+  ),
+  item(
+    {
       id: 'resilience.backup-recovery',
       category: 'resilience',
       title: 'Backup/recovery procedures',
       severity: 'medium',
       proof: 'Always reported as *manual*: a person confirms the procedure below is complete and rehearsed.',
+    },
+    ALL,
+  ),
+  // Last: verify reports it in its category, but its suite runs beside every other check (protocol.eras starts it).
+  item(
+    {
+      id: 'protocol.conformance',
+      category: 'protocol',
+      title: 'Official MCP conformance suite passes',
+      severity: 'high',
+      proof:
+        "Live only. When `@modelcontextprotocol/conformance` can be loaded from the project or from create-mcp-arch and Node >= 22 is available, runs its server requirement set for each protocol era the server serves, against an instance verify starts for it without authentication or rate limits (or the `--url` given, when it answers without credentials), beside the other checks and bounded in time, and judges the scenarios any server must pass (those that need none of the suite's reference tools), naming each passed or failed; otherwise it is skipped with the `npm i -D` command that enables it.",
     },
     ALL,
   ),

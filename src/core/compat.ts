@@ -5,6 +5,7 @@ import {
   type PatternOptions,
   type PatternRegistry,
 } from '../patterns/index.js';
+import { TRACING_TARGETS } from '../components/tracing.js';
 import { UserError } from './errors.js';
 
 /** Patterns this version can generate, in catalog order. */
@@ -56,5 +57,31 @@ export function assertCompatible(
       `--deploy k8s runs three replicas, and --store memory keeps each session in one of them. Use --store ${shared.join(' or --store ')}, or leave k8s out of --deploy.`,
     );
   }
+  if (options.tracing === true) assertTracingDeployable(options, definition, registry);
   return definition;
+}
+
+/**
+ * Deployed tracing runs a collector beside long-lived instances: it needs compose or k8s among
+ * the targets. Otherwise the error names what would work: adding such a target where the pattern
+ * offers one, else the patterns that do (or pointing the functions at a collector of your own).
+ */
+function assertTracingDeployable(
+  { pattern, deploy }: PatternOptions,
+  definition: PatternDefinition,
+  registry: PatternRegistry,
+): void {
+  if (deploy.some((target) => (TRACING_TARGETS as readonly string[]).includes(target))) return;
+  const here = `tracing deploys an OpenTelemetry collector beside long-running instances (${TRACING_TARGETS.join(' or ')}), and this ${pattern} project deploys with ${deploy.join(', ') || 'nothing'}`;
+  const offered = TRACING_TARGETS.filter((target) => definition.deploy.includes(target));
+  if (offered.length > 0)
+    throw new UserError(
+      `${here}. Add ${offered.join(' or ')} first (--deploy, or mcp-arch add deploy ${offered[0]} in a generated project), then tracing.`,
+    );
+  const patterns = [...registry.values()]
+    .filter((candidate) => TRACING_TARGETS.some((target) => candidate.deploy.includes(target)))
+    .map((candidate) => candidate.id);
+  throw new UserError(
+    `${here}; the ${pattern} pattern deploys with ${definition.deploy.join(', ')} only. Set OTEL_EXPORTER_OTLP_ENDPOINT to a collector you run (tracing is on whenever it is set), or move to a pattern that deploys with ${TRACING_TARGETS.join(' or ')} (${patterns.join(', ')}: mcp-arch migrate --pattern <id>).`,
+  );
 }

@@ -32,7 +32,7 @@ export type SessionMode = (typeof SESSION_MODES)[number];
 export const PROTOCOL_POSTURES = ['dual', 'modern'] as const;
 export type ProtocolPosture = (typeof PROTOCOL_POSTURES)[number];
 
-export const CHECK_CATEGORIES = ['pre-deployment', 'security', 'observability', 'resilience'] as const;
+export const CHECK_CATEGORIES = ['pre-deployment', 'protocol', 'security', 'observability', 'resilience'] as const;
 export type CheckCategory = (typeof CHECK_CATEGORIES)[number];
 
 export function isOneOf<T extends string>(list: readonly T[], value: unknown): value is T {

@@ -1,4 +1,4 @@
-import type { Instances, RequiredFile } from '../patterns/types.js';
+import type { Instances, PatternOptions, RequiredFile } from '../patterns/types.js';
 import type { AdvisorAnswers } from './answers.js';
 import type { AuthMode, DeployTarget, ProtocolPosture, SessionMode, StoreId } from './ids.js';
 
@@ -21,6 +21,11 @@ export interface Manifest {
   protocol: ProtocolPosture;
   authMode: AuthMode;
   deploy: DeployTarget[];
+  /**
+   * An OpenTelemetry collector is deployed beside the app and the deployed instances export to
+   * it (`mcp-arch add tracing`). Written only when true; absent reads as false.
+   */
+  tracing?: boolean;
   /** Component ids in the blueprint, e.g. `base`, `docker`, `ci`. */
   components: string[];
   /** Ids of the checklist items that apply to this project. */
@@ -66,5 +71,20 @@ export interface Manifest {
      * SIGTERM completes. Absent: the graceful-shutdown probe cannot run.
      */
     slowTool?: { name: string; arguments: Record<string, unknown> };
+  };
+}
+
+/** The options a manifest records: re-rendering them gives the project as generated. */
+export function optionsOf(manifest: Manifest): PatternOptions {
+  const { name, pattern, store, deploy, authMode, sessionMode, protocol, tracing } = manifest;
+  return {
+    name,
+    pattern,
+    store,
+    deploy: [...deploy],
+    authMode,
+    sessionMode,
+    protocol,
+    ...(tracing === true ? { tracing: true } : {}),
   };
 }

@@ -18,6 +18,8 @@ export interface ProjectOptions {
   /** Session mode of the 2025-era leg; `stateful` needs the `dual` posture. */
   sessionMode: SessionMode;
   protocol: ProtocolPosture;
+  /** Deploy an OpenTelemetry collector beside the app (an answers-file option; `mcp-arch add tracing`). */
+  tracing?: boolean;
 }
 
 /** How it is generated: side effects after the plan. */

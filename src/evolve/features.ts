@@ -4,6 +4,13 @@ import { assertCompatible } from '../core/compat.js';
 import { EXIT, UserError } from '../core/errors.js';
 import { AUTH_MODES, DEPLOY_TARGETS, isOneOf, PROTOCOL_POSTURES, STORE_IDS } from '../core/ids.js';
 import { MANIFEST_FILE } from '../core/manifest.js';
+import { REGION_NAME, regionOverlayPath } from '../components/multi-region.js';
+import { TRACING_TARGETS } from '../components/tracing.js';
+import { toBlueprint } from '../core/blueprint.js';
+import { generatorRef } from '../core/tool-info.js';
+import { render, type RenderedFile } from '../render/render.js';
+import type { TemplateSet } from '../render/templates.js';
+import { exists } from '../render/writer.js';
 import { patternFor, type PatternOptions } from '../patterns/index.js';
 import type { Feature } from './ids.js';
 import type { FileChange } from './plan.js';
@@ -23,6 +30,17 @@ export interface BackendSpec {
 
 const NAME = /^[a-z0-9][a-z0-9_-]*$/i;
 
+/** What `add <feature>` takes as its value, for the error when it is missing. */
+export function valueHelp(feature: Feature): string {
+  if (feature === 'store') return `one of ${STORE_IDS.join(', ')}`;
+  if (feature === 'deploy') return `one of ${DEPLOY_TARGETS.join(', ')}`;
+  if (feature === 'auth') return `one of ${AUTH_MODES.join(', ')}`;
+  if (feature === 'protocol') return `one of ${PROTOCOL_POSTURES.join(', ')}`;
+  if (feature === 'backend') return 'its name, e.g. mcp-arch add backend docs --url http://127.0.0.1:4100/mcp';
+  if (feature === 'region') return 'its name, e.g. mcp-arch add region eu-central';
+  return 'none';
+}
+
 function oneOf<T extends string>(list: readonly T[], value: string, what: string): T {
   if (!isOneOf(list, value))
     throw new UserError(`Unknown ${what} ${JSON.stringify(value)}. Use one of: ${list.join(', ')}.`, EXIT.usage);
@@ -30,12 +48,25 @@ function oneOf<T extends string>(list: readonly T[], value: string, what: string
 }
 
 /**
- * The options after adding a store, deploy target, auth mode or protocol posture, checked by the
- * same rules as generation. Undefined when the project has it already.
+ * The options after adding a store, deploy target, auth mode, protocol posture or deployed
+ * tracing, checked by the same rules as generation. Undefined when the project has it already.
  */
-export function optionsWith(options: PatternOptions, feature: Feature, value: string): PatternOptions | undefined {
+export function optionsWith(
+  options: PatternOptions,
+  feature: Feature,
+  value: string | undefined,
+): PatternOptions | undefined {
   let next: PatternOptions;
-  if (feature === 'store') next = { ...options, store: oneOf(STORE_IDS, value, 'store') };
+  if (feature === 'tracing') {
+    if (value !== undefined)
+      throw new UserError(
+        `add tracing takes no value (got ${JSON.stringify(value)}): run mcp-arch add tracing.`,
+        EXIT.usage,
+      );
+    next = { ...options, tracing: true };
+  } else if (value === undefined)
+    throw new UserError(`add ${feature} needs a value: ${valueHelp(feature)}.`, EXIT.usage);
+  else if (feature === 'store') next = { ...options, store: oneOf(STORE_IDS, value, 'store') };
   else if (feature === 'deploy') {
     const target = oneOf(DEPLOY_TARGETS, value, 'deploy target');
     if (options.deploy.includes(target)) return undefined;
@@ -85,7 +116,14 @@ export function migratedOptions(
   if (dropped.length > 0)
     notes.push(`The ${pattern} pattern does not deploy here with ${dropped.join(', ')}: left out.`);
   if (added.length > 0) notes.push(`The ${pattern} pattern deploys with ${added.join(', ')} as well: added.`);
-  const next = { ...options, pattern, store: nextStore, sessionMode, deploy };
+  let next: PatternOptions = { ...options, pattern, store: nextStore, sessionMode, deploy };
+  if (next.tracing && !deploy.some((target) => (TRACING_TARGETS as readonly string[]).includes(target))) {
+    const { tracing: _dropped, ...rest } = next;
+    next = rest;
+    notes.push(
+      `The ${pattern} pattern has no long-running deploy target (${TRACING_TARGETS.join(', ')}) for a collector: deployed tracing is left out. Set OTEL_EXPORTER_OTLP_ENDPOINT to your collector where it runs.`,
+    );
+  }
   assertCompatible(next);
   return { options: next, notes };
 }
@@ -150,20 +188,49 @@ export async function addBackend(dir: string, pattern: string, name: string, spe
   return { path: file, action: 'update', contents: serialise(next), conflicts: 0 };
 }
 
-/** regions.json with one more region (its MCP URL: `url`, or the example domain's, to edit). */
+/**
+ * The partial every region's overlay is rendered from (`templates/k8s-regions` calls it once per
+ * generated region), called here for one more.
+ */
+const OVERLAY_CALL = (region: string) => `{{> k8s-region-overlay region="${region}"}}\n`;
+
+/** The overlay a generated region gets, rendered for `region` with the project's options. */
+export function regionOverlay(options: PatternOptions, templates: TemplateSet, region: string): RenderedFile {
+  const template = 'evolve/region-overlay.hbs';
+  const files = new Map(templates.files);
+  files.set(template, { contents: Buffer.from(OVERLAY_CALL(region)), executable: false });
+  const blueprint = toBlueprint(options, templates.catalog, generatorRef());
+  const [file] = render(
+    { ...blueprint, files: [{ destination: regionOverlayPath(region), kind: 'template', template, render: true }] },
+    { ...templates, files },
+  );
+  return file!;
+}
+
+/**
+ * regions.json with one more region (its MCP URL: `url`, or the example domain's, to edit) and,
+ * when the project deploys to Kubernetes, the region's kustomize overlay as a generated region has.
+ */
 export async function addRegion(
   dir: string,
-  pattern: string,
+  options: PatternOptions,
   name: string,
   url: string | undefined,
-): Promise<{ change: FileChange; notes: string[] }> {
-  const file = configFileFor('region', pattern);
-  if (!NAME.test(name)) throw new UserError(`Region name ${JSON.stringify(name)}: use letters, digits, - and _.`);
+  templates: () => TemplateSet,
+): Promise<{ changes: FileChange[]; notes: string[] }> {
+  const file = configFileFor('region', options.pattern);
+  if (!REGION_NAME.test(name))
+    throw new UserError(
+      `Region name ${JSON.stringify(name)}: use lowercase letters, digits and - (it names the Kubernetes overlay, the host and REGION), e.g. eu-central.`,
+    );
   const { data } = await readConfig(dir, file);
   const regions = data.regions;
   if (!Array.isArray(regions)) throw new UserError(`${file} has no "regions" list; fix it, then retry.`);
   if (regions.some((region) => (region as { name?: unknown })?.name === name))
     throw new UserError(`${file} already has a region named ${name}.`);
+  const overlay = options.deploy.includes('k8s') ? regionOverlayPath(name) : undefined;
+  if (overlay !== undefined && (await exists(join(dir, overlay))))
+    throw new UserError(`${overlay} exists already; move it away or choose another region name.`);
   const notes: string[] = [];
   const address = url ?? `https://${name}.mcp.example.com/mcp`;
   if (url === undefined) notes.push(`${file}: ${name} is at ${address}; set its real URL there (or pass --url).`);
@@ -175,5 +242,13 @@ export async function addRegion(
     }
   }
   const next = { ...data, regions: [...regions, { name, url: address }] };
-  return { change: { path: file, action: 'update', contents: serialise(next), conflicts: 0 }, notes };
+  const changes: FileChange[] = [{ path: file, action: 'update', contents: serialise(next), conflicts: 0 }];
+  if (overlay !== undefined) {
+    const rendered = regionOverlay(options, templates(), name);
+    changes.push({ path: rendered.path, action: 'create', contents: rendered.contents, conflicts: 0 });
+    notes.push(
+      `${overlay}: kubectl --context <${name} cluster> apply -k ${overlay.replace(/\/kustomization\.yaml$/, '')}`,
+    );
+  }
+  return { changes, notes };
 }

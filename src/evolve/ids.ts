@@ -1,7 +1,7 @@
 import { isOneOf } from '../core/ids.js';
 
 /** What `mcp-arch add` can add; the order is the one `--help` and errors show. */
-export const FEATURES = ['store', 'deploy', 'auth', 'protocol', 'backend', 'region'] as const;
+export const FEATURES = ['store', 'deploy', 'auth', 'protocol', 'tracing', 'backend', 'region'] as const;
 export type Feature = (typeof FEATURES)[number];
 
 export function isFeature(value: string): value is Feature {

@@ -3,7 +3,7 @@ import type { RenderedFile } from '../render/render.js';
 import { FEATURES, isFeature, type ConflictStyle, type Feature } from './ids.js';
 import { applyChanges } from './apply.js';
 import { unifiedDiff } from './diff.js';
-import { addBackend, addRegion, migratedOptions, optionsWith, type BackendSpec } from './features.js';
+import { addBackend, addRegion, migratedOptions, optionsWith, valueHelp, type BackendSpec } from './features.js';
 import { conflictCount, planEvolution, type EvolutionPlan } from './plan.js';
 import { loadTemplates } from '../render/templates.js';
 import { loadProject, renderBase, renderWith, resolveBase, uncommitted } from './project.js';
@@ -12,7 +12,7 @@ export { CONFLICT_STYLES, FEATURES, type ConflictStyle } from './ids.js';
 
 /** What to do to the project. */
 export type Evolution =
-  | { command: 'add'; feature: string; value: string; backend?: BackendSpec }
+  | { command: 'add'; feature: string; value?: string; backend?: BackendSpec }
   | { command: 'migrate'; pattern: string; store?: string }
   | { command: 'upgrade' }
   | { command: 'check-update' };
@@ -73,10 +73,12 @@ export async function evolve(evolution: Evolution, flags: EvolveFlags, io: Evolv
     const { value } = evolution;
     // Checked by isFeature above.
     const feature = evolution.feature as Feature;
+    if ((feature === 'backend' || feature === 'region') && value === undefined)
+      throw new UserError(`add ${feature} needs a name: ${valueHelp(feature)}.`);
     if (feature === 'backend') {
       const deployed = project.options.deploy.filter((target) => target === 'compose' || target === 'k8s');
       configEdit = {
-        changes: [await addBackend(project.dir, project.options.pattern, value, evolution.backend ?? {})],
+        changes: [await addBackend(project.dir, project.options.pattern, value!, evolution.backend ?? {})],
         generatorChanges: [],
         // The deployed servers file is written into compose.yaml and the k8s ConfigMap, with secrets from the environment.
         notes:
@@ -85,17 +87,18 @@ export async function evolve(evolution: Evolution, flags: EvolveFlags, io: Evolv
             : [],
       };
     } else if (feature === 'region') {
-      const { change, notes: regionNotes } = await addRegion(
+      const { changes, notes: regionNotes } = await addRegion(
         project.dir,
-        project.options.pattern,
-        value,
+        project.options,
+        value!,
         evolution.backend?.url,
+        loadTemplates,
       );
-      configEdit = { changes: [change], generatorChanges: [], notes: regionNotes };
+      configEdit = { changes, generatorChanges: [], notes: regionNotes };
     } else {
       const next = optionsWith(project.options, feature, value);
       if (next === undefined) {
-        io.info(`The project has ${feature} ${value} already; nothing to do.`);
+        io.info(`The project has ${value === undefined ? feature : `${feature} ${value}`} already; nothing to do.`);
         if (flags.json)
           io.out(JSON.stringify({ schemaVersion: 1, command: 'add', changes: [], conflicts: 0 }, null, 2));
         return EXIT.ok;

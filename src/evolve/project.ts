@@ -1,10 +1,10 @@
-import { lstat, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { execa } from 'execa';
 import { toBlueprint } from '../core/blueprint.js';
 import { EXIT, UserError } from '../core/errors.js';
-import { MANIFEST_FILE, type Manifest } from '../core/manifest.js';
+import { MANIFEST_FILE, optionsOf, type Manifest } from '../core/manifest.js';
 import { GENERATOR_PACKAGE, generatorRef, type GeneratorRef } from '../core/tool-info.js';
 import type { PatternOptions } from '../patterns/index.js';
 import { render, type RenderedFile } from '../render/render.js';
@@ -20,12 +20,6 @@ export interface Project {
   options: PatternOptions;
   /** The create-mcp-arch spec in its package.json (how it names its generator), when present. */
   generatorSpec?: string;
-}
-
-/** The options a manifest records (a manifest without `protocol` reads as `dual`). */
-export function optionsOf(manifest: Manifest): PatternOptions {
-  const { name, pattern, store, deploy, authMode, sessionMode, protocol } = manifest;
-  return { name, pattern, store, deploy: [...deploy], authMode, sessionMode, protocol };
 }
 
 /** Reads the project at `dir`; no `mcp-arch.json` (or a broken one) is a usage error naming the file. */
@@ -109,6 +103,8 @@ export async function renderWithGenerator(
       '--session-mode',
       options.sessionMode,
       ...(recorded.has('protocol') ? ['--protocol', options.protocol] : []),
+      // Deployed tracing has no flag: it is an option of the answers file.
+      ...(options.tracing ? ['--answers', await tracingAnswers(work)] : []),
       '--yes',
       '--no-install',
       '--no-git',
@@ -123,6 +119,13 @@ export async function renderWithGenerator(
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** An answers file turning deployed tracing on, in `dir`. */
+async function tracingAnswers(dir: string): Promise<string> {
+  const file = join(dir, 'answers.json');
+  await writeFile(file, `${JSON.stringify({ tracing: true })}\n`);
+  return file;
 }
 
 /** The version of the create-mcp-arch package at `root`, or undefined when there is none. */

@@ -14,6 +14,11 @@ export interface PatternOptions {
   authMode: AuthMode;
   sessionMode: SessionMode;
   protocol: ProtocolPosture;
+  /**
+   * An OpenTelemetry collector is deployed beside the app (compose, k8s) and the deployed
+   * instances export to it. Absent means off; the tracing code is in every project either way.
+   */
+  tracing?: boolean;
 }
 
 /** How many instances of the server a generated deployment runs; recorded in `mcp-arch.json`. */

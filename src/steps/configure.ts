@@ -164,6 +164,8 @@ export async function configure(
     protocol: protocol!,
     authMode: authMode!,
     deploy: deploy!,
+    // Deployed tracing has no flag: it comes from an answers file (or mcp-arch add tracing later).
+    ...(ctx.options.tracing ? { tracing: true } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import { generatablePatterns } from '../core/compat.js';
 import { UserError } from '../core/errors.js';
 import { PATTERNS } from '../core/patterns.js';
 import { explainChoice, recommend as advise } from '../core/recommend.js';
+import { formatMigrationHint, migrationHint, projectHere } from '../evolve/advice.js';
 import type { Context } from './context.js';
 import { formatRecommendation } from './present.js';
 
@@ -17,12 +18,27 @@ function complete(answers: Partial<AdvisorAnswers>): answers is AdvisorAnswers {
 export async function recommend(
   ctx: Pick<
     Context,
-    'answers' | 'assumed' | 'options' | 'recommendation' | 'interactive' | 'yes' | 'prompt' | 'output' | 'color' | 'run'
+    | 'answers'
+    | 'assumed'
+    | 'options'
+    | 'recommendation'
+    | 'interactive'
+    | 'yes'
+    | 'prompt'
+    | 'output'
+    | 'color'
+    | 'run'
+    | 'cwd'
   >,
 ): Promise<void> {
   if (!complete(ctx.answers)) return; // --pattern given without answers: nothing to advise on.
   const recommendation = advise(ctx.answers, ctx.assumed);
-  if (!ctx.run.json) ctx.output.out(`${formatRecommendation(recommendation, ctx.color)}\n`);
+  if (!ctx.run.json) {
+    ctx.output.out(`${formatRecommendation(recommendation, ctx.color)}\n`);
+    // Run inside a generated project, the advice also says whether to migrate it.
+    const here = await projectHere(undefined, ctx.cwd).catch(() => undefined);
+    if (here) ctx.output.out(`${formatMigrationHint(here, migrationHint(recommendation, here.options))}\n`);
+  }
 
   const available = generatablePatterns();
   let pattern = ctx.options.pattern;

@@ -67,6 +67,8 @@ export interface LiveContext {
   readonly mcpUrl: string;
   /** Absolute URLs of the operational endpoints, from `mcp-arch.json` or the defaults. */
   readonly endpoints: { readonly health: string; readonly ready: string; readonly metrics: string };
+  /** Base URLs of the replicas named with `--replica` (no trailing slash), each probed directly; absent when none. */
+  readonly replicas?: readonly string[];
   /** Headers to send with every probe (credentials given with `--header`); may be empty. */
   readonly headers: Readonly<Record<string, string>>;
   readonly fetch: typeof globalThis.fetch;
@@ -120,9 +122,12 @@ export interface LocalProject {
   readonly wrongAudienceToken?: string;
   /**
    * Starts another instance of the project with the same settings plus `env`, for probes that
-   * stop it or break its dependencies; verify stops it at the end of the run.
+   * stop it or break its dependencies; verify stops it at the end of the run. A port in `env`
+   * (under `start.portEnv`) is used as given, for settings that name the instance's own address.
    */
   launch(env?: Record<string, string>): Promise<LocalInstance>;
+  /** The environment the project runs in (its PATH decides which `node` runs it); tools verify runs beside it use it too. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { VerifyReport } from './report.js';
 import { formatJson } from './reporters/json.js';
+import { formatHtml } from './reporters/html.js';
 import { formatJunit } from './reporters/junit.js';
 import { formatMarkdown } from './reporters/markdown.js';
 import { formatPretty } from './reporters/pretty.js';
@@ -26,8 +27,21 @@ export {
   type BaselineEntry,
 } from './baseline.js';
 export {
+  applyVerifyConfig,
+  checksOff,
+  loadVerifyConfig,
+  parseVerifyConfig,
+  resolveVerifyConfig,
+  VERIFY_CONFIG_FILE,
+  type CheckSetting,
+  type VerifyConfig,
+} from './config.js';
+export {
+  applyFailUnder,
+  overallScore,
   REPORT_SCHEMA_VERSION,
   type BaselineSummary,
+  type FailUnderVerdict,
   type CategoryScore,
   type CheckResult,
   type VerifyReport,
@@ -39,11 +53,19 @@ import type { ReportFormat } from './formats.js';
 
 export { REPORT_FORMATS, type ReportFormat } from './formats.js';
 
-/** Renders a report. `color` only affects `pretty`; the caller decides it (TTY, NO_COLOR, FORCE_COLOR). */
+/** How `formatReport` renders, beyond the report itself. */
+export interface FormatOptions {
+  /** Only affects `pretty`; the caller decides it (TTY, NO_COLOR, FORCE_COLOR). */
+  color?: boolean;
+  /** The project's Mermaid flowchart (`projectMermaid` in `topology.ts`), drawn by `html`. */
+  diagram?: string;
+}
+
+/** Renders a report in one of the formats of `--format`. */
 export function formatReport(
   report: VerifyReport,
   format: ReportFormat,
-  { color = false }: { color?: boolean } = {},
+  { color = false, diagram }: FormatOptions = {},
 ): string {
   switch (format) {
     case 'pretty':
@@ -56,5 +78,7 @@ export function formatReport(
       return formatMarkdown(report);
     case 'sarif':
       return formatSarif(report);
+    case 'html':
+      return formatHtml(report, diagram === undefined ? {} : { diagram });
   }
 }

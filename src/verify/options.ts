@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { CHECK_CATEGORIES, isOneOf, type CheckCategory } from '../core/ids.js';
-import { REPORT_FORMATS, type ReportFormat } from './formats.js';
+import type { Severity } from '../core/checklist.js';
+import { REPORT_FORMATS, SEVERITIES, type ReportFormat } from './formats.js';
 
 /**
  * What a caller asks `verify` to do, as given: the flags of `mcp-arch verify` or the fields a
@@ -18,12 +19,20 @@ export interface VerifyRequest {
   only?: readonly string[];
   live?: boolean;
   url?: string | URL;
+  /** `--replica` (repeatable): base URLs of the replicas behind `url`, each probed directly. */
+  replicas?: readonly (string | URL)[];
   /** `name: value` lines (`--header`), or a header record. */
   headers?: readonly string[] | Readonly<Record<string, string>>;
   /** Report format (`--format`); default `pretty`. */
   format?: string;
   /** `--json`: the same as `format: 'json'`, as every other command spells it. */
   json?: boolean;
+  /** `--fail-on`: only failures of this severity or above fail the run. */
+  failOn?: string;
+  /** `--fail-under`: the run fails when its overall score (0-100) is below this. */
+  failUnder?: string | number;
+  /** `--config`: the verify config file; relative to `cwd`. */
+  config?: string;
 }
 
 /** What verify runs against, every field checked. */
@@ -36,10 +45,18 @@ export interface VerifyTarget {
   live: boolean;
   /** Base URL of a running instance (or its MCP endpoint), http or https. */
   url?: URL;
+  /** Replicas of the deployment (`--replica`), each reached directly, for probes across replicas. */
+  replicas?: URL[];
   /** Sent with every live probe. */
   headers: Record<string, string>;
   /** How the report is printed. */
   format: ReportFormat;
+  /** Given with `--fail-on`; absent, the config file's `failOn` or `low` applies. */
+  failOn?: Severity;
+  /** Given with `--fail-under`; absent, the config file's `failUnder` applies, if any. */
+  failUnder?: number;
+  /** Absolute path of the config file given with `--config`; absent, the project's default file is read when present. */
+  config?: string;
 }
 
 /** The suites `mcp-arch verify [suite]` knows. */
@@ -68,15 +85,75 @@ export function parseVerifyOptions(request: VerifyRequest): VerifyTarget {
       '--header is sent with live probes only: pass --url <http://host:port> or --live too, or drop --header.',
     );
   }
+  const replicas = parseReplicas(request.replicas, live);
   const only = parseCategories(request.only);
+  const failOn = request.failOn === undefined ? undefined : parseSeverity(request.failOn, '--fail-on');
+  const failUnder = request.failUnder === undefined ? undefined : parseScore(request.failUnder, '--fail-under');
+  const cwd = request.cwd ?? process.cwd();
+  if (request.config !== undefined && request.config.trim() === '')
+    throw new UserError('--config needs a file, e.g. --config mcp-arch.verify.json.');
   return {
-    dir: path.resolve(request.cwd ?? process.cwd(), request.dir ?? '.'),
+    dir: path.resolve(cwd, request.dir ?? '.'),
     ...(only ? { only } : {}),
     live,
     ...(url ? { url } : {}),
+    ...(replicas ? { replicas } : {}),
     headers,
     format: parseFormat(request.format, request.json === true),
+    ...(failOn ? { failOn } : {}),
+    ...(failUnder === undefined ? {} : { failUnder }),
+    ...(request.config === undefined ? {} : { config: path.resolve(cwd, request.config) }),
   };
+}
+
+/** `--replica` URLs: http(s), given with a live run; the same replica twice is one. */
+function parseReplicas(values: VerifyRequest['replicas'], live: boolean): URL[] | undefined {
+  if (values === undefined || values.length === 0) return undefined;
+  const example = '--replica http://10.0.0.11:3000';
+  if (!live) {
+    throw new UserError(
+      `--replica names a running replica to probe: pass --url <load balancer> (or --live) too, or drop --replica (e.g. --url https://mcp.example.com ${example} --replica http://10.0.0.12:3000).`,
+    );
+  }
+  const replicas = new Map<string, URL>();
+  for (const value of values) {
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      throw new UserError(`--replica ${String(value)} is not a URL. Pass e.g. ${example}.`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new UserError(`--replica ${String(value)} must be http:// or https://, e.g. ${example}.`);
+    }
+    replicas.set(parsed.href, parsed);
+  }
+  return [...replicas.values()];
+}
+
+/** A severity for `what` (a flag or a config key), or a UserError listing the severities. */
+export function parseSeverity(value: unknown, what: string): Severity {
+  if (typeof value === 'string' && isOneOf(SEVERITIES, value)) return value;
+  throw new UserError(`${what} ${JSON.stringify(value)} is not a severity. Use one of: ${SEVERITIES.join(', ')}.`);
+}
+
+/**
+ * A score threshold from 0 to 100 for `what` (a flag or a config key), or a UserError saying
+ * the range. Strings are read as decimal numbers only: `80`, `87.5`.
+ */
+export function parseScore(value: unknown, what: string): number {
+  const score =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value)
+        ? Number(value)
+        : NaN;
+  if (!Number.isFinite(score) || score < 0 || score > 100) {
+    throw new UserError(
+      `${what} ${typeof value === 'string' ? value : JSON.stringify(value)} is not a score: use a number from 0 to 100 (the overall score in percent), e.g. ${what} 80.`,
+    );
+  }
+  return score;
 }
 
 function parseFormat(format: string | undefined, json: boolean): ReportFormat {

@@ -2,16 +2,9 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CHECKLIST, type Severity } from '../core/checklist.js';
 import { EXIT, InterruptedError, type ExitCode } from '../core/errors.js';
-import { CHECK_CATEGORIES, type CheckCategory } from '../core/ids.js';
+import type { CheckCategory } from '../core/ids.js';
 import { MANIFEST_FILE, type Manifest } from '../core/manifest.js';
-import {
-  CHECK_STATUSES,
-  type Check,
-  type CheckOutcome,
-  type CheckStatus,
-  type LiveContext,
-  type StaticContext,
-} from './check.js';
+import { type Check, type CheckOutcome, type CheckStatus, type LiveContext, type StaticContext } from './check.js';
 import { CHECKS } from './checks/index.js';
 import { authGate } from './checks/security-authentication.js';
 import { createStaticContext } from './readers/files.js';
@@ -20,15 +13,15 @@ import { UnreachableError } from './runtime/http.js';
 import { ERA_VERSION, ERAS, SERVED_ERAS, servedEras } from './runtime/eras.js';
 import { startLocal } from './runtime/local.js';
 import { parseVerifyOptions, type VerifyRequest } from './options.js';
+import { SEVERITIES } from './formats.js';
 import { loadManifest } from './readers/manifest.js';
 import { toolInfo } from '../core/tool-info.js';
 import {
   REPORT_SCHEMA_VERSION,
-  type CategoryScore,
+  summarise,
   type CheckResult,
   type CredentialsReport,
   type EraReport,
-  type StatusCounts,
   type VerifyReport,
 } from './report.js';
 
@@ -63,7 +56,7 @@ export interface VerifyOptions extends VerifyRequest {
 export async function verify(options: VerifyOptions): Promise<VerifyReport> {
   const clock = options.clock ?? Date.now;
   const started = clock();
-  const { dir: root, only, live: wantsLive, url: given, headers } = parseVerifyOptions(options);
+  const { dir: root, only, live: wantsLive, url: given, replicas, headers } = parseVerifyOptions(options);
   const starting = wantsLive && given === undefined;
   // Starting the project needs its manifest; probing a URL does not.
   const manifest = given && !(await hasManifest(root)) ? undefined : await loadManifest(root);
@@ -89,6 +82,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
             fetch: options.fetch ?? globalThis.fetch,
             ...(ctx ? { project: ctx } : {}),
             ...(run ? { local: run.local } : {}),
+            ...(replicas ? { replicas } : {}),
           })
         : undefined;
     return await runChecks({
@@ -274,29 +268,7 @@ export function mergeOutcomes(staticPart: CheckOutcome, livePart: CheckOutcome):
   };
 }
 
-function summarise(results: readonly CheckResult[]): VerifyReport['summary'] {
-  const categories: CategoryScore[] = [];
-  for (const category of CHECK_CATEGORIES) {
-    const inCategory = results.filter((result) => result.category === category);
-    if (inCategory.length === 0) continue;
-    const counts = countStatuses(inCategory);
-    const scored = counts.pass + counts.warn + counts.fail;
-    categories.push({
-      category,
-      counts,
-      score: scored === 0 ? null : Math.round((100 * (counts.pass + counts.warn / 2)) / scored),
-    });
-  }
-  return { total: results.length, counts: countStatuses(results), categories };
-}
-
-function countStatuses(results: readonly CheckResult[]): StatusCounts {
-  const counts = Object.fromEntries(CHECK_STATUSES.map((status) => [status, 0])) as StatusCounts;
-  for (const result of results) counts[result.status]++;
-  return counts;
-}
-
-const SEVERITY_RANK: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
+const SEVERITY_RANK: readonly Severity[] = SEVERITIES;
 
 /** Options of `exitCodeFor`. */
 export interface ExitCodeOptions {
@@ -306,7 +278,8 @@ export interface ExitCodeOptions {
 
 /**
  * The process exit code for a report: 1 when a check failed (at or above `failOn`) and the
- * baseline does not accept it, or a baseline entry is stale; 3 when the live target could not
+ * baseline does not accept it, when the overall score is below the `failUnder` threshold the
+ * report records, or when a baseline entry is stale; 3 when the live target could not
  * be reached; 1 when the server refused the credentials given (a user-facing failure: an expired
  * or wrong token must not leave CI green, though the checks that ran still prove what they
  * prove, so it is not "nothing could be checked"); 3 when no check produced a verdict
@@ -318,6 +291,8 @@ export function exitCodeFor(report: VerifyReport, options: ExitCodeOptions = {})
     (result) => result.status === 'fail' && !result.accepted && SEVERITY_RANK.indexOf(result.severity) >= threshold,
   );
   if (failed) return EXIT.failed;
+  // Below the score threshold (`--fail-under`, or the config file's `failUnder`): the report says why.
+  if (report.failUnder && !report.failUnder.met) return EXIT.failed;
   // A baseline entry that no longer matches a failure must be removed, or it would hide the next one.
   if ((report.baseline?.stale.length ?? 0) > 0) return EXIT.failed;
   // Live probes were the point of the run; an unreachable target proves nothing either way.

@@ -4,57 +4,62 @@ import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { optionsOf, renderWith } from '../../src/evolve/project.js';
+import { loadProject, renderWith } from '../../src/evolve/project.js';
 import type { PatternOptions } from '../../src/patterns/index.js';
 import { loadTemplates } from '../../src/render/templates.js';
-import { parseManifest } from '../../src/verify/readers/manifest.js';
 import { ROOT, run } from '../cli/run-bin.js';
-import { editProject, expectEvolved } from '../evolve/edits.js';
+import { editForChain, expectEvolved, type UserEdits } from '../evolve/edits.js';
 import { commitAll, read } from '../evolve/helpers.js';
 import { installDependencies, npmOk, ownTests } from './generated.js';
 import { envWithNode, nodeBinDir } from './node-runtime.js';
 import { freePort, waitForHealth } from './processes.js';
 
 /**
- * A user's path through `mcp-arch add` and `migrate`: generate the single project, add a tool and
- * edit it, commit, evolve it, then install, type-check, run its own tests, verify it (and call the
- * new tool on the running server).
+ * A user's path through `mcp-arch add` and `migrate`, as chains of steps on one generated project
+ * each: the project is generated, edited (a new tool, a changed setting, an edited README
+ * paragraph, a file of its own) and committed; then every step runs and is checked exactly (the
+ * tree is the new options' rendering plus the edits). A proven chain then installs the project,
+ * type-checks it, runs its own tests and verify, and uses the feature; the others rest on the
+ * exact checks (fresh generations are proven by each pattern's own end-to-end suite).
  */
 const work = mkdtempSync(join(tmpdir(), 'e2e-evolve-'));
-const app = join(work, 'app');
-const migrated = join(work, 'migrated');
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const API_KEY = 'e2e-key-0123456789abcdef';
+const templates = loadTemplates();
 let node24: string;
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
 beforeAll(async () => {
   node24 = await nodeBinDir(24);
-  for (const name of ['app', 'migrated']) {
-    const generated = await run(
-      'mcpArch',
-      ['generate', name, '--pattern', 'single', '--yes', '--no-install', '--no-git'],
-      {
-        cwd: work,
-      },
-    );
-    expect(generated.exitCode, generated.stderr).toBe(0);
-  }
 });
 
-/** Edits the project, commits, runs `mcp-arch <args>` on it and checks the edits and the new files. */
-async function evolveEdited(dir: string, args: string[], change: Partial<PatternOptions>): Promise<void> {
-  const options = optionsOf(parseManifest(JSON.parse(read(dir, 'mcp-arch.json'))));
-  const templates = loadTemplates();
-  const before = renderWith(options, templates);
-  const after = renderWith({ ...options, ...change }, templates);
-  const edits = editProject(dir, before, after);
-  await commitAll(dir);
-  const result = await run('mcpArch', [...args, '--dir', dir, '--yes']);
-  expect(result.exitCode, result.stderr + result.stdout).toBe(0);
-  expectEvolved(dir, before, after, edits);
-  expect(optionsOf(parseManifest(JSON.parse(read(dir, 'mcp-arch.json'))))).toEqual({ ...options, ...change });
+/** One `mcp-arch` step: the options it changes, or the config file it writes a line of (a backend, a region). */
+interface Step {
+  args: string[];
+  change?: Partial<PatternOptions>;
+  config?: { path: string; text: string };
+}
+
+interface Chain {
+  name: string;
+  generate: string[];
+  steps: Step[];
+  /** The environment of the project's own tests (its stores). */
+  env?: Record<string, string>;
+  /**
+   * The chain ends with the expensive proof (install, type-check, own tests, verify, `works`).
+   * Without it, each step's exact check is the proof: the tree is a fresh generation with the
+   * new options plus the edits, and fresh generations of every pattern are proven by their own
+   * end-to-end suites.
+   */
+  prove?: boolean;
+  /** Uses or inspects what the chain added (on the built project when the chain is proven). */
+  works?: (dir: string) => Promise<void>;
+}
+
+async function optionsAt(dir: string): Promise<PatternOptions> {
+  return (await loadProject(dir)).options;
 }
 
 async function expectVerified(dir: string): Promise<void> {
@@ -63,65 +68,175 @@ async function expectVerified(dir: string): Promise<void> {
   expect(result.exitCode, JSON.stringify(failed, null, 2)).toBe(0);
 }
 
-describe('a generated project evolved with mcp-arch add', { timeout: 300_000 }, () => {
-  it('adds the database store, keeping the new tool and the edits', async () => {
-    await evolveEdited(app, ['add', 'store', 'database'], { store: 'database' });
-  });
-
-  it('installs, type-checks and passes its own tests', async () => {
-    await installDependencies(app, node24);
-    await npmOk(app, ['run', 'typecheck'], node24);
-    const { report } = await ownTests(app, node24);
-    expect(report.numFailedTests).toBe(0);
-  });
-
-  it('passes mcp-arch verify checklist', async () => {
-    await expectVerified(app);
-  });
-
-  it('serves the tool the user added', async () => {
-    await npmOk(app, ['run', 'build'], node24);
-    const port = await freePort();
-    const server = execa(join(node24, 'node'), ['dist/index.js'], {
-      cwd: app,
-      env: envWithNode(node24, { PORT: String(port), HOST: '127.0.0.1', API_KEYS: API_KEY, AUTH_MODE: 'apikey' }),
-      reject: false,
-      stdin: 'ignore',
-    });
-    try {
-      await waitForHealth(`http://127.0.0.1:${port}/health`, server);
-      const client = new Client({ name: 'e2e', version: '1.0.0' });
-      await client.connect(
-        new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), {
-          requestInit: { headers: { Authorization: `Bearer ${API_KEY}` } },
-        }),
-      );
-      const result = await client.callTool({ name: 'shout', arguments: { text: 'kept across add' } });
-      expect(JSON.stringify(result.content)).toContain('kept across add');
-      await client.close();
-    } finally {
-      server.kill('SIGTERM');
-      await server;
+/** Generates, edits and commits the project, then runs each step with its exact check. */
+async function evolveChain(chain: Chain): Promise<{ dir: string; edits: UserEdits }> {
+  const generated = await run(
+    'mcpArch',
+    ['generate', chain.name, ...chain.generate, '--yes', '--no-install', '--no-git'],
+    { cwd: work },
+  );
+  expect(generated.exitCode, generated.stderr).toBe(0);
+  const dir = join(work, chain.name);
+  const options = [await optionsAt(dir)];
+  for (const step of chain.steps) options.push({ ...options.at(-1)!, ...step.change });
+  const renderings = options.map((each) => renderWith(each, templates));
+  const edits = editForChain(dir, renderings);
+  await commitAll(dir);
+  for (const [index, step] of chain.steps.entries()) {
+    const result = await run('mcpArch', [...step.args, '--dir', dir, '--yes']);
+    const what = `${chain.name}: mcp-arch ${step.args.join(' ')}`;
+    expect(result.exitCode, `${what}\n${result.stderr}${result.stdout}`).toBe(0);
+    if (step.config) {
+      expect(read(dir, step.config.path), what).toContain(step.config.text);
+      edits.kept[step.config.path] = step.config.text;
     }
+    expectEvolved(dir, renderings[index]!, renderings[index + 1]!, edits);
+    expect(await optionsAt(dir), what).toEqual(options[index + 1]);
+    await commitAll(dir);
+  }
+  return { dir, edits };
+}
+
+/** The expensive proof, once per chain: install, type-check, the project's own tests, verify, the feature used. */
+async function proveChain(chain: Chain): Promise<void> {
+  const { dir } = await evolveChain(chain);
+  if (chain.prove) {
+    await installDependencies(dir, node24);
+    await npmOk(dir, ['run', 'typecheck'], node24);
+    const { report } = await ownTests(dir, node24, chain.env ?? {});
+    expect(report.numFailedTests).toBe(0);
+    await expectVerified(dir);
+  }
+  await chain.works?.(dir);
+}
+
+/** Builds and starts the server, calls the tool the user added, and stops it. */
+async function callShout(dir: string, env: Record<string, string>, headers: Record<string, string>): Promise<void> {
+  await npmOk(dir, ['run', 'build'], node24);
+  const port = await freePort();
+  const server = execa(join(node24, 'node'), ['dist/index.js'], {
+    cwd: dir,
+    env: envWithNode(node24, { PORT: String(port), HOST: '127.0.0.1', ...env }),
+    reject: false,
+    stdin: 'ignore',
   });
+  try {
+    await waitForHealth(`http://127.0.0.1:${port}/health`, server);
+    const client = new Client({ name: 'e2e', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { requestInit: { headers } }),
+    );
+    const result = await client.callTool({ name: 'shout', arguments: { text: 'kept across the steps' } });
+    expect(JSON.stringify(result.content)).toContain('kept across the steps');
+    await client.close();
+  } finally {
+    server.kill('SIGTERM');
+    await server;
+  }
+}
+
+const CHAINS: Chain[] = [
+  {
+    // memory -> database, jwt, modern, then single -> load-balanced -> multi-region and a region.
+    name: 'regions',
+    generate: ['--pattern', 'single', '--auth', 'apikey'],
+    steps: [
+      { args: ['add', 'store', 'database'], change: { store: 'database' } },
+      { args: ['add', 'auth', 'jwt'], change: { authMode: 'jwt' } },
+      { args: ['add', 'protocol', 'modern'], change: { protocol: 'modern' } },
+      {
+        args: ['migrate', '--pattern', 'load-balanced', '--store', 'redis'],
+        change: { pattern: 'load-balanced', store: 'redis', deploy: ['docker', 'compose', 'k8s'] },
+      },
+      {
+        args: ['migrate', '--pattern', 'multi-region', '--store', 'hybrid'],
+        change: { pattern: 'multi-region', store: 'hybrid', deploy: ['docker', 'k8s'] },
+      },
+      {
+        args: ['add', 'region', 'sa-east'],
+        config: { path: 'regions.json', text: '"name": "sa-east"' },
+      },
+    ],
+    works: async (dir) => {
+      // The added region's overlay is the one a generated region has, for its name.
+      expect(read(dir, 'deploy/k8s/overlays/sa-east/kustomization.yaml')).toBe(
+        read(dir, 'deploy/k8s/overlays/eu-west/kustomization.yaml').replaceAll('eu-west', 'sa-east'),
+      );
+    },
+  },
+  {
+    // compose, k8s, redis -> hybrid and deployed tracing on replicas.
+    name: 'replicas',
+    generate: ['--pattern', 'load-balanced', '--store', 'redis', '--deploy', 'docker'],
+    steps: [
+      { args: ['add', 'deploy', 'compose'], change: { deploy: ['docker', 'compose'] } },
+      { args: ['add', 'deploy', 'k8s'], change: { deploy: ['docker', 'compose', 'k8s'] } },
+      { args: ['add', 'store', 'hybrid'], change: { store: 'hybrid' } },
+      { args: ['add', 'tracing'], change: { tracing: true } },
+    ],
+    prove: true,
+    env: { REDIS_URL, DATABASE_URL },
+    works: async (dir) => {
+      const compose = read(dir, 'compose.yaml');
+      expect(compose).toContain('  otel-collector:\n');
+      expect(compose).toContain(
+        'OTEL_EXPORTER_OTLP_ENDPOINT: ${OTEL_EXPORTER_OTLP_ENDPOINT:-http://otel-collector:4318}',
+      );
+      expect(read(dir, 'deploy/k8s/base/configmap.yaml')).toContain('OTEL_EXPORTER_OTLP_ENDPOINT');
+      await callShout(
+        dir,
+        { REDIS_URL, DATABASE_URL, AUTH_MODE: 'apikey', API_KEYS: API_KEY },
+        {
+          Authorization: `Bearer ${API_KEY}`,
+        },
+      );
+    },
+  },
+  {
+    // single -> gateway (the tools carried over), memory -> redis, an HTTP backend.
+    name: 'gateway',
+    generate: ['--pattern', 'single'],
+    steps: [
+      {
+        args: ['migrate', '--pattern', 'gateway'],
+        change: { pattern: 'gateway', deploy: ['docker', 'compose'] },
+      },
+      { args: ['add', 'store', 'redis'], change: { store: 'redis' } },
+      {
+        args: ['add', 'backend', 'weather', '--url', 'http://127.0.0.1:4200/mcp'],
+        config: { path: 'gateway.config.json', text: '"weather": {\n      "url": "http://127.0.0.1:4200/mcp"' },
+      },
+    ],
+    // Checked exactly only: the gateway's own suite takes minutes, and a fresh gateway project
+    // (what every step here equals, plus the edits) is proven by test/e2e/gateway.test.ts.
+  },
+  {
+    // A stdio backend for the multi-server agent: the example text server under another name.
+    name: 'agent',
+    generate: ['--pattern', 'multi-server'],
+    steps: [
+      {
+        args: ['add', 'backend', 'words', '--command', 'node', '--arg', 'dist/servers/text/main.js'],
+        config: { path: 'mcp-servers.json', text: '"words": {\n      "command": "node"' },
+      },
+    ],
+  },
+  {
+    name: 'functions',
+    generate: ['--pattern', 'serverless', '--deploy', 'lambda'],
+    steps: [{ args: ['add', 'deploy', 'vercel'], change: { deploy: ['lambda', 'vercel'] } }],
+  },
+];
+
+const title = (chain: Chain) =>
+  `${chain.name}: ${chain.steps.map((step) => step.args.slice(0, 3).join(' ')).join(' -> ')}`;
+
+describe('generated projects evolved step by step, each step checked exactly', { timeout: 300_000 }, () => {
+  for (const chain of CHAINS.filter((each) => !each.prove)) it(title(chain), () => proveChain(chain));
 });
 
-describe('a generated project migrated to load-balanced replicas', { timeout: 300_000 }, () => {
-  it('moves to the pattern with the Redis store, keeping the new tool and the edits', async () => {
-    await evolveEdited(migrated, ['migrate', '--pattern', 'load-balanced', '--store', 'redis'], {
-      pattern: 'load-balanced',
-      store: 'redis',
-      deploy: ['docker', 'compose', 'k8s'],
-    });
-  });
-
-  it('installs, type-checks, passes its own tests against Redis and verify', async () => {
-    await installDependencies(migrated, node24);
-    await npmOk(migrated, ['run', 'typecheck'], node24);
-    const { report } = await ownTests(migrated, node24, { REDIS_URL });
-    expect(report.numFailedTests).toBe(0);
-    await expectVerified(migrated);
-  });
+describe('evolved projects installed, type-checked, tested, verified and used', { timeout: 600_000 }, () => {
+  for (const chain of CHAINS.filter((each) => each.prove)) it(title(chain), () => proveChain(chain));
 });
 
 describe('check-update with the generator given by --from', () => {

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../cli/run-bin.js';
-import { generateInstalled, npmOk, ownTests, withStoreServices } from './generated.js';
+import { generateInstalled, npmOk, ownTests } from './generated.js';
 import { envWithNode, nodeBinDir } from './node-runtime.js';
 import { waitForHealth } from './processes.js';
 
@@ -28,7 +28,6 @@ const work = mkdtempSync(join(tmpdir(), 'e2e-multi-region-'));
 const app = join(work, 'app');
 const table = `mcp_sessions_e2e_regions_${process.pid}_${Date.now().toString(36)}`;
 let node24: string;
-let node22: string;
 
 interface DelayProxy {
   url: string;
@@ -51,7 +50,7 @@ afterAll(async () => {
 });
 
 beforeAll(async () => {
-  [node24, node22] = [await nodeBinDir(24), await nodeBinDir(22)];
+  node24 = await nodeBinDir(24);
   await generateInstalled(work, 'app', ['--pattern', 'multi-region', '--store', 'database'], node24);
   await execa('npm', ['run', 'build'], { cwd: app, env: envWithNode(node24), stdin: 'ignore' });
 }, 300_000);
@@ -135,33 +134,6 @@ describe('generated multi-region project', { timeout: 300_000 }, () => {
       console.log(`generated suite: ${new RegExp(`\\[${era}\\] failover of an in-flight call: .*`).exec(stdout)?.[0]}`);
       console.log(`generated suite: ${new RegExp(`\\[${era}\\] failover on timeout: .*`).exec(stdout)?.[0]}`);
     }
-  });
-
-  it('passes its region tests on Node 22 too', async () => {
-    const result = await withStoreServices(app, () =>
-      execa(
-        'npx',
-        [
-          'vitest',
-          'run',
-          'test/multi-region.test.ts',
-          'test/region-client.test.ts',
-          'test/regions.test.ts',
-          'test/retry-rule.test.ts',
-          'test/failover-eras.test.ts',
-          'test/region-identity.test.ts',
-        ],
-        {
-          cwd: app,
-          env: envWithNode(node22, { DATABASE_URL }),
-          reject: false,
-          stdin: 'ignore',
-        },
-      ),
-    );
-    expect(result.exitCode, result.stdout.slice(-4000) + result.stderr.slice(-2000)).toBe(0);
-    expect(result.stdout).toMatch(/\[modern\] failover: region killed -> next successful call \d+ ms/);
-    expect(result.stdout).toMatch(/\[legacy\] failover: region killed -> next successful call \d+ ms/);
   });
 
   it('three built regions and the example client: nearest region, failover on loss, return on recovery', async () => {

@@ -1,11 +1,11 @@
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { optionsOf } from '../../src/evolve/project.js';
-import { renderWith } from '../../src/evolve/project.js';
+import { regionOverlay } from '../../src/evolve/features.js';
+import { FEATURES } from '../../src/evolve/ids.js';
+import { loadProject, renderWith } from '../../src/evolve/project.js';
 import type { PatternOptions } from '../../src/patterns/index.js';
 import { loadTemplates } from '../../src/render/templates.js';
-import { parseManifest } from '../../src/verify/readers/manifest.js';
 import { run, tempDir } from '../cli/run-bin.js';
 import { editProject, expectEvolved } from './edits.js';
 import { commitAll, generate, read, treeHash, write } from './helpers.js';
@@ -17,12 +17,21 @@ let count = 0;
 /** A project generated with `args` in a folder of its own. */
 async function project(args: string[]): Promise<string> {
   const dir = join(root, `p${(count += 1)}`, 'demo');
-  await generate(dir, args);
+  await generate(
+    dir,
+    args.map((arg) => (arg === 'TRACING' ? tracingAnswers() : arg)),
+  );
   return dir;
 }
 
-const manifestOptions = (dir: string): PatternOptions =>
-  optionsOf(parseManifest(JSON.parse(read(dir, 'mcp-arch.json'))));
+/** An answers file with deployed tracing on (the option has no flag). */
+function tracingAnswers(): string {
+  const file = join(root, 'tracing.json');
+  writeFileSync(file, `${JSON.stringify({ tracing: true })}\n`);
+  return file;
+}
+
+const manifestOptions = async (dir: string): Promise<PatternOptions> => (await loadProject(dir)).options;
 const evolve = (dir: string, args: string[]) => run('mcpArch', [...args, '--dir', dir]);
 
 describe('add and migrate carry the user edits over', () => {
@@ -64,12 +73,24 @@ describe('add and migrate carry the user edits over', () => {
       args: ['migrate', '--pattern', 'multi-region'],
       to: { pattern: 'multi-region', store: 'hybrid', deploy: ['docker', 'k8s'] },
     },
+    {
+      name: 'add tracing',
+      from: ['--pattern', 'load-balanced', '--store', 'redis'],
+      args: ['add', 'tracing'],
+      to: { tracing: true },
+    },
+    {
+      name: 'migrate a traced project: tracing stays where the new pattern deploys long-running instances',
+      from: ['--pattern', 'load-balanced', '--store', 'database', '--deploy', 'docker,k8s', '--answers', 'TRACING'],
+      args: ['migrate', '--pattern', 'multi-region'],
+      to: { pattern: 'multi-region', tracing: true },
+    },
   ];
 
   for (const { name, from, args, to } of cases) {
     it(name, async () => {
       const dir = await project(from);
-      const options = manifestOptions(dir);
+      const options = await manifestOptions(dir);
       const before = renderWith(options, templates);
       const target = { ...options, ...to };
       const after = renderWith(target, templates);
@@ -77,7 +98,7 @@ describe('add and migrate carry the user edits over', () => {
 
       const result = await evolve(dir, [...args, '--yes']);
       expect(result.exitCode, result.stderr + result.stdout).toBe(0);
-      expect(manifestOptions(dir)).toEqual(target);
+      expect(await manifestOptions(dir)).toEqual(target);
       expectEvolved(dir, before, after, edits);
     });
   }
@@ -142,7 +163,19 @@ describe('refusals leave every file untouched', () => {
     {
       name: 'an unknown feature',
       args: ['add', 'cache', 'x', '--yes'],
-      message: /store, deploy, auth, protocol, backend, region/,
+      message: new RegExp(FEATURES.join(', ')),
+    },
+    { name: 'a feature without its value', args: ['add', 'store', '--yes'], message: /needs a value: one of memory/ },
+    { name: 'tracing with a value', args: ['add', 'tracing', 'on', '--yes'], message: /takes no value/ },
+    {
+      name: 'tracing where the pattern has no long-running deploy target',
+      args: ['add', 'tracing', '--yes'],
+      message: /compose or k8s.*deploys with docker.*OTEL_EXPORTER_OTLP_ENDPOINT.*load-balanced/,
+    },
+    {
+      name: 'a region on a pattern without regions',
+      args: ['add', 'region', 'eu-central', '--yes'],
+      message: /multi-region pattern.*this project is single/,
     },
     { name: 'an unknown store', args: ['add', 'store', 'mongo', '--yes'], message: /memory, redis, database, hybrid/ },
     {
@@ -193,7 +226,37 @@ describe('refusals leave every file untouched', () => {
     const allowed = await evolve(dir, ['add', 'store', 'database', '--yes', '--allow-dirty']);
     expect(allowed.exitCode, allowed.stderr).toBe(0);
     expect(read(dir, 'NOTES.md')).toBe('Not committed yet.\n');
-    expect(manifestOptions(dir).store).toBe('database');
+    expect((await manifestOptions(dir)).store).toBe('database');
+  });
+
+  it('tracing on serverless, and on a project that has no compose or k8s yet', async () => {
+    const serverless = await project(['--pattern', 'serverless']);
+    let hash = treeHash(serverless);
+    const functions = await evolve(serverless, ['add', 'tracing', '--yes']);
+    expect(functions.exitCode).toBe(2);
+    expect(functions.stderr).toMatch(/lambda, vercel only.*OTEL_EXPORTER_OTLP_ENDPOINT.*gateway, load-balanced/);
+    expect(treeHash(serverless)).toBe(hash);
+
+    const dockerOnly = await project(['--pattern', 'load-balanced', '--store', 'redis', '--deploy', 'docker']);
+    hash = treeHash(dockerOnly);
+    const first = await evolve(dockerOnly, ['add', 'tracing', '--yes']);
+    expect(first.exitCode).toBe(2);
+    expect(first.stderr).toMatch(/Add compose or k8s first.*mcp-arch add deploy compose/);
+    expect(treeHash(dockerOnly)).toBe(hash);
+  });
+
+  it('a bad region name, and a region whose overlay exists', async () => {
+    const dir = await project(['--pattern', 'multi-region', '--store', 'database']);
+    mkdirSync(join(dir, 'deploy/k8s/overlays/sa-east'));
+    write(dir, 'deploy/k8s/overlays/sa-east/kustomization.yaml', '# ours\n');
+    const hash = treeHash(dir);
+    const bad = await evolve(dir, ['add', 'region', 'SA_East', '--yes']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('lowercase letters, digits and -');
+    const taken = await evolve(dir, ['add', 'region', 'sa-east', '--yes']);
+    expect(taken.exitCode).toBe(2);
+    expect(taken.stderr).toContain('deploy/k8s/overlays/sa-east/kustomization.yaml exists already');
+    expect(treeHash(dir)).toBe(hash);
   });
 
   it('a folder without mcp-arch.json', async () => {
@@ -246,12 +309,123 @@ describe('backends and regions', () => {
     });
   });
 
-  it('adds a region to multi-region', async () => {
+  it('adds a region to multi-region, with the Kubernetes overlay a generated region has', async () => {
     const dir = await project(['--pattern', 'multi-region', '--store', 'database']);
     const result = await evolve(dir, ['add', 'region', 'sa-east', '--url', 'https://sa-east.example.com/mcp', '--yes']);
     expect(result.exitCode, result.stderr).toBe(0);
     const regions = JSON.parse(read(dir, 'regions.json')).regions as { name: string; url: string }[];
     expect(regions.at(-1)).toEqual({ name: 'sa-east', url: 'https://sa-east.example.com/mcp' });
+    const options = await manifestOptions(dir);
+    const overlay = read(dir, 'deploy/k8s/overlays/sa-east/kustomization.yaml');
+    expect(overlay).toBe(regionOverlay(options, templates, 'sa-east').contents);
+    expect(overlay).toContain('value: sa-east.mcp.example.com');
+    // The overlay of an added region is the one a generated region gets, but for its name.
+    const generated = renderWith(options, templates);
+    for (const region of ['us-east', 'eu-west', 'ap-southeast'])
+      expect(regionOverlay(options, templates, region).contents).toBe(
+        generated.find((file) => file.path === `deploy/k8s/overlays/${region}/kustomization.yaml`)!.contents,
+      );
+  });
+
+  it('adds a region without an overlay where the project does not deploy to Kubernetes', async () => {
+    const dir = await project(['--pattern', 'multi-region', '--store', 'database', '--deploy', 'docker']);
+    const result = await evolve(dir, ['add', 'region', 'sa-east', '--yes']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(existsSync(join(dir, 'deploy/k8s'))).toBe(false);
+    expect(result.stdout).toContain('https://sa-east.mcp.example.com/mcp; set its real URL there');
+  });
+});
+
+describe('deployed tracing', () => {
+  it('runs a collector in compose, points the deployed instances at it, and is what generation with the option makes', async () => {
+    const dir = await project(['--pattern', 'gateway', '--store', 'redis', '--deploy', 'docker,compose,k8s']);
+    await commitAll(dir);
+    const result = await evolve(dir, ['add', 'tracing', '--yes']);
+    expect(result.exitCode, result.stderr + result.stdout).toBe(0);
+    const manifest = JSON.parse(read(dir, 'mcp-arch.json'));
+    expect(manifest).toMatchObject({ tracing: true });
+    expect(manifest.components).toContain('tracing');
+    const compose = read(dir, 'compose.yaml');
+    expect(compose).toMatch(/^  otel-collector:\n(?:    .*\n)*?    image: otel\/opentelemetry-collector:/m);
+    expect(compose).toContain('./deploy/otel/collector.yaml:/etc/otelcol/config.yaml:ro');
+    expect(compose).toContain(
+      'OTEL_EXPORTER_OTLP_ENDPOINT: ${OTEL_EXPORTER_OTLP_ENDPOINT:-http://otel-collector:4318}',
+    );
+    expect(read(dir, 'deploy/otel/collector.yaml')).toMatch(/endpoint: 0\.0\.0\.0:4318/);
+    expect(read(dir, 'deploy/k8s/base/configmap.yaml')).toMatch(
+      /OTEL_EXPORTER_OTLP_ENDPOINT: "?http:\/\/otel-collector\.observability\.svc\.cluster\.local:4318/,
+    );
+    expect(read(dir, 'README.md')).toContain('## Tracing');
+
+    // The option read back, and generation from an answers file makes the same tree.
+    expect((await manifestOptions(dir)).tracing).toBe(true);
+    const fresh = await project([
+      '--pattern',
+      'gateway',
+      '--store',
+      'redis',
+      '--deploy',
+      'docker,compose,k8s',
+      '--answers',
+      'TRACING',
+    ]);
+    for (const file of renderWith(await manifestOptions(fresh), templates))
+      expect(read(dir, file.path), file.path).toBe(read(fresh, file.path));
+    expect(treeHash(fresh)).toBe(treeHash(dir));
+
+    const again = await evolve(dir, ['add', 'tracing', '--yes']);
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toContain('has tracing already');
+  });
+
+  it('generate takes it from an answers file only as true or false, and refuses it without compose or k8s', async () => {
+    const file = join(root, 'bad-tracing.json');
+    writeFileSync(file, JSON.stringify({ tracing: 'yes' }));
+    const bad = await run('mcpArch', [
+      'generate',
+      join(root, 'never'),
+      '--pattern',
+      'gateway',
+      '--answers',
+      file,
+      '--yes',
+    ]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('tracing: expected true or false');
+    const serverless = await run('mcpArch', [
+      'generate',
+      join(root, 'never'),
+      '--pattern',
+      'serverless',
+      '--answers',
+      tracingAnswers(),
+      '--yes',
+    ]);
+    expect(serverless.exitCode).toBe(2);
+    expect(serverless.stderr).toMatch(/the serverless pattern deploys with lambda, vercel only/);
+    expect(existsSync(join(root, 'never'))).toBe(false);
+  });
+
+  it('is left out, with a note, when a migration leaves no long-running deploy target', async () => {
+    const dir = await project(['--pattern', 'load-balanced', '--store', 'database', '--answers', 'TRACING']);
+    const result = await evolve(dir, ['migrate', '--pattern', 'single', '--yes']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain('deployed tracing is left out');
+    expect(JSON.parse(read(dir, 'mcp-arch.json'))).not.toHaveProperty('tracing');
+    expect(existsSync(join(dir, 'deploy/otel/collector.yaml'))).toBe(false);
+  });
+
+  it('reads a manifest without the option as off, and refuses one that is not a boolean', async () => {
+    const dir = await project(['--pattern', 'load-balanced', '--store', 'redis']);
+    expect(JSON.parse(read(dir, 'mcp-arch.json'))).not.toHaveProperty('tracing');
+    expect((await manifestOptions(dir)).tracing).toBeUndefined();
+    const manifest = JSON.parse(read(dir, 'mcp-arch.json'));
+    write(dir, 'mcp-arch.json', JSON.stringify({ ...manifest, tracing: 'yes' }));
+    const hash = treeHash(dir);
+    const result = await evolve(dir, ['upgrade', '--yes']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('"tracing" must be true or false');
+    expect(treeHash(dir)).toBe(hash);
   });
 });
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { RenderedFile } from '../../src/render/render.js';
-import { read, stableLine, textOf, write } from './helpers.js';
+import { read, stableLineAcross, textOf, write } from './helpers.js';
 
 /** What a user changed in a generated project, to find again after it evolved. */
 export interface UserEdits {
@@ -25,9 +25,18 @@ export function withShoutTool(tools: string): string {
  * so the edits merge cleanly; a user-only file is added as well.
  */
 export function editProject(dir: string, before: readonly RenderedFile[], after: readonly RenderedFile[]): UserEdits {
-  const kept: Record<string, string> = {};
+  return editForChain(dir, [before, after]);
+}
 
-  if (textOf(after, 'src/mcp/tools.ts') !== undefined) {
+/**
+ * The same edits for a chain of evolutions (`renderings`: the project as generated, then after
+ * each step): the setting and the paragraph are ones no step changes with their context.
+ */
+export function editForChain(dir: string, renderings: readonly (readonly RenderedFile[])[]): UserEdits {
+  const kept: Record<string, string> = {};
+  const texts = (path: string) => renderings.map((files) => textOf(files, path)!);
+
+  if (renderings.slice(1).every((files) => textOf(files, 'src/mcp/tools.ts') !== undefined)) {
     write(dir, 'src/mcp/tools.ts', withShoutTool(read(dir, 'src/mcp/tools.ts')));
     kept['src/mcp/tools.ts'] = "'shout'";
     // The project's own test lists every tool: its owners list the new one too.
@@ -45,18 +54,12 @@ export function editProject(dir: string, before: readonly RenderedFile[], after:
     }
   }
 
-  const setting = stableLine(textOf(before, '.env.example')!, textOf(after, '.env.example')!, (line) =>
-    /^(RATE_LIMIT_RPS|LOG_LEVEL)=/.test(line),
-  );
+  const setting = stableLineAcross(texts('.env.example'), (line) => /^(RATE_LIMIT_RPS|LOG_LEVEL)=/.test(line));
   const changed = setting.startsWith('LOG_LEVEL=') ? 'LOG_LEVEL=warn' : 'RATE_LIMIT_RPS=25';
   write(dir, '.env.example', read(dir, '.env.example').replace(`${setting}\n`, `${changed}\n`));
   kept['.env.example'] = `\n${changed}\n`;
 
-  const paragraph = stableLine(
-    textOf(before, 'README.md')!,
-    textOf(after, 'README.md')!,
-    (line) => line.length > 40 && /^[A-Za-z]/.test(line),
-  );
+  const paragraph = stableLineAcross(texts('README.md'), (line) => line.length > 40 && /^[A-Za-z]/.test(line));
   const edited = `${paragraph} Our team owns this server.`;
   write(dir, 'README.md', read(dir, 'README.md').replace(paragraph, edited));
   kept['README.md'] = edited;

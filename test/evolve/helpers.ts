@@ -51,14 +51,28 @@ export const textOf = (files: readonly RenderedFile[], path: string): string | u
  * side (so an edit of it merges cleanly), chosen among lines `accept` takes. Throws when none is.
  */
 export function stableLine(before: string, after: string, accept: (line: string) => boolean): string {
-  const a = before.split('\n');
-  const b = after.split('\n');
-  for (let i = 3; i < a.length - 3; i += 1) {
-    const line = a[i]!;
-    if (!accept(line) || a.indexOf(line) !== i || b.indexOf(line) === -1 || b.lastIndexOf(line) !== b.indexOf(line))
-      continue;
-    const j = b.indexOf(line);
-    if ([-3, -2, -1, 1, 2, 3].every((offset) => a[i + offset] === b[j + offset])) return line;
+  return stableLineAcross([before, after], accept);
+}
+
+/** Whether `line` is once in `a` and once in `b`, with the same three lines of context on each side. */
+function keptWithContext(a: readonly string[], b: readonly string[], line: string): boolean {
+  const i = a.indexOf(line);
+  const j = b.indexOf(line);
+  if (i === -1 || j === -1 || a.lastIndexOf(line) !== i || b.lastIndexOf(line) !== j) return false;
+  return [-3, -2, -1, 1, 2, 3].every((offset) => a[i + offset] !== undefined && a[i + offset] === b[j + offset]);
+}
+
+/**
+ * A line of the first text that every change along `texts` (one rendering per step of a chain of
+ * evolutions) leaves alone with its context, among lines `accept` takes. Throws when none is.
+ */
+export function stableLineAcross(texts: readonly string[], accept: (line: string) => boolean): string {
+  const lines = texts.map((text) => text.split('\n'));
+  const first = lines[0]!;
+  for (let i = 3; i < first.length - 3; i += 1) {
+    const line = first[i]!;
+    if (!accept(line)) continue;
+    if (lines.slice(1).every((next, index) => keptWithContext(lines[index]!, next, line))) return line;
   }
   throw new Error('no line with unchanged context');
 }

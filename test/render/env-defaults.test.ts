@@ -134,7 +134,7 @@ describe('README configuration table and .env.example', () => {
       expect(row.builtIn, variable.name).toBe(variable.default ? `\`${variable.default}\`` : '*unset*');
       expect(envExample.get(variable.name), variable.name).toBe(variable.secret ? '' : variable.example);
     }
-    // The gateway allows no browser origin unless told; .env.example suggests the local one.
+    // Unset, only the server's own loopback origin is allowed; .env.example suggests the local one.
     expect(rows.get('ALLOWED_ORIGINS')).toEqual({ builtIn: '*unset*', example: '`http://localhost:3000`' });
     expect(rows.get('AUTH_MODE')).toEqual({ builtIn: '*unset*', example: '`jwt`' });
     // A Redis project uses the local Redis when REDIS_URL is unset, and says so.

@@ -59,6 +59,7 @@ describe('generated gateway project', () => {
       'GATEWAY_HEALTH_INTERVAL_MS',
       'GATEWAY_BREAKER_THRESHOLD',
       'GATEWAY_BREAKER_COOLDOWN_MS',
+      'GATEWAY_SESSION_IDLE_MS',
     ]) {
       expect(env).toMatch(new RegExp(`^${name}=`, 'm'));
     }

@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHECKLIST } from '../../src/core/checklist.js';
 import { PATTERN_IDS } from '../../src/core/ids.js';
 import { CHECKS } from '../../src/verify/checks/index.js';
 import type { VerifyReport } from '../../src/verify/report.js';
@@ -14,6 +15,7 @@ import { installDependencies } from '../e2e/generated.js';
  */
 const PATTERNS = PATTERN_IDS;
 const LIVE_CHECKS = new Set(CHECKS.filter((check) => check.live).map((check) => check.item.id));
+const PROTOCOL_CHECKS = CHECKLIST.filter((item) => item.category === 'protocol').map((item) => item.id);
 
 let env: Record<string, string>;
 const projects: Project[] = [];
@@ -58,6 +60,22 @@ describe.each(PATTERNS)('verify --live on the generated %s project', (pattern) =
       .filter((result) => result.status === 'fail')
       .map((result) => `${result.id}: ${result.summary}`);
     expect(exitCode, failed.join('\n')).toBe(0);
+  });
+
+  it('proves the protocol live: the eras it promises, routing headers, HTTP methods and the official suite', () => {
+    for (const id of PROTOCOL_CHECKS) {
+      const entry = report.results.find((result) => result.id === id);
+      expect(entry?.status, `${id}: ${entry?.summary}`).toBe('pass');
+    }
+    const conformance = report.results.find((result) => result.id === 'protocol.conformance');
+    expect(conformance?.summary).toMatch(
+      /live: @modelcontextprotocol\/conformance [^:]+: \[2026-07-28\] server-stateless passed/,
+    );
+    expect(conformance?.summary).toMatch(/\[2025-11-25\] server-initialize passed, ping passed/);
+    // Readiness was matched against a real tools/list.
+    expect(report.results.find((result) => result.id === 'resilience.health-checks')?.summary).toMatch(
+      /GET \/ready answered 200; tools\/list in MCP 2026-07-28 listed \d+ tools/,
+    );
   });
 
   it('ran every live probe that applies, and none of them failed', () => {

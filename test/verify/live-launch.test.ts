@@ -125,14 +125,14 @@ describe('verify --live starts the project itself', () => {
 
   it('proves readiness goes 503 with the store unreachable, and fails a server whose readiness ignores it', async () => {
     const project = await launchedProject({ store: 'redis' });
-    const good = await liveRun(project, ['pre-deployment']);
-    expect(result(good.report, 'pre-deployment.health-checks')?.summary).toMatch(
+    const good = await liveRun(project, ['resilience']);
+    expect(result(good.report, 'resilience.health-checks')?.summary).toMatch(
       /with the redis store unreachable, \/ready answered 503 while \/health answered 200/,
     );
-    expect(result(good.report, 'pre-deployment.health-checks')?.status).toBe('pass');
-    const broken = await liveRun(project, ['pre-deployment'], ['ready-ignores-store']);
-    expect(result(broken.report, 'pre-deployment.health-checks')?.status).toBe('fail');
-    expect(messages(broken.report, 'pre-deployment.health-checks')).toMatch(
+    expect(result(good.report, 'resilience.health-checks')?.status).toBe('pass');
+    const broken = await liveRun(project, ['resilience'], ['ready-ignores-store']);
+    expect(result(broken.report, 'resilience.health-checks')?.status).toBe('fail');
+    expect(messages(broken.report, 'resilience.health-checks')).toMatch(
       /redis store unreachable, GET \/ready answered 200, not 503/,
     );
   }, 90_000);

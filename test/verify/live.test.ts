@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHECKLIST } from '../../src/core/checklist.js';
 import { exitCodeFor, formatReport, verify, type VerifyReport } from '../../src/verify/index.js';
 import { liveTarget } from '../../src/verify/runtime/context.js';
 import { hasStackTrace, jsonRpcMessages } from '../../src/verify/runtime/http.js';
@@ -62,9 +63,9 @@ describe('verify --url against a plain SDK server (no hardening)', () => {
       /Receiving spans needs the process itself: run mcp-arch verify --live without --url/,
     );
     // The SDK transport itself answers invalid JSON with 400/-32700 and refuses bodies over 4 MiB;
-    // without a project, serving one era is all the architecture item can ask of it.
+    // without a project, serving one era is all the protocol items can ask of it.
     expect(report.results.filter((entry) => entry.status === 'pass').map((entry) => entry.id)).toEqual([
-      'pre-deployment.architecture-pattern',
+      'protocol.eras',
       'security.input-validation',
     ]);
   });
@@ -82,11 +83,11 @@ describe('verify --url against a plain SDK server (no hardening)', () => {
       ],
       credentials: { given: false, refused: false, status: 200 },
     });
-    expect(result(report, 'pre-deployment.architecture-pattern')?.summary).toMatch(
+    expect(result(report, 'protocol.eras')?.summary).toMatch(
       /^Serves the 2025 era \(2025-11-25\) \(\[2026-07-28\] .+; \[2025-11-25\] served\)$/,
     );
     expect(report.project.pattern).toBeNull();
-    expect(report.results).toHaveLength(19);
+    expect(report.results).toHaveLength(CHECKLIST.length);
     expect(exitCodeFor(report)).toBe(1);
     for (const format of ['pretty', 'json', 'junit', 'markdown', 'sarif'] as const) {
       expect(formatReport(report, format).length).toBeGreaterThan(100);
@@ -118,8 +119,8 @@ describe('verify --url: the protocol eras a server serves, against what its proj
       ['2026-07-28', true],
       ['2025-11-25', true],
     ]);
-    const architecture = result(report, 'pre-deployment.architecture-pattern');
-    expect(architecture?.summary).toMatch(
+    const eras = result(report, 'protocol.eras');
+    expect(eras?.summary).toMatch(
       /live: Serves MCP 2026-07-28 and the 2025 era \(2025-11-25\), as protocol "dual" promises/,
     );
     const input = result(report, 'security.input-validation');
@@ -140,9 +141,9 @@ describe('verify --url: the protocol eras a server serves, against what its proj
       ['2026-07-28', true],
       ['2025-11-25', false],
     ]);
-    const architecture = result(report, 'pre-deployment.architecture-pattern');
-    expect(architecture?.status).toBe('fail');
-    expect(architecture?.findings.map((finding) => finding.message).join('\n')).toMatch(
+    const eras = result(report, 'protocol.eras');
+    expect(eras?.status).toBe('fail');
+    expect(eras?.findings.map((finding) => finding.message).join('\n')).toMatch(
       /mcp-arch.json says protocol "dual", but the server does not serve the 2025 era \(2025-11-25\): .*-32022/,
     );
     expect(exitCodeFor(report)).toBe(1);
@@ -151,11 +152,15 @@ describe('verify --url: the protocol eras a server serves, against what its proj
   it('passes the same server for a project that promises 2026-07-28 only, and fails a dual server for it', async () => {
     const modernProject = await makeProject({ manifest: { protocol: 'modern' } });
     try {
-      const served = await verify({ dir: modernProject.dir, url: modernOnly.url });
-      expect(status(served, 'pre-deployment.architecture-pattern')).toBe('pass');
-      const both = await verify({ dir: modernProject.dir, url: dual.url });
-      expect(status(both, 'pre-deployment.architecture-pattern')).toBe('fail');
-      expect(result(both, 'pre-deployment.architecture-pattern')?.findings[0]?.message).toMatch(
+      await modernProject.edit('.env.example', (text) => text.replace(/^MCP_PROTOCOL=dual$/m, 'MCP_PROTOCOL=modern'));
+      await modernProject.edit('src/config.ts', (text) =>
+        text.replace(/(MCP_PROTOCOL:[^\n]*prefault\(')dual('\))/, '$1modern$2'),
+      );
+      const served = await verify({ dir: modernProject.dir, url: modernOnly.url, only: ['protocol'] });
+      expect(status(served, 'protocol.eras')).toBe('pass');
+      const both = await verify({ dir: modernProject.dir, url: dual.url, only: ['protocol'] });
+      expect(status(both, 'protocol.eras')).toBe('fail');
+      expect(result(both, 'protocol.eras')?.findings[0]?.message).toMatch(
         /says protocol "modern", but the server still answers a 2025-era initialize/,
       );
     } finally {

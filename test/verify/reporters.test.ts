@@ -57,7 +57,7 @@ function parseXml(source: string): XmlElement {
 
 describe('formatReport', () => {
   it('lists the formats of the public contract', () => {
-    expect(REPORT_FORMATS).toEqual(['pretty', 'json', 'junit', 'markdown', 'sarif']);
+    expect(REPORT_FORMATS).toEqual(['pretty', 'json', 'junit', 'markdown', 'sarif', 'html']);
   });
 
   it('renders every format without colour escapes unless asked', () => {

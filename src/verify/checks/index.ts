@@ -8,11 +8,17 @@ import { preDeploymentCapacityScaling } from './pre-deployment-capacity-scaling.
 import { preDeploymentHealthChecks } from './pre-deployment-health-checks.js';
 import { preDeploymentMonitoringAlerting } from './pre-deployment-monitoring-alerting.js';
 import { preDeploymentSessionPersistence } from './pre-deployment-session-persistence.js';
+import { protocolConformance } from './protocol-conformance.js';
+import { protocolEras } from './protocol-eras.js';
+import { protocolHeaderValidation } from './protocol-header-validation.js';
+import { protocolHttpMethods } from './protocol-http-methods.js';
 import { resilienceBackupRecovery } from './resilience-backup-recovery.js';
 import { resilienceCircuitBreakers } from './resilience-circuit-breakers.js';
 import { resilienceConnectionRetry } from './resilience-connection-retry.js';
 import { resilienceGracefulShutdown } from './resilience-graceful-shutdown.js';
 import { resilienceHealthChecks } from './resilience-health-checks.js';
+import { resilienceSessionSurvival } from './resilience-session-survival.js';
+import { resilienceStdioLifecycle } from './resilience-stdio-lifecycle.js';
 import { securityAuthentication } from './security-authentication.js';
 import { securityInputValidation } from './security-input-validation.js';
 import { securityOriginValidation } from './security-origin-validation.js';
@@ -26,6 +32,10 @@ export const CHECKS: readonly Check[] = [
   preDeploymentHealthChecks,
   preDeploymentMonitoringAlerting,
   preDeploymentCapacityScaling,
+  protocolEras,
+  protocolHeaderValidation,
+  protocolHttpMethods,
+  protocolConformance,
   securityOriginValidation,
   securityTls,
   securityAuthentication,
@@ -39,5 +49,7 @@ export const CHECKS: readonly Check[] = [
   resilienceGracefulShutdown,
   resilienceConnectionRetry,
   resilienceCircuitBreakers,
+  resilienceSessionSurvival,
+  resilienceStdioLifecycle,
   resilienceBackupRecovery,
 ];

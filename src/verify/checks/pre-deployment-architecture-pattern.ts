@@ -2,18 +2,7 @@ import { checklistFor } from '../../core/checklist.js';
 import type { DeployTarget } from '../../core/ids.js';
 import { MANIFEST_FILE } from '../../core/manifest.js';
 import { canRunSeveral, PATTERN_REGISTRY } from '../../patterns/index.js';
-import {
-  checklistItem,
-  conclude,
-  skipped,
-  type Check,
-  type CheckOutcome,
-  type Finding,
-  type LiveContext,
-  type StaticContext,
-} from '../check.js';
-import { requireReachable } from '../runtime/context.js';
-import { ERA_VERSION, ERAS, servedEras, type Era } from '../runtime/eras.js';
+import { checklistItem, conclude, type Check, type Finding, type StaticContext } from '../check.js';
 import { hasK8s, imageTagFindings, k8sObjects, resourcesOf, securityContextFindings } from '../readers/k8s.js';
 import { samRuntimeFindings, samTemplate } from '../readers/sam.js';
 import { COMPOSE_FILES, composeFile, composeInstances } from '../readers/compose.js';
@@ -23,7 +12,6 @@ import { APP_FILE } from '../readers/source.js';
 
 export const preDeploymentArchitecturePattern: Check = {
   item: checklistItem('pre-deployment.architecture-pattern'),
-  live: probeEras,
   async static(ctx) {
     const { manifest } = ctx;
     const failures: Finding[] = [];
@@ -201,66 +189,4 @@ async function singleInstanceProblems(ctx: StaticContext, title: string): Promis
       });
   }
   return out;
-}
-
-const ERA_NAME: Record<Era, string> = {
-  modern: `MCP ${ERA_VERSION.modern}`,
-  legacy: `the 2025 era (${ERA_VERSION.legacy})`,
-};
-
-/**
- * The protocol eras the running server serves (`server/discover` with the v2 client, then
- * `initialize` with the v1 client) against what the project promises: both eras for the `dual`
- * posture (the default), MCP 2026-07-28 alone for `modern`. Without a project, the eras found.
- */
-export async function probeEras(ctx: LiveContext): Promise<CheckOutcome> {
-  await requireReachable(ctx);
-  const found = await servedEras(ctx);
-  const served = ERAS.filter((era) => found[era].served);
-  const why = (era: Era) => {
-    const probe = found[era];
-    return probe.served ? 'served' : probe.reason;
-  };
-  const report = ERAS.map((era) => `[${ERA_VERSION[era]}] ${why(era)}`).join('; ');
-  if (served.length === 0) {
-    if (/\b401\b|unauthori[sz]ed/i.test(report))
-      return skipped(`Neither era could be reached without credentials (${report}): pass them with --header`);
-    return conclude('', {
-      failures: [
-        {
-          message: `The server serves neither MCP ${ERA_VERSION.modern} nor the 2025 era at ${ctx.mcpUrl}: ${report}`,
-          remediation:
-            'Serve MCP at this endpoint (createMcpHandler from @modelcontextprotocol/server serves both eras).',
-        },
-      ],
-    });
-  }
-  const manifest = ctx.project?.manifest;
-  if (!manifest)
-    return conclude(`Serves ${served.map((era) => ERA_NAME[era]).join(' and ')} (${report})`, { failures: [] });
-  const posture = manifest.protocol ?? 'dual';
-  const promised: readonly Era[] = posture === 'modern' ? ['modern'] : ERAS;
-  const failures: Finding[] = [];
-  for (const era of promised) {
-    if (found[era].served) continue;
-    failures.push({
-      message: `${MANIFEST_FILE} says protocol "${posture}", but the server does not serve ${ERA_NAME[era]}: ${why(era)}`,
-      file: MANIFEST_FILE,
-      remediation:
-        era === 'modern'
-          ? 'Serve /mcp with createMcpHandler from @modelcontextprotocol/server, which answers server/discover.'
-          : 'Keep 2025-era clients served: set MCP_PROTOCOL=dual (createMcpHandler with legacy: "stateless", or the sessionful leg).',
-    });
-  }
-  if (posture === 'modern' && found.legacy.served) {
-    failures.push({
-      message: `${MANIFEST_FILE} says protocol "modern", but the server still answers a 2025-era initialize`,
-      file: MANIFEST_FILE,
-      remediation:
-        'Refuse 2025-era requests (createMcpHandler with legacy: "reject" answers -32022), or set protocol "dual".',
-    });
-  }
-  return conclude(`Serves ${served.map((era) => ERA_NAME[era]).join(' and ')}, as protocol "${posture}" promises`, {
-    failures,
-  });
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   checklistItem,
   conclude,
+  skipped,
   type Check,
   type CheckOutcome,
   type Finding,
@@ -10,7 +11,9 @@ import {
 } from '../check.js';
 import { routes, routesFor, sources, type SourceFile } from '../readers/source.js';
 import { requireReachable } from '../runtime/context.js';
+import { ERA_NAME, ERA_VERSION, servedEras, servedList } from '../runtime/eras.js';
 import { probe } from '../runtime/http.js';
+import { withMcpSession } from '../runtime/mcp.js';
 import { unreachableStoreEnv } from '../runtime/local.js';
 
 /** Names that show readiness depends on draining or on a dependency. */
@@ -19,7 +22,7 @@ const READINESS_STATE =
 
 export const resilienceHealthChecks: Check = {
   item: checklistItem('resilience.health-checks'),
-  live: probeHealth,
+  live: probeReadiness,
   async static(ctx) {
     const { healthPath, readyPath } = ctx.manifest.start;
     const failures: Finding[] = [];
@@ -105,11 +108,19 @@ function handlerScope(code: readonly SourceFile[], file: string, handler: string
   return parts.join('\n');
 }
 
+/** What the health endpoints answered: probed once per run, judged by both health-check items. */
+interface HealthEndpoints {
+  health: string;
+  ready: string;
+  readiness: number;
+  failures: Finding[];
+}
+
 /**
  * Liveness must answer 200 and readiness must exist as its own endpoint (200, or 503 while
  * not ready). A server answering 200 on any path proves neither, so a made-up path is asked too.
  */
-export function probeHealth(ctx: LiveContext): Promise<CheckOutcome> {
+function healthEndpoints(ctx: LiveContext): Promise<HealthEndpoints> {
   return ctx.once('health', async () => {
     await requireReachable(ctx);
     const failures: Finding[] = [];
@@ -144,11 +155,105 @@ export function probeHealth(ctx: LiveContext): Promise<CheckOutcome> {
         remediation: `Answer 404 for unknown paths so ${health} and ${ready} mean something.`,
       });
     }
-    const dependency = await probeReadinessWithStoreDown(ctx, health, ready, failures);
-    return conclude(`GET ${health} answered 200; GET ${ready} answered ${readiness.status} (readiness)${dependency}`, {
-      failures,
-    });
+    return { health, ready, readiness: readiness.status, failures };
   });
+}
+
+/** The endpoints the configured probes call answer as liveness and readiness (pre-deployment.health-checks). */
+export async function probeHealth(ctx: LiveContext): Promise<CheckOutcome> {
+  const { health, ready, readiness, failures } = await healthEndpoints(ctx);
+  return conclude(`GET ${health} answered 200; GET ${ready} answered ${readiness} (readiness)`, {
+    failures: [...failures],
+  });
+}
+
+/**
+ * Readiness means the instance can serve MCP: the endpoints answer as they should, a 200 from
+ * readiness comes with a `tools/list` that succeeds and lists what the configuration promises,
+ * and (when verify started the project and it has an external store) an instance that lost its
+ * store says not ready while staying alive.
+ */
+export async function probeReadiness(ctx: LiveContext): Promise<CheckOutcome> {
+  const { health, ready, readiness, failures: endpointFailures } = await healthEndpoints(ctx);
+  const failures: Finding[] = [...endpointFailures];
+  const warnings: Finding[] = [];
+  let tools = '';
+  let blocked: string | undefined;
+  if (readiness === 200) {
+    const listed = await toolsWhenReady(ctx, ready, failures);
+    if (listed.blocked) blocked = listed.blocked;
+    tools = listed.summary;
+  } else if (readiness === 503) {
+    warnings.push({
+      message: `GET ${ready} answered 503, so readiness could not be matched against tools/list`,
+      remediation: `Probe an instance that reports ready (GET ${ready} 200), or find out why it is not.`,
+    });
+  }
+  const dependency = await probeReadinessWithStoreDown(ctx, health, ready, failures);
+  if (blocked && failures.length === 0) return skipped(blocked);
+  return conclude(`GET ${health} answered 200; GET ${ready} answered ${readiness}${tools}${dependency}`, {
+    failures,
+    warnings,
+  });
+}
+
+/**
+ * With readiness at 200, `tools/list` in the first era the server serves must succeed, list at
+ * least one tool, and list the manifest's slow tool when it names one. Returns the part of the
+ * summary that says what was proven, or why it could not be (missing credentials).
+ */
+async function toolsWhenReady(
+  ctx: LiveContext,
+  ready: string,
+  failures: Finding[],
+): Promise<{ summary: string; blocked?: string }> {
+  const remediation = `Report ready from ${ready} only when MCP requests can be served: derive readiness from the dependencies tools/list needs (src/lifecycle/readiness.ts), and register at least one tool (src/mcp/tools.ts).`;
+  const found = await servedEras(ctx);
+  const [era] = servedList(found);
+  if (!era) {
+    const reasons = `[${ERA_VERSION.modern}] ${found.modern.served ? 'served' : found.modern.reason}; [${ERA_VERSION.legacy}] ${found.legacy.served ? 'served' : found.legacy.reason}`;
+    if (/\b401\b|unauthori[sz]ed/i.test(reasons))
+      return {
+        summary: '',
+        blocked: `MCP could not be reached without credentials (${reasons}): pass them with --header`,
+      };
+    failures.push({
+      message: `GET ${ready} answered 200, but the MCP endpoint serves neither protocol era: ${reasons}`,
+      remediation,
+    });
+    return { summary: '' };
+  }
+  const promised = ctx.project?.manifest.start.slowTool?.name;
+  return withMcpSession(
+    ctx,
+    async (result) => {
+      if (!result.ok) {
+        if (/\b401\b|unauthori[sz]ed/i.test(result.reason))
+          return { summary: '', blocked: `tools/list needs credentials (${result.reason}): pass them with --header` };
+        failures.push({
+          message: `GET ${ready} answered 200, but tools/list in ${ERA_NAME[era]} failed: ${result.reason}`,
+          remediation,
+        });
+        return { summary: '' };
+      }
+      const names = result.session.tools.map((tool) => tool.name);
+      if (names.length === 0) {
+        failures.push({
+          message: `GET ${ready} answered 200, but tools/list in ${ERA_NAME[era]} listed no tools`,
+          remediation,
+        });
+      } else if (promised && !names.includes(promised)) {
+        failures.push({
+          message: `GET ${ready} answered 200, but tools/list in ${ERA_NAME[era]} does not list ${promised}, the tool mcp-arch.json names (start.slowTool)`,
+          remediation,
+        });
+      }
+      return {
+        summary: `; tools/list in ${ERA_NAME[era]} listed ${names.length} tool${names.length === 1 ? '' : 's'}`,
+      };
+    },
+    era,
+  );
 }
 
 /**

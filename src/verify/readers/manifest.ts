@@ -77,6 +77,7 @@ export function parseManifest(data: unknown): Manifest {
     deploy: at.listOf('deploy', DEPLOY_TARGETS),
     components: at.strings('components'),
     checks: at.strings('checks'),
+    ...tracingOf(at),
     ...(at.get('env') === undefined ? {} : { env: at.strings('env') }),
     ...(at.get('answers') === undefined ? {} : { answers: advisorAnswers(at) }),
     start: {
@@ -152,6 +153,14 @@ function optionalStart(at: FieldReader): Pick<Manifest['start'], 'build' | 'run'
     out.slowTool = { name, arguments: args as Record<string, unknown> };
   }
   return out;
+}
+
+/** `tracing`: written only when true; absent (older manifests) reads as off. */
+function tracingOf(at: FieldReader): Pick<Manifest, 'tracing'> {
+  const tracing = at.get('tracing');
+  if (tracing === undefined || tracing === false) return {};
+  if (tracing === true) return { tracing: true };
+  throw at.error('tracing', 'must be true or false', tracing);
 }
 
 class FieldReader {

@@ -1,5 +1,6 @@
 import { CHECK_CATEGORIES } from '../../core/ids.js';
 import type { CheckResult, VerifyReport } from '../report.js';
+import { failUnderLine } from '../report.js';
 import { credentialsLine, erasLine } from './pretty.js';
 
 /**
@@ -41,11 +42,21 @@ export function formatJunit(report: VerifyReport): string {
       '  </testsuite>',
     );
   }
+  // The score threshold is a test of its own: CI shows why the run failed it.
+  const gate = failUnderLine(report);
+  const below = gate && !gate.met ? 1 : 0;
+  if (gate) {
+    suites.push(
+      `  <testsuite name="score" tests="1" failures="${below}" errors="0" skipped="0" time="0.000">`,
+      `    <testcase classname="mcp-arch.score" name="${xml(`overall score at least ${report.failUnder?.threshold ?? ''}`)}" time="0.000">${below ? `\n      <failure message="${xml(gate.text)}" type="fail-under"/>` : `\n      <system-out>${xml(gate.text)}</system-out>`}\n    </testcase>`,
+      '  </testsuite>',
+    );
+  }
   const { counts, total } = report.summary;
   const accepted = report.baseline?.accepted ?? 0;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${xml(`mcp-arch verify ${report.project.name}`)}" tests="${total + stale.length + refused}" failures="${counts.fail - accepted + stale.length + refused}" errors="0" skipped="${counts.skip + counts['n/a'] + counts.manual + accepted}" time="${seconds(report.durationMs)}">`,
+    `<testsuites name="${xml(`mcp-arch verify ${report.project.name}`)}" tests="${total + stale.length + refused + (gate ? 1 : 0)}" failures="${counts.fail - accepted + stale.length + refused + below}" errors="0" skipped="${counts.skip + counts['n/a'] + counts.manual + accepted}" time="${seconds(report.durationMs)}">`,
     ...(report.mode.eras ? [`  <!-- protocol eras: ${xml(erasLine(report.mode.eras)).replace(/--/g, '- -')} -->`] : []),
     ...suites,
     '</testsuites>',
@@ -61,19 +72,37 @@ function testcase(result: CheckResult, seconds: (ms: number) => string): string 
         `${finding.file ? `${finding.file}${finding.line ? `:${finding.line}` : ''}: ` : ''}${finding.message}\nfix: ${finding.remediation}`,
     )
     .join('\n\n');
+  const children: string[] = [];
+  // A severity the config file overrides, or a check it turns off, is said in properties.
+  const properties = [
+    ...(result.severityOverride
+      ? [
+          ['severity', result.severity],
+          ['severity.overridden-from', result.severityOverride.from],
+          ['severity.overridden-by', result.severityOverride.file],
+        ]
+      : []),
+    ...(result.off ? [['off', `${result.off.reason} (${result.off.file})`]] : []),
+  ];
+  if (properties.length > 0)
+    children.push(
+      `<properties>${properties.map(([name, value]) => `<property name="${xml(name ?? '')}" value="${xml(value ?? '')}"/>`).join('')}</properties>`,
+    );
   if (result.status === 'fail' && result.accepted) {
-    return `${open}>\n      <skipped message="${xml(`accepted in the baseline: ${result.accepted.reason}`)}"/>\n      <system-out>${xml(`${result.summary}\n\n${details}`)}</system-out>\n    </testcase>`;
+    children.push(
+      `<skipped message="${xml(`accepted in the baseline: ${result.accepted.reason}`)}"/>`,
+      `<system-out>${xml(`${result.summary}\n\n${details}`)}</system-out>`,
+    );
+  } else if (result.status === 'fail') {
+    children.push(`<failure message="${xml(result.summary)}" type="${xml(result.severity)}">${xml(details)}</failure>`);
+  } else if (isSkipped(result)) {
+    children.push(`<skipped message="${xml(`${result.status}: ${result.summary}`)}"/>`);
+    if (details) children.push(`<system-out>${xml(details)}</system-out>`);
+  } else if (result.status === 'warn') {
+    children.push(`<system-out>${xml(`warning: ${result.summary}\n\n${details}`)}</system-out>`);
   }
-  if (result.status === 'fail') {
-    return `${open}>\n      <failure message="${xml(result.summary)}" type="${xml(result.severity)}">${xml(details)}</failure>\n    </testcase>`;
-  }
-  if (isSkipped(result)) {
-    return `${open}>\n      <skipped message="${xml(`${result.status}: ${result.summary}`)}"/>${details ? `\n      <system-out>${xml(details)}</system-out>` : ''}\n    </testcase>`;
-  }
-  if (result.status === 'warn') {
-    return `${open}>\n      <system-out>${xml(`warning: ${result.summary}\n\n${details}`)}</system-out>\n    </testcase>`;
-  }
-  return `${open}/>`;
+  if (children.length === 0) return `${open}/>`;
+  return `${open}>\n${children.map((child) => `      ${child}`).join('\n')}\n    </testcase>`;
 }
 
 function isSkipped(result: CheckResult): boolean {

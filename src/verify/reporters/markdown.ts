@@ -1,6 +1,6 @@
 import { CHECK_CATEGORIES } from '../../core/ids.js';
 import type { CheckStatus } from '../check.js';
-import { scoreCoverage, type VerifyReport } from '../report.js';
+import { failUnderLine, scoreCoverage, type VerifyReport } from '../report.js';
 import { credentialsLine, erasLine } from './pretty.js';
 
 const EMOJI: Record<CheckStatus, string> = {
@@ -30,6 +30,9 @@ export function formatMarkdown(report: VerifyReport): string {
       : []),
     `${counts.pass} passed, ${counts.fail} failed, ${counts.warn} warnings, ${counts.manual} manual, ${counts.skip} skipped, ${counts['n/a']} n/a`,
     '',
+    ...(failUnderLine(report)
+      ? [`${failUnderLine(report)?.met ? '' : '❌ '}${inline(failUnderLine(report)?.text ?? '')}.`, '']
+      : []),
     '| Category | Score | Pass | Fail | Warn |',
     '| --- | --- | --- | --- | --- |',
     ...report.summary.categories.map(
@@ -43,8 +46,11 @@ export function formatMarkdown(report: VerifyReport): string {
   for (const category of CHECK_CATEGORIES) {
     for (const result of report.results.filter((entry) => entry.category === category)) {
       const accepted = result.accepted ? ` (accepted: ${cell(result.accepted.reason)})` : '';
+      const severity = result.severityOverride
+        ? `${result.severity} (overridden by \`${cell(result.severityOverride.file)}\`; checklist: ${result.severityOverride.from})`
+        : result.severity;
       out.push(
-        `| ${EMOJI[result.status]} ${result.status}${accepted} | \`${result.id}\` ${cell(result.title)} | ${result.severity} | ${cell(result.summary)} |`,
+        `| ${EMOJI[result.status]} ${result.status}${accepted} | \`${result.id}\` ${cell(result.title)} | ${severity} | ${cell(result.summary)} |`,
       );
     }
   }

@@ -1,7 +1,8 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import { CHECK_CATEGORIES, type CheckCategory } from '../../core/ids.js';
+import { CATEGORY_TITLES } from '../../core/checklist.js';
+import { CHECK_CATEGORIES } from '../../core/ids.js';
 import type { CheckStatus } from '../check.js';
-import { scoreCoverage, type CheckResult, type EraReport, type VerifyReport } from '../report.js';
+import { failUnderLine, scoreCoverage, type CheckResult, type EraReport, type VerifyReport } from '../report.js';
 
 export interface PrettyOptions {
   /** Decided by the caller from the TTY, NO_COLOR and FORCE_COLOR; chalk's own detection ignores NO_COLOR. */
@@ -15,13 +16,6 @@ const SYMBOLS: Record<CheckStatus, string> = {
   skip: '○',
   'n/a': '–',
   manual: '?',
-};
-
-const CATEGORY_TITLES: Record<CheckCategory, string> = {
-  'pre-deployment': 'Pre-deployment',
-  security: 'Security',
-  observability: 'Observability',
-  resilience: 'Resilience',
 };
 
 /** `2026-07-28 served, 2025-11-25 not served (reason)`. */
@@ -98,6 +92,8 @@ export function formatPretty(report: VerifyReport, { color }: PrettyOptions): st
   for (const entry of report.baseline?.stale ?? []) {
     lines.push(c.red(`✖ Stale baseline entry: ${entry.problem}. Remove it from ${report.baseline?.file}.`));
   }
+  const gate = failUnderLine(report);
+  if (gate) lines.push(gate.met ? c.dim(`${gate.text}.`) : c.red(`✖ ${gate.text}.`));
   return `${lines.join('\n')}\n`;
 }
 
@@ -107,8 +103,13 @@ function formatResult(
   c: ChalkInstance,
 ): string[] {
   const accepted = result.accepted ? c.yellow(` accepted (baseline): ${result.accepted.reason}`) : '';
+  const overridden = result.severityOverride
+    ? c.yellow(
+        ` severity ${result.severity} (overridden by ${result.severityOverride.file}; checklist: ${result.severityOverride.from})`,
+      )
+    : '';
   const lines = [
-    `  ${paint(result.status, SYMBOLS[result.status])} ${result.title} ${c.dim(`[${result.id}]`)}${accepted}`,
+    `  ${paint(result.status, SYMBOLS[result.status])} ${result.title} ${c.dim(`[${result.id}]`)}${accepted}${overridden}`,
   ];
   // A lone finding usually is the summary; saying it twice adds nothing.
   const repeated = result.findings.length === 1 && result.findings[0]?.message === result.summary;

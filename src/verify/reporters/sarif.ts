@@ -1,5 +1,5 @@
-import { CHECKLIST } from '../../core/checklist.js';
-import type { VerifyReport } from '../report.js';
+import { CHECKLIST, type Severity } from '../../core/checklist.js';
+import { failUnderLine, type VerifyReport } from '../report.js';
 import { credentialsLine } from './pretty.js';
 
 /**
@@ -20,6 +20,15 @@ export function formatSarif(report: VerifyReport): string {
         ruleIndex: ruleIndex.get(result.id) ?? 0,
         level: result.status === 'fail' ? 'error' : 'warning',
         message: { text: `${finding.message}. Fix: ${finding.remediation}` },
+        ...(result.severityOverride
+          ? {
+              properties: {
+                severity: result.severity,
+                severityOverriddenFrom: result.severityOverride.from,
+                severityOverriddenBy: result.severityOverride.file,
+              },
+            }
+          : {}),
         // Code scanning shows accepted failures as dismissed, with the team's reason.
         ...(result.accepted
           ? { suppressions: [{ kind: 'external', status: 'accepted', justification: result.accepted.reason }] }
@@ -34,6 +43,42 @@ export function formatSarif(report: VerifyReport): string {
         ],
       }));
   });
+  const gate = failUnderLine(report);
+  const notifications = [
+    ...(credentialsLine(report)
+      ? [{ level: report.mode.credentials?.given ? 'error' : 'warning', message: { text: credentialsLine(report) } }]
+      : []),
+    ...(gate ? [{ level: gate.met ? 'note' : 'error', message: { text: gate.text } }] : []),
+  ];
+  const overrides = report.results.flatMap(
+    (result): { descriptor: { id: string; index: number }; configuration: Record<string, unknown> }[] => {
+      const index = ruleIndex.get(result.id);
+      if (index === undefined) return [];
+      const descriptor = { id: result.id, index };
+      if (result.off)
+        return [
+          {
+            descriptor,
+            configuration: { enabled: false, properties: { off: result.off.reason, file: result.off.file } },
+          },
+        ];
+      if (result.severityOverride)
+        return [
+          {
+            descriptor,
+            configuration: {
+              level: levelOf(result.severity),
+              properties: {
+                severity: result.severity,
+                severityOverriddenFrom: result.severityOverride.from,
+                file: result.severityOverride.file,
+              },
+            },
+          },
+        ];
+      return [];
+    },
+  );
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -49,9 +94,7 @@ export function formatSarif(report: VerifyReport): string {
               name: item.id.replace(/[.-](\w)/g, (_, letter: string) => letter.toUpperCase()),
               shortDescription: { text: item.title },
               fullDescription: { text: `Deployment checklist (${item.category}): ${item.title}.` },
-              defaultConfiguration: {
-                level: item.severity === 'critical' || item.severity === 'high' ? 'error' : 'warning',
-              },
+              defaultConfiguration: { level: levelOf(item.severity) },
               properties: { category: item.category, severity: item.severity, tags: ['mcp', item.category] },
             })),
           },
@@ -62,16 +105,9 @@ export function formatSarif(report: VerifyReport): string {
             executionSuccessful: true,
             startTimeUtc: report.startedAt,
             ...(report.mode.eras ? { properties: { protocolEras: report.mode.eras } } : {}),
-            ...(credentialsLine(report)
-              ? {
-                  toolExecutionNotifications: [
-                    {
-                      level: report.mode.credentials?.given ? 'error' : 'warning',
-                      message: { text: credentialsLine(report) },
-                    },
-                  ],
-                }
-              : {}),
+            ...(notifications.length > 0 ? { toolExecutionNotifications: notifications } : {}),
+            // What the verify config file changed: other severities (as levels) and checks turned off.
+            ...(overrides.length > 0 ? { ruleConfigurationOverrides: overrides } : {}),
           },
         ],
         results,
@@ -79,6 +115,11 @@ export function formatSarif(report: VerifyReport): string {
     ],
   };
   return `${JSON.stringify(sarif, null, 2)}\n`;
+}
+
+/** A rule's level for a severity: critical and high are errors, the rest warnings. */
+function levelOf(severity: Severity): 'error' | 'warning' {
+  return severity === 'critical' || severity === 'high' ? 'error' : 'warning';
 }
 
 function pathToFileUri(dir: string): string {

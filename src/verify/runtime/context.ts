@@ -45,6 +45,7 @@ export function createLiveContext(options: {
   fetch: typeof globalThis.fetch;
   project?: StaticContext;
   local?: LocalProject;
+  replicas?: readonly URL[];
 }): LiveContext {
   const memo = new Map<string, Promise<unknown>>();
   return {
@@ -53,6 +54,9 @@ export function createLiveContext(options: {
     fetch: options.fetch,
     ...(options.project ? { project: options.project } : {}),
     ...(options.local ? { local: options.local } : {}),
+    ...(options.replicas?.length
+      ? { replicas: options.replicas.map((replica) => replica.href.replace(/\/$/, '')) }
+      : {}),
     once<T>(key: string, probe: () => Promise<T>): Promise<T> {
       let pending = memo.get(key) as Promise<T> | undefined;
       if (!pending) {

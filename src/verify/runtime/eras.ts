@@ -3,6 +3,7 @@ import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.j
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { LATEST_PROTOCOL_VERSION as LEGACY_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import type { LiveContext } from '../check.js';
+import type { ProtocolPosture } from '../../core/ids.js';
 import { toolInfo } from '../../core/tool-info.js';
 import { PROBE_TIMEOUT_MS, UnreachableError } from './http.js';
 
@@ -15,6 +16,20 @@ export type Era = (typeof ERAS)[number];
 
 /** The protocol revision each era's probes speak. */
 export const ERA_VERSION: Record<Era, string> = { modern: '2026-07-28', legacy: LEGACY_VERSION };
+
+/** How summaries and findings name each era. */
+export const ERA_NAME: Record<Era, string> = {
+  modern: `MCP ${ERA_VERSION.modern}`,
+  legacy: `the 2025 era (${ERA_VERSION.legacy})`,
+};
+
+/** The JSON-RPC error a modern-only endpoint answers 2025-era requests with (unsupported protocol version). */
+export const UNSUPPORTED_VERSION = -32022;
+
+/** The eras a protocol posture promises: both for `dual`, MCP 2026-07-28 alone for `modern`. */
+export function promisedEras(posture: ProtocolPosture): readonly Era[] {
+  return posture === 'modern' ? ['modern'] : ERAS;
+}
 
 /** What the probe of one era found: served, or why not (the client's own error). */
 export type EraProbe = { served: true } | { served: false; reason: string };

@@ -19,11 +19,21 @@ function track(child: ChildProcess): void {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.once('exit', () => {
-      for (const orphan of running) orphan.kill('SIGKILL');
+      for (const orphan of running) killGroup(orphan, 'SIGKILL');
     });
   }
   running.add(child);
   child.once('exit', () => running.delete(child));
+}
+
+/** Signals every process of the child's group (it was started as the group's leader). */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // The group is gone already.
+  }
 }
 
 /**
@@ -153,7 +163,13 @@ export interface StartInstanceOptions {
 export async function startInstance(options: StartInstanceOptions): Promise<LocalInstance> {
   const [program, ...args] = parseCommand(options.command, 'start.run');
   const url = `http://127.0.0.1:${options.port}`;
-  const child = spawn(program, args, { cwd: options.dir, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: the processes it starts (stdio backends) end with it.
+  const child = spawn(program, args, {
+    cwd: options.dir,
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   track(child);
   let stdout = '';
   let stderr = '';
@@ -175,13 +191,21 @@ export async function startInstance(options: StartInstanceOptions): Promise<Loca
     pid: child.pid ?? -1,
     output: () => ({ stdout, stderr }),
     async stop(signal = 'SIGTERM', timeoutMs = 15_000) {
-      if (exit) return exit;
-      child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      if (exit) {
+        killGroup(child, 'SIGKILL');
+        return exit;
+      }
+      // SIGKILL takes the whole group at once, as a crash would; any other signal goes to the
+      // server alone, which ends its own children as it shuts down.
+      if (signal === 'SIGKILL') killGroup(child, signal);
+      else child.kill(signal);
+      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), timeoutMs);
       try {
         return await exited;
       } finally {
         clearTimeout(timer);
+        // Whatever the server left behind ends with it.
+        killGroup(child, 'SIGKILL');
       }
     },
   };

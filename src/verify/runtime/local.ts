@@ -140,7 +140,7 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalRun> 
     const base = inheritedEnvironment(manifest, options.env);
     const launch = async (extra: Record<string, string> = {}): Promise<LocalInstance> => {
       if (closed) throw new Error('the live run has ended');
-      const port = await freePort();
+      const port = Number(extra[start.portEnv]) || (await freePort());
       const instance = await startInstance({
         dir,
         command: start.run as string,
@@ -165,6 +165,7 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalRun> 
         main,
         secrets,
         spans: () => otlp.spans(),
+        env: options.env,
         ...(jwks ? { wrongAudienceToken: jwks.token('https://another-service.invalid/mcp') } : {}),
         launch,
       },

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { ANONYMOUS } from './auth/identity.js';
 import { METADATA_PATH, protectedResourceMetadata, resourceMetadataUrl } from './auth/metadata.js';
 import { createVerifier } from './auth/verifier.js';
-import type { Config } from './config.js';
+import { isLoopbackHost, type Config } from './config.js';
 import { clientAddress, type RemoteAddress } from './http/client-address.js';
 import type { AppEnv } from './http/env.js';
 import { instanceIdentity } from './http/instance.js';
@@ -88,7 +88,8 @@ export function createApp(deps: AppDeps): McpApp {
   app.get(METADATA_PATH, (c) => c.json(protectedResourceMetadata(c, metadataOptions)));
   app.get(`${METADATA_PATH}/mcp`, (c) => c.json(protectedResourceMetadata(c, metadataOptions)));
 
-  app.use('/mcp', originGuard({ allowedOrigins: config.allowedOrigins }));
+  // Unset on a loopback HOST: the server's own origin (http://localhost:<port> and the like) passes.
+  app.use('/mcp', originGuard({ allowedOrigins: config.allowedOrigins, ownLoopbackOrigin: config.allowedOrigins.length === 0 && isLoopbackHost(config.host) }));
   app.use('/mcp', hostGuard({ allowedHosts: config.allowedHosts }));
   app.use(
     '/mcp',

@@ -21,7 +21,7 @@ describe('loadConfig', () => {
       auth: { mode: 'none' },
       sessionMode: 'stateless',
       rateLimitRps: 10,
-      rateLimitBurst: 20,
+      rateLimitBurst: 40,
       maxBodyBytes: 1024 * 1024,
       trustProxy: 0,
       allowedOrigins: [],

@@ -116,7 +116,7 @@ describe('API key authentication', () => {
 describe('rate limiting', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer({ AUTH_MODE: 'none', RATE_LIMIT_RPS: '1' });
+    server = await startServer({ AUTH_MODE: 'none', RATE_LIMIT_RPS: '1', RATE_LIMIT_BURST: '2' });
   });
   afterAll(async () => {
     await server?.close();
@@ -139,7 +139,7 @@ describe('rate limiting', () => {
 describe('rate limiting behind a trusted proxy', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer({ AUTH_MODE: 'none', RATE_LIMIT_RPS: '1', TRUST_PROXY: '1' });
+    server = await startServer({ AUTH_MODE: 'none', RATE_LIMIT_RPS: '1', RATE_LIMIT_BURST: '2', TRUST_PROXY: '1' });
   });
   afterAll(async () => {
     await server?.close();

@@ -2,9 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { getRequestListener } from '@hono/node-server';
 import { Client, StreamableHTTPClientTransport, type ClientCapabilities } from '@modelcontextprotocol/client';
+import { isInitializeRequest, Server, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import { startServer, type TestServer } from './helpers.js';
 
 export const STDIO_BACKEND = 'examples/backends/stdio-backend.mjs';
@@ -113,3 +117,66 @@ export async function allTools(client: Client): Promise<{ names: string[]; pages
 }
 
 export const text = (result: { [key: string]: unknown }) => ((result.content as Array<{ type: string; text?: string }>)[0]?.text ?? '');
+
+/** A 2025-era HTTP backend in this process (see `startSessionBackend`). */
+export interface SessionBackend {
+  url: string;
+  /** Every `Authorization` header it received, in order. */
+  authorizations: string[];
+  /** Stops and starts it again on its port, forgetting every session (as a restarted process does). */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A 2025-era backend over HTTP with one tool, `echo`, that, like many servers, answers 400 (not
+ * 404) to a session id it does not know. With `authorize`, a request whose `Authorization` header
+ * it refuses gets 401.
+ */
+export async function startSessionBackend({ authorize }: { authorize?: (authorization: string | null) => boolean } = {}): Promise<SessionBackend> {
+  let sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
+  const authorizations: string[] = [];
+  const json = (status: number, message: string) => new Response(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }), { status, headers: { 'content-type': 'application/json' } });
+  const listener = getRequestListener(async (request) => {
+    const authorization = request.headers.get('authorization');
+    if (authorization) authorizations.push(authorization);
+    if (authorize && !authorize(authorization)) return new Response(JSON.stringify({ error: 'invalid_token' }), { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+    const body: unknown = request.method === 'POST' ? await request.clone().json().catch(() => undefined) : undefined;
+    const id = request.headers.get('mcp-session-id');
+    if (id) {
+      const transport = sessions.get(id);
+      return transport ? transport.handleRequest(request, { parsedBody: body }) : json(400, 'Bad Request: No valid session ID provided');
+    }
+    if (request.method !== 'POST' || !isInitializeRequest(body)) return json(400, 'Bad Request: Server not initialized');
+    const known = sessions;
+    const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (sid) => void known.set(sid, transport) });
+    const server = new Server({ name: 'session-backend', version: '1.0.0' }, { capabilities: { tools: {} } });
+    server.setRequestHandler('tools/list', () => ({ tools: [{ name: 'echo', inputSchema: { type: 'object', properties: { text: { type: 'string' } } } }] }));
+    server.setRequestHandler('tools/call', (call) => ({ content: [{ type: 'text', text: String(call.params.arguments?.text ?? '') }] }));
+    await server.connect(transport);
+    return transport.handleRequest(request, { parsedBody: body });
+  });
+  const listen = (port: number) =>
+    new Promise<HttpServer>((resolve, reject) => {
+      const server = createServer(listener);
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve(server));
+    });
+  const stop = (server: HttpServer) =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  let http = await listen(0);
+  const port = (http.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    authorizations,
+    async restart() {
+      await stop(http);
+      sessions = new Map();
+      http = await listen(port);
+    },
+    close: () => stop(http),
+  };
+}

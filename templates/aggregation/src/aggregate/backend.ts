@@ -72,6 +72,8 @@ export class Backend {
   private connecting?: Promise<void>;
   private attempt = 0;
   private stopped = false;
+  /** Aborted by `close()`: a connection attempt in progress ends at once (its stdio child too). */
+  private readonly stopping = new AbortController();
   private healthTimer?: NodeJS.Timeout;
   private wake?: () => void;
   private lastError?: string;
@@ -87,6 +89,10 @@ export class Backend {
   private readonly sharedInflight = new Set<{ onlog?: (params: LogParams) => void }>();
   /** The shared connection's subscription to updates of the resources the backend lists. */
   private resourceWatch?: McpSubscription;
+  /** Lost shared connections still being closed, so `close()` returns only once they are gone. */
+  private readonly closing = new Set<Promise<void>>();
+  /** Callers waiting for the next shared connection (`recover`). */
+  private readonly waiting = new Set<() => void>();
 
   constructor(readonly config: ServerConfig, private readonly options: BackendOptions) {
     this.breaker = new CircuitBreaker({
@@ -161,14 +167,22 @@ export class Backend {
       onClosed: () => connection && this.lost(connection, new Error('connection closed')),
       logger: this.options.logger,
       timeoutMs: this.config.timeoutMs,
+      signal: this.stopping.signal,
     } satisfies ConnectOptions);
+    try {
+      // A 2026-07-28 backend announces list changes only on a stream the client opens.
+      if (!this.stopped && connection.client.getProtocolEra() === 'modern') await this.listen(connection);
+      if (!this.stopped) await this.watchResources(connection);
+    } catch (error) {
+      // A half-set-up connection is never kept: its process (stdio) must not outlive the attempt.
+      await connection.close();
+      throw error;
+    }
+    // The gateway stopped meanwhile (its close() found no shared connection to end): end this one.
     if (this.stopped) {
       await connection.close();
       return;
     }
-    // A 2026-07-28 backend announces list changes only on a stream the client opens.
-    if (connection.client.getProtocolEra() === 'modern') await this.listen(connection);
-    await this.watchResources(connection);
     this.shared = connection;
     this.capabilities = connection.client.getServerCapabilities();
     this.serverInfo = connection.client.getServerVersion();
@@ -180,6 +194,23 @@ export class Backend {
     this.options.logger.info({ backend: this.name, transport: this.config.target.transport, server: this.serverInfo }, 'backend connected');
     this.emitState();
     this.options.onCatalogStale(this);
+    for (const resolve of this.waiting) resolve();
+    this.waiting.clear();
+  }
+
+  /**
+   * The shared connection `client` failed because the backend no longer knows its session (it
+   * restarted): reconnects now, without waiting for the health check, and waits up to the
+   * backend's timeout for the new connection. True when there is one to send the request again on.
+   */
+  async recover(client: Client): Promise<boolean> {
+    if (this.shared?.client === client) this.lost(this.shared, new Error('the backend no longer knows the shared session (it restarted)'));
+    if (this.shared) return !this.stopped;
+    const connected = new Promise<void>((resolve) => this.waiting.add(resolve));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([connected, new Promise<void>((resolve) => (timer = setTimeout(resolve, this.config.timeoutMs)))]);
+    clearTimeout(timer);
+    return !this.stopped && this.shared !== undefined;
   }
 
   /**
@@ -251,10 +282,16 @@ export class Backend {
     if (this.stopped || (connection && this.shared !== connection)) return;
     const old = this.shared;
     this.shared = undefined;
-    void old?.close();
+    if (old) this.track(old.close());
     this.setDown(error);
     this.options.onCatalogStale(this);
     if (!this.connecting) void this.loop();
+  }
+
+  private track(closing: Promise<void>): void {
+    const tracked = closing.catch(() => {});
+    this.closing.add(tracked);
+    void tracked.finally(() => this.closing.delete(tracked));
   }
 
   private setDown(error: unknown): void {
@@ -340,6 +377,8 @@ export class Backend {
       report('success');
       return result;
     } catch (error) {
+      // The shared session is gone (the backend restarted): reconnect at once instead of at the next health check.
+      if (isSessionLost(error) && this.shared?.client === target) this.lost(this.shared, error);
       const outcome = signal?.aborted ? 'cancelled' : classify(error);
       if (outcome === 'cancelled') this.breaker.release();
       else if (outcome === 'error') this.breaker.success();
@@ -360,12 +399,16 @@ export class Backend {
 
   async close(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort(new Error(`the gateway is closing its connection to backend "${this.name}"`));
     clearInterval(this.healthTimer);
     this.wake?.();
     const shared = this.shared;
     this.shared = undefined;
+    for (const resolve of this.waiting) resolve();
+    this.waiting.clear();
     await shared?.close();
     await this.connecting?.catch(() => {});
+    await Promise.all([...this.closing]);
   }
 }
 

@@ -1,8 +1,20 @@
 import { readFile } from 'node:fs/promises';
 
+/**
+ * OAuth 2.0 client credentials (RFC 6749 section 4.4) the gateway uses to get its own access
+ * token for an HTTP backend: the backend's authorization, never the client's.
+ */
+export interface ClientCredentials {
+  type: 'client_credentials';
+  tokenUrl: URL;
+  clientId: string;
+  clientSecret: string;
+  scope?: string;
+}
+
 /** How to reach one backend: a Streamable HTTP URL, or a command speaking MCP on stdio. */
 export type ServerTarget =
-  | { transport: 'http'; url: URL; headers: Record<string, string> }
+  | { transport: 'http'; url: URL; headers: Record<string, string>; auth?: ClientCredentials }
   | { transport: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd?: string };
 
 export interface ServerConfig {
@@ -35,7 +47,8 @@ export const DEFAULT_MAX_SESSIONS = 64;
 /** Server names become tool name prefixes, so they must fit MCP tool names. */
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const PREFIX = /^[A-Za-z0-9_.-]{0,64}$/;
-const KNOWN_FIELDS = new Set(['url', 'headers', 'command', 'args', 'env', 'cwd', 'prefix', 'timeoutMs', 'enabled', 'maxSessions', 'type', 'transport']);
+const KNOWN_FIELDS = new Set(['url', 'headers', 'auth', 'command', 'args', 'env', 'cwd', 'prefix', 'timeoutMs', 'enabled', 'maxSessions', 'type', 'transport']);
+const AUTH_FIELDS = new Set(['type', 'tokenUrl', 'clientId', 'clientSecret', 'scope']);
 
 /** Reads and validates an `mcpServers` file; every problem is reported with the file, server and field. */
 export async function loadServersConfig(file: string, env: Record<string, string | undefined> = process.env): Promise<ServersConfig> {
@@ -82,6 +95,30 @@ export function parseServersConfig(json: unknown, source: string, env: Record<st
         return found;
       });
     };
+    const clientCredentials = (value: unknown): ClientCredentials => {
+      if (!isObject(value)) return fail(at('auth'), 'expected {"type": "client_credentials", "tokenUrl": "...", "clientId": "...", "clientSecret": "${SECRET}"}');
+      for (const field of Object.keys(value)) {
+        if (!AUTH_FIELDS.has(field)) fail(at(`auth.${field}`), `unknown field; expected one of ${[...AUTH_FIELDS].join(', ')}`);
+      }
+      if (value.type !== 'client_credentials') fail(at('auth.type'), `expected "client_credentials", got ${JSON.stringify(value.type)}`);
+      const tokenText = expand(value.tokenUrl, 'auth.tokenUrl');
+      let tokenUrl: URL | undefined;
+      try {
+        tokenUrl = new URL(tokenText);
+      } catch {
+        fail(at('auth.tokenUrl'), `not a URL: ${JSON.stringify(tokenText)}; expected the authorization server's token endpoint, e.g. "https://auth.example.com/oauth/token"`);
+      }
+      const loopback = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(tokenUrl!.hostname);
+      if (tokenUrl!.protocol !== 'https:' && !(tokenUrl!.protocol === 'http:' && loopback)) {
+        fail(at('auth.tokenUrl'), `expected an https URL (the client secret is sent to it; plain http only on loopback), got ${tokenUrl!.protocol}`);
+      }
+      const clientId = expand(value.clientId, 'auth.clientId');
+      if (clientId === '') fail(at('auth.clientId'), 'expected a non-empty string');
+      const clientSecret = expand(value.clientSecret, 'auth.clientSecret');
+      if (clientSecret === '') fail(at('auth.clientSecret'), 'expected a non-empty string, e.g. "${BACKEND_CLIENT_SECRET}" read from the environment');
+      const scope = value.scope === undefined ? undefined : expand(value.scope, 'auth.scope');
+      return { type: 'client_credentials', tokenUrl: tokenUrl!, clientId, clientSecret, ...(scope ? { scope } : {}) };
+    };
     const stringMap = (value: unknown, field: string): Record<string, string> => {
       if (value === undefined) return {};
       if (!isObject(value)) return fail(at(field), 'expected an object of string values');
@@ -98,7 +135,7 @@ export function parseServersConfig(json: unknown, source: string, env: Record<st
         fail(at('url'), `not a URL: ${JSON.stringify(text)}; expected e.g. "http://127.0.0.1:4000/mcp"`);
       }
       if (url && url.protocol !== 'http:' && url.protocol !== 'https:') fail(at('url'), `expected an http(s) URL, got ${url.protocol}`);
-      target = { transport: 'http', url: url as URL, headers: stringMap(raw.headers, 'headers') };
+      target = { transport: 'http', url: url as URL, headers: stringMap(raw.headers, 'headers'), ...(raw.auth !== undefined ? { auth: clientCredentials(raw.auth) } : {}) };
     } else if (raw.command !== undefined) {
       if (typeof raw.command !== 'string' || raw.command.trim() === '') return fail(at('command'), 'expected a non-empty string (the program to start)');
       if (raw.args !== undefined && (!Array.isArray(raw.args) || raw.args.some((arg) => typeof arg !== 'string'))) fail(at('args'), 'expected an array of strings');
@@ -111,6 +148,7 @@ export function parseServersConfig(json: unknown, source: string, env: Record<st
         cwd: raw.cwd as string | undefined,
       };
       if (raw.headers !== undefined) fail(at('headers'), 'only HTTP servers (with "url") take headers; use "env" for a stdio server');
+      if (raw.auth !== undefined) fail(at('auth'), 'only HTTP servers (with "url") take auth; a stdio server gets its credentials through "env"');
     } else {
       return fail(at(), 'needs "url" (Streamable HTTP) or "command" (stdio)');
     }

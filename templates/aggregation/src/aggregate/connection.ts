@@ -1,6 +1,7 @@
 import { Client, isJSONRPCNotification, SdkErrorCode, SdkHttpError, StreamableHTTPClientTransport, type ClientCapabilities, type PriorDiscovery, type Transport } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { withOwnSignal } from '../http/own-signal.js';
+import { ClientCredentialsToken, withClientCredentials } from './client-credentials.js';
 import type { ServerConfig } from './config.js';
 
 /** What the core logs through; pino fits, and so does a console-like object with these methods. */
@@ -28,6 +29,8 @@ export interface ConnectOptions {
   prior?: PriorDiscovery;
   logger: AggregateLogger;
   timeoutMs: number;
+  /** Aborting ends the attempt at once: a stdio child already spawned is stopped, a handshake in progress fails. */
+  signal?: AbortSignal;
 }
 
 /** One live MCP client connection to one backend: a 2026-07-28 one (stateless) or a 2025 session. */
@@ -36,6 +39,19 @@ export interface BackendClient {
   readonly closed: boolean;
   /** Ends the connection: DELETE for a 2025 HTTP session (best effort), stdin close then SIGTERM/SIGKILL for stdio. */
   close(): Promise<void>;
+}
+
+/** One token per backend with client credentials, shared by all its connections. */
+const tokens = new WeakMap<ServerConfig, ClientCredentialsToken>();
+
+function tokenFor(server: ServerConfig): ClientCredentialsToken | undefined {
+  if (server.target.transport !== 'http' || !server.target.auth) return undefined;
+  let token = tokens.get(server);
+  if (!token) {
+    token = new ClientCredentialsToken(server.target.auth, { timeoutMs: server.timeoutMs });
+    tokens.set(server, token);
+  }
+  return token;
 }
 
 /**
@@ -56,11 +72,13 @@ export async function connectBackend(server: ServerConfig, options: ConnectOptio
   let closing = false;
   let closed = false;
   let http: StreamableHTTPClientTransport | undefined;
+  const token = tokenFor(server);
   const transport =
     target.transport === 'http'
       ? (http = new StreamableHTTPClientTransport(target.url, {
           requestInit: { headers: target.headers },
-          fetch: withOwnSignal(),
+          // With client credentials (`auth`), each request carries the gateway's own token for this backend.
+          fetch: token ? withClientCredentials(token, withOwnSignal()) : withOwnSignal(),
           // A lost standalone stream is re-opened by the SDK a few times; after that the health check notices.
           reconnectionOptions: { initialReconnectionDelay: 500, maxReconnectionDelay: 5000, reconnectionDelayGrowFactor: 2, maxRetries: 3 },
         }))
@@ -83,12 +101,20 @@ export async function connectBackend(server: ServerConfig, options: ConnectOptio
     if (!closing) options.onClosed?.();
   };
   client.onerror = (error) => options.logger.debug({ backend: server.name, err: error }, 'backend transport error');
+  const abort = () => void transport.close().catch(() => {});
+  options.signal?.addEventListener('abort', abort, { once: true });
   try {
+    options.signal?.throwIfAborted();
     await client.connect(transport, { timeout: options.timeoutMs, ...(options.prior ? { prior: options.prior } : {}) });
+    options.signal?.throwIfAborted();
   } catch (error) {
     closing = true;
     await client.close().catch(() => {});
+    // A child the transport spawned ends with the failed attempt, whatever stage the handshake reached.
+    await transport.close().catch(() => {});
     throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', abort);
   }
   keepNotificationsBeforeResponses(transport);
   return {
@@ -116,10 +142,22 @@ export function priorOf(client: Client): PriorDiscovery | undefined {
   return era === 'modern' && discover ? { kind: 'modern', discover } : undefined;
 }
 
-/** The backend no longer knows our 2025 session (it restarted): a new `initialize` is needed. */
+/**
+ * The backend no longer knows our 2025 session (it restarted): a new `initialize` is needed. The
+ * specification answers an unknown session with 404; many servers answer 400 naming the session
+ * ("No valid session ID provided", "Invalid or expired session", "Server not initialized").
+ */
 export function isSessionLost(error: unknown): boolean {
-  return error instanceof SdkHttpError && error.status === 404;
+  if (!(error instanceof SdkHttpError)) return false;
+  if (error.status === 404) return true;
+  if (error.status !== 400) return false;
+  const text = `${error.message} ${String(error.data.text ?? '')}`;
+  return UNKNOWN_SESSION.test(text) || NOT_INITIALIZED.test(text);
 }
+
+/** A 400 that says the session is unknown, invalid, expired or missing (not a malformed request). */
+const UNKNOWN_SESSION = /\b(?:unknown|invalid|no valid|expired|missing|not found|terminated)\b[^.\n]{0,40}\bsession|\bsession\b[^.\n]{0,40}\b(?:unknown|invalid|not found|expired|no longer|terminated)\b/i;
+const NOT_INITIALIZED = /\bserver not initiali[sz]ed\b/i;
 
 /** The connection itself failed (closed, not connected, could not send), as opposed to an answer of the backend. */
 export function isConnectionFailure(error: unknown): boolean {

@@ -21,7 +21,8 @@ import { AggregatorSession, Router, type CallOptions, type SessionOptions } from
 export { AggregateErrorCode, classify, type BackendState, type BackendStatus, type CallEvent, type CallOutcome } from './backend.js';
 export { CircuitBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
 export { listAll, type CacheHint, type ChangedKind, type ListKind, type Listing } from './catalog.js';
-export { DEFAULT_MAX_SESSIONS, DEFAULT_TIMEOUT_MS, loadServersConfig, parseServersConfig, ServersConfigError, type ServerConfig, type ServersConfig, type ServerTarget } from './config.js';
+export { ClientCredentialsToken, TokenEndpointError, withClientCredentials } from './client-credentials.js';
+export { DEFAULT_MAX_SESSIONS, DEFAULT_TIMEOUT_MS, loadServersConfig, parseServersConfig, ServersConfigError, type ClientCredentials, type ServerConfig, type ServersConfig, type ServerTarget } from './config.js';
 export { isConnectionFailure, isSessionLost, priorOf, silentLogger, type AggregateLogger } from './connection.js';
 export { invalidName, mergeNamespaced, namespaced, SEPARATOR, VALID_NAME, type Collision } from './namespace.js';
 export { backoffDelay, isRetryable, sleep, withRetry, type RetryOptions } from './retry.js';
@@ -31,8 +32,20 @@ export interface AggregatorOptions {
   servers: ServersConfig;
   clientInfo: { name: string; version: string };
   logger?: AggregateLogger;
-  /** A backend's list changed, or a backend came or went: clients should list again. */
+  /**
+   * What clients see of a list changed (a backend's list changed, or a backend came or went):
+   * they should list again. Called once per change, after the merged list is compared with the
+   * one announced last: a backend saying "changed" without a change (as some do for every new
+   * session) is not passed on, and a burst of changes is one call.
+   */
   onListChanged?(kind: ChangedKind): void;
+  /** How long announcements of a backend wait for more (default 100 ms). */
+  listChangedDebounceMs?: number;
+  /**
+   * A downstream session's connection to a backend (a stdio process, an HTTP session) unused for
+   * this long is closed; its next call opens a fresh one (default 5 minutes).
+   */
+  sessionIdleMs?: number;
   /** A resource a backend lists changed (the shared connections subscribe to every one a backend offers updates of). */
   onResourceUpdated?(uri: string): void;
   /**
@@ -79,6 +92,8 @@ export interface Aggregator {
   soleBackend(): { serverInfo?: Implementation; instructions?: string; capabilities?: ServerCapabilities; prefix: string; discoverHint?: CacheHint } | undefined;
   /** Backend sessions of one downstream client, so requests from backends reach that client. */
   openSession(options: SessionOptions): AggregatorSession;
+  /** Backend sessions held for downstream sessions now, per backend (each bounded by its `maxSessions`). */
+  sessionCounts(): Record<string, number>;
   /** Runs every backend's health check now (instead of waiting for the interval). */
   checkHealth(): Promise<void>;
   close(): Promise<void>;
@@ -93,7 +108,9 @@ export async function openAggregator(options: AggregatorOptions): Promise<Aggreg
   const logger = options.logger ?? silentLogger;
   const backends: Backend[] = [];
   let catalog!: Catalog;
-  const changed = (kind: ChangedKind) => options.onListChanged?.(kind);
+  const announcer = new ChangeAnnouncer(() => catalog, options.onListChanged, options.listChangedDebounceMs ?? 100, logger);
+  const changed = (kind: ChangedKind) => announcer.schedule(kind);
+  const sessions = new Set<AggregatorSession>();
   /** A backend said a list changed (on any of its sessions): drop the cached list, tell clients. */
   const listChanged = (backend: Backend, kind: ChangedKind) => {
     catalog.invalidate(backend, kind === 'resources' ? ['resources', 'resourceTemplates'] : [kind]);
@@ -129,7 +146,20 @@ export async function openAggregator(options: AggregatorOptions): Promise<Aggreg
   }
   catalog = new Catalog(backends, logger);
   await Promise.all(backends.map((backend) => backend.start()));
-  const shared = new Router(catalog, async (backend) => backend.sharedClient());
+  // A shared session the backend forgot (it restarted): reconnected at once, the request sent once more.
+  const shared = new Router(
+    catalog,
+    async (backend) => backend.sharedClient(),
+    (backend, client) => backend.recover(client),
+  );
+  // What clients are shown now is the reference the first change is compared with.
+  await announcer.start();
+  const sessionIdleMs = options.sessionIdleMs ?? 300_000;
+  const sweeper = setInterval(() => {
+    const cutoff = Date.now() - sessionIdleMs;
+    for (const session of sessions) session.expireIdle(cutoff);
+  }, Math.min(Math.max(sessionIdleMs / 4, 100), 30_000));
+  sweeper.unref();
 
   return {
     listTools: () => catalog.list('tools'),
@@ -157,11 +187,16 @@ export async function openAggregator(options: AggregatorOptions): Promise<Aggreg
       };
       return only && { serverInfo: only.serverInfo, instructions: only.instructions, capabilities: only.capabilities, prefix: only.config.prefix, discoverHint };
     },
-    openSession: (sessionOptions) => new AggregatorSession(catalog, { ...sessionOptions, clientInfo: options.clientInfo, logger, backends, listChanged }),
+    openSession: (sessionOptions) => new AggregatorSession(catalog, { ...sessionOptions, clientInfo: options.clientInfo, logger, backends, listChanged, peers: sessions }),
+    sessionCounts: () => Object.fromEntries(backends.map((backend) => [backend.name, backend.sessionCount])),
     checkHealth: async () => {
       await Promise.all(backends.map((backend) => backend.checkHealth()));
     },
     close: async () => {
+      clearInterval(sweeper);
+      announcer.stop();
+      // A session still open (its client never ended it, or it was opening a connection just now) ends here.
+      await Promise.all([...sessions].map((session) => session.close()));
       await Promise.all(backends.map((backend) => backend.close()));
     },
   };
@@ -179,3 +214,82 @@ export function mergeCapabilities(all: ServerCapabilities[]): ServerCapabilities
   }
   return merged;
 }
+
+/**
+ * Tells clients about changes of what they see, once per change: a backend's announcement (or
+ * a backend coming or going) marks a kind for checking; after a short wait for more, the merged
+ * list is fetched (cached lists are reused, announced ones fetched again) and compared with the
+ * one announced last. Only a difference is passed on.
+ */
+class ChangeAnnouncer {
+  private readonly pending = new Set<ChangedKind>();
+  private readonly announced = new Map<ChangedKind, string>();
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private started = false;
+  private stopped = false;
+
+  constructor(
+    private readonly catalogOf: () => Catalog,
+    private readonly onChanged: ((kind: ChangedKind) => void) | undefined,
+    private readonly debounceMs: number,
+    private readonly logger: AggregateLogger,
+  ) {}
+
+  /** Takes the lists clients see now as the reference (nothing to do when nobody listens). */
+  async start(): Promise<void> {
+    if (!this.onChanged) return;
+    for (const kind of KINDS) this.announced.set(kind, await this.fingerprint(kind));
+    this.started = true;
+  }
+
+  schedule(kind: ChangedKind): void {
+    // Before the reference is taken there is nothing clients were shown to differ from.
+    if (!this.onChanged || !this.started || this.stopped) return;
+    this.pending.add(kind);
+    if (this.timer || this.running) return;
+    this.timer = setTimeout(() => void this.flush(), this.debounceMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private async flush(): Promise<void> {
+    this.timer = undefined;
+    this.running = (async () => {
+      while (this.pending.size > 0 && !this.stopped) {
+        const kinds = [...this.pending];
+        this.pending.clear();
+        for (const kind of kinds) {
+          try {
+            const now = await this.fingerprint(kind);
+            if (now === this.announced.get(kind)) continue;
+            this.announced.set(kind, now);
+            if (!this.stopped) this.onChanged?.(kind);
+          } catch (error) {
+            this.logger.warn({ kind, err: error }, 'checking a list for changes failed');
+          }
+        }
+      }
+    })();
+    await this.running;
+    this.running = undefined;
+    // Announced while the check ran: checked after its own wait.
+    if (this.pending.size > 0 && !this.stopped) {
+      this.timer = setTimeout(() => void this.flush(), this.debounceMs);
+      this.timer.unref();
+    }
+  }
+
+  /** The merged list as clients get it; a resource change may change the templates too. */
+  private async fingerprint(kind: ChangedKind): Promise<string> {
+    const catalog = this.catalogOf();
+    if (kind === 'resources') return JSON.stringify([await catalog.list('resources'), await catalog.list('resourceTemplates')]);
+    return JSON.stringify(await catalog.list(kind));
+  }
+}
+
+const KINDS: ChangedKind[] = ['tools', 'resources', 'prompts'];

@@ -79,21 +79,31 @@ export class Router {
     protected readonly catalog: Catalog,
     private readonly clientFor: (backend: Backend) => Promise<Client>,
     /** A connection the backend no longer knows (it restarted); returns true when a fresh one may be tried. */
-    private readonly onSessionLost: (backend: Backend) => Promise<boolean> = async () => false,
+    private readonly onSessionLost: (backend: Backend, client: Client) => Promise<boolean> = async () => false,
   ) {}
 
   protected async send<T>(backend: Backend, operation: string, request: (client: Client) => Promise<T>, { signal, onlog }: Pick<CallOptions, 'signal' | 'onlog'> = {}): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      if (backend.breaker.state === 'open') throw backend.unavailable();
-      const client = await this.clientFor(backend);
-      try {
-        return await backend.run(operation, request, { client, signal, onlog });
-      } catch (error) {
-        // The request never reached the restarted backend, so sending it once more on a new session is safe.
-        if (attempt === 0 && isSessionLost(error) && (await this.onSessionLost(backend))) continue;
-        throw error;
+    const done = this.using(backend);
+    try {
+      for (let attempt = 0; ; attempt++) {
+        if (backend.breaker.state === 'open') throw backend.unavailable();
+        const client = await this.clientFor(backend);
+        try {
+          return await backend.run(operation, request, { client, signal, onlog });
+        } catch (error) {
+          // The request never reached the restarted backend, so sending it once more on a new session is safe.
+          if (attempt === 0 && isSessionLost(error) && (await this.onSessionLost(backend, client))) continue;
+          throw error;
+        }
       }
+    } finally {
+      done();
     }
+  }
+
+  /** Marks a request to the backend as started; the returned function marks it finished. */
+  protected using(_backend: Backend): () => void {
+    return () => {};
   }
 
   /** The log level the caller set for its session, sent with each request to a 2026-07-28 backend. */
@@ -196,15 +206,26 @@ function unknown(kind: string, name: string): ProtocolError {
  * Backend sessions that belong to one downstream session. A backend request for sampling,
  * elicitation or roots, its logging and its resource updates then have exactly one client to go
  * to. Connections open lazily (first call that needs a backend), are capped per backend
- * (`maxSessions`) and end with the session: a stdio backend process lives exactly as long.
+ * (`maxSessions`), close when unused for the idle time (`expireIdle`) or when a new session needs
+ * the slot of the least recently used idle one, and end with the session: a stdio backend process
+ * lives no longer than that. The next call after an idle close opens a fresh connection, with the
+ * session's log level and resource subscriptions.
  */
 export class AggregatorSession extends Router {
   private readonly connections = new Map<string, Promise<BackendClient>>();
+  /** The connections that finished opening (only these can be closed for idleness or eviction). */
+  private readonly opened = new Map<string, BackendClient>();
+  /** Per backend: requests in flight through this session and when the last one started or ended. */
+  private readonly usage = new Map<string, { inflight: number; lastUsed: number }>();
   private readonly subscriptions = new Map<string, Set<string>>();
   /** A 2026-07-28 backend's resource subscriptions: one `subscriptions/listen` stream per resource. */
   private readonly streams = new Map<string, McpSubscription>();
+  /** Connections being closed (idle, evicted, lost), so `close()` returns only once they are gone. */
+  private readonly closing = new Set<Promise<void>>();
   private level?: LoggingLevel;
   private closed = false;
+  /** Aborted by `close()`: connections still opening end at once (their stdio children too). */
+  private readonly ending = new AbortController();
 
   constructor(
     catalog: Catalog,
@@ -213,16 +234,38 @@ export class AggregatorSession extends Router {
       logger: AggregateLogger;
       backends: Backend[];
       listChanged?: (backend: Backend, kind: ChangedKind) => void;
+      /** Every open session of the aggregator: a backend at its limit takes the slot of the least recently used idle one. */
+      peers: Set<AggregatorSession>;
+      now?: () => number;
     },
   ) {
     super(
       catalog,
       async (backend) => (await this.connection(backend)).client,
-      async (backend) => {
-        await this.drop(backend);
+      async (backend, client) => {
+        await this.drop(backend, (connection) => connection.client === client);
         return true;
       },
     );
+    options.peers.add(this);
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  protected override using(backend: Backend): () => void {
+    const usage = this.usage.get(backend.name) ?? { inflight: 0, lastUsed: 0 };
+    this.usage.set(backend.name, usage);
+    usage.inflight++;
+    usage.lastUsed = this.now();
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      usage.inflight--;
+      usage.lastUsed = this.now();
+    };
   }
 
   /** What backends are told this client can do: its own capabilities, limited to what is forwarded. */
@@ -240,19 +283,96 @@ export class AggregatorSession extends Router {
     if (this.closed) return Promise.reject(new ProtocolError(AggregateErrorCode.BackendUnavailable, 'Session closed'));
     const existing = this.connections.get(backend.name);
     if (existing) return existing;
-    if (backend.sessionCount >= backend.config.maxSessions) {
-      return Promise.reject(new ProtocolError(AggregateErrorCode.BackendUnavailable, `Backend "${backend.name}" has reached its limit of ${backend.config.maxSessions} sessions ("maxSessions" in the servers file); retry later`));
+    if (backend.sessionCount >= backend.config.maxSessions && !this.evictFor(backend)) {
+      return Promise.reject(
+        new ProtocolError(
+          AggregateErrorCode.BackendUnavailable,
+          `Backend "${backend.name}" has reached its limit of ${backend.config.maxSessions} sessions, all busy with requests in progress ("maxSessions" of "${backend.name}" in the servers file); retry later or raise "maxSessions"`,
+          { backend: backend.name, maxSessions: backend.config.maxSessions },
+        ),
+      );
     }
     backend.sessionCount++;
-    const opening = this.open(backend).catch((error: unknown) => {
-      backend.sessionCount--;
-      this.connections.delete(backend.name);
-      // Not reaching the backend is the backend's failure: the breaker must see it.
-      backend.breaker.failure();
-      throw error instanceof ProtocolError ? error : new ProtocolError(AggregateErrorCode.BackendUnavailable, `Backend "${backend.name}" is unavailable: ${(error as Error).message}`, { backend: backend.name });
-    });
+    const opening = this.open(backend).then(
+      (connection) => {
+        if (this.connections.get(backend.name) === opening) this.opened.set(backend.name, connection);
+        return connection;
+      },
+      (error: unknown) => {
+        backend.sessionCount--;
+        if (this.connections.get(backend.name) === opening) this.connections.delete(backend.name);
+        // Not reaching the backend is the backend's failure (unless the session ended meanwhile): the breaker must see it.
+        if (!this.closed) backend.breaker.failure();
+        throw error instanceof ProtocolError ? error : new ProtocolError(AggregateErrorCode.BackendUnavailable, `Backend "${backend.name}" is unavailable: ${(error as Error).message}`, { backend: backend.name });
+      },
+    );
     this.connections.set(backend.name, opening);
     return opening;
+  }
+
+  /**
+   * The backend is at its limit: the session whose connection to it was used least recently and
+   * has no request in flight gives its slot up. False when every slot is busy.
+   */
+  private evictFor(backend: Backend): boolean {
+    let victim: AggregatorSession | undefined;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const peer of this.options.peers) {
+      if (peer === this) continue;
+      const lastUsed = peer.idleSince(backend.name);
+      if (lastUsed !== undefined && lastUsed < oldest) {
+        oldest = lastUsed;
+        victim = peer;
+      }
+    }
+    if (!victim) return false;
+    this.options.logger.info({ backend: backend.name, maxSessions: backend.config.maxSessions, idleMs: this.now() - oldest }, 'backend at its session limit: closed the least recently used idle session');
+    return victim.release(backend.name);
+  }
+
+  /** When this session's open connection to the backend was last used, if it has no request in flight. */
+  private idleSince(name: string): number | undefined {
+    if (!this.opened.has(name)) return undefined;
+    const usage = this.usage.get(name);
+    if (usage && usage.inflight > 0) return undefined;
+    return usage?.lastUsed ?? 0;
+  }
+
+  /**
+   * Closes the connections unused since `cutoff` (no request in flight, none since). A connection
+   * holding resource subscriptions waits for updates, so it is kept while the session lives.
+   */
+  expireIdle(cutoff: number): void {
+    for (const name of [...this.opened.keys()]) {
+      const since = this.idleSince(name);
+      if (since === undefined || since >= cutoff || (this.subscriptions.get(name)?.size ?? 0) > 0) continue;
+      this.options.logger.debug({ backend: name }, 'closing an idle backend session');
+      this.release(name);
+    }
+  }
+
+  /** Gives the slot of an open connection up at once and closes the connection in the background. */
+  private release(name: string): boolean {
+    const connection = this.opened.get(name);
+    const backend = this.options.backends.find((candidate) => candidate.name === name);
+    if (!connection || !backend) return false;
+    this.forget(backend);
+    this.track(connection.close());
+    return true;
+  }
+
+  /** Forgets this session's connection to the backend (its slot is free again); the caller closes it. */
+  private forget(backend: Backend): void {
+    this.connections.delete(backend.name);
+    this.opened.delete(backend.name);
+    backend.sessionCount--;
+    for (const key of [...this.streams.keys()]) if (key.startsWith(`${backend.name}\0`)) this.streams.delete(key);
+  }
+
+  private track(closing: Promise<void>): void {
+    const tracked = closing.catch(() => {});
+    this.closing.add(tracked);
+    void tracked.finally(() => this.closing.delete(tracked));
   }
 
   private async open(backend: Backend): Promise<BackendClient> {
@@ -265,8 +385,9 @@ export class AggregatorSession extends Router {
       capabilities,
       logger: this.options.logger,
       timeoutMs: backend.config.timeoutMs,
+      signal: this.ending.signal,
       // A stdio process that exited: the next call starts a fresh one.
-      onClosed: () => void this.drop(backend, connection),
+      onClosed: () => void this.drop(backend, (closed) => closed === connection),
       // The era this backend speaks is known from its shared connection: no probe per session.
       prior: backend.prior,
       setup: (client) => {
@@ -288,21 +409,34 @@ export class AggregatorSession extends Router {
       throw new ProtocolError(AggregateErrorCode.BackendUnavailable, 'Session closed');
     }
     const client = connection.client;
-    // A 2026-07-28 backend takes the level with each request (`_meta`), a 2025 one once per session.
-    if (this.level && client.getProtocolEra() === 'legacy' && client.getServerCapabilities()?.logging) await client.setLoggingLevel(this.level);
-    for (const uri of this.subscriptions.get(name) ?? []) await this.subscribeOn(client, name, uri);
+    try {
+      // A 2026-07-28 backend takes the level with each request (`_meta`), a 2025 one once per session.
+      if (this.level && client.getProtocolEra() === 'legacy' && client.getServerCapabilities()?.logging) await client.setLoggingLevel(this.level);
+      for (const uri of this.subscriptions.get(name) ?? []) await this.subscribeOn(client, name, uri);
+    } catch (error) {
+      // The caller forgets a connection that failed to open: it must not keep a process running.
+      await connection.close();
+      throw error;
+    }
+    if (this.closed) {
+      // The session closed while the connection was being set up: close() did not see it open.
+      await connection.close();
+      throw new ProtocolError(AggregateErrorCode.BackendUnavailable, 'Session closed');
+    }
     return connection;
   }
 
-  private async drop(backend: Backend, only?: BackendClient): Promise<void> {
+  /** Closes this session's connection to the backend, if it is the one `which` names; the next call opens a fresh one. */
+  private async drop(backend: Backend, which: (connection: BackendClient) => boolean): Promise<void> {
     const pending = this.connections.get(backend.name);
     if (!pending) return;
     const connection = await pending.catch(() => undefined);
-    if (only && connection !== only) return;
+    if (!connection || !which(connection)) return;
     if (this.connections.get(backend.name) !== pending) return;
-    this.connections.delete(backend.name);
-    backend.sessionCount--;
-    await connection?.close();
+    this.forget(backend);
+    const closing = connection.close();
+    this.track(closing);
+    await closing;
   }
 
   /** `resources/subscribe` on a 2025 connection, a `subscriptions/listen` stream for the resource on a 2026-07-28 one. */
@@ -348,10 +482,15 @@ export class AggregatorSession extends Router {
     const logging = this.options.backends.filter((backend) => backend.ready && backend.capabilities?.logging);
     await Promise.all(
       logging.map(async (backend) => {
-        const existing = this.connections.get(backend.name);
-        const connection = await (existing ?? this.connection(backend)).catch(() => undefined);
-        // A connection opened just now already got the level.
-        if (existing && connection && connection.client.getProtocolEra() === 'legacy') await connection.client.setLoggingLevel(level).catch(() => {});
+        const done = this.using(backend);
+        try {
+          const existing = this.connections.get(backend.name);
+          const connection = await (existing ?? this.connection(backend)).catch(() => undefined);
+          // A connection opened just now already got the level.
+          if (existing && connection && connection.client.getProtocolEra() === 'legacy') await connection.client.setLoggingLevel(level).catch(() => {});
+        } finally {
+          done();
+        }
       }),
     );
   }
@@ -375,20 +514,29 @@ export class AggregatorSession extends Router {
     return [...this.connections.keys()];
   }
 
+  /** Ends every backend session of this session; resolves once they are gone (stdio processes ended). */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    const pending = [...this.connections.entries()];
-    this.connections.clear();
-    await Promise.all(
-      pending.map(async ([name, opening]) => {
-        // A connection that failed to open was already uncounted when it failed.
-        const connection = await opening.catch(() => undefined);
-        if (!connection) return;
-        const backend = this.options.backends.find((candidate) => candidate.name === name);
-        if (backend) backend.sessionCount--;
-        await connection.close();
-      }),
-    );
+    if (!this.closed) {
+      this.closed = true;
+      this.ending.abort(new ProtocolError(AggregateErrorCode.BackendUnavailable, 'Session closed'));
+      this.options.peers.delete(this);
+      const pending = [...this.connections.entries()];
+      this.connections.clear();
+      this.opened.clear();
+      for (const [name, opening] of pending) {
+        this.track(
+          (async () => {
+            // A connection that failed to open was already uncounted when it failed.
+            const connection = await opening.catch(() => undefined);
+            if (!connection) return;
+            const backend = this.options.backends.find((candidate) => candidate.name === name);
+            if (backend) backend.sessionCount--;
+            await connection.close();
+          })(),
+        );
+      }
+    }
+    // Connections closing for any reason (idle, evicted, lost) are waited for too.
+    while (this.closing.size > 0) await Promise.all([...this.closing]);
   }
 }

@@ -8,6 +8,7 @@ export const GATEWAY_METRIC_NAMES = {
   backendDuration: 'mcp_backend_request_duration_seconds',
   backendBreaker: 'mcp_backend_circuit_breaker_state',
   backendUp: 'mcp_backend_up',
+  backendSessions: 'mcp_backend_sessions',
 } as const;
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
@@ -15,6 +16,8 @@ const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1,
 export interface GatewayMetrics {
   onCall(event: CallEvent): void;
   onStateChange(status: BackendStatus, breaker: BreakerState): void;
+  /** Where the backend sessions held for client sessions are counted (read at each scrape). */
+  observeSessions(counts: () => Record<string, number>): void;
 }
 
 export function createGatewayMetrics({ registry }: Pick<Metrics, 'registry'>, backends: string[]): GatewayMetrics {
@@ -44,6 +47,16 @@ export function createGatewayMetrics({ registry }: Pick<Metrics, 'registry'>, ba
     labelNames: ['backend'],
     registers,
   });
+  let sessionCounts: () => Record<string, number> = () => ({});
+  new Gauge({
+    name: GATEWAY_METRIC_NAMES.backendSessions,
+    help: 'Backend sessions held for client sessions per backend (a stdio process each), at most its maxSessions',
+    labelNames: ['backend'],
+    registers,
+    collect() {
+      for (const [backend, count] of Object.entries(sessionCounts())) this.set({ backend }, count);
+    },
+  });
   for (const backend of backends) {
     breaker.set({ backend }, 0);
     up.set({ backend }, 0);
@@ -56,6 +69,9 @@ export function createGatewayMetrics({ registry }: Pick<Metrics, 'registry'>, ba
     onStateChange(status, state) {
       breaker.set({ backend: status.name }, BREAKER_VALUE[state]);
       up.set({ backend: status.name }, status.state === 'ready' ? 1 : 0);
+    },
+    observeSessions(counts) {
+      sessionCounts = counts;
     },
   };
 }

@@ -2,6 +2,7 @@ import {
   CLIENT_CAPABILITIES_META_KEY,
   isInputRequiredResult,
   LOG_LEVEL_META_KEY,
+  ProtocolError,
   ProtocolErrorCode,
   SERVER_INFO_META_KEY,
   Server,
@@ -121,8 +122,11 @@ export function createGatewayServer(options: GatewayServerOptions, live: LiveSer
   };
 
   let session: AggregatorSession | undefined;
+  let ended = false;
   const routes = () => {
     if (!stateful) return aggregator;
+    // A request still running when the session ended opens no backend connection nobody would close.
+    if (ended && !session) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, 'Session ended');
     const ask = { timeout: options.clientRequestTimeoutMs };
     session ??= aggregator.openSession({
       clientCapabilities: server.getClientCapabilities(),
@@ -322,6 +326,7 @@ export function createGatewayServer(options: GatewayServerOptions, live: LiveSer
     server.setNotificationHandler('notifications/roots/list_changed', () => void session?.sendRootsListChanged());
     server.oninitialized = () => live.add(server, capabilities);
     server.onclose = () => {
+      ended = true;
       live.delete(server);
       // Ending the downstream session ends its backend sessions (and their stdio processes).
       if (session) live.track(session.close().catch((error: unknown) => logger.warn({ err: error }, 'closing backend sessions failed')));

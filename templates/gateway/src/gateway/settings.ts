@@ -9,6 +9,8 @@ export interface GatewaySettings {
   healthIntervalMs: number;
   breakerThreshold: number;
   breakerCooldownMs: number;
+  /** A client session's backend connection unused for this long is closed (GATEWAY_SESSION_IDLE_MS). */
+  sessionIdleMs: number;
 }
 
 const integer = (min: number, max: number, fallback: number) =>
@@ -20,6 +22,7 @@ const schema = z.object({
   GATEWAY_HEALTH_INTERVAL_MS: integer(100, 600_000, 5000),
   GATEWAY_BREAKER_THRESHOLD: integer(1, 1000, 5),
   GATEWAY_BREAKER_COOLDOWN_MS: integer(100, 3_600_000, 10_000),
+  GATEWAY_SESSION_IDLE_MS: integer(100, 86_400_000, 300_000),
 });
 
 /** The gateway's own variables; a bad one is a ConfigError naming it, like the base configuration. */
@@ -36,5 +39,6 @@ export function loadGatewaySettings(env: Record<string, string | undefined> = pr
     healthIntervalMs: raw.GATEWAY_HEALTH_INTERVAL_MS,
     breakerThreshold: raw.GATEWAY_BREAKER_THRESHOLD,
     breakerCooldownMs: raw.GATEWAY_BREAKER_COOLDOWN_MS,
+    sessionIdleMs: raw.GATEWAY_SESSION_IDLE_MS,
   };
 }

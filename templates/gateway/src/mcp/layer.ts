@@ -31,6 +31,7 @@ export async function openMcpLayer({ config, logger, metrics, readiness, info, t
     failureThreshold: gateway.breakerThreshold,
     cooldownMs: gateway.breakerCooldownMs,
     healthIntervalMs: gateway.healthIntervalMs,
+    sessionIdleMs: gateway.sessionIdleMs,
     // 2025 sessions are told on their own stream; 2026-07-28 clients on their subscriptions/listen streams (the bus).
     onListChanged: (kind) => {
       live.notify(kind);
@@ -41,6 +42,7 @@ export async function openMcpLayer({ config, logger, metrics, readiness, info, t
     onCall: gatewayMetrics.onCall,
     onStateChange: gatewayMetrics.onStateChange,
   });
+  gatewayMetrics.observeSessions(() => aggregator.sessionCounts());
   // Listing once at start fills the caches and logs any name collision before the first client comes.
   await Promise.all([aggregator.listTools(), aggregator.listPrompts(), aggregator.listResources(), aggregator.listResourceTemplates()]);
 
