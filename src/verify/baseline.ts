@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readFlagFile } from './readers/files.js';
 import { CHECKLIST } from '../core/checklist.js';
 import { EXIT, UserError } from '../core/errors.js';
 import type { BaselineSummary, VerifyReport } from './report.js';
@@ -27,18 +27,8 @@ const EXAMPLE = `{"schemaVersion": ${BASELINE_SCHEMA_VERSION}, "accepted": [{"ch
  * the default file is optional. Every problem is a UserError (exit 2) naming the file and entry.
  */
 export async function loadBaseline(file: string, { required }: { required: boolean }): Promise<Baseline | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !required) return undefined;
-    throw new UserError(
-      `--baseline ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? (error as Error).message})`}. Pass an existing file, e.g. ${BASELINE_FILE} holding ${EXAMPLE}.`,
-      EXIT.usage,
-    );
-  }
-  return parseBaseline(text, file);
+  const text = await readFlagFile('--baseline', file, { required, example: `${BASELINE_FILE} holding ${EXAMPLE}` });
+  return text === undefined ? undefined : parseBaseline(text, file);
 }
 
 export function parseBaseline(text: string, file: string): Baseline {

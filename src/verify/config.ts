@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readFlagFile } from './readers/files.js';
 import { CHECKLIST, type Severity } from '../core/checklist.js';
 import { EXIT, UserError } from '../core/errors.js';
 import { isOneOf } from '../core/ids.js';
@@ -36,18 +36,8 @@ export async function loadVerifyConfig(
   file: string,
   { required }: { required: boolean },
 ): Promise<VerifyConfig | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !required) return undefined;
-    throw new UserError(
-      `--config ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? (error as Error).message})`}. Pass an existing file, e.g. ${VERIFY_CONFIG_FILE} holding ${EXAMPLE}.`,
-      EXIT.usage,
-    );
-  }
-  return parseVerifyConfig(text, file);
+  const text = await readFlagFile('--config', file, { required, example: `${VERIFY_CONFIG_FILE} holding ${EXAMPLE}` });
+  return text === undefined ? undefined : parseVerifyConfig(text, file);
 }
 
 /** The config to use: the one given, else the project's default file when present. */

@@ -21,9 +21,11 @@ export interface Flaws {
   health?: boolean;
   /** What tools/list answers: the SDK's list, a JSON-RPC error, or the SDK's answer with no tools in it. */
   toolsList?: 'served' | 'error' | 'empty';
+  /** Another tool listed beside `echo`, under this name (e.g. a gateway's `backend__tool`). */
+  alsoLists?: string;
 }
 
-function mcpFactory() {
+function mcpFactory(alsoLists?: string) {
   const server = new McpServer({ name: 'protocol-fixture', version: '1.0.0' });
   server.registerTool(
     'echo',
@@ -34,6 +36,7 @@ function mcpFactory() {
     },
     ({ text }) => ({ content: [{ type: 'text', text }] }),
   );
+  if (alsoLists) server.registerTool(alsoLists, { description: 'Counts slowly' }, () => ({ content: [] }));
   return server;
 }
 
@@ -57,7 +60,7 @@ function toHeaders(req: IncomingMessage): Headers {
  * given flaws in front of it.
  */
 export async function protocolServer(flaws: Flaws = {}): Promise<ProtocolServer> {
-  const handler = createMcpHandler(mcpFactory, { legacy: 'stateless' });
+  const handler = createMcpHandler(() => mcpFactory(flaws.alsoLists), { legacy: 'stateless' });
   const methods: string[] = [];
   const server: Server = createServer((req, res) => {
     serve(req, res).catch((error: unknown) => {

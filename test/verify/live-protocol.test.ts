@@ -178,6 +178,16 @@ describe('readiness that proves MCP works (resilience.health-checks)', () => {
       /tools\/list in MCP 2026-07-28 does not list slow_count, the tool mcp-arch\.json names \(start\.slowTool\)/,
     );
   }, 30_000);
+
+  it('finds the promised tool under the namespace a gateway gives it (backend__tool)', async () => {
+    const server = await started(protocolServer({ health: true, alsoLists: 'example__slow_count' }));
+    const single = await project();
+    const report = await verify({ dir: single.dir, url: server.url, only: ['resilience'] });
+    expect(result(report, 'resilience.health-checks')).toMatchObject({
+      status: 'pass',
+      summary: expect.stringMatching(/tools\/list in MCP 2026-07-28 listed 2 tools$/),
+    });
+  }, 30_000);
 });
 
 describe('protocol.conformance (the official suite, on Node 24)', () => {

@@ -18,6 +18,7 @@ import { MANIFEST_FILE } from '../../core/manifest.js';
 import { toolInfo } from '../../core/tool-info.js';
 import { sleep } from '../runtime/http.js';
 import { notStartedByVerify } from '../runtime/context.js';
+import { listedToolName } from '../runtime/mcp.js';
 
 const SHUTDOWN_FILE = 'src/lifecycle/shutdown.ts';
 
@@ -182,16 +183,17 @@ export async function probeGracefulShutdown(ctx: LiveContext): Promise<CheckOutc
   try {
     await client.connect(transport, { timeout: 10_000 });
     const { tools } = await client.listTools({}, { timeout: 10_000 });
-    // A gateway may namespace backend tools (`backend__tool`): the manifest names the tool itself.
-    const listed =
-      tools.find((tool) => tool.name === slow.name) ?? tools.find((tool) => tool.name.endsWith(`__${slow.name}`));
+    const listed = listedToolName(
+      tools.map((tool) => tool.name),
+      slow.name,
+    );
     if (!listed) {
       return skipped(
         `The slow tool ${slow.name} named in ${MANIFEST_FILE} "start.slowTool" is not listed by the server`,
       );
     }
     const began = Date.now();
-    const call = client.callTool({ name: listed.name, arguments: slow.arguments }, undefined, { timeout: 30_000 }).then(
+    const call = client.callTool({ name: listed, arguments: slow.arguments }, undefined, { timeout: 30_000 }).then(
       (result) => ({ ok: true as const, result }),
       (error: unknown) => ({ ok: false as const, error: error as Error }),
     );

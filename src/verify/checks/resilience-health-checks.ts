@@ -13,7 +13,7 @@ import { routes, routesFor, sources, type SourceFile } from '../readers/source.j
 import { requireReachable } from '../runtime/context.js';
 import { ERA_NAME, ERA_VERSION, servedEras, servedList } from '../runtime/eras.js';
 import { probe } from '../runtime/http.js';
-import { withMcpSession } from '../runtime/mcp.js';
+import { listedToolName, withMcpSession } from '../runtime/mcp.js';
 import { unreachableStoreEnv } from '../runtime/local.js';
 
 /** Names that show readiness depends on draining or on a dependency. */
@@ -242,7 +242,7 @@ async function toolsWhenReady(
           message: `GET ${ready} answered 200, but tools/list in ${ERA_NAME[era]} listed no tools`,
           remediation,
         });
-      } else if (promised && !names.includes(promised)) {
+      } else if (promised && !listedToolName(names, promised)) {
         failures.push({
           message: `GET ${ready} answered 200, but tools/list in ${ERA_NAME[era]} does not list ${promised}, the tool mcp-arch.json names (start.slowTool)`,
           remediation,

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { EXIT, UserError } from '../../core/errors.js';
 import type { Manifest } from '../../core/manifest.js';
 import type { StaticContext } from '../check.js';
 
@@ -103,4 +104,25 @@ export function lineAt(text: string, offset: number): number {
     if (text.charCodeAt(i) === 10) line++;
   }
   return line;
+}
+
+/**
+ * The text of a file a verify flag names (`--config`, `--baseline`): undefined when an optional
+ * default file is absent; otherwise a usage error naming the flag, the file and an example to write.
+ */
+export async function readFlagFile(
+  flag: string,
+  file: string,
+  { required, example }: { required: boolean; example: string },
+): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !required) return undefined;
+    throw new UserError(
+      `${flag} ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? (error as Error).message})`}. Pass an existing file, e.g. ${example}.`,
+      EXIT.usage,
+    );
+  }
 }

@@ -130,6 +130,14 @@ function patientFetch(ctx: LiveContext): typeof globalThis.fetch {
 }
 
 /**
+ * The listed name of a tool the manifest names: the name itself, or a gateway's namespaced
+ * `<prefix>__<name>` when the tool comes from a backend.
+ */
+export function listedToolName(names: readonly string[], name: string): string | undefined {
+  return names.find((listed) => listed === name) ?? names.find((listed) => listed.endsWith(`__${name}`));
+}
+
+/**
  * A tool that is safe to call from a probe: one that declares itself read-only, or whose
  * name says it only echoes or reports. Destructive tools are never called.
  */
