@@ -166,6 +166,7 @@ export function mcpArchProgram(
       failUnder?: string;
       config?: string;
       baseline?: string;
+      report?: string[];
     }>();
     // Every usage error is found before the checks load or anything starts.
     const { parseVerifyOptions } = await import('../verify/options.js');
@@ -184,7 +185,10 @@ export function mcpArchProgram(
       failOn: opts.failOn,
       failUnder: opts.failUnder,
       config: opts.config,
+      reports: opts.report,
     });
+    const { assertWritable, writeReport } = await import('../verify/report-files.js');
+    for (const file of target.reports ?? []) await assertWritable(file.file);
     // The checks load only when verify runs, so the other commands start fast.
     const verifying = await import('../verify/index.js');
     // Read before anything runs, so a bad baseline or config is a usage error, not a wasted live run.
@@ -205,10 +209,17 @@ export function mcpArchProgram(
         target.failUnder === undefined ? (config?.file ?? '') : '--fail-under',
       );
     // The topology needs the blueprint, which only the HTML report draws.
+    const formats = [target.format, ...(target.reports ?? []).map((file) => file.format)];
     const diagram =
-      target.format === 'html' && report.mode.static
+      formats.includes('html') && report.mode.static
         ? (await import('../verify/topology.js')).projectMermaid(await verifying.loadManifest(target.dir))
         : undefined;
+    for (const file of target.reports ?? []) {
+      await writeReport(
+        file.file,
+        verifying.formatReport(report, file.format, { color: false, ...(diagram === undefined ? {} : { diagram }) }),
+      );
+    }
     print(
       verifying.formatReport(report, target.format, {
         color: target.format === 'pretty' && colorOut(),
@@ -360,6 +371,11 @@ function addVerifyFlags(command: Command): Command {
     .option(
       '--fail-under <score>',
       'also fail when the overall score (0-100: pass counts fully, warn half, fail nothing) is below this (default: failUnder in the config file)',
+    )
+    .option(
+      '--report <format=file>',
+      `also write the report to a file in a format (${REPORT_FORMATS.join(', ')}), e.g. --report sarif=verify.sarif; repeatable, one run for every format`,
+      collect,
     )
     .option(
       '--config <file>',

@@ -28,33 +28,39 @@ export const gateway: Component = {
     {
       name: 'GATEWAY_CONFIG',
       default: 'gateway.config.json',
+      schema: 'z.string().min(1)',
       description:
         'The backends: an mcpServers file (url + headers or auth, or command + args + env; prefix, timeoutMs, enabled, maxSessions per server)',
     },
     {
       name: 'GATEWAY_PAGE_SIZE',
       default: '100',
+      schema: 'bounded(1, 10_000)',
       description: 'Entries per page of the tools, resources and prompts lists served to clients',
     },
     {
       name: 'GATEWAY_HEALTH_INTERVAL_MS',
       default: '5000',
+      schema: 'bounded(100, 600_000)',
       description:
         'How often each backend is checked (ping; server/discover for a 2026-07-28 backend); a failed check feeds its circuit breaker and triggers a reconnect',
     },
     {
       name: 'GATEWAY_BREAKER_THRESHOLD',
       default: '5',
+      schema: 'bounded(1, 1000)',
       description: 'Consecutive failures of a backend that open its circuit breaker (calls then fail fast)',
     },
     {
       name: 'GATEWAY_BREAKER_COOLDOWN_MS',
       default: '10000',
+      schema: 'bounded(100, 3_600_000)',
       description: 'How long a breaker stays open before one probe request is let through (half-open)',
     },
     {
       name: 'GATEWAY_SESSION_IDLE_MS',
       default: '300000',
+      schema: 'bounded(100, 86_400_000)',
       description:
         "A 2025 client session's backend connections (a stdio process each, an HTTP session) unused for this long are closed, and its next call opens fresh ones; a client that leaves without ending its session frees its backends after this. A backend at its maxSessions closes the least recently used idle one first",
     },

@@ -22,6 +22,14 @@ export interface Finding {
   line?: number;
   /** What to change to fix it: the file, setting or variable to edit. */
   remediation: string;
+  /** A weakness rather than a failure; `conclude` marks the warnings it is given. */
+  level?: 'warning';
+  /**
+   * `source-text`: found by reading the code, which an owner's harmless refactor can break.
+   * Where the live part of the same check proves the property, such findings stay in the
+   * report as warnings and decide nothing.
+   */
+  from?: 'source-text';
 }
 
 /** What one part (static or live) of a check concluded. */
@@ -155,7 +163,7 @@ export function conclude(
   problems: { failures: Finding[]; warnings?: Finding[] },
   failSummary?: string,
 ): CheckOutcome {
-  const warnings = problems.warnings ?? [];
+  const warnings = (problems.warnings ?? []).map((warning): Finding => ({ ...warning, level: 'warning' }));
   if (problems.failures.length > 0) {
     return {
       status: 'fail',

@@ -33,6 +33,8 @@ export interface VerifyRequest {
   failUnder?: string | number;
   /** `--config`: the verify config file; relative to `cwd`. */
   config?: string;
+  /** `--report <format>=<file>` (repeatable): the report also written to files, one per format; relative to `cwd`. */
+  reports?: readonly (string | ReportFile)[];
 }
 
 /** What verify runs against, every field checked. */
@@ -57,6 +59,14 @@ export interface VerifyTarget {
   failUnder?: number;
   /** Absolute path of the config file given with `--config`; absent, the project's default file is read when present. */
   config?: string;
+  /** Files the report is also written to (`--report`), each in its format; absolute paths, none twice. */
+  reports?: ReportFile[];
+}
+
+/** One `--report <format>=<file>`. */
+export interface ReportFile {
+  format: ReportFormat;
+  file: string;
 }
 
 /** The suites `mcp-arch verify [suite]` knows. */
@@ -103,7 +113,37 @@ export function parseVerifyOptions(request: VerifyRequest): VerifyTarget {
     ...(failOn ? { failOn } : {}),
     ...(failUnder === undefined ? {} : { failUnder }),
     ...(request.config === undefined ? {} : { config: path.resolve(cwd, request.config) }),
+    ...(request.reports && request.reports.length > 0 ? { reports: parseReports(request.reports, cwd) } : {}),
   };
+}
+
+const REPORT_EXAMPLE = 'e.g. --report sarif=verify.sarif --report markdown=verify.md';
+
+/** `--report <format>=<file>`: a known format and a file, no file named twice. */
+function parseReports(values: readonly (string | ReportFile)[], cwd: string): ReportFile[] {
+  const byFile = new Map<string, ReportFile>();
+  for (const value of values) {
+    // A parsed target given back as a request stays as it is.
+    const [format, file] =
+      typeof value === 'string'
+        ? [value.slice(0, value.indexOf('=')), value.slice(value.indexOf('=') + 1)]
+        : [value.format, value.file];
+    if (typeof value === 'string' && !value.includes('=')) {
+      throw new UserError(`--report ${value} needs <format>=<file>, ${REPORT_EXAMPLE}.`);
+    }
+    if (!isOneOf(REPORT_FORMATS, format)) {
+      throw new UserError(
+        `--report ${String(value)}: ${JSON.stringify(format)} is not a report format. Use one of: ${REPORT_FORMATS.join(', ')} (${REPORT_EXAMPLE}).`,
+      );
+    }
+    if (file.trim() === '') throw new UserError(`--report ${format}= names no file, ${REPORT_EXAMPLE}.`);
+    const absolute = path.resolve(cwd, file);
+    if (byFile.has(absolute)) {
+      throw new UserError(`--report names ${file} twice: give each report its own file.`);
+    }
+    byFile.set(absolute, { format, file: absolute });
+  }
+  return [...byFile.values()];
 }
 
 /** `--replica` URLs: http(s), given with a live run; the same replica twice is one. */

@@ -4,7 +4,14 @@ import { CHECKLIST, type Severity } from '../core/checklist.js';
 import { EXIT, InterruptedError, type ExitCode } from '../core/errors.js';
 import type { CheckCategory } from '../core/ids.js';
 import { MANIFEST_FILE, type Manifest } from '../core/manifest.js';
-import { type Check, type CheckOutcome, type CheckStatus, type LiveContext, type StaticContext } from './check.js';
+import {
+  type Check,
+  type CheckOutcome,
+  type CheckStatus,
+  type Finding,
+  type LiveContext,
+  type StaticContext,
+} from './check.js';
 import { CHECKS } from './checks/index.js';
 import { authGate } from './checks/security-authentication.js';
 import { createStaticContext } from './readers/files.js';
@@ -255,10 +262,31 @@ async function hasManifest(root: string): Promise<boolean> {
   }
 }
 
-/** When both parts ran, the less favourable status wins and the findings of both are kept. */
+/**
+ * When both parts ran, the less favourable status wins and the findings of both are kept;
+ * except that a live pass outranks failures found only by reading source text: they stay as
+ * warnings (the property was observed; the code no longer reads as verify expects).
+ */
 const MERGE_RANK: readonly CheckStatus[] = ['fail', 'warn', 'skip', 'manual', 'pass', 'n/a'];
 
 export function mergeOutcomes(staticPart: CheckOutcome, livePart: CheckOutcome): CheckOutcome {
+  const failures = staticPart.findings.filter((finding) => finding.level !== 'warning');
+  if (
+    livePart.status === 'pass' &&
+    staticPart.status === 'fail' &&
+    failures.length > 0 &&
+    failures.every((finding) => finding.from === 'source-text')
+  ) {
+    const [first] = failures;
+    return {
+      status: 'warn',
+      summary: `live: ${livePart.summary}. Warning: the source text does not read as expected, though the probe proves the property: ${first?.message ?? ''}${failures.length > 1 ? ` (and ${failures.length - 1} more)` : ''}`,
+      findings: [
+        ...staticPart.findings.map((finding): Finding => ({ ...finding, level: 'warning' })),
+        ...livePart.findings,
+      ],
+    };
+  }
   const status =
     MERGE_RANK.indexOf(livePart.status) < MERGE_RANK.indexOf(staticPart.status) ? livePart.status : staticPart.status;
   return {

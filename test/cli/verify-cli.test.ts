@@ -101,6 +101,47 @@ describe('mcp-arch verify (built bin)', () => {
     expect(log.runs[0]?.results.map((entry) => entry.ruleId)).toContain('security.origin-validation');
   });
 
+  it('writes the report in several formats from one run with --report, and refuses a report it could not write', async () => {
+    const out = join(root, 'reports');
+    mkdirSync(out);
+    const result = await verifyBin([
+      '--dir',
+      broken,
+      '--format',
+      'json',
+      '--report',
+      `sarif=${join(out, 'verify.sarif')}`,
+      '--report',
+      `markdown=${join(out, 'verify.md')}`,
+      '--report',
+      `html=${join(out, 'verify.html')}`,
+    ]);
+    expect(result.exitCode).toBe(1);
+    const printed = JSON.parse(result.stdout) as VerifyReport;
+    const sarif = JSON.parse(readFileSync(join(out, 'verify.sarif'), 'utf8')) as {
+      runs: { results: { ruleId: string }[] }[];
+    };
+    expect(sarif.runs[0]?.results.map((entry) => entry.ruleId)).toContain('security.origin-validation');
+    expect(readFileSync(join(out, 'verify.md'), 'utf8')).toMatch(/\| ❌ fail \| `security\.origin-validation`/);
+    // The HTML report carries the topology, as with --format html.
+    expect(readFileSync(join(out, 'verify.html'), 'utf8')).toMatch(/flowchart/);
+    expect(statusOf(printed, 'security.origin-validation')).toBe('fail');
+
+    for (const [flag, message] of [
+      ['sarif', /needs <format>=<file>/],
+      ['pdf=verify.pdf', /"pdf" is not a report format/],
+      ['sarif=', /names no file/],
+      [`sarif=${join(root, 'missing', 'verify.sarif')}`, /the folder .*missing does not exist/],
+      [`sarif=${out}`, /is a folder/],
+    ] as const) {
+      const refused = await verifyBin(['--dir', broken, '--report', flag]);
+      expect(refused.exitCode, flag).toBe(2);
+      expect(refused.stderr, flag).toMatch(message);
+    }
+    const twice = await verifyBin(['--dir', broken, '--report', 'sarif=a.sarif', '--report', 'json=a.sarif']);
+    expect(twice.stderr).toMatch(/names a\.sarif twice/);
+  });
+
   it('limits the report with --only', async () => {
     const result = await verifyBin(['--dir', app, '--only', 'security', '--format', 'json']);
     const report = JSON.parse(result.stdout) as VerifyReport;

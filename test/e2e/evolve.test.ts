@@ -18,9 +18,8 @@ import { freePort, waitForHealth } from './processes.js';
  * A user's path through `mcp-arch add` and `migrate`, as chains of steps on one generated project
  * each: the project is generated, edited (a new tool, a changed setting, an edited README
  * paragraph, a file of its own) and committed; then every step runs and is checked exactly (the
- * tree is the new options' rendering plus the edits). A proven chain then installs the project,
- * type-checks it, runs its own tests and verify, and uses the feature; the others rest on the
- * exact checks (fresh generations are proven by each pattern's own end-to-end suite).
+ * tree is the new options' rendering plus the edits). Every chain then installs the project,
+ * type-checks it, runs its own tests and verify, and uses the feature.
  */
 const work = mkdtempSync(join(tmpdir(), 'e2e-evolve-'));
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -47,14 +46,7 @@ interface Chain {
   steps: Step[];
   /** The environment of the project's own tests (its stores). */
   env?: Record<string, string>;
-  /**
-   * The chain ends with the expensive proof (install, type-check, own tests, verify, `works`).
-   * Without it, each step's exact check is the proof: the tree is a fresh generation with the
-   * new options plus the edits, and fresh generations of every pattern are proven by their own
-   * end-to-end suites.
-   */
-  prove?: boolean;
-  /** Uses or inspects what the chain added (on the built project when the chain is proven). */
+  /** Uses or inspects what the chain added, on the installed project. */
   works?: (dir: string) => Promise<void>;
 }
 
@@ -100,13 +92,11 @@ async function evolveChain(chain: Chain): Promise<{ dir: string; edits: UserEdit
 /** The expensive proof, once per chain: install, type-check, the project's own tests, verify, the feature used. */
 async function proveChain(chain: Chain): Promise<void> {
   const { dir } = await evolveChain(chain);
-  if (chain.prove) {
-    await installDependencies(dir, node24);
-    await npmOk(dir, ['run', 'typecheck'], node24);
-    const { report } = await ownTests(dir, node24, chain.env ?? {});
-    expect(report.numFailedTests).toBe(0);
-    await expectVerified(dir);
-  }
+  await installDependencies(dir, node24);
+  await npmOk(dir, ['run', 'typecheck'], node24);
+  const { report } = await ownTests(dir, node24, { REDIS_URL, DATABASE_URL, ...chain.env });
+  expect(report.numFailedTests).toBe(0);
+  await expectVerified(dir);
   await chain.works?.(dir);
 }
 
@@ -174,8 +164,6 @@ const CHAINS: Chain[] = [
       { args: ['add', 'store', 'hybrid'], change: { store: 'hybrid' } },
       { args: ['add', 'tracing'], change: { tracing: true } },
     ],
-    prove: true,
-    env: { REDIS_URL, DATABASE_URL },
     works: async (dir) => {
       const compose = read(dir, 'compose.yaml');
       expect(compose).toContain('  otel-collector:\n');
@@ -207,8 +195,6 @@ const CHAINS: Chain[] = [
         config: { path: 'gateway.config.json', text: '"weather": {\n      "url": "http://127.0.0.1:4200/mcp"' },
       },
     ],
-    // Checked exactly only: the gateway's own suite takes minutes, and a fresh gateway project
-    // (what every step here equals, plus the edits) is proven by test/e2e/gateway.test.ts.
   },
   {
     // A stdio backend for the multi-server agent: the example text server under another name.
@@ -231,13 +217,13 @@ const CHAINS: Chain[] = [
 const title = (chain: Chain) =>
   `${chain.name}: ${chain.steps.map((step) => step.args.slice(0, 3).join(' ')).join(' -> ')}`;
 
-describe('generated projects evolved step by step, each step checked exactly', { timeout: 300_000 }, () => {
-  for (const chain of CHAINS.filter((each) => !each.prove)) it(title(chain), () => proveChain(chain));
-});
-
-describe('evolved projects installed, type-checked, tested, verified and used', { timeout: 600_000 }, () => {
-  for (const chain of CHAINS.filter((each) => each.prove)) it(title(chain), () => proveChain(chain));
-});
+describe(
+  'generated projects evolved step by step: each step checked exactly, then installed, type-checked, tested, verified and used',
+  { timeout: 600_000 },
+  () => {
+    for (const chain of CHAINS) it(title(chain), () => proveChain(chain));
+  },
+);
 
 describe('check-update with the generator given by --from', () => {
   it("renders the base through that generator's own CLI: the built checkout renders what the source does", async () => {

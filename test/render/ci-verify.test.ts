@@ -46,9 +46,11 @@ describe('the verify job of the generated CI workflow', () => {
 
     const runs = verify.steps.map((step) => step.run).filter(Boolean);
     expect(runs).toContain('npm ci');
-    // The project's own create-mcp-arch, with npm's banner silenced so stdout is the report alone.
-    expect(runs).toContain('npm run --silent verify -- --live --format sarif > verify.sarif');
-    expect(runs).toContain('npm run --silent verify -- --live --format markdown >> "$GITHUB_STEP_SUMMARY" || true');
+    // The project's own create-mcp-arch, started once: one live run writes both reports.
+    const live = runs.filter((run) => run?.includes('verify -- --live'));
+    expect(live).toEqual(['npm run --silent verify -- --live --report sarif=verify.sarif --report markdown=verify.md']);
+    const summary = verify.steps.find((step) => step.run === 'cat verify.md >> "$GITHUB_STEP_SUMMARY"');
+    expect(summary?.if).toContain('!cancelled()');
     expect(project.blueprint.scripts.verify).toBe('mcp-arch verify checklist');
 
     const node = verify.steps.find((step) => step.uses?.startsWith('actions/setup-node@'));
@@ -63,7 +65,7 @@ describe('the verify job of the generated CI workflow', () => {
     expect(upload?.if).toContain("hashFiles('verify.sarif') != ''");
     expect(upload?.if).toContain('github.event.pull_request.head.repo.full_name == github.repository');
     expect(verify.steps.indexOf(upload as Step)).toBeGreaterThan(
-      verify.steps.findIndex((step) => step.run?.includes('--format sarif')),
+      verify.steps.findIndex((step) => step.run?.includes('--report sarif=verify.sarif')),
     );
 
     // The store's services, as the test job gets them: verify --live starts the project against them.

@@ -19,12 +19,20 @@ const PROTOCOL_CHECKS = CHECKLIST.filter((item) => item.category === 'protocol')
 
 let env: Record<string, string>;
 const projects: Project[] = [];
+/** Wall time of each `verify --live` (build, start, every probe, stop), printed as a table at the end. */
+const seconds: Record<string, number> = {};
 
 beforeAll(async () => {
   env = envWithNode(await nodeBinDir(24));
 }, 300_000);
 
 afterAll(async () => {
+  console.log(
+    [
+      'verify --live wall time per pattern (s):',
+      ...Object.entries(seconds).map(([id, s]) => `  ${id.padEnd(14)} ${s.toFixed(1)}`),
+    ].join('\n'),
+  );
   // Every server verify started must be gone: none may still run from the generated projects.
   const { stdout } = await execa('ps', ['-eo', 'pid,args'], { reject: false });
   const { stdout: cwds } = await execa('sh', ['-c', 'for p in /proc/[0-9]*; do echo "$(readlink $p/cwd)"; done'], {
@@ -49,7 +57,9 @@ describe.each(PATTERNS)('verify --live on the generated %s project', (pattern) =
     const dir = project.dir;
     await installDependencies(dir, await nodeBinDir(24));
     // In process (the same code the bin runs), with the Node 24 PATH the project needs.
+    const began = performance.now();
     report = await verify({ dir, live: true, env });
+    seconds[pattern] = (performance.now() - began) / 1000;
     exitCode = exitCodeFor(report);
   }, 400_000);
 

@@ -283,6 +283,50 @@ describe('verify --url with a generated project', () => {
     expect(origin?.status).toBe('fail');
     expect(origin?.summary).toMatch(/; live: /);
   }, 30_000);
+
+  it('keeps source-text findings as warnings where the live probe proves the property, and as verdicts where it does not', async () => {
+    // The owner moves the Origin check to a file whose name verify does not look for.
+    const refactored = await makeProject({ pattern: 'single' });
+    const token = 'verify-refactor-token-0123456789';
+    const hardened = await hardenedServer({ token });
+    try {
+      await refactored.write('src/middleware/allow-list.ts', await refactored.read('src/middleware/origin.ts'));
+      await refactored.remove('src/middleware/origin.ts');
+      await refactored.edit('src/app.ts', (text) =>
+        text.replace("'./middleware/origin.js'", "'./middleware/allow-list.js'"),
+      );
+      const headers = { Authorization: `Bearer ${token}` };
+      // Files only: the reading is all there is, so it decides.
+      const readOnly = await verify({ dir: refactored.dir, only: ['security'] });
+      expect(result(readOnly, 'security.origin-validation')).toMatchObject({
+        status: 'fail',
+        summary: expect.stringMatching(/No Origin validation middleware in src\/middleware\//),
+      });
+      // A server that refuses the foreign origin: the probe outranks the reading, which stays a warning.
+      const proven = await verify({ dir: refactored.dir, url: hardened.url, headers, only: ['security'] });
+      const origin = result(proven, 'security.origin-validation');
+      expect(origin?.status, origin?.summary).toBe('warn');
+      expect(origin?.summary).toMatch(
+        /^live: A foreign Origin .* gets 403 .*Warning: the source text does not read as expected/,
+      );
+      expect(origin?.findings.find((finding) => /No Origin validation middleware/.test(finding.message))).toMatchObject(
+        {
+          level: 'warning',
+          from: 'source-text',
+        },
+      );
+      // A server that accepts it: the probe's failure stands.
+      const accepted = await verify({ dir: refactored.dir, url: server.url, only: ['security'] });
+      expect(result(accepted, 'security.origin-validation')?.status).toBe('fail');
+      // A finding that is configuration, not source text, is never outranked: ALLOWED_ORIGINS=* fails.
+      await refactored.edit('.env.example', (text) => text.replace(/^ALLOWED_ORIGINS=.*$/m, 'ALLOWED_ORIGINS=*'));
+      const wildcard = await verify({ dir: refactored.dir, url: hardened.url, headers, only: ['security'] });
+      expect(result(wildcard, 'security.origin-validation')?.status).toBe('fail');
+    } finally {
+      await hardened.close();
+      await refactored.cleanup();
+    }
+  }, 60_000);
 });
 
 describe('verify --url against nothing', () => {

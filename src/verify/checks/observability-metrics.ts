@@ -18,6 +18,7 @@ export const observabilityMetrics: Check = {
     if (routesFor(routes(code), metricsPath).length === 0) {
       failures.push({
         message: `No GET ${metricsPath} route in src/`,
+        from: 'source-text',
         file: 'src/app.ts',
         remediation: `Serve the prom-client registry (register.metrics(), register.contentType) at GET ${metricsPath} in src/app.ts.`,
       });
@@ -25,6 +26,7 @@ export const observabilityMetrics: Check = {
     if (!findFirst(code, /from\s+['"]prom-client['"]/)) {
       failures.push({
         message: 'prom-client is not imported anywhere in src/',
+        from: 'source-text',
         file: METRICS_FILE,
         remediation: `Register the app's metrics with prom-client in ${METRICS_FILE}.`,
       });
@@ -33,6 +35,7 @@ export const observabilityMetrics: Check = {
     if (metrics.length === 0) {
       failures.push({
         message: 'No metric is registered with a literal name (new Counter({ name: ... }))',
+        from: 'source-text',
         file: METRICS_FILE,
         remediation: `Register request and tool-call counters and a duration histogram with literal names in ${METRICS_FILE}.`,
       });

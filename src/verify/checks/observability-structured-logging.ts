@@ -30,6 +30,7 @@ export const observabilityStructuredLogging: Check = {
     if (!pinoImport) {
       failures.push({
         message: 'No pino logger in src/: logs are not JSON lines',
+        from: 'source-text',
         file: LOGGER_FILE,
         remediation: `Create the logger with pino in ${LOGGER_FILE} (JSON to stdout, redact secrets).`,
       });
@@ -43,6 +44,7 @@ export const observabilityStructuredLogging: Check = {
       if (calls.length === 0) {
         failures.push({
           message: `${pinoImport.file} imports pino but never creates a logger`,
+          from: 'source-text',
           file: pinoImport.file,
           line: pinoImport.line,
           remediation: `Create the logger with pino({ ... }) in ${pinoImport.file}.`,
@@ -50,6 +52,7 @@ export const observabilityStructuredLogging: Check = {
       } else if (!redact) {
         failures.push({
           message: `The pino logger in ${pinoImport.file} has no redact option: credentials in headers end up in the logs`,
+          from: 'source-text',
           file: pinoImport.file,
           line: calls[0]?.line,
           remediation: `Pass redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', ...], censor: '[redacted]' } to pino() in ${pinoImport.file}.`,
@@ -57,6 +60,7 @@ export const observabilityStructuredLogging: Check = {
       } else if (!/authorization/i.test(withDeclarations(file?.code ?? '', redact))) {
         failures.push({
           message: `The pino redact list in ${pinoImport.file} does not cover the Authorization header`,
+          from: 'source-text',
           file: pinoImport.file,
           line: calls[0]?.line,
           remediation: `Add the authorization header path to redact in ${pinoImport.file}.`,
@@ -68,6 +72,7 @@ export const observabilityStructuredLogging: Check = {
     if (!requestId.usedIn) {
       failures.push({
         message: 'No request-id middleware used in the app: log lines of one request cannot be correlated',
+        from: 'source-text',
         file: APP_FILE,
         remediation: `Use a request-id middleware (src/middleware/request-id.ts: honour or generate X-Request-Id, bind it to a child logger) in ${APP_FILE}.`,
       });

@@ -66,6 +66,7 @@ export const securityAuthentication: Check = {
     if (noneDefault) {
       failures.push({
         message: 'AUTH_MODE defaults to none in code when unset',
+        from: 'source-text',
         file: noneDefault.file,
         line: noneDefault.line,
         remediation: `Default AUTH_MODE to apikey (refusing to start without API_KEYS) in ${noneDefault.file}.`,
@@ -76,6 +77,7 @@ export const securityAuthentication: Check = {
     if (!wiring.module) {
       failures.push({
         message: 'No authentication middleware in src/middleware/',
+        from: 'source-text',
         file: 'src/middleware/auth.ts',
         remediation:
           'Add src/middleware/auth.ts (API keys or JWT via JWKS, 401 with WWW-Authenticate) and use it on /mcp in src/app.ts.',
@@ -85,6 +87,7 @@ export const securityAuthentication: Check = {
       if (!wiring.usedIn) {
         failures.push({
           message: `${file} is not used in ${APP_FILE}: requests reach the tools unauthenticated`,
+          from: 'source-text',
           file: APP_FILE,
           remediation: `Import the auth middleware from ${file} and app.use() it on the /mcp route in ${APP_FILE}.`,
         });
@@ -92,6 +95,7 @@ export const securityAuthentication: Check = {
       if (!/\b401\b/.test(authCode)) {
         failures.push({
           message: `${file} never answers 401`,
+          from: 'source-text',
           file,
           remediation: `Reject missing or invalid credentials with 401 in ${file}.`,
         });
@@ -99,6 +103,7 @@ export const securityAuthentication: Check = {
       if (!/www-authenticate/i.test(authCode)) {
         failures.push({
           message: `${file} sends no WWW-Authenticate header: MCP clients cannot discover how to authenticate`,
+          from: 'source-text',
           file,
           remediation: `Send WWW-Authenticate (Bearer, with resource_metadata for JWT) with every 401 in ${file}.`,
         });

@@ -41,6 +41,7 @@ export const securityInputValidation: Check = {
       if (!wiring.module) {
         failures.push({
           message: 'No body-size limit: a huge request body is read into memory',
+          from: 'source-text',
           file: APP_FILE,
           remediation: `Add a body-limit middleware (src/middleware/body-limit.ts, 413 on oversized bodies) and app.use() it on /mcp in ${APP_FILE}.`,
         });
@@ -48,12 +49,14 @@ export const securityInputValidation: Check = {
         if (!wiring.usedIn)
           failures.push({
             message: `${wiring.module.file} is not used in ${APP_FILE}: bodies are not limited`,
+            from: 'source-text',
             file: APP_FILE,
             remediation: `Import the body limit from ${wiring.module.file} and app.use() it on /mcp in ${APP_FILE}.`,
           });
         if (!/\b413\b/.test(wiring.module.code) && !/bodyLimit/.test(wiring.module.code)) {
           failures.push({
             message: `${wiring.module.file} never answers 413`,
+            from: 'source-text',
             file: wiring.module.file,
             remediation: `Answer 413 Payload Too Large for oversized bodies in ${wiring.module.file}.`,
           });

@@ -48,6 +48,7 @@ export const securityOriginValidation: Check = {
     if (wildcardDefault) {
       failures.push({
         message: 'The code falls back to allowing any origin when ALLOWED_ORIGINS is unset',
+        from: 'source-text',
         file: wildcardDefault.file,
         line: wildcardDefault.line,
         remediation: `Default ALLOWED_ORIGINS to an empty list (reject every Origin) in ${wildcardDefault.file}.`,
@@ -58,6 +59,7 @@ export const securityOriginValidation: Check = {
     if (!wiring.module) {
       failures.push({
         message: 'No Origin validation middleware in src/middleware/',
+        from: 'source-text',
         file: 'src/middleware/origin.ts',
         remediation:
           'Add src/middleware/origin.ts: reject a request whose Origin header is present and not allowed with 403, and use it in src/app.ts.',
@@ -66,6 +68,7 @@ export const securityOriginValidation: Check = {
       if (!/\b403\b/.test(wiring.module.code)) {
         failures.push({
           message: `${wiring.module.file} never answers 403`,
+          from: 'source-text',
           file: wiring.module.file,
           remediation: `Reject a present, disallowed Origin with 403 Forbidden in ${wiring.module.file}.`,
         });
@@ -73,6 +76,7 @@ export const securityOriginValidation: Check = {
       if (!wiring.usedIn) {
         failures.push({
           message: `${wiring.module.file} is not used in ${APP_FILE}: Origin is never checked`,
+          from: 'source-text',
           file: APP_FILE,
           remediation: `Import the origin middleware from ${wiring.module.file} and app.use() it before the /mcp route in ${APP_FILE}.`,
         });

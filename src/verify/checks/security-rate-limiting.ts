@@ -34,6 +34,7 @@ export const securityRateLimiting: Check = {
     if (!wiring.module) {
       failures.push({
         message: 'No rate-limit middleware in src/middleware/',
+        from: 'source-text',
         file: 'src/middleware/rate-limit.ts',
         remediation: 'Add src/middleware/rate-limit.ts (429 with Retry-After) and use it on /mcp in src/app.ts.',
       });
@@ -42,6 +43,7 @@ export const securityRateLimiting: Check = {
       if (!wiring.usedIn) {
         failures.push({
           message: `${file} is not used in ${APP_FILE}: no request is ever limited`,
+          from: 'source-text',
           file: APP_FILE,
           remediation: `Import the rate limiter from ${file} and app.use() it on /mcp in ${APP_FILE}.`,
         });
@@ -49,6 +51,7 @@ export const securityRateLimiting: Check = {
       if (!/\b429\b/.test(code)) {
         failures.push({
           message: `${file} never answers 429`,
+          from: 'source-text',
           file,
           remediation: `Answer 429 Too Many Requests when the limit is exceeded in ${file}.`,
         });
@@ -56,6 +59,7 @@ export const securityRateLimiting: Check = {
       if (!/retry-after/i.test(code)) {
         failures.push({
           message: `${file} sends no Retry-After: clients retry immediately and keep hitting the limit`,
+          from: 'source-text',
           file,
           remediation: `Send Retry-After (seconds) with every 429 in ${file}.`,
         });
