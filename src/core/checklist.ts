@@ -160,7 +160,7 @@ export const CHECKLIST: readonly ChecklistItem[] = [
       title: 'Origin validation configured',
       severity: 'critical',
       proof:
-        'Finds `ALLOWED_ORIGINS` in `.env.example` and the origin middleware in `src/app.ts`; `--live` sends a foreign `Origin` *with* valid credentials and expects exactly 403, for a tool call in every protocol era the server serves.',
+        'Finds `ALLOWED_ORIGINS` in `.env.example` and the origin middleware in `src/app.ts`; `--live` sends a foreign `Origin` *with* valid credentials and expects exactly 403, for a tool call in every protocol era the server serves; when that probe passes, what only the source reading found (a middleware moved or renamed) is kept as a warning.',
     },
     ALL,
   ),

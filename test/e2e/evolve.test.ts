@@ -56,6 +56,7 @@ async function optionsAt(dir: string): Promise<PatternOptions> {
 
 async function expectVerified(dir: string): Promise<void> {
   const result = await run('mcpArch', ['verify', 'checklist', '--dir', dir, '--format', 'json']);
+  expect(result.stdout, `verify printed no report (exit ${result.exitCode}): ${result.stderr}`).not.toBe('');
   const failed = JSON.parse(result.stdout).results.filter((r: { status: string }) => r.status === 'fail');
   expect(result.exitCode, JSON.stringify(failed, null, 2)).toBe(0);
 }

@@ -93,7 +93,7 @@ export const securityOriginValidation: Check = {
     }
 
     return conclude(
-      `Origin allow-list from ALLOWED_ORIGINS${allowed?.value ? ` (${allowed.value})` : ' (empty: every Origin rejected)'}, enforced with 403 in ${APP_FILE}`,
+      `Origin allow-list from ALLOWED_ORIGINS${allowed?.value ? ` (${allowed.value})` : " (empty: every Origin but the server's own loopback one rejected)"}, enforced with 403 in ${APP_FILE}`,
       { failures, warnings },
     );
   },

@@ -1,7 +1,7 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, schema } from '../src/config.js';
-import { gatewaySettings } from '../src/gateway/settings.js';
+import { loadConfig } from '../src/config.js';
+import { loadGatewaySettings } from '../src/gateway/settings.js';
 import { API_KEY, metricValue, waitFor, type TestServer } from './helpers.js';
 import { allTools, BACKEND_TOKEN, connect, pidsWith, processesWith, startGateway, startHttpBackend, stdioBackend, text, type HttpBackend } from './gateway-helpers.js';
 
@@ -348,8 +348,10 @@ describe('gateway start', () => {
   });
 
   it('rejects bad GATEWAY_* variables with a message naming each', () => {
-    expect(() => loadConfig({ GATEWAY_PAGE_SIZE: 'lots', GATEWAY_BREAKER_THRESHOLD: '0' })).toThrow(/GATEWAY_PAGE_SIZE: expected a number[\s\S]*GATEWAY_BREAKER_THRESHOLD: expected at least 1/);
-    expect(gatewaySettings(schema.parse({}))).toMatchObject({ configFile: 'gateway.config.json', pageSize: 100, breakerThreshold: 5, sessionIdleMs: 300_000 });
+    expect(() => loadGatewaySettings({ GATEWAY_PAGE_SIZE: 'lots', GATEWAY_BREAKER_THRESHOLD: '0' })).toThrow(/GATEWAY_PAGE_SIZE: expected a number[\s\S]*GATEWAY_BREAKER_THRESHOLD: expected at least 1/);
+    // The configuration refuses them at start too: one declaration, one set of bounds.
+    expect(() => loadConfig({ GATEWAY_PAGE_SIZE: 'lots' })).toThrow(/GATEWAY_PAGE_SIZE: expected a number/);
+    expect(loadGatewaySettings({})).toMatchObject({ configFile: 'gateway.config.json', pageSize: 100, breakerThreshold: 5, sessionIdleMs: 300_000 });
   });
 
   it('detects names two backends both expose: serves the first, reports the collision', async () => {

@@ -1,4 +1,4 @@
-import type { Settings } from '../config.js';
+import { ConfigError, schema } from '../config.js';
 
 export interface GatewaySettings {
   /** The `mcpServers` file (GATEWAY_CONFIG). */
@@ -12,17 +12,30 @@ export interface GatewaySettings {
   sessionIdleMs: number;
 }
 
-/**
- * The gateway's own variables (GATEWAY_*), validated with the rest of the configuration by
- * src/config.ts, where their bounds and built-in defaults are declared.
- */
-export function gatewaySettings(settings: Settings): GatewaySettings {
+/** The gateway's variables as src/config.ts declares them: their bounds and built-in defaults live there. */
+const gatewaySchema = schema.pick({
+  GATEWAY_CONFIG: true,
+  GATEWAY_PAGE_SIZE: true,
+  GATEWAY_HEALTH_INTERVAL_MS: true,
+  GATEWAY_BREAKER_THRESHOLD: true,
+  GATEWAY_BREAKER_COOLDOWN_MS: true,
+  GATEWAY_SESSION_IDLE_MS: true,
+});
+
+/** The gateway's own variables (GATEWAY_*) from the environment; a bad one is a ConfigError naming it, like the base configuration. */
+export function loadGatewaySettings(env: Record<string, string | undefined> = process.env): GatewaySettings {
+  const present = Object.fromEntries(Object.entries(env).filter(([name, value]) => name in gatewaySchema.shape && value !== undefined && value.trim() !== ''));
+  const parsed = gatewaySchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message} (got ${JSON.stringify(present[String(issue.path[0])])})`));
+  }
+  const raw = parsed.data;
   return {
-    configFile: settings.GATEWAY_CONFIG,
-    pageSize: settings.GATEWAY_PAGE_SIZE,
-    healthIntervalMs: settings.GATEWAY_HEALTH_INTERVAL_MS,
-    breakerThreshold: settings.GATEWAY_BREAKER_THRESHOLD,
-    breakerCooldownMs: settings.GATEWAY_BREAKER_COOLDOWN_MS,
-    sessionIdleMs: settings.GATEWAY_SESSION_IDLE_MS,
+    configFile: raw.GATEWAY_CONFIG,
+    pageSize: raw.GATEWAY_PAGE_SIZE,
+    healthIntervalMs: raw.GATEWAY_HEALTH_INTERVAL_MS,
+    breakerThreshold: raw.GATEWAY_BREAKER_THRESHOLD,
+    breakerCooldownMs: raw.GATEWAY_BREAKER_COOLDOWN_MS,
+    sessionIdleMs: raw.GATEWAY_SESSION_IDLE_MS,
   };
 }

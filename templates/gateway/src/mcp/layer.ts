@@ -1,11 +1,11 @@
 import { loadServersConfig, openAggregator, type Aggregator, type BackendStatus } from '../aggregate/index.js';
 import { createGatewayMetrics } from '../gateway/metrics.js';
 import { createGatewayServer, LiveServers } from '../gateway/server.js';
-import { gatewaySettings, type GatewaySettings } from '../gateway/settings.js';
+import { loadGatewaySettings, type GatewaySettings } from '../gateway/settings.js';
 import type { McpLayer as BaseLayer, McpLayerDeps as BaseLayerDeps } from './layer-types.js';
 
 export interface McpLayerDeps extends BaseLayerDeps {
-  /** The gateway's own settings; from the configuration's GATEWAY_* variables when absent. */
+  /** The gateway's own settings; read from the environment (GATEWAY_*) when absent. */
   gateway?: GatewaySettings;
 }
 
@@ -20,7 +20,7 @@ export interface McpLayer extends BaseLayer {
  * and serves them as one MCP server to clients of both eras. A bad servers file stops the start with a message naming the file, the
  * server and the field; a backend that is down does not: it is reported on /ready and retried.
  */
-export async function openMcpLayer({ config, logger, metrics, readiness, info, tracing, bus, gateway = gatewaySettings(config.settings) }: McpLayerDeps): Promise<McpLayer> {
+export async function openMcpLayer({ config, logger, metrics, readiness, info, tracing, bus, gateway = loadGatewaySettings() }: McpLayerDeps): Promise<McpLayer> {
   const servers = await loadServersConfig(gateway.configFile);
   const live = new LiveServers();
   const gatewayMetrics = createGatewayMetrics(metrics, servers.servers.map((server) => server.name));
