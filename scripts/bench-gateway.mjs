@@ -10,7 +10,13 @@
 // backend is the project's example HTTP backend; the gateway runs `node dist/index.js` with that
 // one backend and an empty prefix, so both sides serve the same tool names. Everything is on
 // 127.0.0.1. Prints p50/p99 latency (sequential calls) and throughput (concurrent calls) for both,
-// and the ratios. Targets: the gateway adds under 1 ms at p50 and keeps >= 80% of the throughput.
+// and the ratios. Targets: the gateway adds at most 0.5 ms at p50 and keeps >= 80% of the throughput.
+//
+// A second table puts the project's example stdio backend behind stdio-to-HTTP bridges: the
+// gateway (a stdio backend, empty prefix), supergateway and mcp-proxy (both installed once into
+// .cache/bridges from the npm registry, versions pinned below; --no-bridges leaves them out),
+// against a client that speaks stdio to the same server directly. Every bridge keeps a process
+// per client session, as the gateway does.
 //
 // Yardstick: where nginx is installed (NGINX_BIN, /usr/sbin/nginx; NGINX_BIN=none leaves it out), the same calls also go through
 // a plain nginx reverse proxy to the same backend, the cost of one proxy hop that understands
@@ -19,12 +25,13 @@
 // machine's cores, so a proxy's CPU per call is what its throughput ratio pays for.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import os, { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -34,7 +41,9 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     rounds: { type: 'string', default: '3' },
     era: { type: 'string', default: 'legacy' },
+    bridges: { type: 'boolean', default: true },
   },
+  allowNegative: true,
 });
 if (values.era !== 'legacy' && values.era !== 'modern')
   throw new Error(`--era must be legacy or modern, not ${values.era}`);
@@ -57,6 +66,51 @@ function node24() {
       { stdio: 'inherit' },
     );
   return bin;
+}
+
+/** The stdio-to-HTTP bridges compared with the gateway, pinned: what a user would install today. */
+const BRIDGES = { supergateway: '4.0.0', 'mcp-proxy': '6.7.19' };
+
+/** The bridges' bins, installed once into .cache/bridges (no install scripts run). */
+function bridgeBins() {
+  const prefix = join(root, '.cache', 'bridges');
+  const bin = (name) =>
+    join(
+      prefix,
+      'node_modules',
+      name,
+      JSON.parse(readFileSync(join(prefix, 'node_modules', name, 'package.json'), 'utf8')).bin[name],
+    );
+  const installed = Object.entries(BRIDGES).every(([name, version]) => {
+    try {
+      return JSON.parse(readFileSync(join(prefix, 'node_modules', name, 'package.json'), 'utf8')).version === version;
+    } catch {
+      return false;
+    }
+  });
+  if (!installed) {
+    console.error(
+      `installing ${Object.entries(BRIDGES)
+        .map(([name, version]) => `${name}@${version}`)
+        .join(', ')} into ${prefix} ...`,
+    );
+    execFileSync(
+      'npm',
+      [
+        'install',
+        '--prefix',
+        prefix,
+        '--no-save',
+        '--no-audit',
+        '--no-fund',
+        '--ignore-scripts',
+        '--loglevel=error',
+        ...Object.entries(BRIDGES).map(([name, version]) => `${name}@${version}`),
+      ],
+      { stdio: 'inherit' },
+    );
+  }
+  return Object.fromEntries(Object.keys(BRIDGES).map((name) => [name, bin(name)]));
 }
 
 const node = node24();
@@ -130,6 +184,21 @@ async function waitForHealth(url) {
   }
   throw new Error(`${url} did not become ready`);
 }
+/** Until something accepts TCP connections on the loopback port. */
+async function waitForPort(port) {
+  for (let i = 0; i < 600; i++) {
+    const open = await new Promise((resolveOpen) => {
+      const socket = createConnection({ port, host: '127.0.0.1' }, () => {
+        socket.destroy();
+        resolveOpen(true);
+      });
+      socket.once('error', () => resolveOpen(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port}`);
+}
 let stopping = false;
 function stopAll() {
   stopping = true;
@@ -197,18 +266,24 @@ try {
     targets.nginx = `http://127.0.0.1:${nginxPort}/mcp`;
     proxyOf.nginx = nginx;
   }
-  const sides = Object.keys(targets);
 
-  const connect = async (url) => {
+  /** A client of the benchmark's era over HTTP, or over stdio to a process of its own when `target.stdio` is set. */
+  const connect = async (target) => {
     const client = new Client(
       { name: 'bench', version: '1.0.0' },
       { versionNegotiation: { mode: values.era === 'modern' ? { pin: '2026-07-28' } : 'legacy' } },
     );
+    if (typeof target !== 'string') {
+      const transport = new StdioClientTransport({ command: node, args: target.stdio, cwd: dir, stderr: 'ignore' });
+      await client.connect(transport);
+      client.end = () => client.close();
+      return client;
+    }
     // A signal per request, as the generated clients do (src/http/own-signal.ts): the SDK's one
     // long-lived signal would collect an abort listener per call on Node 20 and 22.
     const fetchOwnSignal = (input, init) =>
       fetch(input, init?.signal ? { ...init, signal: AbortSignal.any([init.signal]) } : init);
-    const transport = new StreamableHTTPClientTransport(new URL(url), { fetch: fetchOwnSignal });
+    const transport = new StreamableHTTPClientTransport(new URL(target), { fetch: fetchOwnSignal });
     await client.connect(transport);
     // Ends the session on the server (DELETE), as a well-behaved client does, so none linger.
     client.end = async () => {
@@ -219,8 +294,8 @@ try {
   };
   const call = (client, i) => client.callTool({ name: 'echo', arguments: { text: `call ${i}` } });
 
-  async function latency(url) {
-    const client = await connect(url);
+  async function latency(target) {
+    const client = await connect(target);
     for (let i = 0; i < 200; i++) await call(client, i);
     const samples = [];
     for (let i = 0; i < CALLS; i++) {
@@ -233,12 +308,12 @@ try {
     return { p50: samples[Math.floor(samples.length * 0.5)], p99: samples[Math.floor(samples.length * 0.99)] };
   }
 
-  async function throughput(url, proxy) {
-    const clients = await Promise.all(Array.from({ length: CONCURRENCY }, () => connect(url)));
+  async function throughput(target, proxy, backend) {
+    const clients = await Promise.all(Array.from({ length: CONCURRENCY }, () => connect(target)));
     await Promise.all(clients.map((client) => call(client, 0)));
     let next = 0;
     const total = CALLS * 2;
-    const cpuBefore = { backend: cpuMs(backendProcess.pid), proxy: proxy && cpuMs(proxy.pid) };
+    const cpuBefore = { backend: backend && cpuMs(backend.pid), proxy: proxy && cpuMs(proxy.pid) };
     const started = performance.now();
     await Promise.all(
       clients.map(async (client) => {
@@ -248,53 +323,171 @@ try {
     const seconds = (performance.now() - started) / 1000;
     const perCall = (before, pid) => (before === undefined ? undefined : (cpuMs(pid) - before) / total);
     const cpu = {
-      backend: perCall(cpuBefore.backend, backendProcess.pid),
+      backend: backend ? perCall(cpuBefore.backend, backend.pid) : undefined,
       proxy: proxy ? perCall(cpuBefore.proxy, proxy.pid) : undefined,
     };
     await Promise.all(clients.map((client) => client.end()));
     return { rps: total / seconds, cpuBackend: cpu.backend, cpuProxy: cpu.proxy };
   }
 
-  // Rounds alternate direct and gateway so drift (CPU frequency, GC) hits both alike; the median round counts.
-  const results = Object.fromEntries(sides.map((side) => [side, []]));
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const side of sides) {
-      const { p50, p99 } = await latency(targets[side]);
-      results[side].push({ p50, p99, ...(await throughput(targets[side], proxyOf[side])) });
-    }
-  }
   const median = (list, key) => {
-    const values = list
+    const found = list
       .map((r) => r[key])
       .filter((v) => v !== undefined)
       .sort((a, b) => a - b);
-    return values.length === 0 ? undefined : values[Math.floor(values.length / 2)];
+    return found.length === 0 ? undefined : found[Math.floor(found.length / 2)];
   };
-  const row = (side) =>
-    Object.fromEntries(['p50', 'p99', 'rps', 'cpuBackend', 'cpuProxy'].map((key) => [key, median(results[side], key)]));
-  const rows = Object.fromEntries(sides.map((side) => [side, row(side)]));
-  const { direct, gateway } = rows;
   const cell = (n, d = 3, suffix = '') => (n === undefined ? '-' : `${n.toFixed(d)}${suffix}`).padStart(11);
-  const label = { direct: 'direct', gateway: 'gateway', nginx: 'nginx proxy' };
-  console.log(
-    `\ngateway benchmark: tools/call echo, ${CALLS} sequential calls (latency), ${CALLS * 2} calls over ${CONCURRENCY} sessions (throughput), median of ${ROUNDS} rounds, node ${execFileSync(node, ['--version']).toString().trim()}, ${os.availableParallelism()} cores shared by client, backend and proxy\n`,
-  );
-  console.log(
-    `${''.padEnd(13)}${'p50 ms'.padStart(11)}${'p99 ms'.padStart(11)}${'+p50 ms'.padStart(11)}${'calls/s'.padStart(11)}${'kept'.padStart(11)}${'proxy CPU'.padStart(11)}${'backend CPU'.padStart(12)}`,
-  );
-  for (const side of sides) {
-    const r = rows[side];
-    const vsDirect = side === 'direct' ? undefined : r;
-    console.log(
-      `${label[side].padEnd(13)}${cell(r.p50)}${cell(r.p99)}${cell(vsDirect && r.p50 - direct.p50)}${cell(r.rps, 0)}${cell(vsDirect && (r.rps / direct.rps) * 100, 1, '%')}${cell(r.cpuProxy)}${cell(r.cpuBackend).padStart(12)}`,
+
+  /**
+   * Measures every side (`{ label, target, proxy?, backend? }`, the first one the baseline),
+   * rounds alternating between them so drift (CPU frequency, GC) hits all alike; the median
+   * round counts. Prints the table and returns the rows by label.
+   */
+  async function compare(title, sides) {
+    const results = sides.map(() => []);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [index, side] of sides.entries()) {
+        const { p50, p99 } = await latency(side.target);
+        results[index].push({ p50, p99, ...(await throughput(side.target, side.proxy, side.backend)) });
+      }
+    }
+    const rows = results.map((list) =>
+      Object.fromEntries(['p50', 'p99', 'rps', 'cpuBackend', 'cpuProxy'].map((key) => [key, median(list, key)])),
     );
+    const [base] = rows;
+    console.log(`\n${title}\n`);
+    console.log(
+      `${''.padEnd(14)}${'p50 ms'.padStart(11)}${'p99 ms'.padStart(11)}${'+p50 ms'.padStart(11)}${'calls/s'.padStart(11)}${'kept'.padStart(11)}${'proxy CPU'.padStart(11)}${'backend CPU'.padStart(12)}`,
+    );
+    for (const [index, side] of sides.entries()) {
+      const r = rows[index];
+      const vs = index === 0 ? undefined : r;
+      console.log(
+        `${side.label.padEnd(14)}${cell(r.p50)}${cell(r.p99)}${cell(vs && r.p50 - base.p50)}${cell(r.rps, 0)}${cell(vs && (r.rps / base.rps) * 100, 1, '%')}${cell(r.cpuProxy)}${cell(r.cpuBackend).padStart(12)}`,
+      );
+    }
+    return Object.fromEntries(sides.map((side, index) => [side.label, rows[index]]));
   }
+
+  const version = execFileSync(node, ['--version']).toString().trim();
+  const shape = `tools/call echo, ${CALLS} sequential calls (latency), ${CALLS * 2} calls over ${CONCURRENCY} sessions (throughput), median of ${ROUNDS} rounds, ${values.era === 'modern' ? '2026-07-28' : '2025'} clients, node ${version}, ${os.availableParallelism()} cores shared by client, backend and proxy`;
+  const httpRows = await compare(`gateway benchmark over HTTP: ${shape}`, [
+    { label: 'direct', target: targets.direct, backend: backendProcess },
+    { label: 'gateway', target: targets.gateway, proxy: gatewayProcess, backend: backendProcess },
+    ...(targets.nginx
+      ? [{ label: 'nginx proxy', target: targets.nginx, proxy: proxyOf.nginx, backend: backendProcess }]
+      : []),
+  ]);
   console.log('(CPU columns: ms of CPU per call in the throughput runs, for the proxy in front and for the backend)');
+  const { direct, gateway } = httpRows;
   const added = gateway.p50 - direct.p50;
   const kept = gateway.rps / direct.rps;
   console.log(
-    `\nadded p50: ${added.toFixed(3)} ms (target < 1 ms: ${added < 1 ? 'met' : 'NOT met'}); throughput kept: ${(kept * 100).toFixed(1)}% (target >= 80%: ${kept >= 0.8 ? 'met' : 'NOT met'})`,
+    `\nadded p50: ${added.toFixed(3)} ms (target <= 0.5 ms: ${added <= 0.5 ? 'met' : 'NOT met'}); throughput kept: ${(kept * 100).toFixed(1)}% (target >= 80%: ${kept >= 0.8 ? 'met' : 'NOT met'})`,
   );
+
+  // The stdio server behind the gateway and behind the bridges people use to put one on HTTP.
+  const stdioServer = [join(dir, 'examples', 'backends', 'stdio-backend.mjs')];
+  const stdioConfig = join(dir, 'bench.gateway-stdio.json');
+  writeFileSync(
+    stdioConfig,
+    JSON.stringify({
+      mcpServers: { bench: { command: node, args: stdioServer, prefix: '', maxSessions: CONCURRENCY * 4 } },
+    }),
+  );
+  const stdioGatewayPort = await freePort();
+  const stdioGatewayExit = startProcess(
+    ['dist/index.js'],
+    {
+      PORT: String(stdioGatewayPort),
+      HOST: '127.0.0.1',
+      AUTH_MODE: 'none',
+      RATE_LIMIT_RPS: '0',
+      LOG_LEVEL: 'warn',
+      SESSION_MODE: 'stateful',
+      ENV_FILE: '',
+      GATEWAY_CONFIG: stdioConfig,
+    },
+    () => undefined,
+  );
+  const stdioGateway = children.at(-1);
+  stdioGatewayExit.catch((error) => {
+    console.error(error.message);
+    process.exit(1);
+  });
+  await waitForHealth(`http://127.0.0.1:${stdioGatewayPort}/ready`);
+  const stdioSides = [
+    { label: 'stdio direct', target: { stdio: stdioServer } },
+    { label: 'gateway', target: `http://127.0.0.1:${stdioGatewayPort}/mcp`, proxy: stdioGateway },
+  ];
+  if (values.bridges && values.era === 'modern') {
+    console.log('\n(bridges left out: supergateway serves 2025 clients only; run with --era legacy to compare them)');
+  } else if (values.bridges) {
+    const bins = bridgeBins();
+    const command = [node, ...stdioServer].join(' ');
+    const superPort = await freePort();
+    startProcess(
+      [
+        bins.supergateway,
+        '--stdio',
+        command,
+        '--outputTransport',
+        'streamableHttp',
+        '--stateful',
+        '--port',
+        String(superPort),
+        '--logLevel',
+        'none',
+        '--healthEndpoint',
+        '/health',
+      ],
+      {},
+      () => undefined,
+    ).catch((error) => console.error(error.message));
+    const superProcess = children.at(-1);
+    await waitForHealth(`http://127.0.0.1:${superPort}/health`);
+    const proxyPort = await freePort();
+    startProcess(
+      [
+        bins['mcp-proxy'],
+        '--port',
+        String(proxyPort),
+        '--host',
+        '127.0.0.1',
+        '--endpoint',
+        '/mcp',
+        '--',
+        node,
+        ...stdioServer,
+      ],
+      {},
+      () => undefined,
+    ).catch((error) => console.error(error.message));
+    const proxyProcess = children.at(-1);
+    await waitForPort(proxyPort);
+    stdioSides.push(
+      { label: `supergateway`, target: `http://127.0.0.1:${superPort}/mcp`, proxy: superProcess },
+      { label: `mcp-proxy`, target: `http://127.0.0.1:${proxyPort}/mcp`, proxy: proxyProcess },
+    );
+  }
+  const stdioRows = await compare(`stdio server behind HTTP bridges: ${shape}`, stdioSides);
+  console.log(
+    `(kept: against a client speaking stdio to the server directly; proxy CPU: the bridge's own process, not the server processes it starts${
+      values.bridges
+        ? `; ${Object.entries(BRIDGES)
+            .map(([name, v]) => `${name} ${v}`)
+            .join(', ')}`
+        : ''
+    })`,
+  );
+  const bridges = stdioSides.slice(2).map((side) => side.label);
+  if (bridges.length > 0) {
+    const g = stdioRows.gateway;
+    console.log(
+      `\nthe gateway over stdio, against each bridge: ${bridges.map((name) => `${(g.rps / stdioRows[name].rps).toFixed(2)}x the throughput of ${name}, p50 ${Math.abs(g.p50 - stdioRows[name].p50).toFixed(3)} ms ${g.p50 <= stdioRows[name].p50 ? 'lower' : 'higher'}`).join('; ')}`,
+    );
+  }
 } finally {
   stopAll();
   if (work) rmSync(work, { recursive: true, force: true });
