@@ -626,6 +626,96 @@ export function* fuzzInputs(seed: number, count: number): Generator<FuzzInput> {
   }
 }
 
+/**
+ * 2025-era inputs inside one open session (`session`: the Mcp-Session-Id an `initialize` was
+ * answered with), seeded like `fuzzInputs`: requests of every method with odd parameters, envelopes
+ * with wrong types, unknown methods, notifications, a second `initialize`, and protocol version
+ * headers the session did not agree on. The session must stay usable throughout.
+ */
+export function* sessionInputs(seed: number, count: number, session: string): Generator<FuzzInput> {
+  const random = seeded(seed);
+  const headers = { ...JSON_HEADERS, 'mcp-protocol-version': LEGACY, 'mcp-session-id': session };
+  for (let i = 0; i < count; i++) {
+    const method = pick(random, METHODS);
+    const request = { jsonrpc: '2.0', id: int(random, 1_000_000), method, params: paramsFor(method, random) };
+    const change = pick(random, [
+      'request',
+      'request',
+      'request',
+      'wrong-type',
+      'unknown-method',
+      'notification',
+      'initialize-again',
+      'version-header',
+    ]);
+    switch (change) {
+      case 'wrong-type': {
+        const field = pick(random, ['jsonrpc', 'id', 'method', 'params']);
+        const value = pick(random, ODD_VALUES);
+        const broken: Record<string, unknown> = { ...request, [field]: value };
+        // As in the sessionless generator: a well-formed id or params object is not malformed.
+        const stillValid =
+          (field === 'id' && (typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value)))) ||
+          (field === 'params' && typeof value === 'object' && value !== null && !Array.isArray(value));
+        yield {
+          kind: `session:wrong-type:${field}`,
+          method: 'POST',
+          headers,
+          body: text(broken),
+          expect: stillValid ? 'any' : 'error',
+        };
+        break;
+      }
+      case 'unknown-method':
+        yield {
+          kind: 'session:unknown-method',
+          method: 'POST',
+          headers,
+          body: text({ ...request, method: pick(random, UNKNOWN_METHODS) }),
+          expect: 'error',
+        };
+        break;
+      case 'notification':
+        yield {
+          kind: 'session:notification',
+          method: 'POST',
+          headers,
+          body: text({
+            jsonrpc: '2.0',
+            method: pick(random, [
+              'notifications/cancelled',
+              'notifications/roots/list_changed',
+              'notifications/unknown',
+            ]),
+            params: pick<unknown>(random, [{}, { requestId: 1 }, { requestId: 'x', reason: 'fuzz' }]),
+          }),
+          expect: 'any',
+        };
+        break;
+      case 'initialize-again':
+        yield {
+          kind: 'session:initialize-again',
+          method: 'POST',
+          headers,
+          body: text(legacyInitialize(int(random, 1000))),
+          expect: 'error',
+        };
+        break;
+      case 'version-header':
+        yield {
+          kind: 'session:version-header',
+          method: 'POST',
+          headers: { ...headers, 'mcp-protocol-version': pick(random, ['1999-01-01', 'latest', 'x'.repeat(200)]) },
+          body: text(request),
+          expect: 'error',
+        };
+        break;
+      default:
+        yield { kind: 'session:request', method: 'POST', headers, body: text(request), expect: 'any' };
+    }
+  }
+}
+
 /** What is wrong with one JSON-RPC message of an answer, or undefined when it is proper. */
 export function improperMessage(message: unknown, mustBeError: boolean): string | undefined {
   if (typeof message !== 'object' || message === null || Array.isArray(message)) return 'not a JSON object';
