@@ -1,6 +1,6 @@
 import { SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, CircuitBreaker, isRetryable, mergeNamespaced, namespaced, withRetry } from '../src/aggregate/index.js';
+import { backoffDelay, CircuitBreaker, isRetryable, mergeNamespaced, namespaced, plainCalls, withRetry } from '../src/aggregate/index.js';
 
 /** What the SDK's HTTP client transport throws for an HTTP error status. */
 const httpError = (status: number, message: string) => new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, message, { status });
@@ -76,5 +76,20 @@ describe('namespacing', () => {
       expect.stringContaining('"bad name" contains characters MCP names do not allow'),
       expect.stringContaining('tool "x__echo" is exposed by a and b'),
     ]);
+  });
+});
+
+describe('tasks', () => {
+  it('leaves out a tool that runs only as a task and lists one that may as a plain call', () => {
+    const schema = { type: 'object' as const };
+    const listed = plainCalls([
+      { name: 'report', inputSchema: schema, execution: { taskSupport: 'required' } },
+      { name: 'export', inputSchema: schema, execution: { taskSupport: 'optional' } },
+      { name: 'echo', inputSchema: schema, execution: { taskSupport: 'forbidden' } },
+      { name: 'ping', inputSchema: schema },
+    ]);
+    expect(listed.map((tool) => tool.name)).toEqual(['export', 'echo', 'ping']);
+    expect(listed.every((tool) => tool.execution?.taskSupport === undefined)).toBe(true);
+    expect(listed.find((tool) => tool.name === 'export')).toEqual({ name: 'export', inputSchema: schema });
   });
 });

@@ -38,11 +38,29 @@ export async function listAll<K extends ListKind>(client: Client, kind: K, timeo
     : kind === 'resourceTemplates' ? await client.listResourceTemplates(undefined, options)
     : await client.listPrompts(undefined, options);
   const { ttlMs, cacheScope } = result as CacheHint;
+  const items = (result as unknown as Record<string, Item[K][]>)[kind] ?? [];
   return {
-    items: (result as unknown as Record<string, Item[K][]>)[kind] ?? [],
+    items: kind === 'tools' ? (plainCalls(items as Tool[]) as Item[K][]) : items,
     ...(typeof ttlMs === 'number' ? { ttlMs } : {}),
     ...(cacheScope === 'public' || cacheScope === 'private' ? { cacheScope } : {}),
   };
+}
+
+/**
+ * Tasks (2025-11-25 `execution.taskSupport`; an extension in 2026-07-28) are not forwarded, so no
+ * tool is offered as one: a tool that runs only as a task is left out, and one that may run as a
+ * task is listed as a plain call. A client then never sends a task-augmented call that would be
+ * dropped on the way.
+ */
+export function plainCalls(tools: Tool[]): Tool[] {
+  return tools.flatMap((tool) => {
+    const support = tool.execution?.taskSupport;
+    if (support === 'required') return [];
+    if (support === undefined) return [tool];
+    const { execution, ...rest } = tool;
+    const { taskSupport: _taskSupport, ...kept } = execution ?? {};
+    return [Object.keys(kept).length > 0 ? { ...rest, execution: kept } : rest];
+  });
 }
 
 type Cache = { [K in ListKind]?: Listing<K> & { stale: boolean } };
