@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { parse } from 'yaml';
 import {
   describeProblems,
   REFERENCE_TOOL_CHECKS,
@@ -8,6 +10,7 @@ import {
   type ConformanceReport,
   type ExpectedFailure,
   type Requirements,
+  type ScenarioResult,
 } from '../../src/verify/runtime/conformance.js';
 import { ROOT } from '../cli/run-bin.js';
 import { nodeBinDir } from './node-runtime.js';
@@ -59,4 +62,49 @@ export async function expectConformant(
     console.log(`conformance (${label}) ${report.summary}`);
     expect(describeProblems(report), `${label}, ${requirements}`).toBe('');
   }
+}
+
+/**
+ * The server scenarios of a requirement set as its file in the workspace's suite names them: the
+ * scored ones and those it runs without scoring (extensions, pending, added after the release).
+ */
+export async function requirementSetScenarios(
+  requirements: Requirements,
+): Promise<{ scored: string[]; notScored: string[] }> {
+  const file = join(
+    ROOT,
+    'node_modules',
+    '@modelcontextprotocol',
+    'conformance',
+    'requirements',
+    `${requirements}.yaml`,
+  );
+  const set = parse(await readFile(file, 'utf8')) as {
+    server?: string[];
+    not_scored?: Array<{ scenario: string; leg: string }>;
+  };
+  return {
+    scored: set.server ?? [],
+    notScored: (set.not_scored ?? []).filter((item) => item.leg === 'server').map((item) => item.scenario),
+  };
+}
+
+/**
+ * Runs every server scenario of a requirement set (`--requirements`, scored or not) against `url`
+ * with the workspace's suite on Node 24, and returns what each scenario recorded.
+ */
+export async function runRequirementSet(
+  url: string,
+  requirements: Requirements,
+  { timeoutMs = 240_000 }: { timeoutMs?: number } = {},
+): Promise<ScenarioResult[]> {
+  const node = join(await nodeBinDir(24), 'node');
+  const report = await runSuite(url, requirements, {
+    cli: CONFORMANCE_CLI,
+    node,
+    expected: [],
+    required: [],
+    timeoutMs,
+  });
+  return report.scenarios;
 }

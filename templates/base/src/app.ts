@@ -117,6 +117,7 @@ export function createApp(deps: AppDeps): McpApp {
     protocol: config.protocol,
     mode: config.sessionMode,
     createServer: (ctx) => mcp.createServer(ctx),
+    ...(mcp.checkRequest ? { checkRequest: mcp.checkRequest } : {}),
     sessions,
     jsonResponse: deps.jsonResponse,
     bus: deps.bus,

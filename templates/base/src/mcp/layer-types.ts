@@ -1,4 +1,4 @@
-import type { McpRequestContext, McpServer, Server, ServerEventBus } from '@modelcontextprotocol/server';
+import type { JSONRPCRequest, McpRequestContext, McpServer, Server, ServerEventBus } from '@modelcontextprotocol/server';
 import type { Config } from '../config.js';
 import type { Readiness } from '../lifecycle/readiness.js';
 import type { Logger } from '../observability/logger.js';
@@ -25,12 +25,21 @@ export interface McpLayerDeps {
 }
 
 /**
+ * Checks a 2026-07-28 request before it is served; a response it returns answers the request
+ * instead. The SDK runs the checks a tool's schema asks for (`Mcp-Param-*` headers) only for an
+ * `McpServer`: a layer serving the low-level `Server` (the gateway) brings its own.
+ */
+export type RequestCheck = (message: JSONRPCRequest, headers: Headers) => Response | undefined | Promise<Response | undefined>;
+
+/**
  * The MCP side of the app: what a request (or a session of the sessionful 2025 leg) talks to.
  * This is the one seam a pattern replaces: here the example tools, in a gateway the backends.
  */
 export interface McpLayer {
   /** A fresh server for one request (`ctx.era` names its protocol era) or one 2025 session. */
   createServer(ctx: McpRequestContext): McpServer | Server;
+  /** Runs before each 2026-07-28 request is served, when the layer has checks the SDK does not make for its servers. */
+  checkRequest?: RequestCheck;
   /** Releases what the layer holds (connections, child processes); runs during shutdown, after sessions close. */
   close(): Promise<void>;
 }

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import {
+  classifyInboundRequest,
   createMcpHandler,
   isInitializeRequest,
   isJSONRPCNotification,
+  isJsonContentType,
   isLegacyRequest,
   WebStandardStreamableHTTPServerTransport,
   type JSONRPCMessage,
@@ -15,7 +17,7 @@ import type { AppEnv } from '../http/env.js';
 import { JSONRPC, jsonRpcError } from '../http/errors.js';
 import { withResponseEnd } from '../http/response-end.js';
 import type { Logger } from '../observability/logger.js';
-import type { McpLayer } from './layer-types.js';
+import type { McpLayer, RequestCheck } from './layer-types.js';
 import { SessionCapacityError, SessionStoreError, type Session, type SessionJson, type SessionRegistry, type SharedSessionRecord } from './sessions.js';
 
 type CreateServer = McpLayer['createServer'];
@@ -35,6 +37,8 @@ export interface McpEndpointOptions {
   /** The body limit the app applies (MAX_BODY_BYTES); the SDK's own reads use the same bound. */
   maxBodyBytes: number;
   logger: Logger;
+  /** The layer's own check of 2026-07-28 requests (McpLayer.checkRequest), run before the SDK serves them. */
+  checkRequest?: RequestCheck;
 }
 
 export interface McpEndpoint {
@@ -79,7 +83,7 @@ function sizedRequest(c: Context<AppEnv>): Request {
  *   Mcp-Session-Id, bound to the identity that created them; with a shared store (load-balanced
  *   replicas) any replica continues a session from its record.
  */
-export function createMcpEndpoint({ protocol, mode, createServer, sessions, jsonResponse = false, bus, maxBodyBytes, logger }: McpEndpointOptions): McpEndpoint {
+export function createMcpEndpoint({ protocol, mode, createServer, sessions, jsonResponse = false, bus, maxBodyBytes, logger, checkRequest }: McpEndpointOptions): McpEndpoint {
   const sessionful = mode === 'stateful';
   if (sessionful && !sessions) throw new Error('stateful mode needs a session registry');
   if (sessionful && protocol === 'modern') throw new Error('the sessionful 2025 leg needs MCP_PROTOCOL=dual');
@@ -91,6 +95,21 @@ export function createMcpEndpoint({ protocol, mode, createServer, sessions, json
     // Refused requests are answered (and logged by the access log); this names why, for debugging.
     onerror: (error) => logger.debug({ err: error }, 'mcp handler reported an error'),
   });
+
+  const checkModern = async (c: Context<AppEnv>, request: Request): Promise<Response | undefined> => {
+    if (!checkRequest || !isJsonContentType(c.req.header('content-type'))) return undefined;
+    const parsed = parseBody(c.get('body'));
+    if (!parsed.ok) return undefined;
+    // Only what the SDK would serve as a 2026-07-28 request; it answers everything else itself.
+    const route = classifyInboundRequest({
+      httpMethod: 'POST',
+      body: parsed.value,
+      protocolVersionHeader: c.req.header('mcp-protocol-version'),
+      mcpMethodHeader: c.req.header('mcp-method'),
+      mcpNameHeader: c.req.header('mcp-name'),
+    });
+    return route.kind === 'modern' && route.messageKind === 'request' ? checkRequest(route.message, request.headers) : undefined;
+  };
 
   const route: Handler<AppEnv> = async function mcp(c) {
     const request = sizedRequest(c);
@@ -104,7 +123,8 @@ export function createMcpEndpoint({ protocol, mode, createServer, sessions, json
     }
     // A listen stream stays open until the client leaves or the server shuts down: draining does not wait for it.
     if (c.req.header('mcp-method') === 'subscriptions/listen') c.set('longLived', true);
-    return handler.fetch(request, { authInfo });
+    const rejected = c.req.method === 'POST' ? await checkModern(c, request) : undefined;
+    return rejected ?? handler.fetch(request, { authInfo });
   };
   return { route, handler, close: () => handler.close() };
 }

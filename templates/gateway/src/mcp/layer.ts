@@ -1,6 +1,7 @@
 import { loadServersConfig, openAggregator, type Aggregator, type BackendStatus } from '../aggregate/index.js';
 import { createGatewayMetrics } from '../gateway/metrics.js';
 import { createGatewayServer, LiveServers } from '../gateway/server.js';
+import { paramHeaderCheck } from '../gateway/param-headers.js';
 import { loadGatewaySettings, type GatewaySettings } from '../gateway/settings.js';
 import type { McpLayer as BaseLayer, McpLayerDeps as BaseLayerDeps } from './layer-types.js';
 
@@ -77,6 +78,8 @@ export async function openMcpLayer({ config, logger, metrics, readiness, info, t
   return {
     aggregator,
     createServer: (request) => createGatewayServer(options, live, request),
+    // Mcp-Param-* headers of a 2026-07-28 tools/call are checked against the exposed tool before it is forwarded.
+    checkRequest: paramHeaderCheck(() => aggregator.listTools()),
     // Runs after every session closed: waits until their backend sessions (stdio processes) are gone, then ends the shared ones.
     close: async () => {
       await live.settled();
