@@ -155,6 +155,11 @@ export interface Check {
   static?(ctx: StaticContext): Promise<CheckOutcome>;
   /** Probes a running instance. When both parts run, the worse status wins. */
   live?(ctx: LiveContext): Promise<CheckOutcome>;
+  /**
+   * The live part probes only instances it starts itself (`ctx.local.launch`), never the main
+   * one: when verify started the project, it runs beside the other checks instead of after them.
+   */
+  readonly ownInstances?: boolean;
 }
 
 /** `pass` when there are no findings, otherwise `fail` (or `warn` when every finding is only a warning). */

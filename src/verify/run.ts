@@ -141,6 +141,21 @@ async function runChecks({
   startedByVerify,
 }: RunChecksInput): Promise<VerifyReport> {
   const results: CheckResult[] = [];
+  const applies = (item: (typeof CHECKLIST)[number]) =>
+    !(only && !only.includes(item.category)) && !(manifest && !item.patterns.includes(manifest.pattern));
+  // Probes that start instances of their own (and mostly wait on timers there) run beside the rest.
+  const early = new Map<string, Promise<CheckOutcome>>();
+  if (live?.local && ctx) {
+    for (const check of registry) {
+      if (check.ownInstances && check.live && check.static && applies(check.item)) {
+        const probeLive = check.live.bind(check);
+        early.set(
+          check.item.id,
+          runPart(() => probeLive(live)),
+        );
+      }
+    }
+  }
   for (const item of CHECKLIST) {
     if (only && !only.includes(item.category)) continue;
     if (options.signal?.aborted) throw new InterruptedError('Interrupted: verify stopped the project it started.');
@@ -171,7 +186,8 @@ async function runChecks({
       if (live && check.live) {
         outcome = mergeOutcomes(
           outcome,
-          await runPart(() => (check.live as (ctx: LiveContext) => Promise<CheckOutcome>)(live)),
+          await (early.get(item.id) ??
+            runPart(() => (check.live as (ctx: LiveContext) => Promise<CheckOutcome>)(live))),
         );
       }
     }

@@ -18,12 +18,14 @@ import { toolInfo } from '../../core/tool-info.js';
 import { sleep } from '../runtime/http.js';
 import { startMcpBackend } from '../runtime/loopback.js';
 import { notStartedByVerify } from '../runtime/context.js';
+import { OWN_INSTANCE_ENV } from '../runtime/local.js';
 
 const BREAKER = /circuit\s*-?\s*breaker|CircuitBreaker|\bbreaker\b/i;
 const LIBRARY = /from\s+['"](?:opossum|cockatiel)['"]/;
 
 export const resilienceCircuitBreakers: Check = {
   item: checklistItem('resilience.circuit-breakers'),
+  ownInstances: true,
   live: probeCircuitBreaker,
   async static(ctx) {
     const code = await sources(ctx);
@@ -107,6 +109,7 @@ export async function probeCircuitBreaker(ctx: LiveContext): Promise<CheckOutcom
   let instance: LocalInstance | undefined;
   try {
     instance = await local.launch({
+      ...OWN_INSTANCE_ENV,
       GATEWAY_CONFIG: config,
       GATEWAY_BREAKER_THRESHOLD: String(THRESHOLD),
       GATEWAY_BREAKER_COOLDOWN_MS: String(COOLDOWN_MS),

@@ -19,6 +19,7 @@ import { toolInfo } from '../../core/tool-info.js';
 import { sleep } from '../runtime/http.js';
 import { notStartedByVerify } from '../runtime/context.js';
 import { listedToolName } from '../runtime/mcp.js';
+import { OWN_INSTANCE_ENV } from '../runtime/local.js';
 
 const SHUTDOWN_FILE = 'src/lifecycle/shutdown.ts';
 
@@ -27,6 +28,7 @@ const DRAIN_CALL = /\b\w*(?:drain|shutdown|shutDown|stop|close|terminate)\w*\s*\
 
 export const resilienceGracefulShutdown: Check = {
   item: checklistItem('resilience.graceful-shutdown'),
+  ownInstances: true,
   live: probeGracefulShutdown,
   async static(ctx) {
     const failures: Finding[] = [];
@@ -171,7 +173,7 @@ export async function probeGracefulShutdown(ctx: LiveContext): Promise<CheckOutc
   if (!local) return notStartedByVerify(ctx, 'Sending SIGTERM');
   const slow = ctx.project?.manifest.start.slowTool;
   if (!slow) return skipped(`${MANIFEST_FILE} names no "start.slowTool" to keep a call in flight at SIGTERM`);
-  const instance = await local.launch();
+  const instance = await local.launch({ ...OWN_INSTANCE_ENV });
   const mcpPath = ctx.project?.manifest.start.mcpPath ?? '/mcp';
   const client = new Client({ name: 'mcp-arch-verify', version: toolInfo().version });
   const transport = new StreamableHTTPClientTransport(new URL(`${instance.url}${mcpPath}`), {

@@ -19,6 +19,7 @@ import { liveTarget, notStartedByVerify } from '../runtime/context.js';
 import { clientReason, ERA_VERSION, eraClient, servedEras, type Era } from '../runtime/eras.js';
 import { PROBE_TIMEOUT_MS, sleep } from '../runtime/http.js';
 import { harmlessTool, sampleArguments } from '../runtime/mcp.js';
+import { OWN_INSTANCE_ENV } from '../runtime/local.js';
 
 /** The variable that closes sessions nobody uses, and with them their backend processes. */
 export const IDLE_TIMEOUT_ENV = 'SESSION_IDLE_TIMEOUT_MS';
@@ -66,6 +67,7 @@ async function serversFiles(ctx: StaticContext): Promise<{ file: string; stdio: 
 
 export const resilienceStdioLifecycle: Check = {
   item: checklistItem('resilience.stdio-lifecycle'),
+  ownInstances: true,
   async static(ctx) {
     const files = await serversFiles(ctx);
     const withStdio = files.filter((entry) => entry.stdio.length > 0);
@@ -104,7 +106,7 @@ export const resilienceStdioLifecycle: Check = {
     if (stdio.length === 0) return notApplicable('No stdio backend to count');
     // 2025 sessions where served (each may hold backend processes of its own), else 2026-07-28 clients.
     const era: Era = (await servedEras(ctx)).legacy.served ? 'legacy' : 'modern';
-    const instance = await ctx.local.launch({ [IDLE_TIMEOUT_ENV]: String(PROBE_IDLE_TIMEOUT_MS) });
+    const instance = await ctx.local.launch({ ...OWN_INSTANCE_ENV, [IDLE_TIMEOUT_ENV]: String(PROBE_IDLE_TIMEOUT_MS) });
     try {
       return await reaping(ctx, instance, stdio, era);
     } finally {

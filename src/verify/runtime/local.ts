@@ -216,3 +216,10 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Settings of an instance a check starts for itself (`Check.ownInstances`) while the other probes
+ * run: rate limiting off, since a limit the replicas share through their store is what the
+ * rate-limit probe exhausts at the same time, and it is not what these checks test.
+ */
+export const OWN_INSTANCE_ENV: Readonly<Record<string, string>> = { RATE_LIMIT_RPS: '0' };
