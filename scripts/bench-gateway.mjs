@@ -213,35 +213,42 @@ try {
     { PORT: '0', BACKEND_NAME: 'bench' },
     (out) => /listening (\d+)/.exec(out)?.[1],
   );
-  const config = join(dir, 'bench.gateway.json');
-  writeFileSync(
-    config,
-    JSON.stringify({ mcpServers: { bench: { url: `http://127.0.0.1:${backendPort}/mcp`, prefix: '' } } }),
-  );
-  const gatewayPort = await freePort();
-  // LOG_LEVEL=warn: per-request access logs are an operator's choice, not the gateway's cost.
-  const gatewayExit = startProcess(
-    ['dist/index.js'],
-    {
-      PORT: String(gatewayPort),
-      HOST: '127.0.0.1',
-      AUTH_MODE: 'none',
-      RATE_LIMIT_RPS: '0',
-      LOG_LEVEL: 'warn',
-      SESSION_MODE: 'stateful',
-      ENV_FILE: '',
-      GATEWAY_CONFIG: config,
-    },
-    () => undefined,
-  );
-  gatewayExit.catch((error) => {
-    console.error(error.message);
-    process.exit(1);
+  /**
+   * The built gateway with the given servers file (`bench.<name>.json`), as the benchmark runs it;
+   * resolves once it is ready. LOG_LEVEL=warn: per-request access logs are an operator's choice,
+   * not the gateway's cost.
+   */
+  async function startGateway(name, mcpServers) {
+    const config = join(dir, `bench.${name}.json`);
+    writeFileSync(config, JSON.stringify({ mcpServers }));
+    const port = await freePort();
+    startProcess(
+      ['dist/index.js'],
+      {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        AUTH_MODE: 'none',
+        RATE_LIMIT_RPS: '0',
+        LOG_LEVEL: 'warn',
+        SESSION_MODE: 'stateful',
+        ENV_FILE: '',
+        GATEWAY_CONFIG: config,
+      },
+      () => undefined,
+    ).catch((error) => {
+      console.error(error.message);
+      process.exit(1);
+    });
+    const child = children.at(-1);
+    await waitForHealth(`http://127.0.0.1:${port}/ready`);
+    return { url: `http://127.0.0.1:${port}/mcp`, child };
+  }
+  const httpGateway = await startGateway('gateway', {
+    bench: { url: `http://127.0.0.1:${backendPort}/mcp`, prefix: '' },
   });
-  await waitForHealth(`http://127.0.0.1:${gatewayPort}/ready`);
-  const targets = { direct: `http://127.0.0.1:${backendPort}/mcp`, gateway: `http://127.0.0.1:${gatewayPort}/mcp` };
-  const [backendProcess, gatewayProcess] = children;
-  const proxyOf = { direct: undefined, gateway: gatewayProcess };
+  const targets = { direct: `http://127.0.0.1:${backendPort}/mcp`, gateway: httpGateway.url };
+  const [backendProcess] = children;
+  let nginxProcess;
   if (NGINX) {
     // One process (no master, no daemon), so stopping it cannot leave a worker behind.
     const nginxDir = mkdtempSync(join(tmpdir(), 'bench-nginx-'));
@@ -264,7 +271,7 @@ try {
     nginx.once('exit', () => rmSync(nginxDir, { recursive: true, force: true }));
     await waitForHealth(`http://127.0.0.1:${nginxPort}/health`);
     targets.nginx = `http://127.0.0.1:${nginxPort}/mcp`;
-    proxyOf.nginx = nginx;
+    nginxProcess = nginx;
   }
 
   /** A client of the benchmark's era over HTTP, or over stdio to a process of its own when `target.stdio` is set. */
@@ -374,9 +381,9 @@ try {
   const shape = `tools/call echo, ${CALLS} sequential calls (latency), ${CALLS * 2} calls over ${CONCURRENCY} sessions (throughput), median of ${ROUNDS} rounds, ${values.era === 'modern' ? '2026-07-28' : '2025'} clients, node ${version}, ${os.availableParallelism()} cores shared by client, backend and proxy`;
   const httpRows = await compare(`gateway benchmark over HTTP: ${shape}`, [
     { label: 'direct', target: targets.direct, backend: backendProcess },
-    { label: 'gateway', target: targets.gateway, proxy: gatewayProcess, backend: backendProcess },
+    { label: 'gateway', target: targets.gateway, proxy: httpGateway.child, backend: backendProcess },
     ...(targets.nginx
-      ? [{ label: 'nginx proxy', target: targets.nginx, proxy: proxyOf.nginx, backend: backendProcess }]
+      ? [{ label: 'nginx proxy', target: targets.nginx, proxy: nginxProcess, backend: backendProcess }]
       : []),
   ]);
   console.log('(CPU columns: ms of CPU per call in the throughput runs, for the proxy in front and for the backend)');
@@ -389,37 +396,12 @@ try {
 
   // The stdio server behind the gateway and behind the bridges people use to put one on HTTP.
   const stdioServer = [join(dir, 'examples', 'backends', 'stdio-backend.mjs')];
-  const stdioConfig = join(dir, 'bench.gateway-stdio.json');
-  writeFileSync(
-    stdioConfig,
-    JSON.stringify({
-      mcpServers: { bench: { command: node, args: stdioServer, prefix: '', maxSessions: CONCURRENCY * 4 } },
-    }),
-  );
-  const stdioGatewayPort = await freePort();
-  const stdioGatewayExit = startProcess(
-    ['dist/index.js'],
-    {
-      PORT: String(stdioGatewayPort),
-      HOST: '127.0.0.1',
-      AUTH_MODE: 'none',
-      RATE_LIMIT_RPS: '0',
-      LOG_LEVEL: 'warn',
-      SESSION_MODE: 'stateful',
-      ENV_FILE: '',
-      GATEWAY_CONFIG: stdioConfig,
-    },
-    () => undefined,
-  );
-  const stdioGateway = children.at(-1);
-  stdioGatewayExit.catch((error) => {
-    console.error(error.message);
-    process.exit(1);
+  const stdioGateway = await startGateway('gateway-stdio', {
+    bench: { command: node, args: stdioServer, prefix: '', maxSessions: CONCURRENCY * 4 },
   });
-  await waitForHealth(`http://127.0.0.1:${stdioGatewayPort}/ready`);
   const stdioSides = [
     { label: 'stdio direct', target: { stdio: stdioServer } },
-    { label: 'gateway', target: `http://127.0.0.1:${stdioGatewayPort}/mcp`, proxy: stdioGateway },
+    { label: 'gateway', target: stdioGateway.url, proxy: stdioGateway.child },
   ];
   if (values.bridges && values.era === 'modern') {
     console.log('\n(bridges left out: supergateway serves 2025 clients only; run with --era legacy to compare them)');

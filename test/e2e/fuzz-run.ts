@@ -94,13 +94,23 @@ export async function stillServes(url: string, apiKey: string, modernOnly: boole
   const ready = await fetch(`${url}/ready`);
   expect(ready.status).toBe(200);
   if (modernOnly) return;
+  await legacyInitialize(url, legacyHeaders(apiKey));
+}
+
+/** The headers of a 2025-era client's POST with the API key as credentials. */
+function legacyHeaders(apiKey: string): Record<string, string> {
+  return {
+    authorization: `Bearer ${apiKey}`,
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+  };
+}
+
+/** A 2025-era `initialize`; fails unless it is served in that era. Returns the response (its session id). */
+async function legacyInitialize(url: string, headers: Record<string, string>): Promise<Response> {
   const init = await fetch(`${url}/mcp`, {
     method: 'POST',
-    headers: {
-      authorization: `Bearer ${apiKey}`,
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-    },
+    headers,
     body: JSON.stringify({
       jsonrpc: '2.0',
       id: 1,
@@ -110,6 +120,7 @@ export async function stillServes(url: string, apiKey: string, modernOnly: boole
   });
   expect(init.status).toBe(200);
   expect(await init.text()).toContain('"protocolVersion":"2025-11-25"');
+  return init;
 }
 
 /** The lines of a server's JSON log that record a failure of its own: a 5xx in the access log, or an error logged. */
@@ -194,21 +205,10 @@ export interface LegacyClient {
  * the server gave, if any) `notifications/initialized`. Fails unless both are accepted.
  */
 export async function openLegacy(url: string, apiKey: string): Promise<LegacyClient> {
-  const headers: Record<string, string> = {
-    authorization: `Bearer ${apiKey}`,
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-  };
+  const headers = legacyHeaders(apiKey);
   const post = (body: unknown, extra: Record<string, string> = {}) =>
     fetch(`${url}/mcp`, { method: 'POST', headers: { ...headers, ...extra }, body: JSON.stringify(body) });
-  const init = await post({
-    jsonrpc: '2.0',
-    id: 1,
-    method: 'initialize',
-    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'fuzz', version: '1.0.0' } },
-  });
-  expect(init.status).toBe(200);
-  expect(await init.text()).toContain('"protocolVersion":"2025-11-25"');
+  const init = await legacyInitialize(url, headers);
   const session = init.headers.get('mcp-session-id');
   const follow = { 'mcp-protocol-version': '2025-11-25', ...(session ? { 'mcp-session-id': session } : {}) };
   const initialized = await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, follow);
@@ -237,4 +237,28 @@ export async function servesLegacyCall(url: string, apiKey: string): Promise<voi
   const client = await openLegacy(url, apiKey);
   await client.echo('still here, 2025');
   await client.end();
+}
+
+/** A server a fuzz ran against, as `startBuilt` gives it. */
+type FuzzedServer = Pick<StartedServer, 'url' | 'server' | 'log'>;
+
+/**
+ * What every fuzzed server must show afterwards: each input answered properly, inputs reaching the
+ * handlers of every era it serves (not only the HTTP checks in front of them), and no crash: the
+ * process up, healthy, ready and still serving, with no failure of its own in its log (`who` names
+ * it in the messages).
+ */
+export async function expectSurvived(
+  run: FuzzRun,
+  { url, server, log }: FuzzedServer,
+  { apiKey, inputs, modernOnly, who }: { apiKey: string; inputs: number; modernOnly: boolean; who?: string },
+): Promise<void> {
+  expect(run.answers).toHaveLength(inputs);
+  expect(run.problems.slice(0, 20), `${run.problems.length} improper answers`).toEqual([]);
+  expect(run.eras.modern).toBeGreaterThan(inputs / 20);
+  if (!modernOnly) expect(run.eras.legacy).toBeGreaterThan(inputs / 100);
+  expect(server.exitCode).toBeNull();
+  await stillServes(url, apiKey, modernOnly);
+  const failures = loggedFailures(log());
+  expect(failures.slice(0, 5), `${failures.length} failures logged${who ? ` by ${who}` : ''}`).toEqual([]);
 }

@@ -96,26 +96,26 @@ export function createMcpEndpoint({ protocol, mode, createServer, sessions, json
     onerror: (error) => logger.debug({ err: error }, 'mcp handler reported an error'),
   });
 
-  const checkModern = async (c: Context<AppEnv>, request: Request): Promise<Response | undefined> => {
+  /** The layer's check of a 2026-07-28 request (McpLayer.checkRequest), given the body parsed once by the route. */
+  const checkModern = async (c: Context<AppEnv>, body: unknown, headers: Headers): Promise<Response | undefined> => {
     if (!checkRequest || !isJsonContentType(c.req.header('content-type'))) return undefined;
-    const parsed = parseBody(c.get('body'));
-    if (!parsed.ok) return undefined;
     // Only what the SDK would serve as a 2026-07-28 request; it answers everything else itself.
     const route = classifyInboundRequest({
       httpMethod: 'POST',
-      body: parsed.value,
+      body,
       protocolVersionHeader: c.req.header('mcp-protocol-version'),
       mcpMethodHeader: c.req.header('mcp-method'),
       mcpNameHeader: c.req.header('mcp-name'),
     });
-    return route.kind === 'modern' && route.messageKind === 'request' ? checkRequest(route.message, request.headers) : undefined;
+    return route.kind === 'modern' && route.messageKind === 'request' ? checkRequest(route.message, headers) : undefined;
   };
 
   const route: Handler<AppEnv> = async function mcp(c) {
     const request = sizedRequest(c);
     const authInfo = c.get('identity')?.authInfo;
+    // Parsed once, for the sessionful leg's routing and the layer's check alike.
+    const parsed = c.req.method === 'POST' && (sessionful || checkRequest) ? parseBody(c.get('body')) : undefined;
     if (sessionful && sessions) {
-      const parsed = c.req.method === 'POST' ? parseBody(c.get('body')) : undefined;
       if (await isLegacyRequest(request, parsed?.ok ? parsed.value : undefined, { maxRequestBodySize: maxBodyBytes })) {
         if (parsed && !parsed.ok) return jsonRpcError(c, 400, JSONRPC.parseError, 'Parse error: invalid JSON');
         return stateful(c, request, createServer, sessions, parsed?.ok ? parsed.value : undefined);
@@ -123,7 +123,7 @@ export function createMcpEndpoint({ protocol, mode, createServer, sessions, json
     }
     // A listen stream stays open until the client leaves or the server shuts down: draining does not wait for it.
     if (c.req.header('mcp-method') === 'subscriptions/listen') c.set('longLived', true);
-    const rejected = c.req.method === 'POST' ? await checkModern(c, request) : undefined;
+    const rejected = parsed?.ok ? await checkModern(c, parsed.value, request.headers) : undefined;
     return rejected ?? handler.fetch(request, { authInfo });
   };
   return { route, handler, close: () => handler.close() };
