@@ -46,7 +46,8 @@ const cases = [
 ];
 
 const rows = cases.map(({ label, pattern, ...chosen }) => {
-  const options = { name: 'size', pattern, authMode: 'apikey', ...defaults(pattern), ...chosen };
+  // The protocol posture is the CLI's default (older checkouts ignore it).
+  const options = { name: 'size', pattern, authMode: 'apikey', protocol: 'dual', ...defaults(pattern), ...chosen };
   const { files } = renderProject(options);
   let lines = 0;
   for (const contents of files.values())

@@ -10,6 +10,8 @@ export const gateway: Component = {
   id: 'gateway',
   templates: ['gateway'],
   replaces: ['src/mcp/layer.ts', 'vitest.config.ts'],
+  // Its layer serves the backends: the base layer's example tools, their server and tool runner are never run.
+  omits: ['src/mcp/server.ts', 'src/mcp/tools.ts', 'src/mcp/tool-runner.ts'],
   deploy: {
     compose: gatewayCompose,
     k8s: gatewayK8s,

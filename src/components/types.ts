@@ -47,6 +47,12 @@ export interface Component {
    */
   replaces?: string[];
   /**
+   * Destinations that components listed before it write and a project with this component must
+   * not hold: code it never runs, e.g. the example tools a gateway's own layer does not serve.
+   * Naming a path no earlier template writes is an error.
+   */
+  omits?: string[];
+  /**
    * A partial (`templates/partials/<name>.hbs`) rendered into the generated README, before its
    * Deploy section, in component order: what this component adds, how to run and test it.
    */

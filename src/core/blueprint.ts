@@ -75,16 +75,27 @@ function sorted(record: Record<string, string>): Record<string, string> {
 /**
  * The files of a project: every template of every component, in component order, plus the
  * generated package.json and manifest. A later component may replace an earlier file only
- * when it says so (`Component.replaces`).
+ * when it says so (`Component.replaces`), and leaves one out the same way (`Component.omits`).
  */
 export function planFiles(components: readonly Component[], catalog: TemplateCatalog): PlannedFile[] {
   const byDestination = new Map<string, PlannedFile>();
   for (const component of components) {
+    const omits = new Set(component.omits ?? []);
+    const missing = [...omits].filter((destination) => byDestination.get(destination)?.kind !== 'template');
+    if (missing.length > 0)
+      throw new Error(
+        `component ${component.id} declares it omits ${missing.join(', ')}, but no earlier template writes it`,
+      );
+    for (const destination of omits) byDestination.delete(destination);
     const replaces = new Set(component.replaces ?? []);
     const replaced = new Set<string>();
     for (const folder of component.templates) {
       for (const file of catalog[folder] ?? []) {
         const { destination, render } = destinationOf(file);
+        if (omits.has(destination))
+          throw new Error(
+            `component ${component.id} both omits and writes ${destination} (${folder}/${file}): name it in replaces instead`,
+          );
         const previous = byDestination.get(destination);
         if (previous?.kind === 'template') {
           if (!replaces.has(destination)) {

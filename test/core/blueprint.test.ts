@@ -167,4 +167,39 @@ describe('planFiles', () => {
       /gateway declares it replaces src\/layer.ts/,
     );
   });
+
+  const catalog = { base: ['src/layer.ts', 'src/tools.ts', 'src/app.ts'], gateway: ['src/layer.ts'] };
+
+  it('leaves out the earlier files a component omits, and keeps the rest', () => {
+    const files = planFiles([base, { ...layered, omits: ['src/tools.ts'] }], catalog);
+    const destinations = files.map((f) => f.destination);
+    expect(destinations).not.toContain('src/tools.ts');
+    expect(destinations).toContain('src/app.ts');
+    expect(files.find((f) => f.destination === 'src/layer.ts')).toMatchObject({ template: 'gateway/src/layer.ts' });
+  });
+
+  it('lets a later component write a file an earlier one omitted', () => {
+    const omitting = { id: 'lean', templates: [], omits: ['src/tools.ts'] };
+    const files = planFiles([base, omitting, { id: 'tools', templates: ['tools'] }], {
+      ...catalog,
+      tools: ['src/tools.ts'],
+    });
+    expect(files.find((f) => f.destination === 'src/tools.ts')).toMatchObject({ template: 'tools/src/tools.ts' });
+  });
+
+  it('refuses an omission that omits nothing, naming the component and the path', () => {
+    expect(() => planFiles([base, { ...layered, omits: ['src/tool.ts'] }], catalog)).toThrow(
+      /gateway declares it omits src\/tool.ts, but no earlier template writes it/,
+    );
+    // Its own files are not earlier ones.
+    expect(() => planFiles([{ ...base, omits: ['src/app.ts'] }], catalog)).toThrow(
+      /base declares it omits src\/app.ts/,
+    );
+  });
+
+  it('refuses a component that omits a file and writes it too', () => {
+    expect(() =>
+      planFiles([base, { id: 'gateway', templates: ['gateway'], omits: ['src/layer.ts'] }], catalog),
+    ).toThrow(/gateway both omits and writes src\/layer.ts \(gateway\/src\/layer.ts\): name it in replaces instead/);
+  });
 });

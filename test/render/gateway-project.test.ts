@@ -34,8 +34,24 @@ describe('generated gateway project', () => {
       expect(files.has(`src/aggregate/${core}.ts`), core).toBe(true);
     }
     expect(files.has('src/gateway/server.ts')).toBe(true);
-    // The example tools stay: the suite serves them through a transparent gateway.
-    expect(files.has('src/mcp/tools.ts')).toBe(true);
+    // The base layer's example tools are never run by a gateway: the project does not hold them.
+    for (const unused of ['src/mcp/server.ts', 'src/mcp/tools.ts', 'src/mcp/tool-runner.ts'])
+      expect(files.has(unused), unused).toBe(false);
+    for (const [path, text] of files)
+      expect(text, path).not.toMatch(/mcp\/(?:server|tools|tool-runner)(?:\.js|\.ts)\b/);
+  });
+
+  it('tests the suite written for the example tools through the gateway, against a backend it ships', () => {
+    const servers = JSON.parse(file('test/fixtures/example-tools.json')) as {
+      mcpServers: Record<string, { command: string; args: string[]; prefix?: string }>;
+    };
+    const [backend] = Object.values(servers.mcpServers);
+    // One backend with an empty prefix: the suite passes only if the gateway is transparent.
+    expect(backend?.prefix).toBe('');
+    const script = backend!.args.find((arg) => arg.startsWith('test/'));
+    expect(files.has(script!), script).toBe(true);
+    expect(file(script!)).toMatch(/registerTool\(\s*'slow_count'/);
+    expect(file('vitest.config.ts')).toMatch(/GATEWAY_CONFIG: 'test\/fixtures\/example-tools\.json'/);
   });
 
   it('ships a servers file in the common mcpServers shape and the example backends it starts', () => {

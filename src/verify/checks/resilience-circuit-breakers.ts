@@ -71,7 +71,7 @@ export const resilienceCircuitBreakers: Check = {
 };
 
 /** The servers file of a generated gateway; the probe writes its own and points GATEWAY_CONFIG at it. */
-const GATEWAY_CONFIG_FILE = 'gateway.config.json';
+export const GATEWAY_CONFIG_FILE = 'gateway.config.json';
 /** The gateway's settings this probe drives (src/gateway/settings.ts of a generated gateway). */
 const THRESHOLD = 3;
 const COOLDOWN_MS = 1_500;

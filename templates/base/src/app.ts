@@ -118,6 +118,7 @@ export function createApp(deps: AppDeps): McpApp {
     mode: config.sessionMode,
     createServer: (ctx) => mcp.createServer(ctx),
     ...(mcp.checkRequest ? { checkRequest: mcp.checkRequest } : {}),
+    ...(mcp.forward ? { forward: mcp.forward } : {}),
     sessions,
     jsonResponse: deps.jsonResponse,
     bus: deps.bus,

@@ -17,6 +17,28 @@ describe(ID, () => {
     expect(messages(result)).toMatch(/body/i);
   });
 
+  it("passes a gateway, whose tools are its backends', with a body limit", async () => {
+    const result = await check(await project({ pattern: 'gateway' }), ID);
+    expect(result.status, messages(result)).toBe('pass');
+    expect(result.summary).toMatch(/backends' own/);
+  });
+
+  it('fails a gateway without a body limit', async () => {
+    const target = await project({ pattern: 'gateway' });
+    await unwire(target, 'body-limit');
+    const result = await check(target, ID);
+    expect(result.status).toBe('fail');
+    expect(messages(result)).toMatch(/body/i);
+  });
+
+  it('fails a server that registers no tools', async () => {
+    const target = await project();
+    await replaceInSources(target, /\.registerTool\s*\(/g, '.registerLater(');
+    const result = await check(target, ID);
+    expect(result.status).toBe('fail');
+    expect(messages(result)).toMatch(/No tool registrations/);
+  });
+
   it('fails a tool without an input schema', async () => {
     const target = await project();
     const [file] = await replaceInSources(target, /\binputSchema\s*:/, 'outputHint:');

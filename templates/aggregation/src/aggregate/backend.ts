@@ -14,6 +14,7 @@ import { listAll } from './catalog.js';
 import type { ServerConfig } from './config.js';
 import { connectBackend, isConnectionFailure, isSessionLost, priorOf, type AggregateLogger, type BackendClient, type ConnectOptions } from './connection.js';
 import { backoffDelay, sleep } from './retry.js';
+import { refusedForCaller } from './token-exchange.js';
 
 export type BackendState = 'connecting' | 'ready' | 'open' | 'down' | 'disabled';
 
@@ -379,7 +380,8 @@ export class Backend {
     } catch (error) {
       // The shared session is gone (the backend restarted): reconnect at once instead of at the next health check.
       if (isSessionLost(error) && this.shared?.client === target) this.lost(this.shared, error);
-      const outcome = signal?.aborted ? 'cancelled' : classify(error);
+      // A backend refusing the user a request was made for (token exchange) is healthy: the breaker does not count it.
+      const outcome = signal?.aborted ? 'cancelled' : refusedForCaller(error) ? 'error' : classify(error);
       if (outcome === 'cancelled') this.breaker.release();
       else if (outcome === 'error') this.breaker.success();
       else this.breaker.failure();

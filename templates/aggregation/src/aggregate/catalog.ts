@@ -1,4 +1,11 @@
-import { UriTemplate, type Client, type Prompt, type Resource, type ResourceTemplateType as ResourceTemplate, type Tool } from '@modelcontextprotocol/client';
+import {
+  UriTemplate,
+  type Client,
+  type Prompt,
+  type Resource,
+  type ResourceTemplateType as ResourceTemplate,
+  type Tool,
+} from '@modelcontextprotocol/client';
 import type { Backend } from './backend.js';
 import type { AggregateLogger } from './connection.js';
 import { mergeNamespaced, namespaced, type Collision } from './namespace.js';
@@ -14,7 +21,12 @@ interface Item {
   prompts: Prompt;
 }
 
-const CAPABILITY: Record<ListKind, 'tools' | 'resources' | 'prompts'> = { tools: 'tools', resources: 'resources', resourceTemplates: 'resources', prompts: 'prompts' };
+const CAPABILITY: Record<ListKind, 'tools' | 'resources' | 'prompts'> = {
+  tools: 'tools',
+  resources: 'resources',
+  resourceTemplates: 'resources',
+  prompts: 'prompts',
+};
 /** How long a list may be reused and by whom, as the backend said (2026-07-28 `ttlMs`, `cacheScope`). */
 export interface CacheHint {
   ttlMs?: number;
@@ -33,10 +45,13 @@ export async function listAll<K extends ListKind>(client: Client, kind: K, timeo
   // 'bypass': the catalog caches (until list_changed); the SDK's own cache would only hide a change.
   const options = { timeout: timeoutMs, cacheMode: 'bypass' as const };
   const result =
-    kind === 'tools' ? await client.listTools(undefined, options)
-    : kind === 'resources' ? await client.listResources(undefined, options)
-    : kind === 'resourceTemplates' ? await client.listResourceTemplates(undefined, options)
-    : await client.listPrompts(undefined, options);
+    kind === 'tools'
+      ? await client.listTools(undefined, options)
+      : kind === 'resources'
+        ? await client.listResources(undefined, options)
+        : kind === 'resourceTemplates'
+          ? await client.listResourceTemplates(undefined, options)
+          : await client.listPrompts(undefined, options);
   const { ttlMs, cacheScope } = result as CacheHint;
   const items = (result as unknown as Record<string, Item[K][]>)[kind] ?? [];
   return {
@@ -80,8 +95,13 @@ export class Catalog {
   private readonly caches = new Map<string, Cache>();
   private readonly pending = new Map<string, Promise<unknown>>();
   private collisionsByKind: Partial<Record<ListKind, Collision[]>> = {};
+  /** The merged list of each kind and the backend lists it was merged from (shared with callers: never changed in place). */
+  private readonly mergedByKind: Partial<Record<ListKind, { sources: unknown[]; items: unknown[] }>> = {};
 
-  constructor(private readonly backends: Backend[], private readonly logger: AggregateLogger) {}
+  constructor(
+    private readonly backends: Backend[],
+    private readonly logger: AggregateLogger,
+  ) {}
 
   get collisions(): Collision[] {
     return Object.values(this.collisionsByKind).flat();
@@ -104,11 +124,14 @@ export class Catalog {
     let fetching = this.pending.get(key) as Promise<Listing<K>> | undefined;
     if (!fetching) {
       // Listing is safe to repeat: retry transient failures with capped, jittered backoff.
-      fetching = withRetry(() => backend.run(`${kind}/list`, (client) => listAll(client, kind, backend.config.timeoutMs)), {
-        maxAttempts: 3,
-        baseDelayMs: 100,
-        maxDelayMs: 1000,
-      }).finally(() => this.pending.delete(key));
+      fetching = withRetry(
+        () => backend.run(`${kind}/list`, (client) => listAll(client, kind, backend.config.timeoutMs)),
+        {
+          maxAttempts: 3,
+          baseDelayMs: 100,
+          maxDelayMs: 1000,
+        },
+      ).finally(() => this.pending.delete(key));
       this.pending.set(key, fetching);
     }
     try {
@@ -134,20 +157,37 @@ export class Catalog {
   /** The merged list as clients see it: namespaced, collisions resolved and recorded. */
   async list<K extends ListKind>(kind: K): Promise<Item[K][]> {
     const perBackend = await Promise.all(
-      this.backends.filter((backend) => backend.config.enabled).map(async (backend) => ({ backend, items: backend.ready ? await this.listOf(backend, kind) : undefined })),
+      this.backends
+        .filter((backend) => backend.config.enabled)
+        .map(async (backend) => ({ backend, items: backend.ready ? await this.listOf(backend, kind) : undefined })),
     );
+    // The same backend lists as last time (each backend's cached array) give the same merged list.
+    const sources = perBackend.map(({ items }) => items);
+    const last = this.mergedByKind[kind];
+    if (
+      last &&
+      last.sources.length === sources.length &&
+      last.sources.every((items, index) => items === sources[index])
+    )
+      return last.items as Item[K][];
     const merged = mergeNamespaced(
       kind === 'resourceTemplates' ? 'resourceTemplate' : (kind.slice(0, -1) as 'tool' | 'resource' | 'prompt'),
       perBackend.map(({ backend, items }) => ({
         backend: backend.name,
-        entries: (items ?? []).map((item) => ({ key: this.exposedKey(kind, backend, item), value: this.expose(kind, backend, item) })),
+        entries: (items ?? []).map((item) => ({
+          key: this.exposedKey(kind, backend, item),
+          value: this.expose(kind, backend, item),
+        })),
       })),
     );
     // Logged when they appear, not on every listing.
     const known = new Set((this.collisionsByKind[kind] ?? []).map((collision) => collision.message));
-    for (const collision of merged.collisions) if (!known.has(collision.message)) this.logger.warn({ collision }, collision.message);
+    for (const collision of merged.collisions)
+      if (!known.has(collision.message)) this.logger.warn({ collision }, collision.message);
     this.collisionsByKind[kind] = merged.collisions;
-    return [...merged.entries.values()].map((entry) => entry.value);
+    const items = [...merged.entries.values()].map((entry) => entry.value);
+    this.mergedByKind[kind] = { sources, items };
+    return items;
   }
 
   /**
@@ -155,13 +195,19 @@ export class Catalog {
    * (only when each gave one) and `private` when any backend said so.
    */
   hint(kind: ListKind): CacheHint {
-    const listed = this.backends.filter((backend) => backend.ready && backend.capabilities?.[CAPABILITY[kind]]).map((backend) => this.caches.get(backend.name)?.[kind]);
+    const listed = this.backends
+      .filter((backend) => backend.ready && backend.capabilities?.[CAPABILITY[kind]])
+      .map((backend) => this.caches.get(backend.name)?.[kind]);
     if (listed.length === 0 || listed.some((listing) => listing === undefined)) return {};
     const ttls = listed.map((listing) => listing!.ttlMs);
     const scopes = listed.map((listing) => listing!.cacheScope);
     return {
       ...(ttls.every((ttl) => ttl !== undefined) ? { ttlMs: Math.min(...(ttls as number[])) } : {}),
-      ...(scopes.includes('private') ? { cacheScope: 'private' as const } : scopes.every((scope) => scope === 'public') ? { cacheScope: 'public' as const } : {}),
+      ...(scopes.includes('private')
+        ? { cacheScope: 'private' as const }
+        : scopes.every((scope) => scope === 'public')
+          ? { cacheScope: 'public' as const }
+          : {}),
     };
   }
 
@@ -213,7 +259,10 @@ export class Catalog {
 
   /** The backend owning a resource template (completion of its variables). */
   async routeTemplate(uriTemplate: string): Promise<Backend | undefined> {
-    const find = () => this.backends.find((backend) => this.caches.get(backend.name)?.resourceTemplates?.items.some((t) => t.uriTemplate === uriTemplate));
+    const find = () =>
+      this.backends.find((backend) =>
+        this.caches.get(backend.name)?.resourceTemplates?.items.some((t) => t.uriTemplate === uriTemplate),
+      );
     return find() ?? (await this.list('resourceTemplates'), find() ?? this.transparent(uriTemplate)?.backend);
   }
 }

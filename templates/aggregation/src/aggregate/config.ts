@@ -12,9 +12,27 @@ export interface ClientCredentials {
   scope?: string;
 }
 
+/**
+ * OAuth 2.0 token exchange (RFC 8693): for a request made on behalf of a client, the gateway
+ * exchanges that client's access token for one meant for this backend, so the backend sees the
+ * calling user. Its own requests (discovery, lists, health) carry its own client credentials token
+ * from the same client id and secret.
+ */
+export interface TokenExchange {
+  type: 'token_exchange';
+  tokenUrl: URL;
+  clientId: string;
+  clientSecret: string;
+  /** The backend as the authorization server names it (`audience` of RFC 8693). */
+  audience?: string;
+  /** The backend's resource URI (`resource` of RFC 8693 and RFC 8707). */
+  resource?: string;
+  scope?: string;
+}
+
 /** How to reach one backend: a Streamable HTTP URL, or a command speaking MCP on stdio. */
 export type ServerTarget =
-  | { transport: 'http'; url: URL; headers: Record<string, string>; auth?: ClientCredentials }
+  | { transport: 'http'; url: URL; headers: Record<string, string>; auth?: ClientCredentials | TokenExchange }
   | { transport: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd?: string };
 
 export interface ServerConfig {
@@ -48,7 +66,10 @@ export const DEFAULT_MAX_SESSIONS = 64;
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const PREFIX = /^[A-Za-z0-9_.-]{0,64}$/;
 const KNOWN_FIELDS = new Set(['url', 'headers', 'auth', 'command', 'args', 'env', 'cwd', 'prefix', 'timeoutMs', 'enabled', 'maxSessions', 'type', 'transport']);
-const AUTH_FIELDS = new Set(['type', 'tokenUrl', 'clientId', 'clientSecret', 'scope']);
+const AUTH_FIELDS = {
+  client_credentials: new Set(['type', 'tokenUrl', 'clientId', 'clientSecret', 'scope']),
+  token_exchange: new Set(['type', 'tokenUrl', 'clientId', 'clientSecret', 'audience', 'resource', 'scope']),
+};
 
 /** Reads and validates an `mcpServers` file; every problem is reported with the file, server and field. */
 export async function loadServersConfig(file: string, env: Record<string, string | undefined> = process.env): Promise<ServersConfig> {
@@ -95,12 +116,16 @@ export function parseServersConfig(json: unknown, source: string, env: Record<st
         return found;
       });
     };
-    const clientCredentials = (value: unknown): ClientCredentials => {
-      if (!isObject(value)) return fail(at('auth'), 'expected {"type": "client_credentials", "tokenUrl": "...", "clientId": "...", "clientSecret": "${SECRET}"}');
-      for (const field of Object.keys(value)) {
-        if (!AUTH_FIELDS.has(field)) fail(at(`auth.${field}`), `unknown field; expected one of ${[...AUTH_FIELDS].join(', ')}`);
+    const backendAuth = (value: unknown): ClientCredentials | TokenExchange => {
+      if (!isObject(value)) return fail(at('auth'), 'expected {"type": "client_credentials" or "token_exchange", "tokenUrl": "...", "clientId": "...", "clientSecret": "${SECRET}"}');
+      const type = value.type;
+      if (type !== 'client_credentials' && type !== 'token_exchange') {
+        return fail(at('auth.type'), `expected "client_credentials" (the gateway's own token) or "token_exchange" (the calling user's token, exchanged), got ${JSON.stringify(type)}`);
       }
-      if (value.type !== 'client_credentials') fail(at('auth.type'), `expected "client_credentials", got ${JSON.stringify(value.type)}`);
+      const known = AUTH_FIELDS[type];
+      for (const field of Object.keys(value)) {
+        if (!known.has(field)) fail(at(`auth.${field}`), `unknown field for "${type}"; expected one of ${[...known].join(', ')}`);
+      }
       const tokenText = expand(value.tokenUrl, 'auth.tokenUrl');
       let tokenUrl: URL | undefined;
       try {
@@ -117,7 +142,15 @@ export function parseServersConfig(json: unknown, source: string, env: Record<st
       const clientSecret = expand(value.clientSecret, 'auth.clientSecret');
       if (clientSecret === '') fail(at('auth.clientSecret'), 'expected a non-empty string, e.g. "${BACKEND_CLIENT_SECRET}" read from the environment');
       const scope = value.scope === undefined ? undefined : expand(value.scope, 'auth.scope');
-      return { type: 'client_credentials', tokenUrl: tokenUrl!, clientId, clientSecret, ...(scope ? { scope } : {}) };
+      const common = { tokenUrl: tokenUrl!, clientId, clientSecret, ...(scope ? { scope } : {}) };
+      if (type === 'client_credentials') return { type, ...common };
+      const audience = value.audience === undefined ? undefined : expand(value.audience, 'auth.audience');
+      if (audience === '') fail(at('auth.audience'), 'expected a non-empty string (the backend as the authorization server names it), or leave it out');
+      const resource = value.resource === undefined ? undefined : expand(value.resource, 'auth.resource');
+      if (resource !== undefined && !URL.canParse(resource)) {
+        fail(at('auth.resource'), `not an absolute URI: ${JSON.stringify(resource)}; expected the backend's resource identifier, e.g. "https://backend.example.com/mcp"`);
+      }
+      return { type, ...common, ...(audience ? { audience } : {}), ...(resource ? { resource } : {}) };
     };
     const stringMap = (value: unknown, field: string): Record<string, string> => {
       if (value === undefined) return {};
@@ -135,7 +168,7 @@ export function parseServersConfig(json: unknown, source: string, env: Record<st
         fail(at('url'), `not a URL: ${JSON.stringify(text)}; expected e.g. "http://127.0.0.1:4000/mcp"`);
       }
       if (url && url.protocol !== 'http:' && url.protocol !== 'https:') fail(at('url'), `expected an http(s) URL, got ${url.protocol}`);
-      target = { transport: 'http', url: url as URL, headers: stringMap(raw.headers, 'headers'), ...(raw.auth !== undefined ? { auth: clientCredentials(raw.auth) } : {}) };
+      target = { transport: 'http', url: url as URL, headers: stringMap(raw.headers, 'headers'), ...(raw.auth !== undefined ? { auth: backendAuth(raw.auth) } : {}) };
     } else if (raw.command !== undefined) {
       if (typeof raw.command !== 'string' || raw.command.trim() === '') return fail(at('command'), 'expected a non-empty string (the program to start)');
       if (raw.args !== undefined && (!Array.isArray(raw.args) || raw.args.some((arg) => typeof arg !== 'string'))) fail(at('args'), 'expected an array of strings');

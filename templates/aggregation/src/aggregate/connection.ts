@@ -1,8 +1,9 @@
-import { Client, isJSONRPCNotification, SdkErrorCode, SdkHttpError, StreamableHTTPClientTransport, type ClientCapabilities, type PriorDiscovery, type Transport } from '@modelcontextprotocol/client';
+import { Client, isJSONRPCNotification, ProtocolError, ProtocolErrorCode, SdkErrorCode, SdkHttpError, StreamableHTTPClientTransport, type ClientCapabilities, type PriorDiscovery, type Transport } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { withOwnSignal } from '../http/own-signal.js';
-import { ClientCredentialsToken, withClientCredentials } from './client-credentials.js';
+import { withBearerToken } from './client-credentials.js';
 import type { ServerConfig } from './config.js';
+import { backendTokens, tokenForRequest } from './token-exchange.js';
 
 /** What the core logs through; pino fits, and so does a console-like object with these methods. */
 export interface AggregateLogger {
@@ -41,23 +42,11 @@ export interface BackendClient {
   close(): Promise<void>;
 }
 
-/** One token per backend with client credentials, shared by all its connections. */
-const tokens = new WeakMap<ServerConfig, ClientCredentialsToken>();
-
-function tokenFor(server: ServerConfig): ClientCredentialsToken | undefined {
-  if (server.target.transport !== 'http' || !server.target.auth) return undefined;
-  let token = tokens.get(server);
-  if (!token) {
-    token = new ClientCredentialsToken(server.target.auth, { timeoutMs: server.timeoutMs });
-    tokens.set(server, token);
-  }
-  return token;
-}
-
 /**
  * Connects to one backend and agrees on a protocol version: `server/discover` first (2026-07-28),
  * the 2025 `initialize` handshake when the backend does not know it. Credentials come only from
- * the servers file (headers, env): nothing of the caller's own request is passed on.
+ * the servers file (headers, env, auth): nothing of the caller's own request is passed on (with
+ * token exchange, a token the authorization server issued for the caller is, never the caller's own).
  */
 export async function connectBackend(server: ServerConfig, options: ConnectOptions): Promise<BackendClient> {
   const client = new Client(options.clientInfo, {
@@ -68,17 +57,28 @@ export async function connectBackend(server: ServerConfig, options: ConnectOptio
     defaultCacheTtlMs: 0,
   });
   options.setup?.(client);
+  // A backend that asks for what this connection did not declare is told why nobody answers.
+  client.fallbackRequestHandler = async (request) => {
+    const capability = UNDECLARED[request.method];
+    throw new ProtocolError(
+      ProtocolErrorCode.MethodNotFound,
+      capability
+        ? `${request.method} cannot be answered: the client this connection acts for did not declare the "${capability}" capability`
+        : `Method not found: ${request.method}`,
+    );
+  };
   const target = server.target;
   let closing = false;
   let closed = false;
   let http: StreamableHTTPClientTransport | undefined;
-  const token = tokenFor(server);
+  const tokens = backendTokens(server);
   const transport =
     target.transport === 'http'
       ? (http = new StreamableHTTPClientTransport(target.url, {
           requestInit: { headers: target.headers },
-          // With client credentials (`auth`), each request carries the gateway's own token for this backend.
-          fetch: token ? withClientCredentials(token, withOwnSignal()) : withOwnSignal(),
+          // With `auth`, each request carries the gateway's own token for this backend, or (token
+          // exchange) the one exchanged for the client the request is made for.
+          fetch: tokens ? withBearerToken(() => tokenForRequest(tokens), withOwnSignal()) : withOwnSignal(),
           // A lost standalone stream is re-opened by the SDK a few times; after that the health check notices.
           reconnectionOptions: { initialReconnectionDelay: 500, maxReconnectionDelay: 5000, reconnectionDelayGrowFactor: 2, maxRetries: 3 },
         }))
@@ -133,6 +133,9 @@ export async function connectBackend(server: ServerConfig, options: ConnectOptio
     },
   };
 }
+
+/** Requests a backend may send back, by the client capability that allows them. */
+const UNDECLARED: Record<string, string> = { 'sampling/createMessage': 'sampling', 'elicitation/create': 'elicitation', 'roots/list': 'roots' };
 
 /** What to tell the next connection to this backend, so it need not probe again. */
 export function priorOf(client: Client): PriorDiscovery | undefined {

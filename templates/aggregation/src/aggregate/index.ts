@@ -21,12 +21,13 @@ import { AggregatorSession, Router, type CallOptions, type SessionOptions } from
 export { AggregateErrorCode, classify, type BackendState, type BackendStatus, type CallEvent, type CallOutcome } from './backend.js';
 export { CircuitBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
 export { listAll, plainCalls, type CacheHint, type ChangedKind, type ListKind, type Listing } from './catalog.js';
-export { ClientCredentialsToken, TokenEndpointError, withClientCredentials } from './client-credentials.js';
-export { DEFAULT_MAX_SESSIONS, DEFAULT_TIMEOUT_MS, loadServersConfig, parseServersConfig, ServersConfigError, type ClientCredentials, type ServerConfig, type ServersConfig, type ServerTarget } from './config.js';
+export { ClientCredentialsToken, TokenEndpointError, withBearerToken, withClientCredentials, type BearerToken } from './client-credentials.js';
+export { DEFAULT_MAX_SESSIONS, DEFAULT_TIMEOUT_MS, loadServersConfig, parseServersConfig, ServersConfigError, type ClientCredentials, type ServerConfig, type TokenExchange, type ServersConfig, type ServerTarget } from './config.js';
 export { isConnectionFailure, isSessionLost, priorOf, silentLogger, type AggregateLogger } from './connection.js';
 export { invalidName, mergeNamespaced, namespaced, SEPARATOR, VALID_NAME, type Collision } from './namespace.js';
 export { backoffDelay, isRetryable, sleep, withRetry, type RetryOptions } from './retry.js';
 export { AggregatorSession, type CallOptions, type SessionHandlers, type SessionOptions } from './session.js';
+export { ExchangedTokens, onBehalfOf, requireUserTokens, TOKEN_EXCHANGE_FAILED } from './token-exchange.js';
 
 export interface AggregatorOptions {
   servers: ServersConfig;
@@ -79,6 +80,9 @@ export interface Aggregator {
   listPrompts(): Promise<Prompt[]>;
   getPrompt(name: string, args?: Record<string, string>, options?: CallOptions): Promise<GetPromptResult>;
   complete: Router['complete'];
+  routeTool: Router['routeTool'];
+  /** A message forwarded as it came, over the shared connection (see `Router.forward`). */
+  forward: Router['forward'];
   /** The caching the merged list may promise (2026-07-28 `ttlMs`, `cacheScope`), from the backends' own hints. */
   cacheHint(kind: ListKind): CacheHint;
   /** The protocol era each connected backend speaks (2026-07-28 'modern' or 2025 'legacy'). */
@@ -170,6 +174,8 @@ export async function openAggregator(options: AggregatorOptions): Promise<Aggreg
     listPrompts: () => catalog.list('prompts'),
     getPrompt: (name, args, callOptions) => shared.getPrompt(name, args, callOptions),
     complete: (params, callOptions) => shared.complete(params, callOptions),
+    routeTool: (name) => shared.routeTool(name),
+    forward: (backend, operation, request, callOptions) => shared.forward(backend, operation, request, callOptions),
     cacheHint: (kind) => catalog.hint(kind),
     eras: () => Object.fromEntries(backends.map((backend) => [backend.name, backend.prior?.kind])),
     status: () => backends.map((backend) => backend.status()),

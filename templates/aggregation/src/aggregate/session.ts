@@ -26,6 +26,7 @@ import {
 import { AggregateErrorCode, type Backend } from './backend.js';
 import type { Catalog, ChangedKind } from './catalog.js';
 import { connectBackend, isSessionLost, type AggregateLogger, type BackendClient } from './connection.js';
+import { asCaller } from './token-exchange.js';
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -51,9 +52,15 @@ export interface CallOptions {
 
 /** Where requests a backend sends back (sampling, elicitation, roots) and its notifications go. */
 export interface SessionHandlers {
-  createMessage?(params: CreateMessageRequest['params'], options: { signal: AbortSignal; backend: string }): Promise<CreateMessageResult | CreateMessageResultWithTools>;
+  createMessage?(
+    params: CreateMessageRequest['params'],
+    options: { signal: AbortSignal; backend: string },
+  ): Promise<CreateMessageResult | CreateMessageResultWithTools>;
   elicit?(params: ElicitRequest['params'], options: { signal: AbortSignal; backend: string }): Promise<ElicitResult>;
-  listRoots?(params: ListRootsRequest['params'], options: { signal: AbortSignal; backend: string }): Promise<ListRootsResult>;
+  listRoots?(
+    params: ListRootsRequest['params'],
+    options: { signal: AbortSignal; backend: string },
+  ): Promise<ListRootsResult>;
   loggingMessage?(params: LoggingMessageNotification['params'], backend: string): void;
   resourceUpdated?(params: ResourceUpdatedNotification['params'], backend: string): void;
 }
@@ -82,14 +89,21 @@ export class Router {
     private readonly onSessionLost: (backend: Backend, client: Client) => Promise<boolean> = async () => false,
   ) {}
 
-  protected async send<T>(backend: Backend, operation: string, request: (client: Client) => Promise<T>, { signal, onlog }: Pick<CallOptions, 'signal' | 'onlog'> = {}): Promise<T> {
+  protected async send<T>(
+    backend: Backend,
+    operation: string,
+    request: (client: Client) => Promise<T>,
+    { signal, onlog }: Pick<CallOptions, 'signal' | 'onlog'> = {},
+  ): Promise<T> {
     const done = this.using(backend);
     try {
       for (let attempt = 0; ; attempt++) {
         if (backend.breaker.state === 'open') throw backend.unavailable();
+        // A backend with token exchange gets this request with the token exchanged for the calling client.
+        const asClient = await asCaller(backend.config);
         const client = await this.clientFor(backend);
         try {
-          return await backend.run(operation, request, { client, signal, onlog });
+          return await asClient(() => backend.run(operation, request, { client, signal, onlog }));
         } catch (error) {
           // The request never reached the restarted backend, so sending it once more on a new session is safe.
           if (attempt === 0 && isSessionLost(error) && (await this.onSessionLost(backend, client))) continue;
@@ -106,6 +120,11 @@ export class Router {
     return () => {};
   }
 
+  /** The log level the caller set for its session (`logging/setLevel` of a 2025 session); undefined when none was set. */
+  logLevel(): LoggingLevel | undefined {
+    return this.sessionLevel();
+  }
+
   /** The log level the caller set for its session, sent with each request to a 2026-07-28 backend. */
   protected sessionLevel(): LoggingLevel | undefined {
     return undefined;
@@ -114,7 +133,10 @@ export class Router {
   /** The request's `_meta` toward this backend: the caller's, plus the session's log level for a 2026-07-28 one. */
   private meta(client: Client, options: CallOptions): { _meta?: Record<string, unknown> } {
     const level = client.getProtocolEra() === 'modern' ? this.sessionLevel() : undefined;
-    const meta = level && options._meta?.[LOG_LEVEL_META_KEY] === undefined ? { ...options._meta, [LOG_LEVEL_META_KEY]: level } : options._meta;
+    const meta =
+      level && options._meta?.[LOG_LEVEL_META_KEY] === undefined
+        ? { ...options._meta, [LOG_LEVEL_META_KEY]: level }
+        : options._meta;
     return meta ? { _meta: meta } : {};
   }
 
@@ -131,7 +153,11 @@ export class Router {
    * A tool call, its result passed on as the backend sent it: a relay does not re-validate
    * structured output (the caller's own SDK does), so this is the SDK's `request`, not `callTool`.
    */
-  async callTool(name: string, args: Record<string, unknown> | undefined, options: CallOptions = {}): Promise<CallToolResult> {
+  async callTool(
+    name: string,
+    args: Record<string, unknown> | undefined,
+    options: CallOptions = {},
+  ): Promise<CallToolResult> {
     const route = await this.catalog.route('tools', name);
     if (!route) throw unknown('tool', name);
     const { backend } = route;
@@ -145,7 +171,12 @@ export class Router {
       backend,
       'tools/call',
       (client) => {
-        const params = { name: route.name, ...(args ? { arguments: args } : {}), ...this.meta(client, options), ...retryFields(client, options) };
+        const params = {
+          name: route.name,
+          ...(args ? { arguments: args } : {}),
+          ...this.meta(client, options),
+          ...retryFields(client, options),
+        };
         return client.request({ method: 'tools/call', params }, requestOptions);
       },
       options,
@@ -158,12 +189,20 @@ export class Router {
     return this.send(
       backend,
       'resources/read',
-      (client) => client.request({ method: 'resources/read', params: { uri, ...this.meta(client, options), ...retryFields(client, options) } }, this.requestOptions(backend, options)),
+      (client) =>
+        client.request(
+          { method: 'resources/read', params: { uri, ...this.meta(client, options), ...retryFields(client, options) } },
+          this.requestOptions(backend, options),
+        ),
       options,
     );
   }
 
-  async getPrompt(name: string, args: Record<string, string> | undefined, options: CallOptions = {}): Promise<GetPromptResult> {
+  async getPrompt(
+    name: string,
+    args: Record<string, string> | undefined,
+    options: CallOptions = {},
+  ): Promise<GetPromptResult> {
     const route = await this.catalog.route('prompts', name);
     if (!route) throw unknown('prompt', name);
     const { backend } = route;
@@ -172,11 +211,38 @@ export class Router {
       'prompts/get',
       (client) =>
         client.request(
-          { method: 'prompts/get', params: { name: route.name, ...(args ? { arguments: args } : {}), ...this.meta(client, options), ...retryFields(client, options) } },
+          {
+            method: 'prompts/get',
+            params: {
+              name: route.name,
+              ...(args ? { arguments: args } : {}),
+              ...this.meta(client, options),
+              ...retryFields(client, options),
+            },
+          },
           this.requestOptions(backend, options),
         ),
       options,
     );
+  }
+
+  /** The backend serving a namespaced tool, and the backend's own name for it; undefined when none serves it. */
+  routeTool(name: string): Promise<{ backend: Backend; name: string } | undefined> {
+    return this.catalog.route('tools', name);
+  }
+
+  /**
+   * A request sent by the caller itself on this router's connection to `backend` (a message
+   * forwarded as it came), with what `callTool` has around it: the breaker, the usage that keeps
+   * a session's connection from idling out, and a lost 2025 session re-opened and tried once more.
+   */
+  forward<T>(
+    backend: Backend,
+    operation: string,
+    request: (client: Client) => Promise<T>,
+    options: Pick<CallOptions, 'signal'> = {},
+  ): Promise<T> {
+    return this.send(backend, operation, request, options);
   }
 
   /** Completion of a prompt argument (namespaced prompt name) or of a resource template variable. */
@@ -194,12 +260,24 @@ export class Router {
     }
     const target = backend;
     if (!target.capabilities?.completions) return { completion: { values: [], hasMore: false } };
-    return this.send(target, 'completion/complete', (client) => client.complete({ ...params, ref }, { signal: options.signal, timeout: options.timeoutMs ?? target.config.timeoutMs }), options);
+    return this.send(
+      target,
+      'completion/complete',
+      (client) =>
+        client.complete(
+          { ...params, ref },
+          { signal: options.signal, timeout: options.timeoutMs ?? target.config.timeoutMs },
+        ),
+      options,
+    );
   }
 }
 
 function unknown(kind: string, name: string): ProtocolError {
-  return new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown ${kind} "${name}": no backend serves it (list ${kind === 'resource' || kind === 'resource template' ? 'resources' : `${kind}s`} to see what is available)`);
+  return new ProtocolError(
+    ProtocolErrorCode.InvalidParams,
+    `Unknown ${kind} "${name}": no backend serves it (list ${kind === 'resource' || kind === 'resource template' ? 'resources' : `${kind}s`} to see what is available)`,
+  );
 }
 
 /**
@@ -303,7 +381,13 @@ export class AggregatorSession extends Router {
         if (this.connections.get(backend.name) === opening) this.connections.delete(backend.name);
         // Not reaching the backend is the backend's failure (unless the session ended meanwhile): the breaker must see it.
         if (!this.closed) backend.breaker.failure();
-        throw error instanceof ProtocolError ? error : new ProtocolError(AggregateErrorCode.BackendUnavailable, `Backend "${backend.name}" is unavailable: ${(error as Error).message}`, { backend: backend.name });
+        throw error instanceof ProtocolError
+          ? error
+          : new ProtocolError(
+              AggregateErrorCode.BackendUnavailable,
+              `Backend "${backend.name}" is unavailable: ${(error as Error).message}`,
+              { backend: backend.name },
+            );
       },
     );
     this.connections.set(backend.name, opening);
@@ -326,7 +410,10 @@ export class AggregatorSession extends Router {
       }
     }
     if (!victim) return false;
-    this.options.logger.info({ backend: backend.name, maxSessions: backend.config.maxSessions, idleMs: this.now() - oldest }, 'backend at its session limit: closed the least recently used idle session');
+    this.options.logger.info(
+      { backend: backend.name, maxSessions: backend.config.maxSessions, idleMs: this.now() - oldest },
+      'backend at its session limit: closed the least recently used idle session',
+    );
     return victim.release(backend.name);
   }
 
@@ -393,15 +480,34 @@ export class AggregatorSession extends Router {
       setup: (client) => {
         // A 2025 backend asks with a request of its own; a 2026-07-28 one answers `input_required`,
         // which the SDK fulfils through these same handlers: either way the request reaches this client.
-        if (capabilities.sampling) client.setRequestHandler('sampling/createMessage', (request, ctx) => handlers.createMessage!(request.params, { signal: ctx.mcpReq.signal, backend: name }));
-        if (capabilities.elicitation) client.setRequestHandler('elicitation/create', (request, ctx) => handlers.elicit!(request.params, { signal: ctx.mcpReq.signal, backend: name }));
-        if (capabilities.roots) client.setRequestHandler('roots/list', (request, ctx) => handlers.listRoots!(request.params, { signal: ctx.mcpReq.signal, backend: name }));
+        if (capabilities.sampling)
+          client.setRequestHandler('sampling/createMessage', (request, ctx) =>
+            handlers.createMessage!(request.params, { signal: ctx.mcpReq.signal, backend: name }),
+          );
+        if (capabilities.elicitation)
+          client.setRequestHandler('elicitation/create', (request, ctx) =>
+            handlers.elicit!(request.params, { signal: ctx.mcpReq.signal, backend: name }),
+          );
+        if (capabilities.roots)
+          client.setRequestHandler('roots/list', (request, ctx) =>
+            handlers.listRoots!(request.params, { signal: ctx.mcpReq.signal, backend: name }),
+          );
         // A backend announces list changes on the session where they happened (often this one).
-        client.setNotificationHandler('notifications/tools/list_changed', () => this.options.listChanged?.(backend, 'tools'));
-        client.setNotificationHandler('notifications/resources/list_changed', () => this.options.listChanged?.(backend, 'resources'));
-        client.setNotificationHandler('notifications/prompts/list_changed', () => this.options.listChanged?.(backend, 'prompts'));
-        client.setNotificationHandler('notifications/message', (notification) => handlers.loggingMessage?.(notification.params, name));
-        client.setNotificationHandler('notifications/resources/updated', (notification) => handlers.resourceUpdated?.(notification.params, name));
+        client.setNotificationHandler('notifications/tools/list_changed', () =>
+          this.options.listChanged?.(backend, 'tools'),
+        );
+        client.setNotificationHandler('notifications/resources/list_changed', () =>
+          this.options.listChanged?.(backend, 'resources'),
+        );
+        client.setNotificationHandler('notifications/prompts/list_changed', () =>
+          this.options.listChanged?.(backend, 'prompts'),
+        );
+        client.setNotificationHandler('notifications/message', (notification) =>
+          handlers.loggingMessage?.(notification.params, name),
+        );
+        client.setNotificationHandler('notifications/resources/updated', (notification) =>
+          handlers.resourceUpdated?.(notification.params, name),
+        );
       },
     });
     if (this.closed) {
@@ -411,7 +517,8 @@ export class AggregatorSession extends Router {
     const client = connection.client;
     try {
       // A 2026-07-28 backend takes the level with each request (`_meta`), a 2025 one once per session.
-      if (this.level && client.getProtocolEra() === 'legacy' && client.getServerCapabilities()?.logging) await client.setLoggingLevel(this.level);
+      if (this.level && client.getProtocolEra() === 'legacy' && client.getServerCapabilities()?.logging)
+        await client.setLoggingLevel(this.level);
       for (const uri of this.subscriptions.get(name) ?? []) await this.subscribeOn(client, name, uri);
     } catch (error) {
       // The caller forgets a connection that failed to open: it must not keep a process running.
@@ -487,7 +594,8 @@ export class AggregatorSession extends Router {
           const existing = this.connections.get(backend.name);
           const connection = await (existing ?? this.connection(backend)).catch(() => undefined);
           // A connection opened just now already got the level.
-          if (existing && connection && connection.client.getProtocolEra() === 'legacy') await connection.client.setLoggingLevel(level).catch(() => {});
+          if (existing && connection && connection.client.getProtocolEra() === 'legacy')
+            await connection.client.setLoggingLevel(level).catch(() => {});
         } finally {
           done();
         }

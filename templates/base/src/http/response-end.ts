@@ -1,3 +1,5 @@
+import type { Context } from 'hono';
+
 /**
  * Returns a response whose body reports when it has been fully sent or abandoned by the
  * client. Streaming (SSE) responses end long after the handler returned, and that later
@@ -10,7 +12,9 @@ export function withResponseEnd(response: Response, onEnd: (outcome: 'complete' 
     ended = true;
     onEnd(outcome);
   };
-  if (!response.body) {
+  // Only an event stream outlives the handler; any other answer is complete once returned (and
+  // its body is not touched, which would turn the server's lightweight response into a full one).
+  if (!response.headers.get('content-type')?.startsWith('text/event-stream') || !response.body) {
     end('complete');
     return response;
   }
@@ -36,4 +40,13 @@ export function withResponseEnd(response: Response, onEnd: (outcome: 'complete' 
     },
   });
   return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+/**
+ * Calls `onEnd` once the context's response has been sent (an event stream: when it ends). The
+ * response is replaced only when it is wrapped: setting `c.res` again makes hono rebuild it.
+ */
+export function onResponseEnd(c: Context, onEnd: (outcome: 'complete' | 'aborted') => void): void {
+  const response = withResponseEnd(c.res, onEnd);
+  if (response !== c.res) c.res = response;
 }

@@ -1,19 +1,14 @@
-import { isInputRequiredResult, type CallToolResult, type InputRequiredResult, type RequestMeta, type ServerContext } from '@modelcontextprotocol/server';
+import { isInputRequiredResult, type CallToolResult, type InputRequiredResult, type ServerContext } from '@modelcontextprotocol/server';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics, ToolOutcome } from '../observability/metrics.js';
 import { currentRequestContext } from '../observability/request-context.js';
+import type { ToolInstrument } from '../observability/tracing.js';
 
 /** The SDK's context of one tool call (request id, `_meta`, signal, notify). */
 export type ToolExtra = ServerContext;
 
 /** What a tool returns: its result, or (2026-07-28) a request for input the client answers before retrying. */
 export type ToolResult = CallToolResult | InputRequiredResult;
-
-/**
- * Wraps every tool call, e.g. in a tracing span; `meta` is the request's `_meta`, whose
- * `traceparent` (when present) names the caller's span.
- */
-export type ToolInstrument = (tool: string, run: () => Promise<ToolResult>, meta?: RequestMeta) => Promise<ToolResult>;
 
 /** Runs one tool call: `signal` aborts on client cancellation, on the call timeout and when the exchange ends. */
 export type ToolRunner = (tool: string, extra: ToolExtra, handler: (signal: AbortSignal) => Promise<ToolResult>) => Promise<ToolResult>;

@@ -7,6 +7,7 @@ import {
   isJsonContentType,
   isLegacyRequest,
   WebStandardStreamableHTTPServerTransport,
+  type InboundClassificationOutcome,
   type JSONRPCMessage,
   type McpHttpHandler,
   type ServerEventBus,
@@ -17,7 +18,7 @@ import type { AppEnv } from '../http/env.js';
 import { JSONRPC, jsonRpcError } from '../http/errors.js';
 import { withResponseEnd } from '../http/response-end.js';
 import type { Logger } from '../observability/logger.js';
-import type { McpLayer, RequestCheck } from './layer-types.js';
+import type { Forward, McpLayer, RequestCheck } from './layer-types.js';
 import { SessionCapacityError, SessionStoreError, type Session, type SessionJson, type SessionRegistry, type SharedSessionRecord } from './sessions.js';
 
 type CreateServer = McpLayer['createServer'];
@@ -39,6 +40,8 @@ export interface McpEndpointOptions {
   logger: Logger;
   /** The layer's own check of 2026-07-28 requests (McpLayer.checkRequest), run before the SDK serves them. */
   checkRequest?: RequestCheck;
+  /** Messages the layer answers itself, before a server session would (McpLayer.forward). */
+  forward?: Forward;
 }
 
 export interface McpEndpoint {
@@ -83,7 +86,7 @@ function sizedRequest(c: Context<AppEnv>): Request {
  *   Mcp-Session-Id, bound to the identity that created them; with a shared store (load-balanced
  *   replicas) any replica continues a session from its record.
  */
-export function createMcpEndpoint({ protocol, mode, createServer, sessions, jsonResponse = false, bus, maxBodyBytes, logger, checkRequest }: McpEndpointOptions): McpEndpoint {
+export function createMcpEndpoint({ protocol, mode, createServer, sessions, jsonResponse = false, bus, maxBodyBytes, logger, checkRequest, forward }: McpEndpointOptions): McpEndpoint {
   const sessionful = mode === 'stateful';
   if (sessionful && !sessions) throw new Error('stateful mode needs a session registry');
   if (sessionful && protocol === 'modern') throw new Error('the sessionful 2025 leg needs MCP_PROTOCOL=dual');
@@ -96,35 +99,47 @@ export function createMcpEndpoint({ protocol, mode, createServer, sessions, json
     onerror: (error) => logger.debug({ err: error }, 'mcp handler reported an error'),
   });
 
-  /** The layer's check of a 2026-07-28 request (McpLayer.checkRequest), given the body parsed once by the route. */
-  const checkModern = async (c: Context<AppEnv>, body: unknown, headers: Headers): Promise<Response | undefined> => {
-    if (!checkRequest || !isJsonContentType(c.req.header('content-type'))) return undefined;
-    // Only what the SDK would serve as a 2026-07-28 request; it answers everything else itself.
-    const route = classifyInboundRequest({
+  /** How the SDK routes a POST with this parsed body: as a 2026-07-28 request, a 2025 one, or refused (what `isLegacyRequest` decides from). */
+  const classify = (c: Context<AppEnv>, body: unknown): InboundClassificationOutcome =>
+    classifyInboundRequest({
       httpMethod: 'POST',
       body,
       protocolVersionHeader: c.req.header('mcp-protocol-version'),
       mcpMethodHeader: c.req.header('mcp-method'),
       mcpNameHeader: c.req.header('mcp-name'),
     });
-    return route.kind === 'modern' && route.messageKind === 'request' ? checkRequest(route.message, headers) : undefined;
-  };
 
   const route: Handler<AppEnv> = async function mcp(c) {
-    const request = sizedRequest(c);
+    // Built only when the SDK reads the request: a message the layer forwards never needs it.
+    let sized: Request | undefined;
+    const request = () => (sized ??= sizedRequest(c));
     const authInfo = c.get('identity')?.authInfo;
-    // Parsed once, for the sessionful leg's routing and the layer's check alike.
-    const parsed = c.req.method === 'POST' && (sessionful || checkRequest) ? parseBody(c.get('body')) : undefined;
+    // Parsed once, for the sessionful leg's routing, the layer's check and its forwarding alike.
+    const parsed = c.req.method === 'POST' && (sessionful || checkRequest || forward) ? parseBody(c.get('body')) : undefined;
+    const outcome = parsed?.ok ? classify(c, parsed.value) : undefined;
     if (sessionful && sessions) {
-      if (await isLegacyRequest(request, parsed?.ok ? parsed.value : undefined, { maxRequestBodySize: maxBodyBytes })) {
+      // With the body parsed, the classification is the one `isLegacyRequest` would make from it.
+      if (outcome ? outcome.kind === 'legacy' : await isLegacyRequest(request(), undefined, { maxRequestBodySize: maxBodyBytes })) {
         if (parsed && !parsed.ok) return jsonRpcError(c, 400, JSONRPC.parseError, 'Parse error: invalid JSON');
-        return stateful(c, request, createServer, sessions, parsed?.ok ? parsed.value : undefined);
+        return stateful(c, request, createServer, sessions, parsed?.ok ? parsed.value : undefined, forward);
       }
     }
     // A listen stream stays open until the client leaves or the server shuts down: draining does not wait for it.
     if (c.req.header('mcp-method') === 'subscriptions/listen') c.set('longLived', true);
-    const rejected = parsed?.ok ? await checkModern(c, parsed.value, request.headers) : undefined;
-    return rejected ?? handler.fetch(request, { authInfo });
+    // The layer's check and forwarding see only what the SDK would serve as JSON.
+    const inbound = outcome && isJsonContentType(c.req.header('content-type')) ? outcome : undefined;
+    if (inbound?.kind === 'modern' && inbound.messageKind === 'request') {
+      // The layer's own check runs on what the SDK would serve as a 2026-07-28 request; it answers everything else itself.
+      const rejected = checkRequest ? await checkRequest(inbound.message, c.req.raw.headers) : undefined;
+      if (rejected) return rejected;
+    }
+    // A 2026-07-28 request, or a 2025 one served without a session (`dual`, stateless), the layer may forward.
+    const era = inbound?.kind === 'modern' && inbound.messageKind === 'request' ? 'modern' : inbound?.kind === 'legacy' && protocol === 'dual' && !sessionful ? 'legacy' : undefined;
+    if (forward && era && parsed?.ok && isSingleMessage(parsed.value)) {
+      const answer = await forward({ message: parsed.value, era, headers: c.req.raw.headers, authInfo, signal: c.req.raw.signal });
+      if (answer) return answer;
+    }
+    return handler.fetch(request(), { authInfo });
   };
   return { route, handler, close: () => handler.close() };
 }
@@ -132,10 +147,11 @@ export function createMcpEndpoint({ protocol, mode, createServer, sessions, json
 /** The sessionful 2025 leg (SESSION_MODE=stateful). */
 async function stateful(
   c: Context<AppEnv>,
-  request: Request,
+  sizedRequest: () => Request,
   createServer: CreateServer,
   sessions: SessionRegistry,
   parsedBody: unknown,
+  forward: Forward | undefined,
 ): Promise<Response> {
   const owner = c.get('identity')?.id ?? 'anonymous';
   const authInfo = c.get('identity')?.authInfo;
@@ -144,7 +160,7 @@ async function stateful(
   if (sessionId !== undefined) {
     let session: Session | undefined;
     try {
-      session = await sessions.resolve(sessionId, owner, (record) => rebuildSession(record, () => createServer({ era: 'legacy', authInfo, requestInfo: request }), sessions));
+      session = await sessions.resolve(sessionId, owner, (record) => rebuildSession(record, () => createServer({ era: 'legacy', authInfo, requestInfo: sizedRequest() }), sessions));
     } catch (error) {
       return unavailable(c, error);
     }
@@ -153,7 +169,12 @@ async function stateful(
     if (c.req.method === 'GET') c.set('longLived', true);
     const done = sessions.use(session);
     try {
-      const response = await session.transport.handleRequest(request, { parsedBody, authInfo });
+      if (forward && c.req.method === 'POST' && isSingleMessage(parsedBody)) {
+        const answer = await forward({ message: parsedBody, era: 'legacy', session: session.server, headers: c.req.raw.headers, authInfo, signal: c.req.raw.signal });
+        // A stream ends later than the handler returns: the session stays in use until then.
+        if (answer) return isEventStream(answer) ? withResponseEnd(answer, done) : (done(), answer);
+      }
+      const response = await session.transport.handleRequest(sizedRequest(), { parsedBody, authInfo });
       return withResponseEnd(response, done);
     } catch (error) {
       done();
@@ -187,6 +208,7 @@ async function stateful(
       return unavailable(c, error);
     }
   }
+  const request = sizedRequest();
   const server = createServer({ era: 'legacy', authInfo, requestInfo: request });
   const transport = openTransport(id, sessions, (sessionId) => sessions.add({ id: sessionId, owner, server, transport }));
   await server.connect(transport);
@@ -247,6 +269,15 @@ async function rebuildSession(record: SharedSessionRecord, createServer: () => S
     throw error;
   }
   return { id: record.sessionId, owner: record.userId, server, transport };
+}
+
+/** One JSON-RPC message (not a batch), as a layer's `forward` takes it; it decides what it can forward. */
+function isSingleMessage(body: unknown): body is JSONRPCMessage {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) && (body as { jsonrpc?: unknown }).jsonrpc === '2.0';
+}
+
+function isEventStream(response: Response): boolean {
+  return response.headers.get('content-type')?.startsWith('text/event-stream') === true;
 }
 
 type JsonObject = { [key: string]: SessionJson };

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../http/env.js';
-import { withResponseEnd } from '../http/response-end.js';
+import { onResponseEnd } from '../http/response-end.js';
 import { routeLabel } from '../http/route.js';
 import type { Metrics } from '../observability/metrics.js';
 
@@ -16,7 +16,7 @@ export function accessLog({ metrics }: { metrics: Metrics }): MiddlewareHandler<
     const { method } = c.req;
     const route = routeLabel(c);
     const status = c.res.status;
-    c.res = withResponseEnd(c.res, (outcome) => {
+    onResponseEnd(c, (outcome) => {
       const seconds = (performance.now() - started) / 1000;
       const labels = { method, route, status: String(status) };
       metrics.httpRequests.inc(labels);

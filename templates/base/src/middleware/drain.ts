@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../http/env.js';
-import { withResponseEnd } from '../http/response-end.js';
+import { onResponseEnd } from '../http/response-end.js';
 import type { InflightTracker } from '../lifecycle/inflight.js';
 import type { Readiness } from '../lifecycle/readiness.js';
 
@@ -8,7 +8,13 @@ import type { Readiness } from '../lifecycle/readiness.js';
  * Counts requests until their response has been fully sent, so shutdown can wait for them,
  * and asks clients to reconnect elsewhere once this instance is draining.
  */
-export function drain({ inflight, readiness }: { inflight: InflightTracker; readiness: Readiness }): MiddlewareHandler<AppEnv> {
+export function drain({
+  inflight,
+  readiness,
+}: {
+  inflight: InflightTracker;
+  readiness: Readiness;
+}): MiddlewareHandler<AppEnv> {
   return async function drainMiddleware(c, next) {
     const done = inflight.start();
     try {
@@ -22,6 +28,6 @@ export function drain({ inflight, readiness }: { inflight: InflightTracker; read
       done();
       return;
     }
-    c.res = withResponseEnd(c.res, done);
+    onResponseEnd(c, done);
   };
 }

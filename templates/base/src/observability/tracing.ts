@@ -19,11 +19,17 @@ import {
   ATTR_SERVICE_NAME,
   ATTR_URL_PATH,
 } from '@opentelemetry/semantic-conventions';
-import { TRACEPARENT_META_KEY, TRACESTATE_META_KEY, type RequestMeta } from '@modelcontextprotocol/server';
+import { TRACEPARENT_META_KEY, TRACESTATE_META_KEY, type CallToolResult, type InputRequiredResult, type RequestMeta } from '@modelcontextprotocol/server';
 import type { MiddlewareHandler } from 'hono';
-import { withResponseEnd } from '../http/response-end.js';
+import { onResponseEnd } from '../http/response-end.js';
 import { routeLabel } from '../http/route.js';
-import type { ToolInstrument } from '../mcp/tool-runner.js';
+
+/**
+ * Wraps every tool call, e.g. in a tracing span; `meta` is the request's `_meta`, whose
+ * `traceparent` (when present) names the caller's span. A call ends with its result or
+ * (2026-07-28) a request for input.
+ */
+export type ToolInstrument = (tool: string, run: () => Promise<CallToolResult | InputRequiredResult>, meta?: RequestMeta) => Promise<CallToolResult | InputRequiredResult>;
 
 export interface Tracing {
   middleware: MiddlewareHandler;
@@ -122,7 +128,7 @@ function tracingMiddleware(tracer: Tracer): MiddlewareHandler {
     const status = c.res.status;
     span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
     if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-    c.res = withResponseEnd(c.res, () => span.end());
+    onResponseEnd(c, () => span.end());
   };
 }
 

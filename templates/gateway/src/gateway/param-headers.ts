@@ -14,7 +14,22 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** `number` is not allowed by the spec; such a tool is invalid but its headers are still checked. */
 const CHECKED_TYPES = new Set(['string', 'integer', 'boolean', 'number']);
 /** Subschemas an `x-mcp-header` may not sit under (only chains of `properties` count). */
-const UNREACHABLE = ['items', 'prefixItems', 'contains', 'additionalProperties', 'unevaluatedProperties', 'unevaluatedItems', 'propertyNames', 'oneOf', 'anyOf', 'allOf', 'not', 'if', 'then', 'else'];
+const UNREACHABLE = [
+  'items',
+  'prefixItems',
+  'contains',
+  'additionalProperties',
+  'unevaluatedProperties',
+  'unevaluatedItems',
+  'propertyNames',
+  'oneOf',
+  'anyOf',
+  'allOf',
+  'not',
+  'if',
+  'then',
+  'else',
+];
 const UNREACHABLE_MAPS = ['patternProperties', 'dependentSchemas', '$defs', 'definitions'];
 const SENTINEL_START = '=?base64?';
 const SENTINEL_END = '?=';
@@ -47,12 +62,15 @@ export function headerDeclarations(schema: unknown): Declaration[] {
       found.push({ path, header, type });
     }
     const children: [string, unknown, boolean][] = [];
-    if (isObject(node.properties)) for (const [key, child] of Object.entries(node.properties)) children.push([key, child, reachable]);
+    if (isObject(node.properties))
+      for (const [key, child] of Object.entries(node.properties)) children.push([key, child, reachable]);
     for (const key of UNREACHABLE) {
       const sub = node[key];
       for (const branch of Array.isArray(sub) ? sub : [sub]) children.push([`<${key}>`, branch, false]);
     }
-    for (const key of UNREACHABLE_MAPS) if (isObject(node[key])) for (const branch of Object.values(node[key])) children.push([`<${key}>`, branch, false]);
+    for (const key of UNREACHABLE_MAPS)
+      if (isObject(node[key]))
+        for (const branch of Object.values(node[key])) children.push([`<${key}>`, branch, false]);
     return children.every(([key, child, childReachable]) => visit(child, [...path, key], childReachable));
   };
   return visit(schema, [], true) ? found : [];
@@ -74,42 +92,75 @@ function decodeHeader(value: string): string | undefined {
 function asHeaderText(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value === 'boolean') return String(value);
-  if (typeof value === 'number' && Number.isFinite(value) && (!Number.isInteger(value) || Number.isSafeInteger(value))) return String(value);
+  if (typeof value === 'number' && Number.isFinite(value) && (!Number.isInteger(value) || Number.isSafeInteger(value)))
+    return String(value);
   return undefined;
 }
 
 const name = (path: string[]) => path.join('.');
 
 /** Why the headers do not match the arguments, or undefined when they do. */
-export function paramHeaderMismatch(declarations: Declaration[], args: unknown, headers: Headers): { header: string; body: string } | undefined {
+export function paramHeaderMismatch(
+  declarations: Declaration[],
+  args: unknown,
+  headers: Headers,
+): { header: string; body: string } | undefined {
   for (const { path, header: declared, type } of declarations) {
     const header = `${HEADER_PREFIX}${declared}`;
     const value = path.reduce<unknown>((node, key) => (isObject(node) ? node[key] : undefined), args);
     const expected = asHeaderText(value);
     if (expected === undefined) continue;
     const sent = headers.get(header);
-    if (sent === null) return { header, body: `the body carries ${name(path)}=${JSON.stringify(value)} but the ${header} header is absent` };
+    if (sent === null)
+      return {
+        header,
+        body: `the body carries ${name(path)}=${JSON.stringify(value)} but the ${header} header is absent`,
+      };
     const decoded = decodeHeader(sent);
     if (decoded === undefined) return { header, body: `the ${header} header carries an invalid Base64 sentinel value` };
     const numeric = (type === 'integer' || type === 'number') && typeof value === 'number' && DECIMAL.test(decoded);
     if (numeric ? Number(decoded) !== value : decoded !== expected) {
-      return { header, body: `the ${header} header decodes to ${JSON.stringify(decoded)} but the body carries ${name(path)}=${JSON.stringify(value)}` };
+      return {
+        header,
+        body: `the ${header} header decodes to ${JSON.stringify(decoded)} but the body carries ${name(path)}=${JSON.stringify(value)}`,
+      };
     }
   }
   return undefined;
 }
 
+const declared = new WeakMap<Tool[], Map<string, Declaration[]>>();
+
+/** The tools of a listing that mirror arguments in headers, with their declarations; worked out once per listing. */
+export function mirroredTools(tools: Tool[]): Map<string, Declaration[]> {
+  let found = declared.get(tools);
+  if (!found) {
+    found = new Map();
+    for (const tool of tools) {
+      const declarations = headerDeclarations(tool.inputSchema);
+      if (declarations.length > 0) found.set(tool.name, declarations);
+    }
+    declared.set(tools, found);
+  }
+  return found;
+}
+
 /** The check of `/mcp` for `tools/call`: the headers against the exposed tool's schema (`tools` is the cached list). */
 export function paramHeaderCheck(tools: () => Promise<Tool[]>): RequestCheck {
   return async (message: JSONRPCRequest, headers: Headers) => {
-    if (message.method !== 'tools/call' || !isObject(message.params) || typeof message.params.name !== 'string') return undefined;
-    const tool = (await tools().catch(() => [])).find((item) => item.name === message.params?.name);
-    const mismatch = tool && paramHeaderMismatch(headerDeclarations(tool.inputSchema), message.params.arguments, headers);
+    if (message.method !== 'tools/call' || !isObject(message.params) || typeof message.params.name !== 'string')
+      return undefined;
+    const declarations = mirroredTools(await tools().catch(() => [])).get(message.params.name);
+    const mismatch = declarations && paramHeaderMismatch(declarations, message.params.arguments, headers);
     if (!mismatch) return undefined;
     return Response.json(
       {
         jsonrpc: '2.0',
-        error: { code: HEADER_MISMATCH, message: `Bad Request: the request headers and body disagree: ${mismatch.body}`, data: { mismatch } },
+        error: {
+          code: HEADER_MISMATCH,
+          message: `Bad Request: the request headers and body disagree: ${mismatch.body}`,
+          data: { mismatch },
+        },
         id: message.id,
       },
       { status: 400 },

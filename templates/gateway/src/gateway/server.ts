@@ -13,13 +13,14 @@ import {
   type ServerCapabilities,
   type ServerContext,
 } from '@modelcontextprotocol/server';
-import type { Aggregator, AggregatorSession, CallOptions, ChangedKind, ListKind } from '../aggregate/index.js';
+import { onBehalfOf, type Aggregator, type AggregatorSession, type CallOptions, type ChangedKind, type ListKind } from '../aggregate/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics, ToolOutcome } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing.js';
 import type { PackageInfo } from '../package-info.js';
 import { BACKEND_TIMEOUT, toWireError } from './errors.js';
 import { paginate } from './pagination.js';
+import { heldCallsFor } from './held-calls.js';
 
 export interface GatewayServerOptions {
   aggregator: Aggregator;
@@ -79,34 +80,53 @@ export class LiveServers {
   notify(kind: ChangedKind): void {
     for (const [server, capabilities] of this.servers) {
       if (!capabilities[kind]?.listChanged) continue;
-      const send = kind === 'tools' ? server.sendToolListChanged() : kind === 'resources' ? server.sendResourceListChanged() : server.sendPromptListChanged();
+      const send =
+        kind === 'tools'
+          ? server.sendToolListChanged()
+          : kind === 'resources'
+            ? server.sendResourceListChanged()
+            : server.sendPromptListChanged();
       void send.catch(() => {});
     }
   }
 }
+
+/** The backend sessions of each 2025 client session (SESSION_MODE=stateful), by its server; opened on first use. */
+export const backendSessions = new WeakMap<Server, () => AggregatorSession>();
 
 /**
  * One downstream MCP server in front of the aggregator: per 2026-07-28 request, per stateless 2025
  * request, or per 2025 session. Built on the SDK's low-level `Server`, so lists, calls and errors
  * pass through unchanged instead of being re-declared as gateway tools.
  */
-export function createGatewayServer(options: GatewayServerOptions, live: LiveServers, request: Pick<McpRequestContext, 'era'>): Server {
+export function createGatewayServer(
+  options: GatewayServerOptions,
+  live: LiveServers,
+  request: Pick<McpRequestContext, 'era'>,
+): Server {
   const { aggregator, info, logger, metrics, pageSize } = options;
   const modern = request.era === 'modern';
   const stateful = options.stateful && !modern;
+  const heldOptions = { aggregator, clientRequestTimeoutMs: options.clientRequestTimeoutMs, logger };
   const sole = aggregator.soleBackend();
   const transparent = sole !== undefined && sole.prefix === '' && sole.capabilities !== undefined;
   const offered = transparent ? pick(sole.capabilities!) : FULL;
   // Subscriptions to single resources need a session (2025), or a `subscriptions/listen` stream
   // (2026-07-28): the backends' updates reach those streams through the bus.
-  const capabilities: ServerCapabilities = stateful || modern || !offered.resources ? offered : { ...offered, resources: { listChanged: true } };
+  const capabilities: ServerCapabilities =
+    stateful || modern || !offered.resources ? offered : { ...offered, resources: { listChanged: true } };
   const discoverHint = transparent ? sole.discoverHint : undefined;
-  const server = new Server(transparent && sole.serverInfo ? sole.serverInfo : { name: info.name, version: info.version }, {
-    capabilities,
-    ...(transparent && sole.instructions ? { instructions: sole.instructions } : {}),
-    // The caching the backend allows for its own discover result, which this one repeats.
-    ...(discoverHint && Object.keys(discoverHint).length > 0 ? { cacheHints: { 'server/discover': discoverHint } } : {}),
-  });
+  const server = new Server(
+    transparent && sole.serverInfo ? sole.serverInfo : { name: info.name, version: info.version },
+    {
+      capabilities,
+      ...(transparent && sole.instructions ? { instructions: sole.instructions } : {}),
+      // The caching the backend allows for its own discover result, which this one repeats.
+      ...(discoverHint && Object.keys(discoverHint).length > 0
+        ? { cacheHints: { 'server/discover': discoverHint } }
+        : {}),
+    },
+  );
 
   // Requests of this client being served right now, newest last, with the backend serving each.
   // A backend's request or log line is sent on the stream of the call that caused it.
@@ -133,16 +153,22 @@ export function createGatewayServer(options: GatewayServerOptions, live: LiveSer
       handlers: {
         createMessage: (params, { signal, backend }) => {
           const ctx = related(backend);
-          return ctx ? ctx.mcpReq.send({ method: 'sampling/createMessage', params }, { ...ask, signal }) : server.createMessage(params, { ...ask, signal });
+          return ctx
+            ? ctx.mcpReq.send({ method: 'sampling/createMessage', params }, { ...ask, signal })
+            : server.createMessage(params, { ...ask, signal });
         },
         elicit: (params, { signal, backend }) => {
           const ctx = related(backend);
-          return ctx ? ctx.mcpReq.send({ method: 'elicitation/create', params }, { ...ask, signal }) : server.request({ method: 'elicitation/create', params }, { ...ask, signal });
+          return ctx
+            ? ctx.mcpReq.send({ method: 'elicitation/create', params }, { ...ask, signal })
+            : server.request({ method: 'elicitation/create', params }, { ...ask, signal });
         },
         listRoots: (params, { signal, backend }) => {
           const ctx = related(backend);
           const rootsRequest = { method: 'roots/list' as const, ...(params ? { params } : {}) };
-          return ctx ? ctx.mcpReq.send(rootsRequest, { ...ask, signal }) : server.request(rootsRequest, { ...ask, signal });
+          return ctx
+            ? ctx.mcpReq.send(rootsRequest, { ...ask, signal })
+            : server.request(rootsRequest, { ...ask, signal });
         },
         loggingMessage: (params, backend) => {
           if (!capabilities.logging) return;
@@ -165,7 +191,8 @@ export function createGatewayServer(options: GatewayServerOptions, live: LiveSer
     const sent: Promise<void>[] = [];
     relaying.set(ctx, sent);
     try {
-      const result = await run();
+      // A backend with token exchange gets this client's exchanged token on the requests made for it.
+      const result = await onBehalfOf(ctx.http?.authInfo?.token, run);
       await Promise.all(sent);
       return relayed(result, modern);
     } catch (error) {
@@ -188,7 +215,11 @@ export function createGatewayServer(options: GatewayServerOptions, live: LiveSer
     // The SDK lifts a 2026-07-28 request's envelope out of `_meta`: its capabilities and log level
     // go on; its protocol version and client info describe this hop, and the gateway sends its own.
     const envelope: Record<string, unknown> = ctx.mcpReq.envelope ?? {};
-    const clientCapabilities = modern ? envelope[CLIENT_CAPABILITIES_META_KEY] : stateful ? server.getClientCapabilities() : undefined;
+    const clientCapabilities = modern
+      ? envelope[CLIENT_CAPABILITIES_META_KEY]
+      : stateful
+        ? server.getClientCapabilities()
+        : undefined;
     const kept = {
       ...Object.fromEntries(Object.entries(meta ?? {}).filter(([key]) => key !== 'progressToken')),
       ...(clientCapabilities ? { [CLIENT_CAPABILITIES_META_KEY]: clientCapabilities } : {}),
@@ -198,7 +229,8 @@ export function createGatewayServer(options: GatewayServerOptions, live: LiveSer
     // request names its level; a 2025 session gets them through its own backend sessions).
     const onlog =
       modern && capabilities.logging
-        ? (params: LoggingMessageNotification['params']) => relay(ctx, ctx.mcpReq.notify({ method: 'notifications/message', params }))
+        ? (params: LoggingMessageNotification['params']) =>
+            relay(ctx, ctx.mcpReq.notify({ method: 'notifications/message', params }))
         : undefined;
     const requestState = ctx.mcpReq.requestState<string>();
     const mirrored = modern && ctx.http?.req ? paramHeaders(ctx.http.req.headers) : undefined;
@@ -239,15 +271,24 @@ export function createGatewayServer(options: GatewayServerOptions, live: LiveSer
       const progressSent: Promise<void>[] = [];
       const call = () =>
         handle(ctx, backendOf(aggregator, name), async () => {
-          const result = await routes().callTool(name, args, {
+          const callOptions: CallOptions = {
             ...forwarded(ctx, _meta),
             signal,
             // Progress keeps the client's own token: the backend's token is the gateway's.
             onprogress:
               progressToken === undefined
                 ? undefined
-                : (progress) => void progressSent.push(ctx.mcpReq.notify({ method: 'notifications/progress', params: { ...progress, progressToken } }).catch(() => {})),
-          });
+                : (progress) =>
+                    void progressSent.push(
+                      ctx.mcpReq
+                        .notify({ method: 'notifications/progress', params: { ...progress, progressToken } })
+                        .catch(() => {}),
+                    ),
+          };
+          // A 2025 backend that asks a 2026-07-28 client for input: held and asked in rounds (held-calls.ts).
+          const result =
+            (modern ? await heldCallsFor(heldOptions).call(ctx, name, args, callOptions) : undefined) ??
+            (await routes().callTool(name, args, callOptions));
           // Progress sent before the result must reach the client before it.
           await Promise.all(progressSent);
           return !modern && !stateful && isInputRequiredResult(result) ? needsSession(name) : result;
@@ -260,13 +301,25 @@ export function createGatewayServer(options: GatewayServerOptions, live: LiveSer
         } catch (error) {
           // The backend asks for input only of a client that declared it can give it; a 2025 request
           // without a session declares nothing, and could not be asked anyway.
-          if (!modern && !stateful && (error as { code?: number }).code === ProtocolErrorCode.MissingRequiredClientCapability) return needsSession(name);
+          if (
+            !modern &&
+            !stateful &&
+            (error as { code?: number }).code === ProtocolErrorCode.MissingRequiredClientCapability
+          )
+            return needsSession(name);
           if (limit.signal.aborted && !ctx.mcpReq.signal.aborted) {
             outcome = 'timeout';
             logger.warn({ tool: name, timeoutMs: options.toolTimeoutMs }, 'tool call timed out');
-            return { isError: true, content: [{ type: 'text', text: `Tool ${name} timed out after ${options.toolTimeoutMs} ms` }] };
+            return {
+              isError: true,
+              content: [{ type: 'text', text: `Tool ${name} timed out after ${options.toolTimeoutMs} ms` }],
+            };
           }
-          outcome = ctx.mcpReq.signal.aborted ? 'cancelled' : (error as { code?: number }).code === BACKEND_TIMEOUT ? 'timeout' : 'error';
+          outcome = ctx.mcpReq.signal.aborted
+            ? 'cancelled'
+            : (error as { code?: number }).code === BACKEND_TIMEOUT
+              ? 'timeout'
+              : 'error';
           throw error;
         } finally {
           clearTimeout(timer);
@@ -287,14 +340,32 @@ export function createGatewayServer(options: GatewayServerOptions, live: LiveSer
     );
     server.setRequestHandler('resources/templates/list', (request, ctx) =>
       handle(ctx, undefined, async () => {
-        const { page, ...rest } = await listPage('resourceTemplates', aggregator.listResourceTemplates(), request.params?.cursor);
+        const { page, ...rest } = await listPage(
+          'resourceTemplates',
+          aggregator.listResourceTemplates(),
+          request.params?.cursor,
+        );
         return { resourceTemplates: page, ...rest };
       }),
     );
-    server.setRequestHandler('resources/read', (request, ctx) => handle(ctx, undefined, () => routes().readResource(request.params.uri, forwarded(ctx, request.params._meta))));
+    server.setRequestHandler('resources/read', (request, ctx) =>
+      handle(ctx, undefined, () => routes().readResource(request.params.uri, forwarded(ctx, request.params._meta))),
+    );
     if (capabilities.resources.subscribe && stateful) {
-      server.setRequestHandler('resources/subscribe', (request, ctx) => handle(ctx, undefined, async () => (await (routes() as AggregatorSession).subscribeResource(request.params.uri), {})));
-      server.setRequestHandler('resources/unsubscribe', (request, ctx) => handle(ctx, undefined, async () => (await (routes() as AggregatorSession).unsubscribeResource(request.params.uri), {})));
+      server.setRequestHandler('resources/subscribe', (request, ctx) =>
+        handle(
+          ctx,
+          undefined,
+          async () => (await (routes() as AggregatorSession).subscribeResource(request.params.uri), {}),
+        ),
+      );
+      server.setRequestHandler('resources/unsubscribe', (request, ctx) =>
+        handle(
+          ctx,
+          undefined,
+          async () => (await (routes() as AggregatorSession).unsubscribeResource(request.params.uri), {}),
+        ),
+      );
     }
   }
 
@@ -305,11 +376,17 @@ export function createGatewayServer(options: GatewayServerOptions, live: LiveSer
         return { prompts: page, ...rest };
       }),
     );
-    server.setRequestHandler('prompts/get', (request, ctx) => handle(ctx, undefined, () => routes().getPrompt(request.params.name, request.params.arguments, forwarded(ctx, request.params._meta))));
+    server.setRequestHandler('prompts/get', (request, ctx) =>
+      handle(ctx, undefined, () =>
+        routes().getPrompt(request.params.name, request.params.arguments, forwarded(ctx, request.params._meta)),
+      ),
+    );
   }
 
   if (capabilities.completions) {
-    server.setRequestHandler('completion/complete', (request, ctx) => handle(ctx, undefined, () => routes().complete(request.params, { signal: ctx.mcpReq.signal })));
+    server.setRequestHandler('completion/complete', (request, ctx) =>
+      handle(ctx, undefined, () => routes().complete(request.params, { signal: ctx.mcpReq.signal })),
+    );
   }
 
   if (capabilities.logging) {
@@ -323,13 +400,18 @@ export function createGatewayServer(options: GatewayServerOptions, live: LiveSer
   }
 
   if (stateful) {
+    // The forwarding path (forward.ts) reaches this session's backend sessions through its server.
+    backendSessions.set(server, routes as () => AggregatorSession);
     server.setNotificationHandler('notifications/roots/list_changed', () => void session?.sendRootsListChanged());
     server.oninitialized = () => live.add(server, capabilities);
     server.onclose = () => {
       ended = true;
       live.delete(server);
       // Ending the downstream session ends its backend sessions (and their stdio processes).
-      if (session) live.track(session.close().catch((error: unknown) => logger.warn({ err: error }, 'closing backend sessions failed')));
+      if (session)
+        live.track(
+          session.close().catch((error: unknown) => logger.warn({ err: error }, 'closing backend sessions failed')),
+        );
     };
   }
   return server;
@@ -340,7 +422,7 @@ export function createGatewayServer(options: GatewayServerOptions, live: LiveSer
  * `serverInfo` in `_meta`; the gateway's SDK speaks for the gateway), and for a 2025 client without
  * the 2026-07-28 cache hints it would not get from the backend directly either.
  */
-function relayed<T>(result: T, modern: boolean): T {
+export function relayed<T>(result: T, modern: boolean): T {
   if (typeof result !== 'object' || result === null) return result;
   const { _meta, ttlMs, cacheScope, ...rest } = result as Record<string, unknown> & { _meta?: Record<string, unknown> };
   const { [SERVER_INFO_META_KEY]: _hop, ...meta } = _meta ?? {};
@@ -353,10 +435,15 @@ function relayed<T>(result: T, modern: boolean): T {
 }
 
 /** A 2025 request without a session cannot be asked anything: it gets a tool error saying so. */
-function needsSession(tool: string): CallToolResult {
+export function needsSession(tool: string): CallToolResult {
   return {
     isError: true,
-    content: [{ type: 'text', text: `Tool ${tool} needs input from the user, which a 2025 client can give only over a session: run the gateway with SESSION_MODE=stateful, or use a 2026-07-28 client` }],
+    content: [
+      {
+        type: 'text',
+        text: `Tool ${tool} needs input from the user, which a 2025 client can give only over a session: run the gateway with SESSION_MODE=stateful, or use a 2026-07-28 client`,
+      },
+    ],
   };
 }
 
@@ -373,7 +460,9 @@ function paramHeaders(headers: Headers): Record<string, string> | undefined {
 function pick(from: ServerCapabilities): ServerCapabilities {
   return {
     ...(from.tools ? { tools: { listChanged: true } } : {}),
-    ...(from.resources ? { resources: { ...(from.resources.subscribe ? { subscribe: true } : {}), listChanged: true } } : {}),
+    ...(from.resources
+      ? { resources: { ...(from.resources.subscribe ? { subscribe: true } : {}), listChanged: true } }
+      : {}),
     ...(from.prompts ? { prompts: { listChanged: true } } : {}),
     ...(from.logging ? { logging: {} } : {}),
     ...(from.completions ? { completions: {} } : {}),

@@ -1,8 +1,10 @@
-import { loadServersConfig, openAggregator, type Aggregator, type BackendStatus } from '../aggregate/index.js';
+import { loadServersConfig, openAggregator, requireUserTokens, type Aggregator, type BackendStatus } from '../aggregate/index.js';
 import { createGatewayMetrics } from '../gateway/metrics.js';
-import { createGatewayServer, LiveServers } from '../gateway/server.js';
+import { createForwarder } from '../gateway/forward.js';
+import { backendSessions, createGatewayServer, LiveServers } from '../gateway/server.js';
 import { paramHeaderCheck } from '../gateway/param-headers.js';
 import { loadGatewaySettings, type GatewaySettings } from '../gateway/settings.js';
+import type { Server } from '@modelcontextprotocol/server';
 import type { McpLayer as BaseLayer, McpLayerDeps as BaseLayerDeps } from './layer-types.js';
 
 export interface McpLayerDeps extends BaseLayerDeps {
@@ -21,10 +23,24 @@ export interface McpLayer extends BaseLayer {
  * and serves them as one MCP server to clients of both eras. A bad servers file stops the start with a message naming the file, the
  * server and the field; a backend that is down does not: it is reported on /ready and retried.
  */
-export async function openMcpLayer({ config, logger, metrics, readiness, info, tracing, bus, gateway = loadGatewaySettings() }: McpLayerDeps): Promise<McpLayer> {
+export async function openMcpLayer({
+  config,
+  logger,
+  metrics,
+  readiness,
+  info,
+  tracing,
+  bus,
+  gateway = loadGatewaySettings(),
+}: McpLayerDeps): Promise<McpLayer> {
   const servers = await loadServersConfig(gateway.configFile);
+  // A backend with token exchange needs the clients' OAuth access tokens: refused at start without them.
+  requireUserTokens(servers, config.auth.mode);
   const live = new LiveServers();
-  const gatewayMetrics = createGatewayMetrics(metrics, servers.servers.map((server) => server.name));
+  const gatewayMetrics = createGatewayMetrics(
+    metrics,
+    servers.servers.map((server) => server.name),
+  );
   const aggregator = await openAggregator({
     servers,
     clientInfo: { name: info.name, version: info.version },
@@ -45,7 +61,12 @@ export async function openMcpLayer({ config, logger, metrics, readiness, info, t
   });
   gatewayMetrics.observeSessions(() => aggregator.sessionCounts());
   // Listing once at start fills the caches and logs any name collision before the first client comes.
-  await Promise.all([aggregator.listTools(), aggregator.listPrompts(), aggregator.listResources(), aggregator.listResourceTemplates()]);
+  await Promise.all([
+    aggregator.listTools(),
+    aggregator.listPrompts(),
+    aggregator.listResources(),
+    aggregator.listResourceTemplates(),
+  ]);
 
   // Each backend is shown on /ready with its state. One backend down does not take the gateway out
   // of the load balancer (the others still answer); no backend at all does.
@@ -54,14 +75,18 @@ export async function openMcpLayer({ config, logger, metrics, readiness, info, t
       `backend:${server.name}`,
       () => {
         const status = aggregator.status().find((item) => item.name === server.name) as BackendStatus;
-        if (status.state !== 'ready' && status.state !== 'disabled') throw Object.assign(new Error(`backend ${server.name} is ${status.state}: ${status.lastError ?? ''}`), { state: status.state });
+        if (status.state !== 'ready' && status.state !== 'disabled')
+          throw Object.assign(new Error(`backend ${server.name} is ${status.state}: ${status.lastError ?? ''}`), {
+            state: status.state,
+          });
         return { state: status.state };
       },
       { critical: false },
     );
   }
   readiness.register('backends', () => {
-    if (!aggregator.status().some((status) => status.state === 'ready')) throw Object.assign(new Error('no backend is ready'), { state: 'none-ready' });
+    if (!aggregator.status().some((status) => status.state === 'ready'))
+      throw Object.assign(new Error('no backend is ready'), { state: 'none-ready' });
   });
 
   const options = {
@@ -80,6 +105,22 @@ export async function openMcpLayer({ config, logger, metrics, readiness, info, t
     createServer: (request) => createGatewayServer(options, live, request),
     // Mcp-Param-* headers of a 2026-07-28 tools/call are checked against the exposed tool before it is forwarded.
     checkRequest: paramHeaderCheck(() => aggregator.listTools()),
+    // Tool calls for HTTP backends of the client's era go to the backend as they came (gateway/forward.ts).
+    forward: createForwarder({
+      aggregator,
+      sessionOf: (server) => (server ? backendSessions.get(server as Server)?.() : undefined),
+      logger,
+      metrics,
+      toolTimeoutMs: config.requestTimeoutMs,
+      tracing,
+      // A transparent gateway (one backend, no prefix) presents the backend's own; otherwise itself.
+      serverInfo: () => {
+        const sole = aggregator.soleBackend();
+        return sole && sole.prefix === '' && sole.capabilities && sole.serverInfo
+          ? sole.serverInfo
+          : { name: info.name, version: info.version };
+      },
+    }),
     // Runs after every session closed: waits until their backend sessions (stdio processes) are gone, then ends the shared ones.
     close: async () => {
       await live.settled();

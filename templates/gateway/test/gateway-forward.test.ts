@@ -1,0 +1,282 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@modelcontextprotocol/client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { INITIALIZE, mcpPost, readMessages, waitFor, type TestServer } from './helpers.js';
+import { connect, pidsWith, startGateway, startHttpBackend, text, type HttpBackend } from './gateway-helpers.js';
+
+/** The 2025-only backend of test/fixtures/legacy-http.mjs in its own process; `restart` starts it again on its port. */
+interface LegacyBackend {
+  url: string;
+  /** The JSON-RPC ids of the tools/call requests it received. */
+  seen(): Promise<Array<string | number>>;
+  restart(): Promise<void>;
+  kill(): Promise<void>;
+}
+
+async function startLegacyBackend(): Promise<LegacyBackend> {
+  let child: ChildProcess;
+  const start = (port: number) =>
+    new Promise<number>((resolve, reject) => {
+      child = spawn(process.execPath, ['test/fixtures/legacy-http.mjs'], {
+        env: { PATH: process.env.PATH ?? '', PORT: String(port) },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /listening (\d+)/.exec(out);
+        if (match) resolve(Number(match[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`legacy backend exited with ${code}`)));
+    });
+  const kill = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  const port = await start(0);
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    seen: async () => (await (await fetch(`http://127.0.0.1:${port}/seen`)).json()) as Array<string | number>,
+    restart: async () => {
+      await kill();
+      await start(port);
+    },
+    kill,
+  };
+}
+
+const forwarded = (id: string | number) => typeof id === 'string' && /^fwd-\d+$/.test(id);
+
+describe('the forwarding path: tool calls go to HTTP backends as they came', () => {
+  let legacy: LegacyBackend;
+  let modern: HttpBackend;
+  let gateway: TestServer;
+  const clients: Client[] = [];
+  const open = async (options: Parameters<typeof connect>[1] = {}) => {
+    const client = await connect(gateway.mcpUrl, options);
+    clients.push(client);
+    return client;
+  };
+
+  beforeAll(async () => {
+    [legacy, modern] = await Promise.all([startLegacyBackend(), startHttpBackend({ name: 'modern' })]);
+    gateway = await startGateway({ old: { url: legacy.url }, new: { url: modern.url } });
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.close()));
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await Promise.all([legacy?.kill(), modern?.kill()]);
+  });
+
+  it('a 2025 client calling a 2025 backend: the backend gets the call under an id of the gateway, the client its answer under its own', async () => {
+    const client = await open();
+    const before = (await legacy.seen()).length;
+    expect(text(await client.callTool({ name: 'old__echo', arguments: { text: 'as it came' } }))).toBe('as it came');
+    const ids = (await legacy.seen()).slice(before);
+    expect(ids).toHaveLength(1);
+    expect(forwarded(ids[0]!)).toBe(true);
+  });
+
+  it("a backend that asks the client during a forwarded call: the request reaches that client on the call's stream, its answer the backend", async () => {
+    const asked: string[] = [];
+    const bystander = await open({
+      capabilities: { elicitation: { form: {} } },
+      setup: (c) =>
+        c.setRequestHandler('elicitation/create', () => {
+          throw new Error('wrong client');
+        }),
+    });
+    const client = await open({
+      capabilities: { elicitation: { form: {} } },
+      setup: (c) =>
+        c.setRequestHandler('elicitation/create', (request) => {
+          asked.push(String(request.params.message));
+          return { action: 'accept', content: { answer: 'Ada' } };
+        }),
+    });
+    const before = (await legacy.seen()).length;
+    const result = await client.callTool({ name: 'old__ask', arguments: { message: 'Your name?' } });
+    expect(JSON.parse(text(result))).toEqual({ action: 'accept', content: { answer: 'Ada' } });
+    expect(asked).toEqual(['Your name?']);
+    expect((await legacy.seen()).slice(before).every(forwarded)).toBe(true);
+    expect(text(await bystander.callTool({ name: 'old__echo', arguments: { text: 'still here' } }))).toBe('still here');
+  });
+
+  it("progress and log lines of a forwarded call reach the client while it runs, with the client's own progress token", async () => {
+    const logs: string[] = [];
+    const client = await open({
+      setup: (c) => c.setNotificationHandler('notifications/message', (n) => void logs.push(String(n.params.data))),
+    });
+    await client.setLoggingLevel('info');
+    const before = (await legacy.seen()).length;
+    const progress: number[] = [];
+    const result = await client.callTool(
+      { name: 'old__slow', arguments: { steps: 3, ms: 20 } },
+      { onprogress: (p) => progress.push(p.progress) },
+    );
+    expect(text(result)).toBe('done after 3 steps');
+    expect(progress).toEqual([1, 2, 3]);
+    await waitFor(() => logs.length >= 3);
+    expect(logs).toEqual(['step 1 of 3', 'step 2 of 3', 'step 3 of 3']);
+    expect((await legacy.seen()).slice(before).every(forwarded)).toBe(true);
+  });
+
+  it('a client cancelling a forwarded call: the backend is told and stops', async () => {
+    const client = await open();
+    const count = async () => Number(text(await client.callTool({ name: 'old__cancelled_count', arguments: {} })));
+    const before = await count();
+    const seenBefore = (await legacy.seen()).length;
+    const abort = new AbortController();
+    const call = client.callTool({ name: 'old__hang', arguments: {} }, { signal: abort.signal });
+    await waitFor(async () => (await legacy.seen()).length > seenBefore);
+    abort.abort('no longer needed');
+    await expect(call).rejects.toThrow();
+    await waitFor(async () => (await count()) === before + 1);
+    expect(forwarded((await legacy.seen())[seenBefore]!)).toBe(true);
+  });
+
+  it("a 2025 client calling a 2026-07-28 backend: the call reaches it as a 2026-07-28 request with the session's log level", async () => {
+    const logs: string[] = [];
+    const client = await open({
+      setup: (c) => c.setNotificationHandler('notifications/message', (n) => void logs.push(String(n.params.data))),
+    });
+    await client.setLoggingLevel('error');
+    expect(text(await client.callTool({ name: 'new__slow', arguments: { steps: 2, ms: 1 } }))).toBe(
+      'done after 2 steps',
+    );
+    await client.setLoggingLevel('info');
+    await client.callTool({ name: 'new__slow', arguments: { steps: 1, ms: 1 } });
+    await waitFor(() => logs.includes('step 1 of 1'));
+    expect(logs).toEqual(['step 1 of 1']);
+  });
+
+  it("a call the SDK would refuse is not forwarded: it gets the SDK's own error", async () => {
+    const initialized = await mcpPost(gateway.mcpUrl, INITIALIZE);
+    const session = initialized.headers.get('mcp-session-id')!;
+    await initialized.text();
+    const headers = { 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' };
+    await (await mcpPost(gateway.mcpUrl, { jsonrpc: '2.0', method: 'notifications/initialized' }, headers)).text();
+    const before = (await legacy.seen()).length;
+    const [answer] = await readMessages(
+      await mcpPost(
+        gateway.mcpUrl,
+        { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'old__echo', arguments: 'not an object' } },
+        headers,
+      ),
+    );
+    expect(answer).toMatchObject({ id: 7, error: { code: -32602 } });
+    expect((await legacy.seen()).length).toBe(before);
+    await fetch(gateway.mcpUrl, { method: 'DELETE', headers });
+  });
+
+  it('a 2025 backend that restarted: the next forwarded call opens a new session and is answered', async () => {
+    const client = await open();
+    expect(text(await client.callTool({ name: 'old__echo', arguments: { text: 'before' } }))).toBe('before');
+    await legacy.restart();
+    expect(text(await client.callTool({ name: 'old__echo', arguments: { text: 'after' } }))).toBe('after');
+    // The first try met the restarted backend's 404; the call was sent once more on a new session.
+    const ids = await legacy.seen();
+    expect(ids.length).toBeGreaterThanOrEqual(1);
+    expect(ids.every(forwarded)).toBe(true);
+  });
+});
+
+describe('the forwarding path within REQUEST_TIMEOUT_MS', () => {
+  let legacy: LegacyBackend;
+  let gateway: TestServer;
+
+  beforeAll(async () => {
+    legacy = await startLegacyBackend();
+    gateway = await startGateway({ old: { url: legacy.url } }, { REQUEST_TIMEOUT_MS: '400' });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await legacy?.kill();
+  });
+
+  it('a forwarded call that outlasts it ends with a tool error, and the backend is told to stop', async () => {
+    const client = await connect(gateway.mcpUrl);
+    try {
+      const result = await client.callTool({ name: 'old__hang', arguments: {} });
+      expect(result).toMatchObject({
+        isError: true,
+        content: [{ type: 'text', text: 'Tool old__hang timed out after 400 ms' }],
+      });
+      expect((await legacy.seen()).every(forwarded)).toBe(true);
+      await waitFor(async () => text(await client.callTool({ name: 'old__cancelled_count', arguments: {} })) === '1');
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('the forwarding path to a stdio backend', () => {
+  let gateway: TestServer;
+  const file = join(mkdtempSync(join(tmpdir(), 'forward-')), 'ids');
+  const tag = `tag-${randomUUID()}`;
+  /** The ids of the tools/call requests the backend processes read, in order. */
+  const seen = (): unknown[] => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as unknown) : []);
+
+  beforeAll(async () => {
+    gateway = await startGateway({ local: { command: process.execPath, args: ['test/fixtures/recording-stdio.mjs', file, tag] } });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it.each(['legacy', 'modern'] as const)('a %s client\'s call reaches the process under an id of the gateway, with progress on the way back', async (era) => {
+    const client = await connect(gateway.mcpUrl, { era });
+    try {
+      const before = seen().length;
+      const progress: number[] = [];
+      const result = await client.callTool({ name: 'local__slow', arguments: { steps: 2, ms: 5 } }, { onprogress: (p) => progress.push(p.progress) });
+      expect(text(result)).toBe('done after 2 steps');
+      expect(progress).toEqual([1, 2]);
+      const ids = seen().slice(before);
+      expect(ids).toHaveLength(1);
+      expect(forwarded(ids[0] as string)).toBe(true);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a 2025 client cancelling a forwarded call: the process is told and stops', async () => {
+    const client = await connect(gateway.mcpUrl);
+    try {
+      const count = async () => Number(text(await client.callTool({ name: 'local__cancelled_count', arguments: {} })));
+      const before = await count();
+      const seenBefore = seen().length;
+      const abort = new AbortController();
+      const call = client.callTool({ name: 'local__hang', arguments: {} }, { signal: abort.signal });
+      await waitFor(() => seen().length > seenBefore);
+      abort.abort('no longer needed');
+      await expect(call).rejects.toThrow();
+      await waitFor(async () => (await count()) === before + 1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a process that exits during a forwarded call: the call fails naming the backend', async () => {
+    const client = await connect(gateway.mcpUrl);
+    try {
+      const seenBefore = seen().length;
+      const call = client.callTool({ name: 'local__hang', arguments: {} });
+      await waitFor(() => seen().length > seenBefore);
+      // This client session's own process is the newest one with the tag.
+      const pid = Math.max(...pidsWith(tag));
+      process.kill(pid, 'SIGKILL');
+      await expect(call).rejects.toThrow(/Backend "local" exited while a call was in flight/);
+    } finally {
+      await client.close();
+    }
+  });
+});
