@@ -131,9 +131,17 @@ export function createForwarder(options: ForwarderOptions): Forward {
     const started = performance.now();
     let outcome: ToolOutcome = 'error';
     const run = (): Promise<Response> => {
-      const limit = new AbortController();
-      const timer = setTimeout(() => limit.abort(), options.toolTimeoutMs);
-      const signal = AbortSignal.any([request.signal, limit.signal]);
+      // One signal for the call: the client leaving, its cancellation, or REQUEST_TIMEOUT_MS.
+      const stop = new AbortController();
+      const signal = stop.signal;
+      let limited = false;
+      const timer = setTimeout(() => {
+        limited = true;
+        stop.abort();
+      }, options.toolTimeoutMs);
+      const leave = () => stop.abort(request.signal.reason);
+      if (request.signal.aborted) leave();
+      else request.signal.addEventListener('abort', leave, { once: true });
       const stream = new EventRelay();
       let cancelBackend: ((reason: string) => void) | undefined;
       const calls = session ? (inflight.get(session) ?? inflight.set(session, new Map()).get(session)!) : undefined;
@@ -142,7 +150,7 @@ export function createForwarder(options: ForwarderOptions): Forward {
       calls?.set(message.id, (reason) => {
         cancelled = true;
         cancelBackend?.(reason);
-        limit.abort();
+        stop.abort();
       });
       const relayedHere: string[] = [];
       const call = async (): Promise<Final> => {
@@ -220,7 +228,7 @@ export function createForwarder(options: ForwarderOptions): Forward {
             outcome = 'cancelled';
             return { status: 200 };
           }
-          if (limit.signal.aborted && !request.signal.aborted) {
+          if (limited && !request.signal.aborted) {
             outcome = 'timeout';
             cancelBackend?.(`timed out after ${options.toolTimeoutMs} ms`);
             logger.warn({ tool: name, timeoutMs: options.toolTimeoutMs }, 'tool call timed out');
@@ -256,6 +264,7 @@ export function createForwarder(options: ForwarderOptions): Forward {
           };
         } finally {
           clearTimeout(timer);
+          request.signal.removeEventListener('abort', leave);
           calls?.delete(message.id);
           if (calls?.size === 0) inflight.delete(session);
           for (const asked of relayedHere) relayedRequests.delete(asked);
