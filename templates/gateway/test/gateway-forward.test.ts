@@ -232,7 +232,7 @@ describe('the forwarding path to a stdio backend', () => {
     await gateway?.close();
   });
 
-  it.each(['legacy', 'modern'] as const)('a %s client\'s call reaches the process under an id of the gateway, with progress on the way back', async (era) => {
+  it.each(['legacy'] as const)('a %s client\'s call reaches the process under an id of the gateway, with progress on the way back', async (era) => {
     const client = await connect(gateway.mcpUrl, { era });
     try {
       const before = seen().length;

@@ -98,6 +98,9 @@ export function createForwarder(options: ForwarderOptions): Forward {
   return async (request) => {
     const { message, era, session, headers } = request;
     if (!isRequest(message)) return fromClient(request);
+    // A 2026-07-28 request is served by the SDK, which checks its routing headers and capabilities
+    // against the body and answers a mismatch with the HTTP status the revision asks for.
+    if (era === 'modern') return undefined;
     if (message.method !== 'tools/call' || !acceptsBoth(headers.get('accept'))) return undefined;
     const params = message.params as
       { name?: unknown; arguments?: unknown; _meta?: Record<string, unknown> } | undefined;
