@@ -28,7 +28,8 @@ describe('gateway with an HTTP and a stdio backend', () => {
     gateway = await startGateway(
       {
         remote: { url: http.url, headers: { Authorization: 'Bearer ${TEST_BACKEND_TOKEN}' }, timeoutMs: 2000 },
-        local: { ...stdio.entry, timeoutMs: 2000 },
+        // A call's time includes starting the session's own process, which takes seconds on a loaded machine.
+        local: { ...stdio.entry, timeoutMs: 10_000 },
       },
       { AUTH_MODE: 'apikey', API_KEYS: API_KEY, GATEWAY_PAGE_SIZE: '7', GATEWAY_BREAKER_THRESHOLD: '2', GATEWAY_BREAKER_COOLDOWN_MS: '500' },
     );
