@@ -5,23 +5,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { INITIALIZE, mcpPost, readMessages, waitFor, type TestServer } from './helpers.js';
+import { INITIALIZE, mcpPost, modernRequest, readMessages, waitFor, type TestServer } from './helpers.js';
 import { connect, pidsWith, startGateway, startHttpBackend, text, type HttpBackend } from './gateway-helpers.js';
 
-/** The 2025-only backend of test/fixtures/legacy-http.mjs in its own process; `restart` starts it again on its port. */
-interface LegacyBackend {
+/** A recording backend fixture in its own process; `restart` starts it again on its port. */
+interface RecordingBackend<Seen> {
   url: string;
-  /** The JSON-RPC ids of the tools/call requests it received. */
-  seen(): Promise<Array<string | number>>;
+  /** What it recorded of the tools/call requests it received. */
+  seen(): Promise<Seen[]>;
   restart(): Promise<void>;
   kill(): Promise<void>;
 }
 
-async function startLegacyBackend(): Promise<LegacyBackend> {
+/** The 2025-only backend of test/fixtures/legacy-http.mjs: it records the JSON-RPC ids of the calls. */
+type LegacyBackend = RecordingBackend<string | number>;
+/** The 2026-07-28-only backend of test/fixtures/recording-modern-http.mjs: it records ids and routing headers. */
+type ModernBackend = RecordingBackend<{ id: string | number; method: string | null; name: string | null }>;
+
+const startLegacyBackend = (): Promise<LegacyBackend> => startRecordingBackend('test/fixtures/legacy-http.mjs');
+
+async function startRecordingBackend<Seen>(fixture: string): Promise<RecordingBackend<Seen>> {
   let child: ChildProcess;
   const start = (port: number) =>
     new Promise<number>((resolve, reject) => {
-      child = spawn(process.execPath, ['test/fixtures/legacy-http.mjs'], {
+      child = spawn(process.execPath, [fixture], {
         env: { PATH: process.env.PATH ?? '', PORT: String(port) },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
@@ -31,7 +38,7 @@ async function startLegacyBackend(): Promise<LegacyBackend> {
         const match = /listening (\d+)/.exec(out);
         if (match) resolve(Number(match[1]));
       });
-      child.once('exit', (code) => reject(new Error(`legacy backend exited with ${code}`)));
+      child.once('exit', (code) => reject(new Error(`${fixture} exited with ${code}`)));
     });
   const kill = () =>
     new Promise<void>((resolve) => {
@@ -42,7 +49,7 @@ async function startLegacyBackend(): Promise<LegacyBackend> {
   const port = await start(0);
   return {
     url: `http://127.0.0.1:${port}/mcp`,
-    seen: async () => (await (await fetch(`http://127.0.0.1:${port}/seen`)).json()) as Array<string | number>,
+    seen: async () => (await (await fetch(`http://127.0.0.1:${port}/seen`)).json()) as Seen[],
     restart: async () => {
       await kill();
       await start(port);
@@ -191,13 +198,103 @@ describe('the forwarding path: tool calls go to HTTP backends as they came', () 
   });
 });
 
+describe('the forwarding path for 2026-07-28 clients', () => {
+  let modern: ModernBackend;
+  let gateway: TestServer;
+
+  beforeAll(async () => {
+    modern = await startRecordingBackend('test/fixtures/recording-modern-http.mjs');
+    gateway = await startGateway({ now: { url: modern.url } });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await modern?.kill();
+  });
+
+  /** A raw 2026-07-28 tools/call of `now__echo` with the given id; `headers` changes its routing headers. */
+  const call = (id: string, headers: Record<string, string | undefined> = {}) => {
+    const request = modernRequest('tools/call', { name: 'now__echo', arguments: { text: 'hi' } }, id, 'now__echo');
+    const sent = Object.fromEntries(Object.entries({ ...request.headers, ...headers }).filter((entry): entry is [string, string] => entry[1] !== undefined));
+    return mcpPost(gateway.mcpUrl, request.body, sent);
+  };
+  const seenIds = async () => (await modern.seen()).map((entry) => entry.id);
+
+  it('a call goes to the backend as it came: its own id, the routing headers naming the tool without its namespace', async () => {
+    const response = await call('client-7');
+    expect(response.status).toBe(200);
+    const [answer] = await readMessages(response);
+    expect(answer).toMatchObject({ id: 'client-7', result: { content: [{ type: 'text', text: 'hi' }], resultType: 'complete' } });
+    // The result names the gateway as the server that answered, as the session path does.
+    expect(JSON.stringify((answer!.result as { _meta?: unknown })._meta)).toContain('serverInfo');
+    expect(await modern.seen()).toContainEqual({ id: 'client-7', method: 'tools/call', name: 'echo' });
+  });
+
+  it('a question of the backend reaches the client as input_required, and its retry with the answer is forwarded too', async () => {
+    const asked: string[] = [];
+    const client = await connect(gateway.mcpUrl, {
+      era: 'modern',
+      capabilities: { elicitation: { form: {} } },
+      setup: (c) =>
+        c.setRequestHandler('elicitation/create', (request) => {
+          asked.push(String(request.params.message));
+          return { action: 'accept', content: { answer: 'Ada' } };
+        }),
+    });
+    try {
+      const before = (await modern.seen()).length;
+      const result = await client.callTool({ name: 'now__ask', arguments: { message: 'Your name?' } });
+      expect(JSON.parse(text(result))).toEqual({ action: 'accept', content: { answer: 'Ada' } });
+      expect(asked).toEqual(['Your name?']);
+      // Both rounds reached the backend under the client's ids: the first try and the retry with the answer.
+      const rounds = (await modern.seen()).slice(before);
+      expect(rounds.map((entry) => entry.name)).toEqual(['ask', 'ask']);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it.each([
+    ['an Mcp-Name that names another tool', { 'mcp-name': 'now__other' }, 400, -32020],
+    ['no Mcp-Method', { 'mcp-method': undefined }, 400, -32020],
+    ['no Mcp-Name', { 'mcp-name': undefined }, 400, -32020],
+    ['no MCP-Protocol-Version', { 'mcp-protocol-version': undefined }, 400, -32020],
+  ] as const)('a call with %s is not forwarded: the SDK refuses it with its own status and error', async (_, headers, status, code) => {
+    const before = (await modern.seen()).length;
+    const response = await call('refused-1', headers);
+    expect(response.status).toBe(status);
+    const [answer] = await readMessages(response);
+    expect(answer).toMatchObject({ error: { code } });
+    expect((await modern.seen()).length).toBe(before);
+  });
+
+  it('a call naming a revision the gateway does not serve is not forwarded: the SDK answers 400 with the revisions it does', async () => {
+    const before = (await modern.seen()).length;
+    const request = modernRequest('tools/call', { name: 'now__echo', arguments: { text: 'hi' } }, 'future-1', 'now__echo');
+    const meta = (request.body.params as { _meta: Record<string, unknown> })._meta;
+    meta['io.modelcontextprotocol/protocolVersion'] = '2099-01-01';
+    const response = await mcpPost(gateway.mcpUrl, request.body, { ...request.headers, 'mcp-protocol-version': '2099-01-01' });
+    expect(response.status).toBe(400);
+    const [answer] = await readMessages(response);
+    expect(JSON.stringify(answer)).toContain('2026-07-28');
+    expect((await modern.seen()).length).toBe(before);
+  });
+
+  it('a call whose Mcp-Name is Base64-encoded takes the SDK path, which decodes it: answered, under an id of the gateway', async () => {
+    const response = await call('client-9', { 'mcp-name': `=?base64?${Buffer.from('now__echo').toString('base64')}?=` });
+    expect(response.status).toBe(200);
+    const [answer] = await readMessages(response);
+    expect(answer).toMatchObject({ id: 'client-9', result: { content: [{ type: 'text', text: 'hi' }] } });
+    expect(await seenIds()).not.toContain('client-9');
+  });
+});
+
 describe('the forwarding path within REQUEST_TIMEOUT_MS', () => {
   let legacy: LegacyBackend;
   let gateway: TestServer;
 
   beforeAll(async () => {
     legacy = await startLegacyBackend();
-    gateway = await startGateway({ old: { url: legacy.url } }, { REQUEST_TIMEOUT_MS: '400' });
+    gateway = await startGateway({ old: { url: legacy.url } }, { REQUEST_TIMEOUT_MS: '1000' });
   });
   afterAll(async () => {
     await gateway?.close();
@@ -210,7 +307,7 @@ describe('the forwarding path within REQUEST_TIMEOUT_MS', () => {
       const result = await client.callTool({ name: 'old__hang', arguments: {} });
       expect(result).toMatchObject({
         isError: true,
-        content: [{ type: 'text', text: 'Tool old__hang timed out after 400 ms' }],
+        content: [{ type: 'text', text: 'Tool old__hang timed out after 1000 ms' }],
       });
       expect((await legacy.seen()).every(forwarded)).toBe(true);
       await waitFor(async () => text(await client.callTool({ name: 'old__cancelled_count', arguments: {} })) === '1');
@@ -234,7 +331,7 @@ describe('the forwarding path to a stdio backend', () => {
     await gateway?.close();
   });
 
-  it.each(['legacy'] as const)('a %s client\'s call reaches the process under an id of the gateway, with progress on the way back', async (era) => {
+  it.each(['legacy', 'modern'] as const)('a %s client\'s call reaches the process under an id of the gateway, with progress on the way back', async (era) => {
     const client = await connect(gateway.mcpUrl, { era });
     try {
       const before = seen().length;
@@ -248,6 +345,17 @@ describe('the forwarding path to a stdio backend', () => {
     } finally {
       await client.close();
     }
+  });
+
+  it('a 2026-07-28 call the process refuses for a capability the client did not declare: 400 with -32021, as the SDK answers it', async () => {
+    const before = seen().length;
+    const request = modernRequest('tools/call', { name: 'local__ask', arguments: { message: 'Your name?' } }, 'no-elicitation', 'local__ask');
+    const response = await mcpPost(gateway.mcpUrl, request.body, request.headers);
+    expect(response.status).toBe(400);
+    const [answer] = await readMessages(response);
+    expect(answer).toMatchObject({ id: 'no-elicitation', error: { code: -32021 } });
+    expect(seen().slice(before).every((id) => forwarded(id as string))).toBe(true);
+    expect(seen().length).toBeGreaterThan(before);
   });
 
   it('a 2025 client cancelling a forwarded call: the process is told and stops', async () => {

@@ -118,6 +118,11 @@ export class Backend {
     return { name: this.name, transport, state, ...(this.lastError ? { lastError: this.lastError } : {}) };
   }
 
+  /** The protocol revision the shared connection negotiated with the backend, once connected. */
+  get revision(): string | undefined {
+    return this.shared?.client.getNegotiatedProtocolVersion();
+  }
+
   get ready(): boolean {
     return this.config.enabled && this.connectState === 'ready' && this.breaker.state !== 'open';
   }

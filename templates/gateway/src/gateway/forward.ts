@@ -61,8 +61,10 @@ const PASSED = /^(?:mcp-method$|mcp-param-)/i;
  * a client session, which is where the session path spends its time.
  *
  * What it does not take (the session path serves it, with the same results): other methods,
- * stdio backends, backends with OAuth toward them (their token is the session path's), a client
- * and backend of different eras, a request the SDK would refuse (it answers with its own error).
+ * backends with OAuth toward them (their token is the session path's), a 2026-07-28 client calling a
+ * 2025 backend (the held calls translate between them), a 2025 client that could be asked a question
+ * by a 2026-07-28 backend, a 2026-07-28 request whose routing headers are not plainly what the SDK
+ * accepts (it answers with its own error and status).
  */
 export function createForwarder(options: ForwarderOptions): Forward {
   const { aggregator, metrics, logger } = options;
@@ -98,9 +100,7 @@ export function createForwarder(options: ForwarderOptions): Forward {
   return async (request) => {
     const { message, era, session, headers } = request;
     if (!isRequest(message)) return fromClient(request);
-    // A 2026-07-28 request is served by the SDK, which checks its routing headers and capabilities
-    // against the body and answers a mismatch with the HTTP status the revision asks for.
-    if (era === 'modern') return undefined;
+    if (era === 'modern' && !plainModernCall(message, headers)) return undefined;
     if (message.method !== 'tools/call' || !acceptsBoth(headers.get('accept'))) return undefined;
     const params = message.params as
       { name?: unknown; arguments?: unknown; _meta?: Record<string, unknown> } | undefined;
@@ -121,6 +121,9 @@ export function createForwarder(options: ForwarderOptions): Forward {
     const capabilities = session ? ((session as Server).getClientCapabilities() ?? {}) : {};
     const crossing = era === 'legacy' && wire === 'modern';
     if (wire !== era && !crossing) return undefined;
+    // The revision the client names is the one the gateway speaks with the backend: one the gateway's
+    // SDK serves (another gets the SDK's 400 on its path) and the backend understands.
+    if (era === 'modern' && headers.get('mcp-protocol-version') !== route.backend.revision) return undefined;
     if (
       crossing &&
       (capabilities.elicitation ||
@@ -251,8 +254,12 @@ export function createForwarder(options: ForwarderOptions): Forward {
               ? 'timeout'
               : 'error';
           const wire = toWireError(error);
-          // A status the backend chose for its error (a 2026-07-28 header mismatch is a 400) stays.
-          const status = (error as { httpStatus?: number }).httpStatus ?? 200;
+          // A status the backend chose for its error (a 2026-07-28 header mismatch is a 400) stays. Without
+          // one (stdio), a 2026-07-28 error is answered as the SDK answers a handler's: 200, but a missing
+          // client capability (-32021) 400, as the revision asks.
+          const status =
+            (error as { httpStatus?: number }).httpStatus ??
+            (era === 'modern' && wire.code === ProtocolErrorCode.MissingRequiredClientCapability ? 400 : 200);
           return {
             reply: {
               jsonrpc: '2.0',
@@ -354,6 +361,29 @@ function outcomeOf(reply: JSONRPCMessage): ToolOutcome {
   if (!('result' in reply)) return 'error';
   const result = reply.result as { isError?: boolean };
   return isInputRequiredResult(result) ? 'input_required' : result.isError ? 'error' : 'success';
+}
+
+/**
+ * A 2026-07-28 `tools/call` whose routing headers the SDK would accept as they are: the revision
+ * named alike in `MCP-Protocol-Version` and the body, `Mcp-Method` and `Mcp-Name` present and saying
+ * what the body says, the name in its plain form. Anything else (a header missing or mismatched, a
+ * Base64-encoded name) takes the SDK's path, which answers it with the error and the HTTP status the
+ * revision asks for. No client capability is required of a call, and the `Mcp-Param-*` headers were
+ * checked before (the layer's `checkRequest`).
+ */
+function plainModernCall(message: JSONRPCRequest, headers: Headers): boolean {
+  const params = message.params as { name?: unknown; _meta?: Record<string, unknown> } | undefined;
+  const version = headers.get('mcp-protocol-version');
+  const name = headers.get('mcp-name');
+  return (
+    message.method === 'tools/call' &&
+    version !== null &&
+    params?._meta?.[PROTOCOL_VERSION_META_KEY] === version &&
+    headers.get('mcp-method') === 'tools/call' &&
+    typeof params.name === 'string' &&
+    name === params.name &&
+    !name.startsWith('=?base64?')
+  );
 }
 
 function acceptsBoth(accept: string | null): boolean {
