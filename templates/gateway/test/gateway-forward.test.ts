@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Client } from '@modelcontextprotocol/client';
+import { SERVER_INFO_META_KEY, type Client } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { INITIALIZE, mcpPost, modernRequest, readMessages, waitFor, type TestServer } from './helpers.js';
 import { connect, pidsWith, startGateway, startHttpBackend, text, type HttpBackend } from './gateway-helpers.js';
@@ -20,7 +20,7 @@ interface RecordingBackend<Seen> {
 /** The 2025-only backend of test/fixtures/legacy-http.mjs: it records the JSON-RPC ids of the calls. */
 type LegacyBackend = RecordingBackend<string | number>;
 /** The 2026-07-28-only backend of test/fixtures/recording-modern-http.mjs: it records ids and routing headers. */
-type ModernBackend = RecordingBackend<{ id: string | number; method: string | null; name: string | null }>;
+type ModernBackend = RecordingBackend<{ id: string | number; method: string | null; name: string | null; client: string | null }>;
 
 const startLegacyBackend = (): Promise<LegacyBackend> => startRecordingBackend('test/fixtures/legacy-http.mjs');
 
@@ -224,9 +224,11 @@ describe('the forwarding path for 2026-07-28 clients', () => {
     expect(response.status).toBe(200);
     const [answer] = await readMessages(response);
     expect(answer).toMatchObject({ id: 'client-7', result: { content: [{ type: 'text', text: 'hi' }], resultType: 'complete' } });
-    // The result names the gateway as the server that answered, as the session path does.
-    expect(JSON.stringify((answer!.result as { _meta?: unknown })._meta)).toContain('serverInfo');
-    expect(await modern.seen()).toContainEqual({ id: 'client-7', method: 'tools/call', name: 'echo' });
+    // The result names the gateway as the server that answered, as the session path does, not the backend.
+    const answeredBy = (answer!.result as { _meta?: Record<string, { name?: string }> })._meta?.[SERVER_INFO_META_KEY];
+    expect(answeredBy?.name).toBeTypeOf('string');
+    expect(answeredBy?.name).not.toBe('example-backend-recording');
+    expect(await modern.seen()).toContainEqual({ id: 'client-7', method: 'tools/call', name: 'echo', client: 'raw-test' });
   });
 
   it('a question of the backend reaches the client as input_required, and its retry with the answer is forwarded too', async () => {
@@ -245,9 +247,10 @@ describe('the forwarding path for 2026-07-28 clients', () => {
       const result = await client.callTool({ name: 'now__ask', arguments: { message: 'Your name?' } });
       expect(JSON.parse(text(result))).toEqual({ action: 'accept', content: { answer: 'Ada' } });
       expect(asked).toEqual(['Your name?']);
-      // Both rounds reached the backend under the client's ids: the first try and the retry with the answer.
+      // Both rounds reached the backend as the client sent them (its own clientInfo, not the gateway's):
+      // the first try and the retry with the answer.
       const rounds = (await modern.seen()).slice(before);
-      expect(rounds.map((entry) => entry.name)).toEqual(['ask', 'ask']);
+      expect(rounds.map((entry) => [entry.name, entry.client])).toEqual([['ask', 'gateway-test'], ['ask', 'gateway-test']]);
     } finally {
       await client.close();
     }

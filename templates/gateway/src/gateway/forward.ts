@@ -100,7 +100,6 @@ export function createForwarder(options: ForwarderOptions): Forward {
   return async (request) => {
     const { message, era, session, headers } = request;
     if (!isRequest(message)) return fromClient(request);
-    if (era === 'modern' && !plainModernCall(message, headers)) return undefined;
     if (message.method !== 'tools/call' || !acceptsBoth(headers.get('accept'))) return undefined;
     const params = message.params as
       { name?: unknown; arguments?: unknown; _meta?: Record<string, unknown> } | undefined;
@@ -121,9 +120,7 @@ export function createForwarder(options: ForwarderOptions): Forward {
     const capabilities = session ? ((session as Server).getClientCapabilities() ?? {}) : {};
     const crossing = era === 'legacy' && wire === 'modern';
     if (wire !== era && !crossing) return undefined;
-    // The revision the client names is the one the gateway speaks with the backend: one the gateway's
-    // SDK serves (another gets the SDK's 400 on its path) and the backend understands.
-    if (era === 'modern' && headers.get('mcp-protocol-version') !== route.backend.revision) return undefined;
+    if (era === 'modern' && !plainRouting(headers, params.name, params._meta, route.backend.revision)) return undefined;
     if (
       crossing &&
       (capabilities.elicitation ||
@@ -364,24 +361,26 @@ function outcomeOf(reply: JSONRPCMessage): ToolOutcome {
 }
 
 /**
- * A 2026-07-28 `tools/call` whose routing headers the SDK would accept as they are: the revision
- * named alike in `MCP-Protocol-Version` and the body, `Mcp-Method` and `Mcp-Name` present and saying
- * what the body says, the name in its plain form. Anything else (a header missing or mismatched, a
- * Base64-encoded name) takes the SDK's path, which answers it with the error and the HTTP status the
- * revision asks for. No client capability is required of a call, and the `Mcp-Param-*` headers were
- * checked before (the layer's `checkRequest`).
+ * Whether the routing headers of a 2026-07-28 `tools/call` are what the SDK would accept as they
+ * are: `MCP-Protocol-Version` and the body naming the revision the gateway speaks with the backend
+ * (one the gateway's SDK serves and the backend understands), `Mcp-Method` and `Mcp-Name` present
+ * and saying what the body says, the name in its plain form. Anything else (a header missing or
+ * mismatched, a Base64-encoded name, another revision) takes the SDK's path, which answers it with
+ * the error and the HTTP status the revision asks for. No client capability is required of a call,
+ * and the `Mcp-Param-*` headers were checked before (the layer's `checkRequest`).
  */
-function plainModernCall(message: JSONRPCRequest, headers: Headers): boolean {
-  const params = message.params as { name?: unknown; _meta?: Record<string, unknown> } | undefined;
+function plainRouting(
+  headers: Headers,
+  name: string,
+  meta: Record<string, unknown> | undefined,
+  revision: string | undefined,
+): boolean {
   const version = headers.get('mcp-protocol-version');
-  const name = headers.get('mcp-name');
   return (
-    message.method === 'tools/call' &&
-    version !== null &&
-    params?._meta?.[PROTOCOL_VERSION_META_KEY] === version &&
+    version === revision &&
+    meta?.[PROTOCOL_VERSION_META_KEY] === version &&
     headers.get('mcp-method') === 'tools/call' &&
-    typeof params.name === 'string' &&
-    name === params.name &&
+    headers.get('mcp-name') === name &&
     !name.startsWith('=?base64?')
   );
 }
