@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SERVER_INFO_META_KEY, type Client } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { INITIALIZE, mcpPost, modernRequest, readMessages, waitFor, type TestServer } from './helpers.js';
+import { INITIALIZE, mcpPost, metricValue, modernRequest, readMessages, waitFor, type TestServer } from './helpers.js';
 import { connect, pidsWith, startGateway, startHttpBackend, text, type HttpBackend } from './gateway-helpers.js';
 
 /** A recording backend fixture in its own process; `restart` starts it again on its port. */
@@ -24,12 +24,12 @@ type ModernBackend = RecordingBackend<{ id: string | number; method: string | nu
 
 const startLegacyBackend = (): Promise<LegacyBackend> => startRecordingBackend('test/fixtures/legacy-http.mjs');
 
-async function startRecordingBackend<Seen>(fixture: string): Promise<RecordingBackend<Seen>> {
+async function startRecordingBackend<Seen>(fixture: string, env: Record<string, string> = {}): Promise<RecordingBackend<Seen>> {
   let child: ChildProcess;
   const start = (port: number) =>
     new Promise<number>((resolve, reject) => {
       child = spawn(process.execPath, [fixture], {
-        env: { PATH: process.env.PATH ?? '', PORT: String(port) },
+        env: { PATH: process.env.PATH ?? '', PORT: String(port), ...env },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       let out = '';
@@ -288,6 +288,35 @@ describe('the forwarding path for 2026-07-28 clients', () => {
     const [answer] = await readMessages(response);
     expect(answer).toMatchObject({ id: 'client-9', result: { content: [{ type: 'text', text: 'hi' }] } });
     expect(await seenIds()).not.toContain('client-9');
+  });
+});
+
+describe('the forwarding path over kept-alive connections', () => {
+  let modern: ModernBackend;
+  let gateway: TestServer;
+
+  beforeAll(async () => {
+    // Every call on a connection used before is dropped by the backend with the connection.
+    modern = await startRecordingBackend('test/fixtures/recording-modern-http.mjs', { CLOSE_REUSED: '1' });
+    gateway = await startGateway({ now: { url: modern.url } });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await modern?.kill();
+  });
+
+  it('sends a call once more on a new connection when the backend closed the kept-alive one under it', async () => {
+    const client = await connect(gateway.mcpUrl, { era: 'modern' });
+    try {
+      for (const word of ['one', 'two', 'three']) {
+        expect(text(await client.callTool({ name: 'now__echo', arguments: { text: word } }))).toBe(word);
+      }
+    } finally {
+      await client.close();
+    }
+    // Each call reached the backend as it came, once answered; the later ones after a dropped attempt.
+    expect((await modern.seen()).map((entry) => entry.client)).toEqual(['gateway-test', 'gateway-test', 'gateway-test']);
+    expect(await metricValue(gateway.url, 'mcp_tool_calls_total', { tool: 'now__echo', outcome: 'success' })).toBe(3);
   });
 });
 

@@ -1,4 +1,4 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import {
   CLIENT_CAPABILITIES_META_KEY,
@@ -444,7 +444,10 @@ interface Answer {
  * response with `id`; messages before it go to `onMessage`. A JSON-RPC error the backend answered
  * is thrown as a ProtocolError (a working backend, for the breaker); a 2025 session it no longer
  * knows, as the HTTP error the SDK would raise (so the session is re-opened and the call sent once
- * more); a connection failure, as it is (the backend is unavailable).
+ * more); a connection failure, as it is (the backend is unavailable). A kept-alive connection the
+ * backend closed as the request went out (it ends before any answer, ECONNRESET) is not a failure of
+ * the backend: the request goes once more on a new connection, as Node's documentation advises for
+ * `request.reusedSocket` and as nginx does with its upstream keepalive.
  */
 function post(
   url: URL,
@@ -487,14 +490,26 @@ function post(
       outgoing.destroy();
       reject(error);
     };
-    const outgoing = send(url, {
-      method: 'POST',
-      headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-      agent: secure ? agents.https : agents.http,
-      signal,
-    });
-    outgoing.on('error', fail);
-    outgoing.on('response', (response: IncomingMessage) => {
+    let outgoing!: ClientRequest;
+    const attempt = (mayRetry: boolean) => {
+      let answered = false;
+      outgoing = send(url, {
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        agent: secure ? agents.https : agents.http,
+        signal,
+      });
+      outgoing.on('error', (error: NodeJS.ErrnoException) => {
+        if (mayRetry && !answered && !settled && outgoing.reusedSocket && error.code === 'ECONNRESET') attempt(false);
+        else fail(error);
+      });
+      outgoing.on('response', (response: IncomingMessage) => {
+        answered = true;
+        read(response);
+      });
+      outgoing.end(body);
+    };
+    const read = (response: IncomingMessage) => {
       const type = response.headers['content-type'] ?? '';
       const status = response.statusCode ?? 0;
       response.setEncoding('utf8');
@@ -567,8 +582,8 @@ function post(
             ),
           );
       });
-    });
-    outgoing.end(body);
+    };
+    attempt(true);
   });
 }
 
