@@ -1,4 +1,4 @@
-import { Client, isJSONRPCNotification, ProtocolError, ProtocolErrorCode, SdkErrorCode, SdkHttpError, StreamableHTTPClientTransport, type ClientCapabilities, type PriorDiscovery, type Transport } from '@modelcontextprotocol/client';
+import { Client, isJSONRPCNotification, ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, SdkHttpError, StreamableHTTPClientTransport, type ClientCapabilities, type PriorDiscovery, type Transport } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { withOwnSignal } from '../http/own-signal.js';
 import { withBearerToken } from './client-credentials.js';
@@ -43,15 +43,40 @@ export interface BackendClient {
 }
 
 /**
+ * A stdio backend's process, whose era is probed in place. The SDK probes its own stdio transport on
+ * a sibling process it throws away and only then starts the one it keeps: two starts in a row for
+ * every connection. A transport of another class it probes on the process itself (the SDK's rule
+ * for transports it cannot clone), so a server that answers `server/discover`, or refuses it as an
+ * unknown method, starts once. A server that exits on a request before `initialize` ends that
+ * attempt, and connectBackend starts it again for the 2025 handshake alone.
+ */
+class StdioBackendTransport extends StdioClientTransport {}
+
+/**
  * Connects to one backend and agrees on a protocol version: `server/discover` first (2026-07-28),
  * the 2025 `initialize` handshake when the backend does not know it. Credentials come only from
  * the servers file (headers, env, auth): nothing of the caller's own request is passed on (with
  * token exchange, a token the authorization server issued for the caller is, never the caller's own).
  */
 export async function connectBackend(server: ServerConfig, options: ConnectOptions): Promise<BackendClient> {
+  try {
+    return await connectOnce(server, options, false);
+  } catch (error) {
+    if (server.target.transport !== 'stdio' || options.prior || !closedOnProbe(error) || options.signal?.aborted) throw error;
+    options.logger.debug({ backend: server.name }, 'backend exited on server/discover: started again for the 2025 handshake');
+    return connectOnce(server, options, true);
+  }
+}
+
+/** The SDK's verdict on a stdio process that exited when asked `server/discover`, probed in place. */
+function closedOnProbe(error: unknown): boolean {
+  return error instanceof SdkError && error.code === SdkErrorCode.EraNegotiationFailed && /closed during the server\/discover probe/.test(error.message);
+}
+
+async function connectOnce(server: ServerConfig, options: ConnectOptions, legacyOnly: boolean): Promise<BackendClient> {
   const client = new Client(options.clientInfo, {
     capabilities: options.capabilities,
-    versionNegotiation: { mode: 'auto' },
+    versionNegotiation: { mode: legacyOnly ? 'legacy' : 'auto' },
     // A relay keeps its own list cache (until list_changed) and must not serve one client's
     // resource to another from the SDK's response cache: every request goes to the backend.
     defaultCacheTtlMs: 0,
@@ -82,7 +107,7 @@ export async function connectBackend(server: ServerConfig, options: ConnectOptio
           // A lost standalone stream is re-opened by the SDK a few times; after that the health check notices.
           reconnectionOptions: { initialReconnectionDelay: 500, maxReconnectionDelay: 5000, reconnectionDelayGrowFactor: 2, maxRetries: 3 },
         }))
-      : new StdioClientTransport({
+      : new StdioBackendTransport({
           command: target.command,
           args: target.args,
           // Only a safe default set (PATH, HOME, ...) plus what the servers file names: no secrets leak to children.

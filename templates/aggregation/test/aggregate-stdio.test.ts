@@ -1,0 +1,39 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openAggregator, parseServersConfig } from '../src/aggregate/index.js';
+
+const FIXTURE = 'test/fixtures/counted-stdio.mjs';
+
+/** Opens an aggregator on one stdio server of the fixture; returns what it answered and how many processes it started. */
+async function connectTo(mode: 'dual' | 'tolerant' | 'strict'): Promise<{ state: string; text: unknown; starts: number }> {
+  const starts = join(mkdtempSync(join(tmpdir(), 'stdio-starts-')), 'starts');
+  writeFileSync(starts, '');
+  const servers = parseServersConfig(
+    { mcpServers: { one: { command: process.execPath, args: [FIXTURE, mode], env: { STARTS_FILE: starts } } } },
+    'the test',
+  );
+  const aggregator = await openAggregator({ servers, clientInfo: { name: 'stdio-test', version: '1.0.0' } });
+  try {
+    const state = aggregator.status()[0]!.state;
+    const result = await aggregator.callTool('one__hello', {});
+    return { state, text: (result.content as { text?: string }[])[0]?.text, starts: readFileSync(starts, 'utf8').split('\n').filter(Boolean).length };
+  } finally {
+    await aggregator.close();
+  }
+}
+
+describe('a stdio backend is started once for its connection', () => {
+  it('a server of both eras: its era is probed on the process that is kept', async () => {
+    expect(await connectTo('dual')).toEqual({ state: 'ready', text: 'hello from dual', starts: 1 });
+  });
+
+  it('a 2025 server that refuses server/discover as an unknown method: the 2025 handshake follows on the same process', async () => {
+    expect(await connectTo('tolerant')).toEqual({ state: 'ready', text: 'hello from tolerant', starts: 1 });
+  });
+
+  it('a 2025 server that exits on server/discover: started once more, for the 2025 handshake alone', async () => {
+    expect(await connectTo('strict')).toEqual({ state: 'ready', text: 'hello from strict', starts: 2 });
+  });
+});
