@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatabaseSessionStore, openPostgres } from '../src/store/database.js';
+import { DatabaseSessionStore, openPostgres, openSqlite } from '../src/store/database.js';
 import { SessionStoreUnavailableError } from '../src/store/session-store.js';
 import { postgresStore, sqliteStore } from './database-helpers.js';
 import { connectClient, startServer, waitFor, type TestServer } from './helpers.js';
@@ -37,6 +39,39 @@ sessionStoreContract(
   },
   { skip: !DATABASE_URL },
 );
+
+describe('a SQLite file that another process holds locked', () => {
+  it('opening waits for the lock instead of failing with "database is locked"', async () => {
+    const file = join(work, 'held.db');
+    // A second process takes the write lock on a new (rollback-journal) file and holds it 300 ms.
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const { DatabaseSync } = require('node:sqlite');
+         const db = new DatabaseSync(process.argv[1]);
+         db.exec('CREATE TABLE t (x); BEGIN EXCLUSIVE; INSERT INTO t VALUES (1);');
+         process.stdout.write('locked\\n');
+         setTimeout(() => { db.exec('COMMIT'); db.close(); }, 300);`,
+        file,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      const [chunk] = (await once(holder.stdout!, 'data')) as [Buffer];
+      expect(chunk.toString()).toBe('locked\n');
+      const driver = await openSqlite(file, { busyTimeoutMs: 5000 });
+      try {
+        expect(await driver.all('SELECT x FROM t')).toEqual([{ x: 1 }]);
+        expect(await driver.all('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+      } finally {
+        await driver.close();
+      }
+    } finally {
+      holder.kill();
+    }
+  });
+});
 
 describe('the database store while Postgres is down', () => {
   it('calls fail with a clear error, ping rejects, nothing crashes', async () => {

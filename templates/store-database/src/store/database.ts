@@ -44,8 +44,9 @@ export async function openSqlite(path: string, { busyTimeoutMs = 5000 }: { busyT
   const { DatabaseSync } = await import('node:sqlite');
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const db = new DatabaseSync(path);
-  // Several processes (a restart overlapping the old one, test workers) may open the same file.
-  db.exec(`PRAGMA journal_mode = WAL; PRAGMA busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))};`);
+  // Several processes (a restart overlapping the old one, test workers) may open the same file:
+  // the busy timeout comes first, so that switching to WAL waits for another writer's lock.
+  db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}; PRAGMA journal_mode = WAL;`);
   const numbered = (sql: string) => sql.replace(/\$(\d+)/g, '?$1');
   // DatabaseSync#isOpen is newer than the oldest Node 22 this project supports.
   let open = true;
