@@ -171,6 +171,8 @@ describe('request body validation', () => {
     const huge = JSON.stringify({ ...INITIALIZE, padding: 'x'.repeat(4096) });
     const declared = await mcpPost(server.mcpUrl, huge, auth);
     expect(declared.status).toBe(413);
+    // The unread rest of the body ends the connection, and the answer says so: no client reuses it.
+    expect(declared.headers.get('connection')).toBe('close');
 
     const chunked = await fetch(server.mcpUrl, {
       method: 'POST',
@@ -184,6 +186,7 @@ describe('request body validation', () => {
       duplex: 'half',
     } as RequestInit);
     expect(chunked.status).toBe(413);
+    expect(chunked.headers.get('connection')).toBe('close');
   });
 
   it('answers malformed JSON with 400 and a JSON-RPC parse error', async () => {

@@ -11,7 +11,9 @@ import { JSONRPC, jsonRpcError } from '../http/errors.js';
 export function bodyLimit({ maxBytes = 1024 * 1024 }: { maxBytes?: number } = {}): MiddlewareHandler<AppEnv> {
   return async function bodyLimitMiddleware(c, next) {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-    const tooLarge = () => jsonRpcError(c, 413, JSONRPC.serverError, `Request body exceeds ${maxBytes} bytes`);
+    // The rest of the body is never read, so the connection cannot carry another request: the
+    // answer says so (Connection: close), or a client could reuse it as the server closes it.
+    const tooLarge = () => jsonRpcError(c, 413, JSONRPC.serverError, `Request body exceeds ${maxBytes} bytes`, { connection: 'close' });
     const unreadable = (error: unknown) => {
       // The client hung up mid-body or sent broken chunking: its fault, not the server's, and
       // most likely nobody is left to read this answer.
