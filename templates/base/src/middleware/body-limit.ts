@@ -2,18 +2,56 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../http/env.js';
 import { JSONRPC, jsonRpcError } from '../http/errors.js';
 
+/** A refused body is read on and dropped up to these bounds, so the connection can carry the next request. */
+const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
+const DRAIN_MAX_MS = 5000;
+
+/**
+ * Reads the rest of a refused body without keeping it. True when it ended within the bounds: the
+ * connection is then clean for the client's next request. Otherwise the reading is cancelled and
+ * the answer must close the connection, since unread bytes of this body would come first on it.
+ */
+async function drained(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<boolean> {
+  let size = 0;
+  let late = false;
+  const timer = setTimeout(() => {
+    late = true;
+    void reader.cancel().catch(() => undefined);
+  }, DRAIN_MAX_MS);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (late) return false;
+      if (done) return true;
+      size += value.byteLength;
+      if (size > DRAIN_MAX_BYTES) {
+        await reader.cancel().catch(() => undefined);
+        return false;
+      }
+    }
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Reads the request body once into bytes (the MCP handler gets a Request rebuilt from them, so
  * the body is read here and nowhere else; hono's own body limit only counts), refusing it with
  * 413 as soon as it is known to exceed `maxBytes` (declared Content-Length, or counted while
- * streaming a chunked body), before any parsing.
+ * streaming a chunked body), before any parsing. The refused rest is read and dropped before the
+ * answer (within bounds, as nginx's lingering close does after it): a client that sends its next
+ * request on the same connection then finds it open, and one still uploading is not cut off
+ * before it can read the 413.
  */
 export function bodyLimit({ maxBytes = 1024 * 1024 }: { maxBytes?: number } = {}): MiddlewareHandler<AppEnv> {
   return async function bodyLimitMiddleware(c, next) {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-    // The rest of the body is never read, so the connection cannot carry another request: the
-    // answer says so (Connection: close), or a client could reuse it as the server closes it.
-    const tooLarge = () => jsonRpcError(c, 413, JSONRPC.serverError, `Request body exceeds ${maxBytes} bytes`, { connection: 'close' });
+    // `clean`: the refused body was read to its end. If not, the connection cannot carry another
+    // request, and the answer says so.
+    const tooLarge = (clean: boolean) =>
+      jsonRpcError(c, 413, JSONRPC.serverError, `Request body exceeds ${maxBytes} bytes`, clean ? {} : { connection: 'close' });
     const unreadable = (error: unknown) => {
       // The client hung up mid-body or sent broken chunking: its fault, not the server's, and
       // most likely nobody is left to read this answer.
@@ -24,10 +62,16 @@ export function bodyLimit({ maxBytes = 1024 * 1024 }: { maxBytes?: number } = {}
     const declared = length === undefined ? Number.NaN : Number(length);
     if (Number.isFinite(declared) && c.req.header('transfer-encoding') === undefined) {
       // The HTTP parser holds the body to its declared length: it is read whole, in one go (on
-      // Node without building a web stream), and refused unread when it is too large.
+      // Node without building a web stream), or refused, without being kept, when too large.
       if (declared > maxBytes) {
-        await c.req.raw.body?.cancel().catch(() => undefined);
-        return tooLarge();
+        const body = c.req.raw.body;
+        if (!body) return tooLarge(true);
+        // Too large even to drop: answered at once, and the connection closed.
+        if (declared > DRAIN_MAX_BYTES) {
+          await body.cancel().catch(() => undefined);
+          return tooLarge(false);
+        }
+        return tooLarge(await drained(body.getReader()));
       }
       const read = await c.req.raw.arrayBuffer().then(
         (bytes) => ({ bytes }),
@@ -48,10 +92,7 @@ export function bodyLimit({ maxBytes = 1024 * 1024 }: { maxBytes?: number } = {}
       const { done, value } = read;
       if (done) break;
       size += value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => undefined);
-        return tooLarge();
-      }
+      if (size > maxBytes) return tooLarge(await drained(reader));
       chunks.push(value);
     }
     const body = new Uint8Array(size);
