@@ -42,7 +42,8 @@ function spawnServer(env: Record<string, string>): { process: ChildProcess; stdo
 
 async function startChild(env: Record<string, string>): Promise<Child> {
   const child = spawnServer(env);
-  await waitFor(() => child.stdout().includes('"msg":"listening"') || child.process.exitCode !== null, { timeoutMs: 10_000 });
+  // Compiled by tsx on start: on a loaded machine that alone can take several seconds.
+  await waitFor(() => child.stdout().includes('"msg":"listening"') || child.process.exitCode !== null, { timeoutMs: 30_000 });
   const listening = child
     .stdout()
     .split('\n')
@@ -61,7 +62,7 @@ async function readyStatus(url: string): Promise<number | undefined> {
   }
 }
 
-describe('graceful shutdown', () => {
+describe('graceful shutdown', { timeout: 60_000 }, () => {
   it('on SIGTERM turns readiness 503, finishes the in-flight tool call and exits 0', async () => {
     const server = await startChild({ AUTH_MODE: 'apikey', API_KEYS: CANARY, SHUTDOWN_DELAY_MS: '300' });
     expect(await readyStatus(server.url)).toBe(200);
@@ -111,7 +112,7 @@ describe('graceful shutdown', () => {
   });
 });
 
-describe('start-up', () => {
+describe('start-up', { timeout: 60_000 }, () => {
   it('exits non-zero with a message naming the bad variable', async () => {
     const child = spawnServer({ PORT: 'eighty' });
     expect(await child.exit).toBe(1);
