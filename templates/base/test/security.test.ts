@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY, connectClient, INITIALIZE, mcpPost, modernRequest, rawRequest, readMessages, startServer, type TestServer } from './helpers.js';
+import { API_KEY, connectClient, INITIALIZE, MCP_HEADERS, mcpPost, modernRequest, rawRequest, readMessages, startServer, type TestServer } from './helpers.js';
 
 const auth = { authorization: `Bearer ${API_KEY}` };
 const ALLOWED_ORIGIN = 'https://app.example.com';
@@ -191,7 +191,7 @@ describe('request body validation', () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const post = (body: string, slowly: boolean) =>
       new Promise<{ status: number; reused: boolean; connection: string | undefined }>((resolve, reject) => {
-        const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': String(Buffer.byteLength(body)), ...auth };
+        const headers = { ...MCP_HEADERS, 'content-length': String(Buffer.byteLength(body)), ...auth };
         const req = request(server.mcpUrl, { method: 'POST', agent, headers }, (res) => {
           res.resume();
           res.on('end', () => resolve({ status: res.statusCode!, reused: req.reusedSocket, connection: res.headers.connection }));
@@ -213,7 +213,7 @@ describe('request body validation', () => {
 
   it('answers a body declared too large even to read on at once, and closes the connection', async () => {
     const answer = await new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
-      const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': String(128 * 1024 * 1024), ...auth };
+      const headers = { ...MCP_HEADERS, 'content-length': String(128 * 1024 * 1024), ...auth };
       const req = request(server.mcpUrl, { method: 'POST', headers }, (res) => {
         res.resume();
         resolve({ status: res.statusCode!, connection: res.headers.connection });

@@ -68,7 +68,10 @@ export async function connectBackend(server: ServerConfig, options: ConnectOptio
   }
 }
 
-/** The SDK's verdict on a stdio process that exited when asked `server/discover`, probed in place. */
+/**
+ * The SDK's verdict on a stdio process that exited when asked `server/discover`, probed in place.
+ * The SDK gives it the code of every negotiation failure, so only its message tells it apart.
+ */
 function closedOnProbe(error: unknown): boolean {
   return error instanceof SdkError && error.code === SdkErrorCode.EraNegotiationFailed && /closed during the server\/discover probe/.test(error.message);
 }

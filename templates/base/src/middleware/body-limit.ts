@@ -65,13 +65,12 @@ export function bodyLimit({ maxBytes = 1024 * 1024 }: { maxBytes?: number } = {}
       // Node without building a web stream), or refused, without being kept, when too large.
       if (declared > maxBytes) {
         const body = c.req.raw.body;
-        if (!body) return tooLarge(true);
         // Too large even to drop: answered at once, and the connection closed.
         if (declared > DRAIN_MAX_BYTES) {
-          await body.cancel().catch(() => undefined);
+          await body?.cancel().catch(() => undefined);
           return tooLarge(false);
         }
-        return tooLarge(await drained(body.getReader()));
+        return tooLarge(!body || (await drained(body.getReader())));
       }
       const read = await c.req.raw.arrayBuffer().then(
         (bytes) => ({ bytes }),
