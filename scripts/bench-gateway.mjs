@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Gateway overhead: the same tool calls straight to a backend and through the gateway, in one run.
 //
-//   npm run bench:gateway [-- --dir <generated gateway project>] [--calls 2000] [--concurrency 16] [--era legacy|modern]
+//   npm run bench:gateway [-- --dir <generated gateway project>] [--calls 2000] [--concurrency 16] [--era both|legacy|modern]
 //
-// --era picks the protocol era of the benchmark's clients: `legacy` (2025, a session each; the
-// default) or `modern` (2026-07-28, every request on its own).
+// --era picks the protocol era of the benchmark's clients: `legacy` (2025, a session each),
+// `modern` (2026-07-28, every request on its own), or `both` (the default: every table once per
+// era, in one run, against the same processes).
 //
 // Without --dir a gateway project is generated, installed and built in a temporary folder. The
 // backend is the project's example HTTP backend; the gateway runs `node dist/index.js` with that
@@ -20,7 +21,10 @@
 //
 // Yardstick: where nginx is installed (NGINX_BIN, /usr/sbin/nginx; NGINX_BIN=none leaves it out), the same calls also go through
 // a plain nginx reverse proxy to the same backend, the cost of one proxy hop that understands
-// nothing of MCP. On Linux the table also shows each server process's CPU time per call during
+// nothing of MCP. A second yardstick is the least a proxy written for Node does: node:http in
+// and out (a kept-alive upstream agent, bodies piped through, no parsing, no middleware), on the
+// same Node as the gateway; what the gateway costs beyond it is the price of what it understands.
+// On Linux the table also shows each server process's CPU time per call during
 // the throughput runs (read from /proc): the load generator, the backend and the proxy share the
 // machine's cores, so a proxy's CPU per call is what its throughput ratio pays for.
 import { execFileSync, spawn } from 'node:child_process';
@@ -40,13 +44,16 @@ const { values } = parseArgs({
     calls: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '16' },
     rounds: { type: 'string', default: '3' },
-    era: { type: 'string', default: 'legacy' },
+    era: { type: 'string', default: 'both' },
     bridges: { type: 'boolean', default: true },
   },
   allowNegative: true,
 });
-if (values.era !== 'legacy' && values.era !== 'modern')
-  throw new Error(`--era must be legacy or modern, not ${values.era}`);
+if (!['both', 'legacy', 'modern'].includes(values.era))
+  throw new Error(`--era must be both, legacy or modern, not ${values.era}`);
+const ERAS = values.era === 'both' ? ['legacy', 'modern'] : [values.era];
+/** The era of the clients measured now. */
+let era = ERAS[0];
 const CALLS = Number(values.calls);
 const CONCURRENCY = Number(values.concurrency);
 const ROUNDS = Number(values.rounds);
@@ -119,6 +126,26 @@ const NGINX =
   process.env.NGINX_BIN === 'none'
     ? undefined
     : [process.env.NGINX_BIN, '/usr/sbin/nginx', '/usr/local/sbin/nginx'].find((path) => path && existsSync(path));
+
+/**
+ * The plain Node reverse proxy of the yardstick (argv: its port, the backend's port): request
+ * and response bodies piped through unread, hop-by-hop headers left to node:http.
+ */
+const PLAIN_NODE_PROXY = `
+import { Agent, createServer, request } from 'node:http';
+const [port, upstream] = process.argv.slice(-2).map(Number);
+const agent = new Agent({ keepAlive: true });
+createServer((req, res) => {
+  const { connection, 'keep-alive': keepAlive, ...headers } = req.headers;
+  const out = request({ host: '127.0.0.1', port: upstream, path: req.url, method: req.method, headers, agent }, (answer) => {
+    const { connection, 'keep-alive': keepAlive, 'transfer-encoding': encoding, ...back } = answer.headers;
+    res.writeHead(answer.statusCode, back);
+    answer.pipe(res);
+  });
+  out.on('error', () => { if (!res.headersSent) res.writeHead(502); res.end(); });
+  req.pipe(out);
+}).listen(port, '127.0.0.1', () => console.log('listening'));
+`;
 
 /** CPU time (user + system) a process has used so far, in ms; undefined where /proc is absent. */
 function cpuMs(pid) {
@@ -248,6 +275,14 @@ try {
   });
   const targets = { direct: `http://127.0.0.1:${backendPort}/mcp`, gateway: httpGateway.url };
   const [backendProcess] = children;
+  // The node:http yardstick: one process, nothing but the hop.
+  const plainPort = await freePort();
+  startProcess(['--input-type=module', '-e', PLAIN_NODE_PROXY, String(plainPort), String(backendPort)], {}, (out) =>
+    out.includes('listening'),
+  ).catch((error) => console.error(error.message));
+  const plainProcess = children.at(-1);
+  await waitForHealth(`http://127.0.0.1:${plainPort}/health`);
+  targets.plain = `http://127.0.0.1:${plainPort}/mcp`;
   let nginxProcess;
   if (NGINX) {
     // One process (no master, no daemon), so stopping it cannot leave a worker behind.
@@ -278,7 +313,7 @@ try {
   const connect = async (target) => {
     const client = new Client(
       { name: 'bench', version: '1.0.0' },
-      { versionNegotiation: { mode: values.era === 'modern' ? { pin: '2026-07-28' } : 'legacy' } },
+      { versionNegotiation: { mode: era === 'modern' ? { pin: '2026-07-28' } : 'legacy' } },
     );
     if (typeof target !== 'string') {
       const transport = new StdioClientTransport({ command: node, args: target.stdio, cwd: dir, stderr: 'ignore' });
@@ -378,22 +413,6 @@ try {
   }
 
   const version = execFileSync(node, ['--version']).toString().trim();
-  const shape = `tools/call echo, ${CALLS} sequential calls (latency), ${CALLS * 2} calls over ${CONCURRENCY} sessions (throughput), median of ${ROUNDS} rounds, ${values.era === 'modern' ? '2026-07-28' : '2025'} clients, node ${version}, ${os.availableParallelism()} cores shared by client, backend and proxy`;
-  const httpRows = await compare(`gateway benchmark over HTTP: ${shape}`, [
-    { label: 'direct', target: targets.direct, backend: backendProcess },
-    { label: 'gateway', target: targets.gateway, proxy: httpGateway.child, backend: backendProcess },
-    ...(targets.nginx
-      ? [{ label: 'nginx proxy', target: targets.nginx, proxy: nginxProcess, backend: backendProcess }]
-      : []),
-  ]);
-  console.log('(CPU columns: ms of CPU per call in the throughput runs, for the proxy in front and for the backend)');
-  const { direct, gateway } = httpRows;
-  const added = gateway.p50 - direct.p50;
-  const kept = gateway.rps / direct.rps;
-  console.log(
-    `\nadded p50: ${added.toFixed(3)} ms (target <= 0.5 ms: ${added <= 0.5 ? 'met' : 'NOT met'}); throughput kept: ${(kept * 100).toFixed(1)}% (target >= 80%: ${kept >= 0.8 ? 'met' : 'NOT met'})`,
-  );
-
   // The stdio server behind the gateway and behind the bridges people use to put one on HTTP.
   const stdioServer = [join(dir, 'examples', 'backends', 'stdio-backend.mjs')];
   const stdioGateway = await startGateway('gateway-stdio', {
@@ -403,9 +422,9 @@ try {
     { label: 'stdio direct', target: { stdio: stdioServer } },
     { label: 'gateway', target: stdioGateway.url, proxy: stdioGateway.child },
   ];
-  if (values.bridges && values.era === 'modern') {
-    console.log('\n(bridges left out: supergateway serves 2025 clients only; run with --era legacy to compare them)');
-  } else if (values.bridges) {
+  /** The bridges, where their clients' era is measured: supergateway serves 2025 clients only. */
+  const bridgeSides = [];
+  if (values.bridges && ERAS.includes('legacy')) {
     const bins = bridgeBins();
     const command = [node, ...stdioServer].join(' ');
     const superPort = await freePort();
@@ -448,27 +467,53 @@ try {
     ).catch((error) => console.error(error.message));
     const proxyProcess = children.at(-1);
     await waitForPort(proxyPort);
-    stdioSides.push(
+    bridgeSides.push(
       { label: `supergateway`, target: `http://127.0.0.1:${superPort}/mcp`, proxy: superProcess },
       { label: `mcp-proxy`, target: `http://127.0.0.1:${proxyPort}/mcp`, proxy: proxyProcess },
     );
   }
-  const stdioRows = await compare(`stdio server behind HTTP bridges: ${shape}`, stdioSides);
-  console.log(
-    `(kept: against a client speaking stdio to the server directly; proxy CPU: the bridge's own process, not the server processes it starts${
-      values.bridges
-        ? `; ${Object.entries(BRIDGES)
-            .map(([name, v]) => `${name} ${v}`)
-            .join(', ')}`
-        : ''
-    })`,
-  );
-  const bridges = stdioSides.slice(2).map((side) => side.label);
-  if (bridges.length > 0) {
-    const g = stdioRows.gateway;
+  for (era of ERAS) {
+    const shape = `tools/call echo, ${CALLS} sequential calls (latency), ${CALLS * 2} calls over ${CONCURRENCY} sessions (throughput), median of ${ROUNDS} rounds, ${era === 'modern' ? '2026-07-28' : '2025'} clients, node ${version}, ${os.availableParallelism()} cores shared by client, backend and proxy`;
+    const httpRows = await compare(`gateway benchmark over HTTP: ${shape}`, [
+      { label: 'direct', target: targets.direct, backend: backendProcess },
+      { label: 'gateway', target: targets.gateway, proxy: httpGateway.child, backend: backendProcess },
+      { label: 'node:http', target: targets.plain, proxy: plainProcess, backend: backendProcess },
+      ...(targets.nginx
+        ? [{ label: 'nginx proxy', target: targets.nginx, proxy: nginxProcess, backend: backendProcess }]
+        : []),
+    ]);
+    console.log('(CPU columns: ms of CPU per call in the throughput runs, for the proxy in front and for the backend)');
+    const { direct, gateway, 'node:http': plain } = httpRows;
+    const added = gateway.p50 - direct.p50;
+    const kept = gateway.rps / direct.rps;
     console.log(
-      `\nthe gateway over stdio, against each bridge: ${bridges.map((name) => `${(g.rps / stdioRows[name].rps).toFixed(2)}x the throughput of ${name}, p50 ${Math.abs(g.p50 - stdioRows[name].p50).toFixed(3)} ms ${g.p50 <= stdioRows[name].p50 ? 'lower' : 'higher'}`).join('; ')}`,
+      `\nadded p50: ${added.toFixed(3)} ms (target <= 0.5 ms: ${added <= 0.5 ? 'met' : 'NOT met'}); throughput kept: ${(kept * 100).toFixed(1)}% (target >= 80%: ${kept >= 0.8 ? 'met' : 'NOT met'})`,
     );
+
+    console.log(
+      `the plain node:http proxy: added p50 ${(plain.p50 - direct.p50).toFixed(3)} ms, throughput kept ${((plain.rps / direct.rps) * 100).toFixed(1)}%; the gateway beyond it: +${(gateway.p50 - plain.p50).toFixed(3)} ms p50, ${((gateway.rps / plain.rps) * 100).toFixed(1)}% of its throughput`,
+    );
+
+    if (values.bridges && era === 'modern')
+      console.log('\n(bridges left out of the 2026-07-28 table: supergateway serves 2025 clients only)');
+    const sides = era === 'legacy' ? [...stdioSides, ...bridgeSides] : stdioSides;
+    const stdioRows = await compare(`stdio server behind HTTP bridges: ${shape}`, sides);
+    console.log(
+      `(kept: against a client speaking stdio to the server directly; proxy CPU: the bridge's own process, not the server processes it starts${
+        sides.length > 2
+          ? `; ${Object.entries(BRIDGES)
+              .map(([name, v]) => `${name} ${v}`)
+              .join(', ')}`
+          : ''
+      })`,
+    );
+    const bridges = sides.slice(2).map((side) => side.label);
+    if (bridges.length > 0) {
+      const g = stdioRows.gateway;
+      console.log(
+        `\nthe gateway over stdio, against each bridge: ${bridges.map((name) => `${(g.rps / stdioRows[name].rps).toFixed(2)}x the throughput of ${name}, p50 ${Math.abs(g.p50 - stdioRows[name].p50).toFixed(3)} ms ${g.p50 <= stdioRows[name].p50 ? 'lower' : 'higher'}`).join('; ')}`,
+      );
+    }
   }
 } finally {
   stopAll();

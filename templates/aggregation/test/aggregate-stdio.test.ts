@@ -37,3 +37,38 @@ describe('a stdio backend is started once for its connection', () => {
     expect(await connectTo('strict')).toEqual({ state: 'ready', text: 'hello from strict', starts: 2 });
   });
 });
+
+describe('an aggregator that does not follow changes (a one-shot client)', () => {
+  /** The methods a stdio server of the fixture received while an aggregator (following changes or not) called its tool. */
+  async function methodsSeen(mode: 'dual' | 'tolerant', followChanges: boolean): Promise<string[]> {
+    const methods = join(mkdtempSync(join(tmpdir(), 'stdio-methods-')), 'methods');
+    writeFileSync(methods, '');
+    const servers = parseServersConfig(
+      { mcpServers: { one: { command: process.execPath, args: [FIXTURE, mode], env: { METHODS_FILE: methods } } } },
+      'the test',
+    );
+    const aggregator = await openAggregator({ servers, clientInfo: { name: 'stdio-test', version: '1.0.0' }, followChanges });
+    try {
+      const result = await aggregator.callTool('one__hello', {});
+      expect((result.content as { text?: string }[])[0]?.text).toBe(`hello from ${mode}`);
+    } finally {
+      await aggregator.close();
+    }
+    return readFileSync(methods, 'utf8').split('\n').filter(Boolean);
+  }
+
+  it('a 2026-07-28 server: no subscriptions/listen stream is opened', async () => {
+    expect(await methodsSeen('dual', true)).toContain('subscriptions/listen');
+    const seen = await methodsSeen('dual', false);
+    expect(seen).toContain('tools/call');
+    expect(seen).not.toContain('subscriptions/listen');
+  });
+
+  it('a 2025 server offering resource updates: its resources are neither listed nor subscribed to', async () => {
+    expect(await methodsSeen('tolerant', true)).toEqual(expect.arrayContaining(['resources/list', 'resources/subscribe']));
+    const seen = await methodsSeen('tolerant', false);
+    expect(seen).toContain('tools/call');
+    expect(seen).not.toContain('resources/list');
+    expect(seen).not.toContain('resources/subscribe');
+  });
+});

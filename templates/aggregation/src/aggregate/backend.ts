@@ -53,6 +53,8 @@ export interface BackendOptions {
   healthIntervalMs: number;
   reconnectBaseDelayMs: number;
   reconnectMaxDelayMs: number;
+  /** Open the streams and subscriptions that follow the backend's changes (AggregatorOptions.followChanges). */
+  followChanges: boolean;
   /** The shared connection was (re)established or lost: cached lists are stale. */
   onCatalogStale: (backend: Backend) => void;
   onCall?: (event: CallEvent) => void;
@@ -177,8 +179,10 @@ export class Backend {
     } satisfies ConnectOptions);
     try {
       // A 2026-07-28 backend announces list changes only on a stream the client opens.
-      if (!this.stopped && connection.client.getProtocolEra() === 'modern') await this.listen(connection);
-      if (!this.stopped) await this.watchResources(connection);
+      if (this.options.followChanges && !this.stopped) {
+        if (connection.client.getProtocolEra() === 'modern') await this.listen(connection);
+        await this.watchResources(connection);
+      }
     } catch (error) {
       // A half-set-up connection is never kept: its process (stdio) must not outlive the attempt.
       await connection.close();
@@ -268,7 +272,7 @@ export class Backend {
   /** The backend's resource list changed: the subscriptions follow it. */
   resourcesChanged(): void {
     const shared = this.shared;
-    if (!shared) return;
+    if (!shared || !this.options.followChanges) return;
     this.watchResources(shared).catch((error: unknown) => this.options.logger.warn({ backend: this.name, err: error }, 'subscribing to resource updates failed'));
   }
 

@@ -50,6 +50,13 @@ export interface AggregatorOptions {
   /** A resource a backend lists changed (the shared connections subscribe to every one a backend offers updates of). */
   onResourceUpdated?(uri: string): void;
   /**
+   * Whether the shared connections follow the backends' changes (default true): a 2026-07-28
+   * backend's `subscriptions/listen` stream for its list changes, and a subscription to every
+   * resource a backend offers updates of. A client that lists or calls once and exits has nothing
+   * to follow: false spares each backend that stream, a resource listing and its subscriptions.
+   */
+  followChanges?: boolean;
+  /**
    * Capabilities of the shared connections. They serve listing, health and `callTool` of this
    * object, where no particular client could answer a backend's request: keep this empty unless
    * this process itself answers (then register handlers through `openSession`).
@@ -131,6 +138,7 @@ export async function openAggregator(options: AggregatorOptions): Promise<Aggreg
         healthIntervalMs: options.healthIntervalMs ?? 5000,
         reconnectBaseDelayMs: options.reconnectBaseDelayMs ?? 250,
         reconnectMaxDelayMs: options.reconnectMaxDelayMs ?? 15_000,
+        followChanges: options.followChanges ?? true,
         onCall: options.onCall,
         onStateChange: (status, breaker) => {
           options.onStateChange?.(status, breaker);

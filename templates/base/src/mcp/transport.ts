@@ -55,9 +55,12 @@ export interface McpEndpoint {
 
 type Parsed = { ok: true; value: unknown } | { ok: false };
 
+/** Refuses malformed UTF-8 instead of replacing it; whole-buffer decoding keeps no state, so one serves every request. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 function parseBody(body: Uint8Array | undefined): Parsed {
   try {
-    return { ok: true, value: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body ?? new Uint8Array())) };
+    return { ok: true, value: JSON.parse(utf8.decode(body ?? new Uint8Array())) };
   } catch {
     return { ok: false };
   }

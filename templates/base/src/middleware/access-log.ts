@@ -21,6 +21,8 @@ export function accessLog({ metrics }: { metrics: Metrics }): MiddlewareHandler<
       const labels = { method, route, status: String(status) };
       metrics.httpRequests.inc(labels);
       metrics.httpDuration.observe(labels, seconds);
+      // Below the configured level the line is not built at all: this runs on every request.
+      if (!c.var.log.isLevelEnabled('info')) return;
       c.var.log.info(
         {
           method,

@@ -1,5 +1,6 @@
-import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import {
   CLIENT_CAPABILITIES_META_KEY,
   isInputRequiredResult,
@@ -47,6 +48,14 @@ export interface ForwarderOptions {
 
 /** Connections to backends are kept open between calls (a proxy's upstream keepalive). */
 const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+
+/** Each backend URL as request options, worked out once: taking a URL apart on every call is a measurable part of the hop. */
+const requestTargets = new WeakMap<URL, RequestOptions>();
+function requestTarget(url: URL): RequestOptions {
+  let options = requestTargets.get(url);
+  if (!options) requestTargets.set(url, (options = urlToHttpOptions(url)));
+  return options;
+}
 
 /** Headers of the client's request that a forwarded call carries on: the routing and argument mirrors of 2026-07-28. */
 const PASSED = /^(?:mcp-method$|mcp-param-)/i;
@@ -493,7 +502,8 @@ function post(
     let outgoing!: ClientRequest;
     const attempt = (mayRetry: boolean) => {
       let answered = false;
-      outgoing = send(url, {
+      outgoing = send({
+        ...requestTarget(url),
         method: 'POST',
         headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
         agent: secure ? agents.https : agents.http,

@@ -67,8 +67,9 @@ export async function runAgent(argv: string[], io: AgentIo): Promise<number> {
       servers,
       clientInfo: { name: `${info.name}-agent`, version: info.version },
       logger: values.verbose ? createLogger('debug', process.stderr) : undefined,
-      // A one-shot command: a dead server is reported, not reconnected for minutes.
+      // A one-shot command: a dead server is reported, not reconnected for minutes, and no change is followed.
       reconnectMaxDelayMs: 1000,
+      followChanges: false,
     });
     return await dispatch(plan, { aggregator, servers, io, json: values.json });
   } catch (error) {
