@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, Client, PROTOCOL_VERSION_META_KEY, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -15,6 +16,14 @@ export const PROJECT_STORE = (JSON.parse(readFileSync(new URL('../mcp-arch.json'
 export const PROJECT_PROTOCOL = (JSON.parse(readFileSync(new URL('../mcp-arch.json', import.meta.url), 'utf8')) as { protocol: string }).protocol;
 export const OTHER_API_KEY = 'other-key-0123456789abcdef';
 
+/**
+ * This test process's own namespace in a shared store (a project without Redis ignores it): test
+ * files running at once, and the suites of other projects on the same machine, would otherwise
+ * share rate-limit buckets (keyed on 127.0.0.1), session records and change events. Every key it
+ * leaves expires. A test that names its own REDIS_KEY_PREFIX keeps it.
+ */
+export const OWN_STORE_KEYS = { REDIS_KEY_PREFIX: `test:${randomUUID()}:` };
+
 export interface TestServer extends RunningServer {
   mcpUrl: string;
   /** Every line the server logged, parsed (a line that is not JSON makes this throw). */
@@ -26,7 +35,7 @@ export interface TestServer extends RunningServer {
 /** The real server, in this process, on 127.0.0.1 and a random port. */
 export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
   // Both eras unless a test asks for another posture: the suites drive 2025 and 2026-07-28 clients alike.
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '5000', MCP_PROTOCOL: 'dual', ...env });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '5000', MCP_PROTOCOL: 'dual', ...OWN_STORE_KEYS, ...env });
   const lines: string[] = [];
   const logger = createLogger(config.logLevel, { write: (line: string) => void lines.push(line) });
   const running = await start(config, { logger });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectClient, waitFor } from './helpers.js';
+import { connectClient, OWN_STORE_KEYS, waitFor } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CANARY = 'canary-key-7d3f0b9e2a6c4e18';
@@ -28,7 +28,7 @@ function spawnServer(env: Record<string, string>): { process: ChildProcess; stdo
     cwd: ROOT,
     // ENV_FILE= keeps a developer's own .env out of the test.
     // GATEWAY_CONFIG: a gateway project's suite names the servers file its servers use.
-    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ENV_FILE: '', ...(process.env.GATEWAY_CONFIG ? { GATEWAY_CONFIG: process.env.GATEWAY_CONFIG } : {}), ...env },
+    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ENV_FILE: '', ...OWN_STORE_KEYS, ...(process.env.GATEWAY_CONFIG ? { GATEWAY_CONFIG: process.env.GATEWAY_CONFIG } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

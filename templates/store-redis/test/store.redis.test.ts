@@ -3,7 +3,7 @@ import { SessionStoreUnavailableError } from '../src/store/session-store.js';
 import { PROJECT_STORE, startServer, type TestServer } from './helpers.js';
 import { deleteKeys, redisStore } from './redis-helpers.js';
 import { assertReachable, service } from './services.js';
-import { RUN, sessionStoreContract, TestClock } from './store-contract.js';
+import { RUN, sessionStoreContract, TestClock, TTL } from './store-contract.js';
 import { closedPort } from './tcp-proxy.js';
 
 /** The Redis session store against the real Redis named by REDIS_URL (the local one when unset). */
@@ -26,6 +26,25 @@ sessionStoreContract(
   },
   { skip: !REDIS_URL },
 );
+
+describe('the Redis store leaves nothing that outlives its sessions', () => {
+  it.skipIf(!REDIS_URL)('its indexes expire: the user index with its newest session, the expiry index a TTL after its last write', async () => {
+    const prefix = `test:${RUN}:indexes:`;
+    const clock = new TestClock();
+    const store = await redisStore(REDIS_URL!, clock, prefix);
+    try {
+      await store.create({ sessionId: 'indexed', userId: 'someone' });
+      for (const key of ['expiry', 'user:someone']) {
+        const left = await store.client.pttl(`${prefix}${key}`);
+        expect(left, key).toBeGreaterThan(TTL - 5000);
+        expect(left, key).toBeLessThanOrEqual(TTL);
+      }
+    } finally {
+      await store.close();
+      await deleteKeys(REDIS_URL!, prefix);
+    }
+  });
+});
 
 describe('the Redis store while Redis is down', () => {
   const servers: TestServer[] = [];

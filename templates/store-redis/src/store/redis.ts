@@ -170,11 +170,14 @@ export class RedisSessionStore implements SessionStore {
   private index(record: SessionRecord, ttl = record.expiresAt - this.now()) {
     const userKey = this.userKey(record.userId);
     // The newest write holds the latest expiry of the user's sessions, so the index outlives none of them.
+    // The expiry index lives a full TTL past its latest write, which no session outlives: once the
+    // last one has expired (the prefix was changed, the app retired), it goes too.
     return this.client
       .multi()
       .zadd(userKey, record.expiresAt, record.sessionId)
       .pexpire(userKey, Math.max(ttl, 1))
-      .zadd(this.expiryKey(), record.expiresAt, expiryMember(record.userId, record.sessionId));
+      .zadd(this.expiryKey(), record.expiresAt, expiryMember(record.userId, record.sessionId))
+      .pexpire(this.expiryKey(), this.ttlMs);
   }
 
   private liveRecord(raw: string | null): SessionRecord | undefined {
