@@ -41,16 +41,19 @@ sessionStoreContract(
 );
 
 describe('a SQLite file that another process holds locked', () => {
-  it('opening waits for the lock instead of failing with "database is locked"', async () => {
-    const file = join(work, 'held.db');
-    // A second process takes the write lock on a new (rollback-journal) file and holds it 300 ms.
+  // EXCLUSIVE: the opener waits in SQLite's busy handler. IMMEDIATE (a writer's RESERVED lock):
+  // SQLite answers the switch to WAL "database is locked" at once, without waiting, since waiting
+  // could deadlock; the opener tries again until the busy timeout.
+  it.each(['EXCLUSIVE', 'IMMEDIATE'])('opening waits for a %s lock instead of failing with "database is locked"', async (kind) => {
+    const file = join(work, `held-${kind}.db`);
+    // A second process takes the lock on a new (rollback-journal) file and holds it 300 ms.
     const holder = spawn(
       process.execPath,
       [
         '-e',
         `const { DatabaseSync } = require('node:sqlite');
          const db = new DatabaseSync(process.argv[1]);
-         db.exec('CREATE TABLE t (x); BEGIN EXCLUSIVE; INSERT INTO t VALUES (1);');
+         db.exec('CREATE TABLE t (x); BEGIN ${kind}; INSERT INTO t VALUES (1);');
          process.stdout.write('locked\\n');
          setTimeout(() => { db.exec('COMMIT'); db.close(); }, 300);`,
         file,
@@ -67,6 +70,29 @@ describe('a SQLite file that another process holds locked', () => {
       } finally {
         await driver.close();
       }
+    } finally {
+      holder.kill();
+    }
+  });
+
+  it('a lock held past the busy timeout fails the opening with SQLite\'s error', async () => {
+    const file = join(work, 'held-long.db');
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const { DatabaseSync } = require('node:sqlite');
+         const db = new DatabaseSync(process.argv[1]);
+         db.exec('CREATE TABLE t (x); BEGIN IMMEDIATE; INSERT INTO t VALUES (1);');
+         process.stdout.write('locked\\n');
+         setTimeout(() => { db.exec('COMMIT'); db.close(); }, 5000);`,
+        file,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await once(holder.stdout!, 'data');
+      await expect(openSqlite(file, { busyTimeoutMs: 200 })).rejects.toThrow(/database is locked/);
     } finally {
       holder.kill();
     }

@@ -46,7 +46,23 @@ export async function openSqlite(path: string, { busyTimeoutMs = 5000 }: { busyT
   const db = new DatabaseSync(path);
   // Several processes (a restart overlapping the old one, test workers) may open the same file:
   // the busy timeout comes first, so that switching to WAL waits for another writer's lock.
-  db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}; PRAGMA journal_mode = WAL;`);
+  const timeoutMs = Math.max(0, Math.floor(busyTimeoutMs));
+  db.exec(`PRAGMA busy_timeout = ${timeoutMs}`);
+  // While another connection holds a writer's lock, SQLite answers the switch "database is locked"
+  // at once instead of waiting (waiting could deadlock): it is tried again until the timeout.
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      db.exec('PRAGMA journal_mode = WAL');
+      break;
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= deadline) {
+        db.close();
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40));
+    }
+  }
   const numbered = (sql: string) => sql.replace(/\$(\d+)/g, '?$1');
   // DatabaseSync#isOpen is newer than the oldest Node 22 this project supports.
   let open = true;
@@ -64,6 +80,12 @@ export async function openSqlite(path: string, { busyTimeoutMs = 5000 }: { busyT
       db.close();
     },
   };
+}
+
+/** SQLITE_BUSY (primary code 5, whatever its extended code), as node:sqlite reports it. */
+function isBusy(error: unknown): boolean {
+  const code = (error as { errcode?: unknown }).errcode;
+  return typeof code === 'number' ? (code & 0xff) === 5 : /database is locked/.test(String(error));
 }
 
 /** Postgres through a `pg` pool; a lost server fails queries but never the process. */

@@ -109,7 +109,7 @@ export class RedisSessionStore implements SessionStore {
   async put(record: SessionRecord): Promise<void> {
     const ttl = record.expiresAt - this.now();
     if (ttl <= 0) return;
-    await this.call(() => this.index(record, ttl).set(this.sessionKey(record.sessionId), JSON.stringify(record), 'PX', ttl).exec());
+    await this.call(() => this.index(record).set(this.sessionKey(record.sessionId), JSON.stringify(record), 'PX', ttl).exec());
   }
 
   async delete(sessionId: string): Promise<void> {
@@ -167,15 +167,15 @@ export class RedisSessionStore implements SessionStore {
     }
   }
 
-  private index(record: SessionRecord, ttl = record.expiresAt - this.now()) {
+  private index(record: SessionRecord) {
     const userKey = this.userKey(record.userId);
-    // The newest write holds the latest expiry of the user's sessions, so the index outlives none of them.
-    // The expiry index lives a full TTL past its latest write, which no session outlives: once the
-    // last one has expired (the prefix was changed, the app retired), it goes too.
+    // Both indexes live a full TTL past their latest write, which no session they list outlives (a
+    // record put back from the database may expire sooner than the user's others, never later):
+    // once the last one has expired (the prefix was changed, the app retired), they go too.
     return this.client
       .multi()
       .zadd(userKey, record.expiresAt, record.sessionId)
-      .pexpire(userKey, Math.max(ttl, 1))
+      .pexpire(userKey, this.ttlMs)
       .zadd(this.expiryKey(), record.expiresAt, expiryMember(record.userId, record.sessionId))
       .pexpire(this.expiryKey(), this.ttlMs);
   }
