@@ -169,15 +169,17 @@ export class RedisSessionStore implements SessionStore {
 
   private index(record: SessionRecord) {
     const userKey = this.userKey(record.userId);
-    // Both indexes live a full TTL past their latest write, which no session they list outlives (a
-    // record put back from the database may expire sooner than the user's others, never later):
-    // once the last one has expired (the prefix was changed, the app retired), they go too.
+    // Both indexes live a full TTL past their latest write (longer for a record written on a clock
+    // ahead of this one), so no session they list outlives them, whatever order the records come
+    // in (a record put back from the database may have little time left): once the last one has
+    // expired (the prefix was changed, the app retired), they go too.
+    const ttl = Math.max(this.ttlMs, record.expiresAt - this.now());
     return this.client
       .multi()
       .zadd(userKey, record.expiresAt, record.sessionId)
-      .pexpire(userKey, this.ttlMs)
+      .pexpire(userKey, ttl)
       .zadd(this.expiryKey(), record.expiresAt, expiryMember(record.userId, record.sessionId))
-      .pexpire(this.expiryKey(), this.ttlMs);
+      .pexpire(this.expiryKey(), ttl);
   }
 
   private liveRecord(raw: string | null): SessionRecord | undefined {
