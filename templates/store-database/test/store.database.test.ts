@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -41,12 +41,11 @@ sessionStoreContract(
 );
 
 describe('a SQLite file that another process holds locked', () => {
-  // EXCLUSIVE: the opener waits in SQLite's busy handler. IMMEDIATE (a writer's RESERVED lock):
-  // SQLite answers the switch to WAL "database is locked" at once, without waiting, since waiting
-  // could deadlock; the opener tries again until the busy timeout.
-  it.each(['EXCLUSIVE', 'IMMEDIATE'])('opening waits for a %s lock instead of failing with "database is locked"', async (kind) => {
-    const file = join(work, `held-${kind}.db`);
-    // A second process takes the lock on a new (rollback-journal) file and holds it 300 ms.
+  /**
+   * A second process that creates `file` (a new, rollback-journal file), takes a `kind` lock on
+   * it with a row written, and holds it `ms`; resolves once the lock is taken.
+   */
+  async function holdLock(file: string, kind: 'EXCLUSIVE' | 'IMMEDIATE', ms: number): Promise<ChildProcess> {
     const holder = spawn(
       process.execPath,
       [
@@ -55,7 +54,7 @@ describe('a SQLite file that another process holds locked', () => {
          const db = new DatabaseSync(process.argv[1]);
          db.exec('CREATE TABLE t (x); BEGIN ${kind}; INSERT INTO t VALUES (1);');
          process.stdout.write('locked\\n');
-         setTimeout(() => { db.exec('COMMIT'); db.close(); }, 300);`,
+         setTimeout(() => { db.exec('COMMIT'); db.close(); }, ${ms});`,
         file,
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
@@ -63,6 +62,20 @@ describe('a SQLite file that another process holds locked', () => {
     try {
       const [chunk] = (await once(holder.stdout!, 'data')) as [Buffer];
       expect(chunk.toString()).toBe('locked\n');
+    } catch (error) {
+      holder.kill();
+      throw error;
+    }
+    return holder;
+  }
+
+  // EXCLUSIVE: the opener waits in SQLite's busy handler. IMMEDIATE (a writer's RESERVED lock):
+  // SQLite answers the switch to WAL "database is locked" at once, without waiting, since waiting
+  // could deadlock; the opener tries again until the busy timeout.
+  it.each(['EXCLUSIVE', 'IMMEDIATE'] as const)('opening waits for a %s lock instead of failing with "database is locked"', async (kind) => {
+    const file = join(work, `held-${kind}.db`);
+    const holder = await holdLock(file, kind, 300);
+    try {
       const driver = await openSqlite(file, { busyTimeoutMs: 5000 });
       try {
         expect(await driver.all('SELECT x FROM t')).toEqual([{ x: 1 }]);
@@ -77,21 +90,8 @@ describe('a SQLite file that another process holds locked', () => {
 
   it('a lock held past the busy timeout fails the opening with SQLite\'s error', async () => {
     const file = join(work, 'held-long.db');
-    const holder = spawn(
-      process.execPath,
-      [
-        '-e',
-        `const { DatabaseSync } = require('node:sqlite');
-         const db = new DatabaseSync(process.argv[1]);
-         db.exec('CREATE TABLE t (x); BEGIN IMMEDIATE; INSERT INTO t VALUES (1);');
-         process.stdout.write('locked\\n');
-         setTimeout(() => { db.exec('COMMIT'); db.close(); }, 5000);`,
-        file,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+    const holder = await holdLock(file, 'IMMEDIATE', 5000);
     try {
-      await once(holder.stdout!, 'data');
       await expect(openSqlite(file, { busyTimeoutMs: 200 })).rejects.toThrow(/database is locked/);
     } finally {
       holder.kill();
