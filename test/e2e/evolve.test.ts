@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -13,13 +13,15 @@ import { commitAll, read } from '../evolve/helpers.js';
 import { installDependencies, npmOk, ownTests } from './generated.js';
 import { envWithNode, nodeBinDir } from './node-runtime.js';
 import { freePort, waitForHealth } from './processes.js';
+import { SUITE_PROJECTS, VERCEL_SERVER, type SuiteProject } from './projects.js';
 
 /**
  * A user's path through `mcp-arch add` and `migrate`, as chains of steps on one generated project
  * each: the project is generated, edited (a new tool, a changed setting, an edited README
  * paragraph, a file of its own) and committed; then every step runs and is checked exactly (the
  * tree is the new options' rendering plus the edits). Every chain then installs the project,
- * type-checks it, runs its own tests and verify, and uses the feature.
+ * type-checks it, runs its own tests (unless another end-to-end file runs them for the same
+ * options) and verify, and uses the feature.
  */
 const work = mkdtempSync(join(tmpdir(), 'e2e-evolve-'));
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -48,6 +50,13 @@ interface Chain {
   env?: Record<string, string>;
   /** Uses or inspects what the chain added, on the installed project. */
   works?: (dir: string) => Promise<void>;
+  /**
+   * The project of another end-to-end file whose own suite runs for the options this chain ends
+   * on. The chain checks that its options are those, and leaves the suite to that file: every
+   * step was checked exactly against the rendering of its options, so the same suite would prove
+   * the same program again. `works` then proves the edits and what the chain added, in use.
+   */
+  suiteRunBy?: SuiteProject;
 }
 
 async function optionsAt(dir: string): Promise<PatternOptions> {
@@ -90,22 +99,43 @@ async function evolveChain(chain: Chain): Promise<{ dir: string; edits: UserEdit
   return { dir, edits };
 }
 
+/** The options `mcp-arch generate` gives for `args`, from a project it generates next to the chains. */
+async function optionsFor(name: string, args: readonly string[]): Promise<PatternOptions> {
+  const generated = await run('mcpArch', ['generate', name, ...args, '--yes', '--no-install', '--no-git'], {
+    cwd: work,
+  });
+  expect(generated.exitCode, generated.stderr).toBe(0);
+  return optionsAt(join(work, name));
+}
+
 /** The expensive proof, once per chain: install, type-check, the project's own tests, verify, the feature used. */
 async function proveChain(chain: Chain): Promise<void> {
   const { dir } = await evolveChain(chain);
   await installDependencies(dir, node24);
   await npmOk(dir, ['run', 'typecheck'], node24);
-  const { report } = await ownTests(dir, node24, { REDIS_URL, DATABASE_URL, ...chain.env });
-  expect(report.numFailedTests).toBe(0);
+  if (chain.suiteRunBy) {
+    const options = await optionsFor(`${chain.name}-as-generated`, SUITE_PROJECTS[chain.suiteRunBy]);
+    expect({ ...(await optionsAt(dir)), name: '' }, `the options of the ${chain.suiteRunBy} project`).toEqual({
+      ...options,
+      name: '',
+    });
+  } else {
+    const { report } = await ownTests(dir, node24, { REDIS_URL, DATABASE_URL, ...chain.env });
+    expect(report.numFailedTests).toBe(0);
+  }
   await expectVerified(dir);
   await chain.works?.(dir);
 }
 
-/** Builds and starts the server, calls the tool the user added, and stops it. */
-async function callShout(dir: string, env: Record<string, string>, headers: Record<string, string>): Promise<void> {
-  await npmOk(dir, ['run', 'build'], node24);
+/** Starts the built server (`entry`, dist/index.js unless named), calls the tool the user added, and stops it. */
+async function callShout(
+  dir: string,
+  env: Record<string, string>,
+  headers: Record<string, string>,
+  entry = 'dist/index.js',
+): Promise<void> {
   const port = await freePort();
-  const server = execa(join(node24, 'node'), ['dist/index.js'], {
+  const server = execa(join(node24, 'node'), [entry], {
     cwd: dir,
     env: envWithNode(node24, { PORT: String(port), HOST: '127.0.0.1', ...env }),
     reject: false,
@@ -172,6 +202,7 @@ const CHAINS: Chain[] = [
         'OTEL_EXPORTER_OTLP_ENDPOINT: ${OTEL_EXPORTER_OTLP_ENDPOINT:-http://otel-collector:4318}',
       );
       expect(read(dir, 'deploy/k8s/base/configmap.yaml')).toContain('OTEL_EXPORTER_OTLP_ENDPOINT');
+      await npmOk(dir, ['run', 'build'], node24);
       await callShout(
         dir,
         { REDIS_URL, DATABASE_URL, AUTH_MODE: 'apikey', API_KEYS: API_KEY },
@@ -207,11 +238,34 @@ const CHAINS: Chain[] = [
         config: { path: 'mcp-servers.json', text: '"words": {\n      "command": "node"' },
       },
     ],
+    suiteRunBy: 'multi-server',
+    works: async (dir) => {
+      await npmOk(dir, ['run', 'build'], node24);
+      // The added backend, through the agent as the README runs it (the example HTTP server is not started).
+      const counted = await npmOk(
+        dir,
+        ['run', '--silent', 'agent', '--', 'call', 'words__word_count', '{"text":"one two three"}'],
+        node24,
+        { UNITS_API_KEY: API_KEY },
+      );
+      expect(counted.trim()).toBe('3 words, 13 characters, 1 lines, 1 sentences');
+      // The tool the user added to the aggregating server.
+      await callShout(dir, { AUTH_MODE: 'apikey', API_KEYS: API_KEY }, { Authorization: `Bearer ${API_KEY}` });
+    },
   },
   {
     name: 'functions',
     generate: ['--pattern', 'serverless', '--deploy', 'lambda'],
     steps: [{ args: ['add', 'deploy', 'vercel'], change: { deploy: ['lambda', 'vercel'] } }],
+    suiteRunBy: 'serverless',
+    works: async (dir) => {
+      await npmOk(dir, ['run', 'build'], node24);
+      // The added target's handler serves the tool the user added, as the local server does.
+      writeFileSync(join(dir, 'serve-vercel.mjs'), VERCEL_SERVER);
+      const auth = { env: { AUTH_MODE: 'apikey', API_KEYS: API_KEY }, headers: { Authorization: `Bearer ${API_KEY}` } };
+      await callShout(dir, auth.env, auth.headers, 'serve-vercel.mjs');
+      await callShout(dir, auth.env, auth.headers);
+    },
   },
 ];
 

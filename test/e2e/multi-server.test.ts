@@ -8,6 +8,7 @@ import { conformanceSettings, expectConformant, REFERENCE_TOOL_CHECKS } from './
 import { generateInstalled, npmOk } from './generated.js';
 import { envWithNode, nodeBinDir } from './node-runtime.js';
 import { freePort, waitForHealth } from './processes.js';
+import { SUITE_PROJECTS } from './projects.js';
 
 /**
  * The multi-server project as a user meets it: generate, install, type-check, run its own suite
@@ -23,7 +24,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 beforeAll(async () => {
   node24 = await nodeBinDir(24);
-  await generateInstalled(work, 'app', ['--pattern', 'multi-server'], node24);
+  await generateInstalled(work, 'app', [...SUITE_PROJECTS['multi-server']], node24);
 }, 300_000);
 
 /** The key the README has the user give the units server and the agent (mcp-servers.json sends ${UNITS_API_KEY}). */
