@@ -4,6 +4,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -186,6 +187,8 @@ export async function ownTests(
 ): Promise<{ stdout: string; report: VitestReport }> {
   const reportDir = mkdtempSync(join(tmpdir(), 'vitest-report-'));
   const reportFile = join(reportDir, 'report.json');
+  const data = () => (existsSync(join(dir, 'data')) ? readdirSync(join(dir, 'data')).sort() : []);
+  const dataBefore = data();
   try {
     const result = await withStoreServices(dir, () =>
       execa('npm', ['test', '--', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`], {
@@ -204,6 +207,8 @@ export async function ownTests(
         .map((c) => `${c.title}: ${(c.failureMessages ?? []).join('\n').slice(0, 3000)}`),
     );
     expect(result.exitCode, failures.join('\n\n') || result.stdout.slice(-4000) + result.stderr.slice(-2000)).toBe(0);
+    // The project's own server keeps its SQLite file there: its tests keep theirs elsewhere.
+    expect(data(), "files the suite left in the project's data folder").toEqual(dataBefore);
     return { stdout: stripVTControlCharacters(result.stdout), report };
   } finally {
     rmSync(reportDir, { recursive: true, force: true });

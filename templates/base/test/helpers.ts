@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, Client, PROTOCOL_VERSION_META_KEY, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { afterAll } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/observability/logger.js';
 import { start, type RunningServer } from '../src/start.js';
@@ -16,13 +19,22 @@ export const PROJECT_STORE = (JSON.parse(readFileSync(new URL('../mcp-arch.json'
 export const PROJECT_PROTOCOL = (JSON.parse(readFileSync(new URL('../mcp-arch.json', import.meta.url), 'utf8')) as { protocol: string }).protocol;
 export const OTHER_API_KEY = 'other-key-0123456789abcdef';
 
+/** A folder of this test file's own, removed after its last test. */
+const OWN_DIR = join(tmpdir(), `mcp-test-${randomUUID()}`);
+afterAll(() => rmSync(OWN_DIR, { recursive: true, force: true }));
+
 /**
- * This test process's own namespace in a shared store (a project without Redis ignores it): test
- * files running at once, and the suites of other projects on the same machine, would otherwise
- * share rate-limit buckets (keyed on 127.0.0.1), session records and change events. Every key it
- * leaves expires. A test that names its own REDIS_KEY_PREFIX keeps it.
+ * This test file's own namespace in the stores it would share (a project ignores the variables
+ * of stores it does not have): test files running at once, and the suites of other projects on
+ * the same machine, would otherwise share rate-limit buckets (keyed on 127.0.0.1), session
+ * records and change events. In Redis, a key prefix: every key it leaves expires. For a database,
+ * a SQLite file in a folder removed after the file's tests, instead of the project's own
+ * data/sessions.db. A test that names its own REDIS_KEY_PREFIX or DATABASE_URL keeps it.
  */
-export const OWN_STORE_KEYS = { REDIS_KEY_PREFIX: `test:${randomUUID()}:` };
+export const OWN_STORE_KEYS = {
+  REDIS_KEY_PREFIX: `test:${randomUUID()}:`,
+  DATABASE_URL: `file:${join(OWN_DIR, 'sessions.db')}`,
+};
 
 export interface TestServer extends RunningServer {
   mcpUrl: string;

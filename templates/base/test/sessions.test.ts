@@ -160,8 +160,7 @@ describe('stateful sessions', () => {
 describe('shutdown with open sessions', () => {
   it('closes sessions, including a held GET stream, and drains cleanly after a cancelled call', async () => {
     // Replicated projects share rate limit buckets through their store, with the other servers of
-    // this test process (and, on a SQLite file, of the suite): this test is not about limits, so it
-    // sets one that they cannot exhaust.
+    // this test process: this test is not about limits, so it sets one that they cannot exhaust.
     const server = await startServer({ AUTH_MODE: 'none', SESSION_MODE: 'stateful', RATE_LIMIT_RPS: '1000' });
     const client = await connectClient(server.mcpUrl, {}, { era: 'legacy' });
     const abort = new AbortController();
