@@ -2,29 +2,32 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../http/env.js';
 import { JSONRPC, jsonRpcError } from '../http/errors.js';
 
-/** A refused body is read on and dropped up to these bounds, so the connection can carry the next request. */
-const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
-const DRAIN_MAX_MS = 5000;
+/** How much of a refused body is read on and dropped, and for how long, so the connection can carry the next request. */
+export interface DrainBounds {
+  maxBytes: number;
+  maxMs: number;
+}
+const DRAIN: DrainBounds = { maxBytes: 64 * 1024 * 1024, maxMs: 5000 };
 
 /**
  * Reads the rest of a refused body without keeping it. True when it ended within the bounds: the
  * connection is then clean for the client's next request. Otherwise the reading is cancelled and
  * the answer must close the connection, since unread bytes of this body would come first on it.
  */
-async function drained(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<boolean> {
+async function drained(reader: ReadableStreamDefaultReader<Uint8Array>, bounds: DrainBounds): Promise<boolean> {
   let size = 0;
   let late = false;
   const timer = setTimeout(() => {
     late = true;
     void reader.cancel().catch(() => undefined);
-  }, DRAIN_MAX_MS);
+  }, bounds.maxMs);
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (late) return false;
       if (done) return true;
       size += value.byteLength;
-      if (size > DRAIN_MAX_BYTES) {
+      if (size > bounds.maxBytes) {
         await reader.cancel().catch(() => undefined);
         return false;
       }
@@ -45,7 +48,7 @@ async function drained(reader: ReadableStreamDefaultReader<Uint8Array>): Promise
  * request on the same connection then finds it open, and one still uploading is not cut off
  * before it can read the 413.
  */
-export function bodyLimit({ maxBytes = 1024 * 1024 }: { maxBytes?: number } = {}): MiddlewareHandler<AppEnv> {
+export function bodyLimit({ maxBytes = 1024 * 1024, drain = DRAIN }: { maxBytes?: number; drain?: DrainBounds } = {}): MiddlewareHandler<AppEnv> {
   return async function bodyLimitMiddleware(c, next) {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     // `clean`: the refused body was read to its end. If not, the connection cannot carry another
@@ -66,11 +69,11 @@ export function bodyLimit({ maxBytes = 1024 * 1024 }: { maxBytes?: number } = {}
       if (declared > maxBytes) {
         const body = c.req.raw.body;
         // Too large even to drop: answered at once, and the connection closed.
-        if (declared > DRAIN_MAX_BYTES) {
+        if (declared > drain.maxBytes) {
           await body?.cancel().catch(() => undefined);
           return tooLarge(false);
         }
-        return tooLarge(!body || (await drained(body.getReader())));
+        return tooLarge(!body || (await drained(body.getReader(), drain)));
       }
       const read = await c.req.raw.arrayBuffer().then(
         (bytes) => ({ bytes }),
@@ -91,7 +94,7 @@ export function bodyLimit({ maxBytes = 1024 * 1024 }: { maxBytes?: number } = {}
       const { done, value } = read;
       if (done) break;
       size += value.byteLength;
-      if (size > maxBytes) return tooLarge(await drained(reader));
+      if (size > maxBytes) return tooLarge(await drained(reader, drain));
       chunks.push(value);
     }
     const body = new Uint8Array(size);
