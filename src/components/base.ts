@@ -5,6 +5,7 @@ import type { Component } from './types.js';
 export const base: Component = {
   id: 'base',
   templates: ['base'],
+  tests: { timeoutMs: 15_000 },
   dependencies: [
     '@modelcontextprotocol/server',
     'hono',

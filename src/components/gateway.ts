@@ -9,7 +9,7 @@ import type { Component } from './types.js';
 export const gateway: Component = {
   id: 'gateway',
   templates: ['gateway'],
-  replaces: ['src/mcp/layer.ts', 'vitest.config.ts'],
+  replaces: ['src/mcp/layer.ts'],
   // Its layer serves the backends: the base layer's example tools, their server and tool runner are never run.
   omits: ['src/mcp/server.ts', 'src/mcp/tools.ts', 'src/mcp/tool-runner.ts'],
   deploy: {
@@ -74,4 +74,15 @@ export const gateway: Component = {
     'examples/backends/': 'an example backend of both protocol eras, over stdio and over HTTP',
   },
   extending: 'extend-backends',
+  tests: {
+    // Its suites start backends (stdio processes, HTTP servers) before they reach the gateway.
+    timeoutMs: 20_000,
+    env: [
+      {
+        name: 'GATEWAY_CONFIG',
+        value: 'test/fixtures/example-tools.json',
+        why: 'Unless a test names its own servers file, the gateway serves the example tools through one transparent backend, so the suite written for those tools also proves the gateway transparent.',
+      },
+    ],
+  },
 };

@@ -75,4 +75,17 @@ export interface Component {
    * add a tool, or a backend for a gateway. The last component that names one is used.
    */
   extending?: string;
+  /**
+   * What this component's own tests need of the project's vitest.config.ts: a longer limit per
+   * test and hook (the longest any component asks for is used), and variables every test file
+   * sees, each with the reason the config file gives for it.
+   */
+  tests?: { timeoutMs?: number; env?: TestVariable[] };
+}
+
+/** A variable set for every test file of the generated suite (vitest's `test.env`). */
+export interface TestVariable {
+  name: string;
+  value: string;
+  why: string;
 }

@@ -269,6 +269,11 @@ export function toBlueprint(
       .map((variable) => variable.name),
     /** Names of the variables to set before the project starts with its `.env.example` settings. */
     requiredEnv: requiredEnv(env).map((variable) => variable.name),
+    /** What vitest.config.ts sets for the suite: the longest limit a component asks for, and the variables they set. */
+    tests: {
+      timeoutMs: Math.max(...components.map((c) => c.tests?.timeoutMs ?? 0)),
+      env: components.flatMap((c) => c.tests?.env ?? []),
+    },
     ...projectDocs(components, options.store),
   };
 

@@ -51,7 +51,11 @@ describe('generated gateway project', () => {
     const script = backend!.args.find((arg) => arg.startsWith('test/'));
     expect(files.has(script!), script).toBe(true);
     expect(file(script!)).toMatch(/registerTool\(\s*'slow_count'/);
-    expect(file('vitest.config.ts')).toMatch(/GATEWAY_CONFIG: 'test\/fixtures\/example-tools\.json'/);
+    // The config's one variable, and the longer limit its suites ask for (the base asks for 15 s).
+    expect(file('vitest.config.ts')).toMatch(
+      /\n {4}env: \{\n {6}\/\/ .*\n {6}GATEWAY_CONFIG: 'test\/fixtures\/example-tools\.json',\n {4}\},\n/,
+    );
+    expect(file('vitest.config.ts')).toMatch(/testTimeout: 20000,\n {4}hookTimeout: 20000,/);
   });
 
   it('ships a servers file in the common mcpServers shape and the example backends it starts', () => {

@@ -40,6 +40,12 @@ describe('generated single project artifacts', () => {
     );
   });
 
+  it("runs its suite with the base's limits and no variables of a component's", () => {
+    const config = file('vitest.config.ts');
+    expect(config).toMatch(/testTimeout: 15000,\n {4}hookTimeout: 15000,/);
+    expect(config).not.toMatch(/\benv:/);
+  });
+
   it('lists every environment variable in .env.example with the chosen modes and no secret values', () => {
     const env = file('.env.example');
     for (const variable of blueprint.env) expect(env).toMatch(new RegExp(`^${variable.name}=`, 'm'));
