@@ -11,7 +11,11 @@ import { connect, processesWith, startGateway, stdioBackend, text } from './gate
 // input with requests of their own during the call: the gateway answers with input_required
 // rounds and holds the backend's call until the client retries.
 const FIXTURE = 'test/fixtures/eras-legacy-backend.mjs';
-const TIMEOUT_MS = 3000;
+// Each held call of the stdio backend starts a process of its own, which a busy machine may take
+// seconds to start: calls get a limit that leaves room for it. The gateway that shows held calls
+// ending has a short one, so that a client that does not retry runs into it quickly.
+const CALL_TIMEOUT_MS = 20_000;
+const EXPIRY_MS = 3000;
 const ELICITATION: ClientCapabilities = { elicitation: { form: {} } };
 const ANSWER_SCHEMA = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] };
 const STATE = /^mcp-gateway-held\.[0-9a-f]{12}\.v1\./;
@@ -55,7 +59,38 @@ const answering = (c: Client, capabilities: ClientCapabilities) => {
   if (capabilities.roots) c.setRequestHandler('roots/list', () => ({ roots: [{ uri: 'file:///work', name: 'work' }] }));
 };
 
-let http: Awaited<ReturnType<typeof startLegacyHttp>>;
+type LegacyHttp = Awaited<ReturnType<typeof startLegacyHttp>>;
+
+/** A gateway in front of the fixture over HTTP (remote) and over stdio (local), each its own. */
+interface Setup {
+  http: LegacyHttp;
+  gateway: TestServer;
+  /** In the command line of every process of the stdio backend. */
+  tag: string;
+  /** Where the stdio backend writes what became of its requests sent after a call ended. */
+  lateFile: string;
+}
+
+async function startSetup(timeoutMs: number): Promise<Setup> {
+  const http = await startLegacyHttp();
+  const local = stdioBackend('local');
+  const lateFile = join(mkdtempSync(join(tmpdir(), 'eras-')), 'late.txt');
+  const gateway = await startGateway(
+    { remote: { url: http.url }, local: { ...local.entry, args: [FIXTURE, local.tag], env: { LATE_FILE: lateFile } } },
+    { AUTH_MODE: 'apikey', API_KEYS: `${API_KEY},${OTHER_API_KEY}`, REQUEST_TIMEOUT_MS: String(timeoutMs) },
+  ).catch(async (error: unknown) => {
+    await http.kill();
+    throw error;
+  });
+  return { http, gateway, tag: local.tag, lateFile };
+}
+
+async function stopSetup(setup: Setup | undefined): Promise<void> {
+  await setup?.gateway.close();
+  await setup?.http.kill();
+}
+
+let http: LegacyHttp;
 let gateway: TestServer;
 let tag: string;
 let lateFile: string;
@@ -81,27 +116,19 @@ async function send(request: ReturnType<typeof call>, { url = gateway.mcpUrl, ke
 }
 
 /** The backend sessions the gateway holds for clients now (held calls among them), per backend. */
-const held = async () => (await metricValue(gateway.url, 'mcp_backend_sessions', { backend: 'remote' })) + (await metricValue(gateway.url, 'mcp_backend_sessions', { backend: 'local' }));
+const held = async (server = gateway) => (await metricValue(server.url, 'mcp_backend_sessions', { backend: 'remote' })) + (await metricValue(server.url, 'mcp_backend_sessions', { backend: 'local' }));
 
+let main: Setup;
 beforeAll(async () => {
-  http = await startLegacyHttp();
-  const local = stdioBackend('local');
-  tag = local.tag;
-  lateFile = join(mkdtempSync(join(tmpdir(), 'eras-')), 'late.txt');
-  gateway = await startGateway(
-    { remote: { url: http.url }, local: { ...local.entry, args: [FIXTURE, tag], env: { LATE_FILE: lateFile } } },
-    { AUTH_MODE: 'apikey', API_KEYS: `${API_KEY},${OTHER_API_KEY}`, REQUEST_TIMEOUT_MS: String(TIMEOUT_MS) },
-  );
+  main = await startSetup(CALL_TIMEOUT_MS);
+  ({ http, gateway, tag, lateFile } = main);
 }, 30_000);
 
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((client) => client.close().catch(() => {})));
 });
 
-afterAll(async () => {
-  await gateway?.close();
-  await http?.kill();
-});
+afterAll(() => stopSetup(main));
 
 describe('a 2026-07-28 client and a 2025 backend that asks for input', () => {
   it.each(['remote', 'local'])('the SDK client answers the elicitation and gets the result (%s)', async (backend) => {
@@ -183,7 +210,7 @@ describe('what is refused', () => {
   });
 
   it('a requestState of another gateway replica', async () => {
-    const replica = await startGateway({ remote: { url: http.url } }, { AUTH_MODE: 'apikey', API_KEYS: API_KEY, REQUEST_TIMEOUT_MS: String(TIMEOUT_MS) });
+    const replica = await startGateway({ remote: { url: http.url } }, { AUTH_MODE: 'apikey', API_KEYS: API_KEY, REQUEST_TIMEOUT_MS: String(CALL_TIMEOUT_MS) });
     try {
       const first = await send(call('remote__confirm', {}));
       const elsewhere = await send(call('remote__confirm', {}, { retry: { inputResponses: { 'elicitation-1': { action: 'decline' } }, requestState: first.result!.requestState } }), { url: replica.mcpUrl });
@@ -226,16 +253,24 @@ describe('what is refused', () => {
 });
 
 describe('held calls end', () => {
+  let expiring: Setup;
+  beforeAll(async () => {
+    expiring = await startSetup(EXPIRY_MS);
+  }, 30_000);
+  afterAll(() => stopSetup(expiring));
+
   it.each(['remote', 'local'])('when the client does not retry in time: the backend is told, its session and process end, the state is refused as expired (%s)', async (backend) => {
+    const { http, gateway, tag } = expiring;
+    const url = gateway.mcpUrl;
     const before = await http.stats();
-    const first = await send(call(`${backend}__confirm`, {}));
+    const first = await send(call(`${backend}__confirm`, {}), { url });
     expect(first.result).toMatchObject({ resultType: 'input_required' });
     if (backend === 'local') expect(processesWith(tag)).toBe(2);
-    await waitFor(async () => (await held()) === 0, { timeoutMs: TIMEOUT_MS + 5000 });
+    await waitFor(async () => (await held(gateway)) === 0, { timeoutMs: EXPIRY_MS + 5000 });
     if (backend === 'local') await waitFor(() => processesWith(tag) === 1);
     // Only the gateway's shared session stays open.
     else await waitFor(async () => (await http.stats()).cancelled > before.cancelled && (await http.stats()).open === 1);
-    const late = await send(call(`${backend}__confirm`, {}, { retry: { inputResponses: { 'elicitation-1': { action: 'decline' } }, requestState: first.result!.requestState } }));
+    const late = await send(call(`${backend}__confirm`, {}, { retry: { inputResponses: { 'elicitation-1': { action: 'decline' } }, requestState: first.result!.requestState } }), { url });
     expect(late.error).toMatchObject({ code: -32602, message: expect.stringMatching(/expired.*start the call again/i), data: { reason: 'expired' } });
   }, 20_000);
 
