@@ -249,7 +249,7 @@ const CHAINS: Chain[] = [
         { UNITS_API_KEY: API_KEY },
       );
       expect(counted.trim()).toBe('3 words, 13 characters, 1 lines, 1 sentences');
-      // The tool the user added to the aggregating server.
+      // The tool the user added, on the project's own HTTP server.
       await callShout(dir, { AUTH_MODE: 'apikey', API_KEYS: API_KEY }, { Authorization: `Bearer ${API_KEY}` });
     },
   },
