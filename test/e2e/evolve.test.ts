@@ -127,17 +127,15 @@ async function proveChain(chain: Chain): Promise<void> {
   await chain.works?.(dir);
 }
 
-/** Starts the built server (`entry`, dist/index.js unless named), calls the tool the user added, and stops it. */
-async function callShout(
-  dir: string,
-  env: Record<string, string>,
-  headers: Record<string, string>,
-  entry = 'dist/index.js',
-): Promise<void> {
+/**
+ * Starts the built server (`entry`, dist/index.js unless named) with API key authentication and
+ * `env`, calls the tool the user added with the key, and stops it.
+ */
+async function callShout(dir: string, env: Record<string, string> = {}, entry = 'dist/index.js'): Promise<void> {
   const port = await freePort();
   const server = execa(join(node24, 'node'), [entry], {
     cwd: dir,
-    env: envWithNode(node24, { PORT: String(port), HOST: '127.0.0.1', ...env }),
+    env: envWithNode(node24, { PORT: String(port), HOST: '127.0.0.1', AUTH_MODE: 'apikey', API_KEYS: API_KEY, ...env }),
     reject: false,
     stdin: 'ignore',
   });
@@ -145,7 +143,9 @@ async function callShout(
     await waitForHealth(`http://127.0.0.1:${port}/health`, server);
     const client = new Client({ name: 'e2e', version: '1.0.0' });
     await client.connect(
-      new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { requestInit: { headers } }),
+      new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), {
+        requestInit: { headers: { Authorization: `Bearer ${API_KEY}` } },
+      }),
     );
     const result = await client.callTool({ name: 'shout', arguments: { text: 'kept across the steps' } });
     expect(JSON.stringify(result.content)).toContain('kept across the steps');
@@ -203,13 +203,7 @@ const CHAINS: Chain[] = [
       );
       expect(read(dir, 'deploy/k8s/base/configmap.yaml')).toContain('OTEL_EXPORTER_OTLP_ENDPOINT');
       await npmOk(dir, ['run', 'build'], node24);
-      await callShout(
-        dir,
-        { REDIS_URL, DATABASE_URL, AUTH_MODE: 'apikey', API_KEYS: API_KEY },
-        {
-          Authorization: `Bearer ${API_KEY}`,
-        },
-      );
+      await callShout(dir, { REDIS_URL, DATABASE_URL });
     },
   },
   {
@@ -250,7 +244,7 @@ const CHAINS: Chain[] = [
       );
       expect(counted.trim()).toBe('3 words, 13 characters, 1 lines, 1 sentences');
       // The tool the user added, on the project's own HTTP server.
-      await callShout(dir, { AUTH_MODE: 'apikey', API_KEYS: API_KEY }, { Authorization: `Bearer ${API_KEY}` });
+      await callShout(dir);
     },
   },
   {
@@ -262,9 +256,8 @@ const CHAINS: Chain[] = [
       await npmOk(dir, ['run', 'build'], node24);
       // The added target's handler serves the tool the user added, as the local server does.
       writeFileSync(join(dir, 'serve-vercel.mjs'), VERCEL_SERVER);
-      const auth = { env: { AUTH_MODE: 'apikey', API_KEYS: API_KEY }, headers: { Authorization: `Bearer ${API_KEY}` } };
-      await callShout(dir, auth.env, auth.headers, 'serve-vercel.mjs');
-      await callShout(dir, auth.env, auth.headers);
+      await callShout(dir, {}, 'serve-vercel.mjs');
+      await callShout(dir);
     },
   },
 ];

@@ -19,8 +19,9 @@ export const PROJECT_STORE = (JSON.parse(readFileSync(new URL('../mcp-arch.json'
 export const PROJECT_PROTOCOL = (JSON.parse(readFileSync(new URL('../mcp-arch.json', import.meta.url), 'utf8')) as { protocol: string }).protocol;
 export const OTHER_API_KEY = 'other-key-0123456789abcdef';
 
-/** A folder of this test file's own, removed after its last test. */
-const OWN_DIR = join(tmpdir(), `mcp-test-${randomUUID()}`);
+/** This test file's own name in shared places, and its own folder, removed after its last test. */
+const OWN_ID = randomUUID();
+const OWN_DIR = join(tmpdir(), `mcp-test-${OWN_ID}`);
 afterAll(() => rmSync(OWN_DIR, { recursive: true, force: true }));
 
 /**
@@ -32,7 +33,7 @@ afterAll(() => rmSync(OWN_DIR, { recursive: true, force: true }));
  * data/sessions.db. A test that names its own REDIS_KEY_PREFIX or DATABASE_URL keeps it.
  */
 export const OWN_STORE_KEYS = {
-  REDIS_KEY_PREFIX: `test:${randomUUID()}:`,
+  REDIS_KEY_PREFIX: `test:${OWN_ID}:`,
   DATABASE_URL: `file:${join(OWN_DIR, 'sessions.db')}`,
 };
 

@@ -90,14 +90,12 @@ async function stopSetup(setup: Setup | undefined): Promise<void> {
   await setup?.http.kill();
 }
 
-let http: LegacyHttp;
-let gateway: TestServer;
-let tag: string;
-let lateFile: string;
+/** The file's gateway, with calls of CALL_TIMEOUT_MS. */
+let main: Setup;
 const opened: Client[] = [];
 const auth = (key = API_KEY) => ({ authorization: `Bearer ${key}` });
 const open = async (capabilities: ClientCapabilities, key = API_KEY) => {
-  const client = await connect(gateway.mcpUrl, { era: 'modern', capabilities, setup: (c) => answering(c, capabilities), headers: auth(key) });
+  const client = await connect(main.gateway.mcpUrl, { era: 'modern', capabilities, setup: (c) => answering(c, capabilities), headers: auth(key) });
   opened.push(client);
   return client;
 };
@@ -109,19 +107,17 @@ function call(name: string, args: Record<string, unknown>, { capabilities = ELIC
   return request;
 }
 
-async function send(request: ReturnType<typeof call>, { url = gateway.mcpUrl, key = API_KEY, signal }: { url?: string; key?: string; signal?: AbortSignal } = {}) {
+async function send(request: ReturnType<typeof call>, { url = main.gateway.mcpUrl, key = API_KEY, signal }: { url?: string; key?: string; signal?: AbortSignal } = {}) {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...request.headers, ...auth(key) }, body: JSON.stringify(request.body), signal });
   const messages = await readMessages(response);
   return messages.at(-1) as { id: number; result?: Record<string, any>; error?: { code: number; message: string; data?: { reason?: string } } };
 }
 
 /** The backend sessions the gateway holds for clients now (held calls among them), per backend. */
-const held = async (server = gateway) => (await metricValue(server.url, 'mcp_backend_sessions', { backend: 'remote' })) + (await metricValue(server.url, 'mcp_backend_sessions', { backend: 'local' }));
+const held = async (server = main.gateway) => (await metricValue(server.url, 'mcp_backend_sessions', { backend: 'remote' })) + (await metricValue(server.url, 'mcp_backend_sessions', { backend: 'local' }));
 
-let main: Setup;
 beforeAll(async () => {
   main = await startSetup(CALL_TIMEOUT_MS);
-  ({ http, gateway, tag, lateFile } = main);
 }, 30_000);
 
 afterEach(async () => {
@@ -210,7 +206,7 @@ describe('what is refused', () => {
   });
 
   it('a requestState of another gateway replica', async () => {
-    const replica = await startGateway({ remote: { url: http.url } }, { AUTH_MODE: 'apikey', API_KEYS: API_KEY, REQUEST_TIMEOUT_MS: String(CALL_TIMEOUT_MS) });
+    const replica = await startGateway({ remote: { url: main.http.url } }, { AUTH_MODE: 'apikey', API_KEYS: API_KEY, REQUEST_TIMEOUT_MS: String(CALL_TIMEOUT_MS) });
     try {
       const first = await send(call('remote__confirm', {}));
       const elsewhere = await send(call('remote__confirm', {}, { retry: { inputResponses: { 'elicitation-1': { action: 'decline' } }, requestState: first.result!.requestState } }), { url: replica.mcpUrl });
@@ -237,6 +233,7 @@ describe('what is refused', () => {
     let asked = 0;
     client.setRequestHandler('elicitation/create', () => (asked++, { action: 'accept', content: { answer: 'never' } }));
     expect(text(await client.callTool({ name: `${backend}__late`, arguments: {} }))).toBe('done');
+    const { http, lateFile } = main;
     const outcomes = async () => (backend === 'remote' ? (await http.stats()).late : existsSync(lateFile) ? readFileSync(lateFile, 'utf8').split('\n').filter(Boolean) : []);
     await waitFor(async () => (await outcomes()).length > 0);
     // Refused by the gateway while the call's session still closes, or by the closed session itself: never relayed.
@@ -275,6 +272,7 @@ describe('held calls end', () => {
   }, 20_000);
 
   it('when the client gives up during a round: the backend is told', async () => {
+    const { http } = main;
     const before = await http.stats();
     const first = await send(call('remote__wait', {}));
     const leaving = new AbortController();
