@@ -10,10 +10,11 @@
 // from spawning the process. Warm: further invocations in one process. Medians; the table shows
 // ratios to the warm invocation, because absolute times drift between machines and runs.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { nodeBinDir } from './node-runtime.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({
@@ -52,23 +53,8 @@ function eventFor(event) {
   };
 }
 
-/** Node 24, as the project runs on Lambda (nodejs22.x or newer); fetched from npm once, like the e2e tests do. */
-function node24() {
-  if (process.versions.node.startsWith('24.')) return process.execPath;
-  const prefix = join(process.env.MCP_ARCH_NODE_CACHE ?? join(root, '.cache', 'node'), '24');
-  const bin = join(prefix, 'node_modules', 'node', 'bin', 'node');
-  if (!existsSync(bin)) {
-    mkdirSync(prefix, { recursive: true });
-    execFileSync(
-      'npm',
-      ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', 'node@24'],
-      { stdio: 'inherit' },
-    );
-  }
-  return bin;
-}
-
-const node = node24();
+/** Node 24, as the project runs on Lambda (nodejs22.x or newer); fetched once as the e2e tests do. */
+const node = join(await nodeBinDir(24), 'node');
 const nodeEnv = { ...process.env, PATH: `${join(node, '..')}:${process.env.PATH}`, CI: 'true', NO_COLOR: '1' };
 const work = mkdtempSync(join(tmpdir(), 'bench-coldstart-'));
 

@@ -36,6 +36,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { nodeBinDir } from './node-runtime.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -57,23 +58,6 @@ let era = ERAS[0];
 const CALLS = Number(values.calls);
 const CONCURRENCY = Number(values.concurrency);
 const ROUNDS = Number(values.rounds);
-
-/** Generated projects need Node >= 22.13: the one the e2e tests cache (installed on demand). */
-function node24() {
-  const [major, minor] = process.versions.node.split('.').map(Number);
-  if (major > 22 || (major === 22 && minor >= 13)) return process.execPath;
-  const prefix = process.env.MCP_ARCH_NODE_CACHE
-    ? join(process.env.MCP_ARCH_NODE_CACHE, '24')
-    : join(root, '.cache', 'node', '24');
-  const bin = join(prefix, 'node_modules', 'node', 'bin', 'node');
-  if (!existsSync(bin))
-    execFileSync(
-      'npm',
-      ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', 'node@24'],
-      { stdio: 'inherit' },
-    );
-  return bin;
-}
 
 /** The stdio-to-HTTP bridges compared with the gateway, pinned: what a user would install today. */
 const BRIDGES = { supergateway: '4.0.0', 'mcp-proxy': '6.7.19' };
@@ -120,7 +104,8 @@ function bridgeBins() {
   return Object.fromEntries(Object.keys(BRIDGES).map((name) => [name, bin(name)]));
 }
 
-const node = node24();
+/** Generated projects need Node >= 22.13: Node 24, fetched once as the e2e tests do. */
+const node = join(await nodeBinDir(24), 'node');
 const env = { ...process.env, PATH: `${dirname(node)}:${process.env.PATH}` };
 const NGINX =
   process.env.NGINX_BIN === 'none'

@@ -1,17 +1,20 @@
 #!/usr/bin/env node
-// Session store throughput: create/get/touch/listByUser per second for every store of a generated
-// project (memory, redis, SQLite, Postgres, hybrid), with redis-benchmark SET/GET on the same
+// Session store throughput: create/get/touch/listByUser per second for every session store a
+// generated project can have (Redis, SQLite, Postgres, hybrid; a project on the memory store keeps
+// its sessions in the process and has none), with redis-benchmark SET/GET on the same
 // Redis as the yardstick in the same table; then listByUser among 100,000 sessions in Redis, the
 // per-user index against a SCAN over every session (the seed's lookup), as a ratio.
 //
 //   npm run bench:stores        REDIS_URL, DATABASE_URL (postgres), BENCH_OPS, BENCH_CONCURRENCY,
 //                               BENCH_SESSIONS (100000) override the defaults.
 //
-// The stores are the generated project's own code (dist/store), run on Node >= 22.13 (node:sqlite).
+// The stores are the generated project's own code (dist/store), connected from its own configuration
+// (dist/config.js) as its server connects them, on Node 24 (node:sqlite).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { nodeBinDir } from './node-runtime.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -19,25 +22,6 @@ const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:
 const OPS = Number(process.env.BENCH_OPS ?? 5000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100_000);
-
-/** A Node that has node:sqlite: this one when new enough, else the one the e2e tests cache (installed on demand). */
-function node24() {
-  const [major, minor] = process.versions.node.split('.').map(Number);
-  if (major > 22 || (major === 22 && minor >= 13)) return process.execPath;
-  const prefix = process.env.MCP_ARCH_NODE_CACHE
-    ? join(process.env.MCP_ARCH_NODE_CACHE, '24')
-    : join(root, '.cache', 'node', '24');
-  const bin = join(prefix, 'node_modules', 'node', 'bin', 'node');
-  if (!existsSync(bin)) {
-    mkdirSync(prefix, { recursive: true });
-    execFileSync(
-      'npm',
-      ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', 'node@24'],
-      { stdio: 'inherit' },
-    );
-  }
-  return bin;
-}
 
 function redisBenchmark() {
   const url = new URL(REDIS_URL);
@@ -73,7 +57,10 @@ const WORKER = String.raw`
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { openSessionStore } from './dist/store/index.js';
+import { loadConfig } from './dist/config.js';
+import { connectDatabaseStore } from './dist/store/connect-database.js';
+import { connectRedisStore } from './dist/store/connect-redis.js';
+import { HybridSessionStore } from './dist/store/hybrid.js';
 
 const [ops, concurrency, sessions, redisUrl, databaseUrl, sqliteFile] = process.argv.slice(2);
 const OPS = Number(ops), CONCURRENCY = Number(concurrency), SESSIONS = Number(sessions);
@@ -90,8 +77,21 @@ async function pool(count, task) {
   return count / ((performance.now() - started) / 1000);
 }
 
-async function measure(name, config) {
-  const store = await openSessionStore({ sessionTtlMs: 3_600_000, redisKeyPrefix: prefix, sessionTable: table, ...config });
+/** The project's own configuration, as its server reads it from the environment, for the bench's keys and table. */
+const configFor = (env) =>
+  loadConfig({ REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, DATABASE_URL: databaseUrl, SESSION_TABLE: table, SESSION_TTL_MS: '3600000', ...env });
+
+/** Each store as the project's server connects it (the hybrid one is Redis in front of the Postgres store). */
+const STORES = {
+  redis: () => connectRedisStore(configFor({})),
+  'database (sqlite)': () => connectDatabaseStore(configFor({ DATABASE_URL: 'file:' + sqliteFile })),
+  'database (postgres)': () => connectDatabaseStore(configFor({})),
+  'hybrid (redis + postgres)': async () =>
+    new HybridSessionStore({ redis: await connectRedisStore(configFor({})), database: await connectDatabaseStore(configFor({})) }),
+};
+
+async function measure(name) {
+  const store = await STORES[name]();
   await store.ping();
   const ids = Array.from({ length: OPS }, () => randomUUID());
   const users = Array.from({ length: Math.ceil(OPS / 5) }, (_, i) => 'user-' + i);
@@ -122,7 +122,7 @@ async function cleanup() {
 
 /** listByUser among SESSIONS sessions: the per-user index against a SCAN of every session key (the seed's way). */
 async function largeLookup() {
-  const store = await openSessionStore({ sessionStore: 'redis', redisUrl, sessionTtlMs: 3_600_000, redisKeyPrefix: prefix + 'large:', sessionTable: table });
+  const store = await connectRedisStore(configFor({ REDIS_KEY_PREFIX: prefix + 'large:' }));
   const users = Math.ceil(SESSIONS / 10);
   await pool(SESSIONS, (i) => store.create({ sessionId: 's-' + i, userId: 'u-' + (i % users) }));
   const redis = new Redis(redisUrl);
@@ -156,11 +156,7 @@ async function largeLookup() {
 
 try {
   const rows = [];
-  rows.push(await measure('memory', { sessionStore: 'memory' }));
-  rows.push(await measure('redis', { sessionStore: 'redis', redisUrl }));
-  rows.push(await measure('database (sqlite)', { sessionStore: 'database', databaseUrl: 'file:' + sqliteFile }));
-  rows.push(await measure('database (postgres)', { sessionStore: 'database', databaseUrl }));
-  rows.push(await measure('hybrid (redis + postgres)', { sessionStore: 'hybrid', redisUrl, databaseUrl }));
+  for (const name of Object.keys(STORES)) rows.push(await measure(name));
   const large = await largeLookup();
   console.log(JSON.stringify({ rows, large }));
 } finally {
@@ -170,7 +166,8 @@ try {
 
 const work = mkdtempSync(join(tmpdir(), 'bench-stores-'));
 try {
-  const node = node24();
+  // Node 24 has node:sqlite; fetched once as the e2e tests do.
+  const node = join(await nodeBinDir(24), 'node');
   const nodeEnv = {
     ...process.env,
     PATH: `${resolve(node, '..')}:${process.env.PATH}`,
