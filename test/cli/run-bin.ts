@@ -51,7 +51,7 @@ export function runProcess(bin: keyof typeof BIN, args: string[], options: RunOp
   });
 }
 
-/** A temporary directory removed after the file's tests. */
+/** A temporary directory removed after the file's tests (or the describe block's): make it at either level, not inside a test. */
 export function tempDir(prefix = 'cli-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -150,20 +150,63 @@ export async function withStoreServices<T>(dir: string, work: () => Promise<T>):
   return withLock(join(INSTALL_CACHE, 'store-services.lock'), work);
 }
 
-/** Runs `npm <args>` in a generated project with the given Node; unless it exits 0 the test fails, showing the end of its output. Returns stdout without colours. */
+/**
+ * Runs `npm <args>` in a generated project with the given Node; unless it exits 0 the test fails,
+ * showing the end of its output. A suite must also leave nothing behind (cleanSuite). Returns
+ * stdout without colours.
+ */
 export async function npmOk(
   dir: string,
   args: string[],
   nodeBin: string,
   env: Record<string, string> = {},
 ): Promise<string> {
-  const run = () => execa('npm', args, { cwd: dir, env: envWithNode(nodeBin, env), reject: false, stdin: 'ignore' });
+  const npm = (extra: Record<string, string> = {}) =>
+    execa('npm', args, { cwd: dir, env: envWithNode(nodeBin, { ...env, ...extra }), reject: false, stdin: 'ignore' });
   // A suite (npm test, or vitest through npm exec) talks to the stores; type-checks and builds do not.
   const suite = args[0] === 'test' || (args[0] === 'exec' && args.includes('vitest'));
-  const result = suite ? await withStoreServices(dir, run) : await run();
+  if (!suite) {
+    const result = await npm();
+    expect(result.exitCode, stripVTControlCharacters(result.stdout).slice(-6000) + result.stderr.slice(-2000)).toBe(0);
+    return stripVTControlCharacters(result.stdout);
+  }
+  const { result, expectNothingLeft } = await cleanSuite(dir, npm);
   const stdout = stripVTControlCharacters(result.stdout);
   expect(result.exitCode, stdout.slice(-6000) + result.stderr.slice(-2000)).toBe(0);
+  expectNothingLeft();
   return stdout;
+}
+
+/** What tools keep in the temporary folder between runs (Node's compile cache, tsx's): not left by a test. */
+const TEMP_CACHES = /^(?:node-compile-cache|tsx-\d+)$/;
+
+/**
+ * Runs a generated project's suite with a temporary folder of its own (TMPDIR), with the store
+ * services held (withStoreServices). `expectNothingLeft` then checks that the suite removed what it
+ * made there, and changed nothing in the project's data folder, where the project's own server
+ * keeps its SQLite file: a user's `npm test` must not fill /tmp, or write into the app's data.
+ */
+async function cleanSuite<T>(
+  dir: string,
+  run: (env: Record<string, string>) => Promise<T>,
+): Promise<{ result: T; expectNothingLeft(): void }> {
+  const data = () => (existsSync(join(dir, 'data')) ? readdirSync(join(dir, 'data')).sort() : []);
+  const dataBefore = data();
+  const temp = mkdtempSync(join(tmpdir(), 'suite-tmp-'));
+  try {
+    const result = await withStoreServices(dir, () => run({ TMPDIR: temp }));
+    const left = readdirSync(temp).filter((name) => !TEMP_CACHES.test(name));
+    const dataAfter = data();
+    return {
+      result,
+      expectNothingLeft: () => {
+        expect(left, 'what the suite left in its temporary folder').toEqual([]);
+        expect(dataAfter, "files the suite left in the project's data folder").toEqual(dataBefore);
+      },
+    };
+  } finally {
+    rmSync(temp, { recursive: true, force: true });
+  }
 }
 
 /** Vitest's JSON report, the parts the tests read. */
@@ -178,7 +221,8 @@ export interface VitestReport {
 /**
  * Runs a generated project's own suite (`npm test`) with the given Node and a JSON report. Unless
  * it exits 0 the test fails, naming the failed cases with their messages (or showing the end of
- * the output when there is no report). Returns stdout without colours and the report.
+ * the output when there is no report), and unless it leaves nothing behind (cleanSuite). Returns
+ * stdout without colours and the report.
  */
 export async function ownTests(
   dir: string,
@@ -187,13 +231,11 @@ export async function ownTests(
 ): Promise<{ stdout: string; report: VitestReport }> {
   const reportDir = mkdtempSync(join(tmpdir(), 'vitest-report-'));
   const reportFile = join(reportDir, 'report.json');
-  const data = () => (existsSync(join(dir, 'data')) ? readdirSync(join(dir, 'data')).sort() : []);
-  const dataBefore = data();
   try {
-    const result = await withStoreServices(dir, () =>
+    const { result, expectNothingLeft } = await cleanSuite(dir, (temp) =>
       execa('npm', ['test', '--', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`], {
         cwd: dir,
-        env: envWithNode(nodeBin, env),
+        env: envWithNode(nodeBin, { ...env, ...temp }),
         reject: false,
         stdin: 'ignore',
       }),
@@ -207,8 +249,7 @@ export async function ownTests(
         .map((c) => `${c.title}: ${(c.failureMessages ?? []).join('\n').slice(0, 3000)}`),
     );
     expect(result.exitCode, failures.join('\n\n') || result.stdout.slice(-4000) + result.stderr.slice(-2000)).toBe(0);
-    // The project's own server keeps its SQLite file there: its tests keep theirs elsewhere.
-    expect(data(), "files the suite left in the project's data folder").toEqual(dataBefore);
+    expectNothingLeft();
     return { stdout: stripVTControlCharacters(result.stdout), report };
   } finally {
     rmSync(reportDir, { recursive: true, force: true });

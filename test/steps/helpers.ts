@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Chalk } from 'chalk';
-import { afterAll } from 'vitest';
+import { onTestFinished } from 'vitest';
 import { loadTemplates } from '../../src/render/templates.js';
 import type { Choice, Context, Prompter } from '../../src/steps/context.js';
 
@@ -39,15 +39,11 @@ export function scriptedPrompter(
   };
 }
 
-const created: string[] = [];
-afterAll(() => {
-  for (const dir of created) rmSync(dir, { recursive: true, force: true });
-});
-
+/** A wizard context in a fresh working folder, removed when the test that made it has finished. */
 export function makeContext(overrides: Partial<Context> = {}): Context & { printed: string[] } {
   const printed: string[] = [];
   const cwd = mkdtempSync(join(tmpdir(), 'wizard-'));
-  created.push(cwd);
+  onTestFinished(() => rmSync(cwd, { recursive: true, force: true }));
   const templates = loadTemplates();
   return {
     cwd,

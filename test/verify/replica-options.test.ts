@@ -51,8 +51,9 @@ describe('--replica', () => {
 });
 
 describe('mcp-arch verify --replica', () => {
+  const dir = tempDir('replica-');
+
   it('exits 2 naming the flag, before anything runs', async () => {
-    const dir = tempDir('replica-');
     const alone = await run('mcpArch', ['verify', '--dir', dir, '--replica', 'http://127.0.0.1:1']);
     expect(alone.exitCode).toBe(2);
     expect(alone.stderr).toMatch(/--replica names a running replica to probe: pass --url/);

@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadServersConfig, parseServersConfig, ServersConfigError } from '../src/aggregate/index.js';
+import { tempDir } from './own.js';
 
 const parse = (json: unknown, env: Record<string, string> = {}) => parseServersConfig(json, 'servers.json', env);
 
@@ -47,7 +47,7 @@ describe('servers file', () => {
   });
 
   it('names the file when it is missing or not JSON', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'servers-'));
+    const dir = tempDir('servers');
     await expect(loadServersConfig(join(dir, 'absent.json'))).rejects.toThrow(/absent\.json: cannot read the servers file \(ENOENT\)/);
     writeFileSync(join(dir, 'bad.json'), '{"mcpServers": ');
     await expect(loadServersConfig(join(dir, 'bad.json'))).rejects.toThrow(/bad\.json: not valid JSON/);

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openAggregator, parseServersConfig } from '../src/aggregate/index.js';
+import { tempDir } from './own.js';
 
 const FIXTURE = 'test/fixtures/counted-stdio.mjs';
 
@@ -18,7 +18,7 @@ interface Run {
 
 /** Opens an aggregator (following changes, or not) on one stdio server of the fixture and calls its tool. */
 async function connectTo(mode: 'dual' | 'tolerant' | 'strict', followChanges = true): Promise<Run> {
-  const records = mkdtempSync(join(tmpdir(), 'stdio-records-'));
+  const records = tempDir('stdio-records');
   const [starts, methods] = [join(records, 'starts'), join(records, 'methods')];
   const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean);
   writeFileSync(starts, '');

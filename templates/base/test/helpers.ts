@@ -1,13 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, Client, PROTOCOL_VERSION_META_KEY, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { afterAll } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/observability/logger.js';
 import { start, type RunningServer } from '../src/start.js';
+import { OWN_DIR, OWN_ID } from './own.js';
 
 export const API_KEY = 'test-key-0123456789abcdef';
 /**
@@ -18,11 +16,6 @@ export const PROJECT_STORE = (JSON.parse(readFileSync(new URL('../mcp-arch.json'
 /** The protocol posture this project was generated with (mcp-arch.json): its MCP_PROTOCOL default. */
 export const PROJECT_PROTOCOL = (JSON.parse(readFileSync(new URL('../mcp-arch.json', import.meta.url), 'utf8')) as { protocol: string }).protocol;
 export const OTHER_API_KEY = 'other-key-0123456789abcdef';
-
-/** This test file's own name in shared places, and its own folder, removed after its last test. */
-const OWN_ID = randomUUID();
-const OWN_DIR = join(tmpdir(), `mcp-test-${OWN_ID}`);
-afterAll(() => rmSync(OWN_DIR, { recursive: true, force: true }));
 
 /**
  * This test file's own namespace in the stores it would share (a project ignores the variables

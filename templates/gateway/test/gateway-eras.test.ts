@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLIENT_CAPABILITIES_META_KEY, type Client, type ClientCapabilities } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY, metricValue, modernRequest, OTHER_API_KEY, readMessages, waitFor, type TestServer } from './helpers.js';
+import { tempDir } from './own.js';
 import { connect, processesWith, startGateway, stdioBackend, text } from './gateway-helpers.js';
 
 // A 2026-07-28 client calling tools of 2025 backends (over HTTP and over stdio) that ask it for
@@ -74,7 +74,7 @@ interface Setup {
 async function startSetup(timeoutMs: number): Promise<Setup> {
   const http = await startLegacyHttp();
   const local = stdioBackend('local');
-  const lateFile = join(mkdtempSync(join(tmpdir(), 'eras-')), 'late.txt');
+  const lateFile = join(tempDir('eras'), 'late.txt');
   const gateway = await startGateway(
     { remote: { url: http.url }, local: { ...local.entry, args: [FIXTURE, local.tag], env: { LATE_FILE: lateFile } } },
     { AUTH_MODE: 'apikey', API_KEYS: `${API_KEY},${OTHER_API_KEY}`, REQUEST_TIMEOUT_MS: String(timeoutMs) },

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SERVER_INFO_META_KEY, type Client } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { INITIALIZE, mcpPost, metricValue, modernRequest, readMessages, waitFor, type TestServer } from './helpers.js';
+import { tempDir } from './own.js';
 import { connect, pidsWith, startGateway, startHttpBackend, text, type HttpBackend } from './gateway-helpers.js';
 
 /** A recording backend fixture in its own process; `restart` starts it again on its port. */
@@ -351,7 +351,7 @@ describe('the forwarding path within REQUEST_TIMEOUT_MS', () => {
 
 describe('the forwarding path to a stdio backend', () => {
   let gateway: TestServer;
-  const file = join(mkdtempSync(join(tmpdir(), 'forward-')), 'ids');
+  const file = join(tempDir('forward'), 'ids');
   const tag = `tag-${randomUUID()}`;
   /** The ids of the tools/call requests the backend processes read, in order. */
   const seen = (): unknown[] => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as unknown) : []);

@@ -1,15 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import { Client, StreamableHTTPClientTransport, type ClientCapabilities } from '@modelcontextprotocol/client';
 import { isInitializeRequest, Server, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import { startServer, type TestServer } from './helpers.js';
+import { tempDir } from './own.js';
 
 export const STDIO_BACKEND = 'examples/backends/stdio-backend.mjs';
 export const BACKEND_TOKEN = 'backend-own-credential-0123456789';
@@ -51,7 +51,7 @@ export async function startHttpBackend({ port = 0, name = 'http', token }: { por
 
 /** Starts the gateway in this process with the given servers file (GATEWAY_CONFIG is read at start). */
 export async function startGateway(servers: Record<string, unknown>, env: Record<string, string> = {}): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'gateway-'));
+  const dir = tempDir('gateway');
   const file = join(dir, 'gateway.config.json');
   writeFileSync(file, JSON.stringify({ mcpServers: servers }));
   // The gateway reads its own variables (GATEWAY_*) from the environment when it starts.

@@ -1,11 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport, type FetchLike } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOTE_URI } from '../src/mcp/tools.js';
 import { API_KEY, startServer, waitFor, type TestServer } from './helpers.js';
 import { eventsEnv, STORE, useEventServices, useStoreServices } from './store-env.js';
+import { tempDir } from './own.js';
 
 /**
  * Two replicas of this server in one process, sharing this project's store and its event bus,
@@ -14,8 +12,7 @@ import { eventsEnv, STORE, useEventServices, useStoreServices } from './store-en
  */
 useStoreServices();
 useEventServices();
-const work = mkdtempSync(join(tmpdir(), 'listen-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('listen');
 
 const owner = { authorization: `Bearer ${API_KEY}` };
 

@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
@@ -9,6 +6,7 @@ import { createLogger } from '../src/observability/logger.js';
 import { openSharedState } from '../src/state/open.js';
 import { API_KEY, INITIALIZE, mcpPost, OTHER_API_KEY, readMessages, startServer, type TestServer } from './helpers.js';
 import { LIMITS_IN, STORE, storeEnv as envOf, USES_REDIS, useStoreServices } from './store-env.js';
+import { tempDir } from './own.js';
 
 /**
  * Three replicas of this server in one process, sharing this project's session store, as a
@@ -17,8 +15,7 @@ import { LIMITS_IN, STORE, storeEnv as envOf, USES_REDIS, useStoreServices } fro
  * cases are in the store's own suites).
  */
 useStoreServices();
-const work = mkdtempSync(join(tmpdir(), 'replicas-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('replicas');
 
 const owner = { authorization: `Bearer ${API_KEY}` };
 const intruder = { authorization: `Bearer ${OTHER_API_KEY}` };

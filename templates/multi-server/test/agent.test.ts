@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAgentServers } from '../src/agent/servers.js';
 import { agent, ROOT, startUnits, stdioEntry, writeServersFile, type UnitsProcess } from './servers-helpers.js';
+import { tempDir } from './own.js';
 
 /** The agent CLI against real servers: what a user types, with its output and exit codes. */
 describe('the agent CLI', { timeout: 60_000 }, () => {
@@ -15,7 +15,7 @@ describe('the agent CLI', { timeout: 60_000 }, () => {
     units = await startUnits();
     config = writeServersFile({
       units: { url: units.url, timeoutMs: 5000 },
-      notes: stdioEntry('notes', { env: { NOTES_FILE: join(mkdtempSync(join(tmpdir(), 'notes-')), 'notes.json'), LOG_LEVEL: 'warn' } }),
+      notes: stdioEntry('notes', { env: { NOTES_FILE: join(tempDir('notes'), 'notes.json'), LOG_LEVEL: 'warn' } }),
       text: stdioEntry('text'),
       spare: { url: 'http://127.0.0.1:9/mcp', enabled: false },
     });

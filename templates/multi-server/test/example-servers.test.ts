@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { createMcpHandler, type McpServer } from '@modelcontextprotocol/server';
@@ -11,6 +10,7 @@ import { createNotesServer } from '../src/servers/notes/server.js';
 import { openNotesStore } from '../src/servers/notes/store.js';
 import { createTextServer, extractUrls, slugify, textStats } from '../src/servers/text/server.js';
 import { convert, createUnitsServer } from '../src/servers/units/server.js';
+import { tempDir } from './own.js';
 
 const run = createToolRunner({ metrics: createMetrics({ defaultMetrics: false }), logger: createLogger('silent'), timeoutMs: 5000 });
 
@@ -113,7 +113,7 @@ describe('notes', () => {
   });
 
   it('keeps notes in NOTES_FILE across restarts', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'notes-')), 'data', 'notes.json');
+    const file = join(tempDir('notes'), 'data', 'notes.json');
     const first = await openNotesStore(file);
     const note = await first.add({ title: 'Persisted', body: '', tags: [] });
     expect(JSON.parse(readFileSync(file, 'utf8'))).toHaveLength(1);

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { tempDir } from './own.js';
 
 /** The project root: stdio servers and the agent run from here, with tsx compiling the sources. */
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -14,7 +14,7 @@ export function stdioEntry(server: 'notes' | 'text', extra: Record<string, unkno
 }
 
 export function writeServersFile(servers: Record<string, unknown>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mcp-servers-'));
+  const dir = tempDir('mcp-servers');
   const file = join(dir, 'mcp-servers.json');
   writeFileSync(file, JSON.stringify({ mcpServers: servers }, null, 2));
   return file;

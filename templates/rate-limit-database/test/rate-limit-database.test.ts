@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +7,7 @@ import { databaseTokenBucket, openDatabaseTokenBucket, type DatabaseTokenBucket,
 import { openPostgres, openSqlite, type SqlDriver } from '../src/store/database.js';
 import { assertReachable, service } from './services.js';
 import { closedPort, tcpProxy } from './tcp-proxy.js';
+import { tempDir } from './own.js';
 
 /**
  * Token buckets shared through the session database: SQLite always, and Postgres when
@@ -19,7 +18,7 @@ const postgres = service('postgres');
 const DATABASE_URL = postgres.url;
 beforeAll(() => assertReachable('postgres', postgres));
 const RUN = `${process.pid}_${Date.now().toString(36)}`;
-const work = mkdtempSync(join(tmpdir(), 'rate-limit-db-'));
+const work = tempDir('rate-limit-db');
 let tables = 0;
 
 interface Engine {
@@ -46,7 +45,6 @@ const dropTables: Array<() => Promise<void>> = [];
 afterAll(async () => {
   for (const drop of dropTables) await drop().catch(() => {});
   await Promise.all(opened.map((store) => store.close().catch(() => {})));
-  rmSync(work, { recursive: true, force: true });
 });
 
 /**

@@ -8,7 +8,8 @@ import { SessionStoreUnavailableError } from '../src/store/session-store.js';
 import { postgresStore, sqliteStore } from './database-helpers.js';
 import { connectClient, startServer, waitFor, type TestServer } from './helpers.js';
 import { assertReachable, service } from './services.js';
-import { scratchDir, sessionStoreContract, TTL } from './store-contract.js';
+import { tempDir } from './own.js';
+import { sessionStoreContract, TTL } from './store-contract.js';
 import { closedPort, tcpProxy } from './tcp-proxy.js';
 
 /**
@@ -18,7 +19,7 @@ import { closedPort, tcpProxy } from './tcp-proxy.js';
 const postgres = service('postgres');
 const DATABASE_URL = postgres.url;
 beforeAll(() => assertReachable('postgres', postgres));
-const work = scratchDir('session-store-database-');
+const work = tempDir('session-store-database');
 
 sessionStoreContract('sqlite', async (clock) => {
   const store = await sqliteStore(work, clock, 'contract');

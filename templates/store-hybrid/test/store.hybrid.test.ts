@@ -6,7 +6,8 @@ import { SessionStoreUnavailableError } from '../src/store/session-store.js';
 import { postgresStore, sqliteStore } from './database-helpers.js';
 import { deleteKeys, redisStore } from './redis-helpers.js';
 import { assertReachable, service } from './services.js';
-import { RUN, scratchDir, sessionStoreContract, TestClock } from './store-contract.js';
+import { tempDir } from './own.js';
+import { RUN, sessionStoreContract, TestClock } from './store-contract.js';
 import { closedPort, tcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 /** Redis in front of the database, against the real Redis and Postgres (the local ones when unset). */
@@ -18,7 +19,7 @@ beforeAll(async () => {
   await assertReachable('redis', redis);
   await assertReachable('postgres', postgres);
 });
-const work = scratchDir('session-store-hybrid-');
+const work = tempDir('session-store-hybrid');
 
 sessionStoreContract(
   'hybrid, Redis unreachable (sqlite)',

@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuplicateSessionError, SessionStoreUnavailableError, type Clock, type SessionStore } from '../src/store/session-store.js';
 
@@ -12,13 +9,6 @@ import { DuplicateSessionError, SessionStoreUnavailableError, type Clock, type S
  */
 export const RUN = `t${Date.now().toString(36)}_${process.pid}_${randomUUID().slice(0, 8)}`;
 export const TTL = 60_000;
-
-/** A scratch folder for the test file that calls it, removed after it. */
-export function scratchDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 export class TestClock {
   value = Date.UTC(2030, 0, 1);

@@ -1,23 +1,17 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach } from 'vitest';
+import { onTestFinished } from 'vitest';
 import { CHECKLIST } from '../../../src/core/checklist.js';
 import type { CheckResult } from '../../../src/verify/report.js';
 import { verify } from '../../../src/verify/run.js';
 import { makeProject, type Project, type ProjectOptions } from '../fixture.js';
 
-const made: Project[] = [];
-
 /** A fresh project, removed after the test. */
 export async function project(options: ProjectOptions = {}): Promise<Project> {
   const created = await makeProject(options);
-  made.push(created);
+  onTestFinished(() => created.cleanup());
   return created;
 }
-
-afterEach(async () => {
-  await Promise.all(made.splice(0).map((created) => created.cleanup()));
-});
 
 /** Runs verify on the project and returns the result of one check. */
 export async function check(target: Project, id: string): Promise<CheckResult> {
