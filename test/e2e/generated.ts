@@ -165,12 +165,9 @@ export async function npmOk(
     execa('npm', args, { cwd: dir, env: envWithNode(nodeBin, { ...env, ...extra }), reject: false, stdin: 'ignore' });
   // A suite (npm test, or vitest through npm exec) talks to the stores; type-checks and builds do not.
   const suite = args[0] === 'test' || (args[0] === 'exec' && args.includes('vitest'));
-  if (!suite) {
-    const result = await npm();
-    expect(result.exitCode, stripVTControlCharacters(result.stdout).slice(-6000) + result.stderr.slice(-2000)).toBe(0);
-    return stripVTControlCharacters(result.stdout);
-  }
-  const { result, expectNothingLeft } = await cleanSuite(dir, npm);
+  const { result, expectNothingLeft } = suite
+    ? await cleanSuite(dir, npm)
+    : { result: await npm(), expectNothingLeft: () => {} };
   const stdout = stripVTControlCharacters(result.stdout);
   expect(result.exitCode, stdout.slice(-6000) + result.stderr.slice(-2000)).toBe(0);
   expectNothingLeft();
