@@ -54,8 +54,9 @@ function eventFor(event) {
 }
 
 /** Node 24, as the project runs on Lambda (nodejs22.x or newer); fetched once as the e2e tests do. */
-const node = join(await nodeBinDir(24), 'node');
-const nodeEnv = { ...process.env, PATH: `${join(node, '..')}:${process.env.PATH}`, CI: 'true', NO_COLOR: '1' };
+const bin = await nodeBinDir(24);
+const node = join(bin, 'node');
+const nodeEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}`, CI: 'true', NO_COLOR: '1' };
 const work = mkdtempSync(join(tmpdir(), 'bench-coldstart-'));
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];

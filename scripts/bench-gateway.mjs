@@ -105,8 +105,9 @@ function bridgeBins() {
 }
 
 /** Generated projects need Node >= 22.13: Node 24, fetched once as the e2e tests do. */
-const node = join(await nodeBinDir(24), 'node');
-const env = { ...process.env, PATH: `${dirname(node)}:${process.env.PATH}` };
+const nodeBin = await nodeBinDir(24);
+const node = join(nodeBin, 'node');
+const env = { ...process.env, PATH: `${nodeBin}:${process.env.PATH}` };
 const NGINX =
   process.env.NGINX_BIN === 'none'
     ? undefined

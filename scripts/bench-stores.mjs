@@ -167,10 +167,11 @@ try {
 const work = mkdtempSync(join(tmpdir(), 'bench-stores-'));
 try {
   // Node 24 has node:sqlite; fetched once as the e2e tests do.
-  const node = join(await nodeBinDir(24), 'node');
+  const bin = await nodeBinDir(24);
+  const node = join(bin, 'node');
   const nodeEnv = {
     ...process.env,
-    PATH: `${resolve(node, '..')}:${process.env.PATH}`,
+    PATH: `${bin}:${process.env.PATH}`,
     CI: 'true',
     NO_COLOR: '1',
     npm_config_fund: 'false',

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 /** Where runtimes fetched from the npm registry are kept: `.cache/node` of the clone, or MCP_ARCH_NODE_CACHE. */
-export const NODE_CACHE =
+const NODE_CACHE =
   process.env.MCP_ARCH_NODE_CACHE ?? join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), '.cache', 'node');
 
 /**
@@ -23,14 +23,16 @@ function supported(version) {
 }
 
 /**
- * The bin directory of a Node of the given major line, fetched once when the system's is another.
+ * The bin directory of a Node of the given major line, fetched once into `cache` when the
+ * system's is another.
  * @param {22 | 24} major
+ * @param {string} [cache]
  * @returns {Promise<string>}
  */
-export async function nodeBinDir(major) {
+export async function nodeBinDir(major, cache = NODE_CACHE) {
   if (process.versions.node.startsWith(`${major}.`) && supported(process.versions.node))
     return dirname(process.execPath);
-  const prefix = join(NODE_CACHE, String(major));
+  const prefix = join(cache, String(major));
   const bin = join(prefix, 'node_modules', 'node', 'bin');
   if (!existsSync(join(bin, 'node'))) {
     mkdirSync(prefix, { recursive: true });
