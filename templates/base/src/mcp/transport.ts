@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import {
-  classifyInboundRequest,
   createMcpHandler,
   isInitializeRequest,
   isJSONRPCNotification,
@@ -18,6 +17,7 @@ import type { AppEnv } from '../http/env.js';
 import { JSONRPC, jsonRpcError } from '../http/errors.js';
 import { withResponseEnd } from '../http/response-end.js';
 import type { Logger } from '../observability/logger.js';
+import { createClassifier } from './classify.js';
 import type { Forward, McpLayer, RequestCheck } from './layer-types.js';
 import { SessionCapacityError, SessionStoreError, type Session, type SessionJson, type SessionRegistry, type SharedSessionRecord } from './sessions.js';
 
@@ -102,10 +102,10 @@ export function createMcpEndpoint({ protocol, mode, createServer, sessions, json
     onerror: (error) => logger.debug({ err: error }, 'mcp handler reported an error'),
   });
 
+  const classifyPost = createClassifier();
   /** How the SDK routes a POST with this parsed body: as a 2026-07-28 request, a 2025 one, or refused (what `isLegacyRequest` decides from). */
   const classify = (c: Context<AppEnv>, body: unknown): InboundClassificationOutcome =>
-    classifyInboundRequest({
-      httpMethod: 'POST',
+    classifyPost({
       body,
       protocolVersionHeader: c.req.header('mcp-protocol-version'),
       mcpMethodHeader: c.req.header('mcp-method'),
