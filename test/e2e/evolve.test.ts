@@ -221,6 +221,7 @@ const CHAINS: Chain[] = [
         config: { path: 'gateway.config.json', text: '"weather": {\n      "url": "http://127.0.0.1:4200/mcp"' },
       },
     ],
+    suiteRunBy: 'gateway',
   },
   {
     // A stdio backend for the multi-server agent: the example text server under another name.

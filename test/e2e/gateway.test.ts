@@ -10,10 +10,11 @@ import { conformanceSettings, expectConformant } from './conformance.js';
 import { generateInstalled, npmOk } from './generated.js';
 import { envWithNode, nodeBinDir } from './node-runtime.js';
 import { eventually, freePort, waitForHealth } from './processes.js';
+import { SUITE_PROJECTS } from './projects.js';
 
 /**
- * The gateway as a user runs it: generate, install, type-check, run its own suite on Node 22 and
- * 24, then `npm start` it in front of real backends (the example backend over HTTP in its own
+ * The gateway as a user runs it (on the Redis store, at the local Redis it defaults to): generate,
+ * install, type-check, run its own suite on Node 22 and 24, then `npm start` it in front of real backends (the example backend over HTTP in its own
  * process and over stdio), drive it with the SDK client, kill and restart a backend, let one hang,
  * stop it with SIGTERM and check that no backend process is left. Finally, verify the checklist.
  */
@@ -28,7 +29,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 beforeAll(async () => {
   [node24, node22] = [await nodeBinDir(24), await nodeBinDir(22)];
-  await generateInstalled(work, 'app', ['--pattern', 'gateway'], node24);
+  await generateInstalled(work, 'app', [...SUITE_PROJECTS.gateway], node24);
 }, 300_000);
 
 /** Processes whose command line carries the tag of this run's stdio backends. */

@@ -5,6 +5,8 @@
  * those options, so what is left for the chain to prove is its edits and what it added.
  */
 export const SUITE_PROJECTS = {
+  /** test/e2e/gateway.test.ts: the 2025 sessions in Redis, as a gateway with replicas keeps them. */
+  gateway: ['--pattern', 'gateway', '--store', 'redis'],
   /** test/e2e/multi-server.test.ts */
   'multi-server': ['--pattern', 'multi-server'],
   /** test/e2e/serverless.test.ts */
