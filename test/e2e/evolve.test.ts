@@ -195,6 +195,7 @@ const CHAINS: Chain[] = [
       { args: ['add', 'store', 'hybrid'], change: { store: 'hybrid' } },
       { args: ['add', 'tracing'], change: { tracing: true } },
     ],
+    suiteRunBy: 'stores',
     works: async (dir) => {
       const compose = read(dir, 'compose.yaml');
       expect(compose).toContain('  otel-collector:\n');
@@ -207,9 +208,9 @@ const CHAINS: Chain[] = [
     },
   },
   {
-    // single -> gateway (the tools carried over), memory -> redis, an HTTP backend.
+    // single with 2025 sessions -> gateway (the tools carried over), memory -> redis, an HTTP backend.
     name: 'gateway',
-    generate: ['--pattern', 'single'],
+    generate: ['--pattern', 'single', '--session-mode', 'stateful'],
     steps: [
       {
         args: ['migrate', '--pattern', 'gateway'],

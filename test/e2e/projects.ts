@@ -4,9 +4,23 @@
  * running the same suite again: the chain's steps are checked exactly against the rendering of
  * those options, so what is left for the chain to prove is its edits and what it added.
  */
+import { join } from 'node:path';
+import { ROOT } from '../cli/run-bin.js';
+
 export const SUITE_PROJECTS = {
   /** test/e2e/gateway.test.ts: the 2025 sessions in Redis, as a gateway with replicas keeps them. */
   gateway: ['--pattern', 'gateway', '--store', 'redis'],
+  /** test/e2e/stores.test.ts: replicas on the hybrid store, deployed with compose and k8s, traced. */
+  stores: [
+    '--pattern',
+    'load-balanced',
+    '--store',
+    'hybrid',
+    '--deploy',
+    'docker,compose,k8s',
+    '--answers',
+    join(ROOT, 'test', 'fixtures', 'answers', 'tracing.json'),
+  ],
   /** test/e2e/multi-server.test.ts */
   'multi-server': ['--pattern', 'multi-server'],
   /** test/e2e/serverless.test.ts */

@@ -7,11 +7,13 @@ import { run } from '../cli/run-bin.js';
 import { generateInstalled, npmOk, ownTests } from './generated.js';
 import { envWithNode, nodeBinDir } from './node-runtime.js';
 import { freePort, waitForHealth } from './processes.js';
+import { SUITE_PROJECTS } from './projects.js';
 
 /**
- * A project on the hybrid store (Redis in front of the database): its own contract suite runs
- * against every store it carries on the real Redis, SQLite and Postgres of this machine, its
- * built-in defaults reach the local Redis and a SQLite file, and its /ready follows the database.
+ * A project on the hybrid store (Redis in front of the database), with replicas and tracing: its
+ * own contract suite runs against every store it carries on the real Redis, SQLite and Postgres
+ * of this machine, its built-in defaults reach the local Redis and a SQLite file, and its /ready
+ * follows the database.
  */
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -68,12 +70,7 @@ async function withServer(env: Record<string, string>, use: (base: string) => Pr
 
 beforeAll(async () => {
   node24 = await nodeBinDir(24);
-  await generateInstalled(
-    work,
-    'app',
-    ['--pattern', 'load-balanced', '--store', 'hybrid', '--deploy', 'docker'],
-    node24,
-  );
+  await generateInstalled(work, 'app', [...SUITE_PROJECTS.stores], node24);
   await execa('npm', ['run', 'build'], { cwd: app, env: envWithNode(node24), stdin: 'ignore' });
 });
 
