@@ -101,6 +101,17 @@ describe('classifying a POST', () => {
     expect(asked).toHaveLength(6);
   });
 
+  it('remembers no shape longer than 4 KiB: a client cannot fill the memory with large `_meta`s', () => {
+    let asked = 0;
+    const classify = createClassifier((request) => (asked++, classifyInboundRequest(request)));
+    const large = { ...envelope, note: 'x'.repeat(5000) };
+    const post = () => classify({ protocolVersionHeader: '2026-07-28', mcpMethodHeader: 'tools/call', body: { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', _meta: large } } });
+    expect(post()).toMatchObject({ kind: 'modern', messageKind: 'request' });
+    expect(post()).toMatchObject({ kind: 'modern', messageKind: 'request' });
+    // Each time, by the SDK as it is (remembered, the second would not have asked).
+    expect(asked).toBe(2);
+  });
+
   it('forgets the oldest shapes past 512', () => {
     let asked = 0;
     const classify = createClassifier((request) => (asked++, classifyInboundRequest(request)));

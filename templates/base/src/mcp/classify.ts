@@ -11,6 +11,11 @@ export type InboundPost = Omit<InboundHttpRequest, 'httpMethod'>;
 
 /** How many request shapes are remembered: a few per client and method; the oldest goes first. */
 const REMEMBERED = 512;
+/**
+ * The longest shape remembered, in characters of its JSON: what a client's `_meta` takes. A larger
+ * one is classified by the SDK every time, so that clients cannot fill the memory with shapes.
+ */
+const LONGEST_SHAPE = 4096;
 
 /**
  * The SDK's classification of a POST (`classifyInboundRequest`: a 2026-07-28 request, a 2025 one,
@@ -24,7 +29,8 @@ const REMEMBERED = 512;
  * response). So the SDK classifies a skeleton of the request (`params` reduced to its `_meta`)
  * once per shape, and a request of a remembered shape gets that outcome with its own message.
  * Anything else (a batch, a response, a notification, `initialize`, a body that is no valid
- * request, a skeleton the SDK refuses) is classified by the SDK as it is, every time.
+ * request, a skeleton the SDK refuses, a shape longer than 4 KiB) is classified by the SDK as it
+ * is, every time.
  *
  * `classify` is the SDK's classifier, replaceable for tests that count its calls.
  */
@@ -42,6 +48,7 @@ export function createClassifier(classify: (request: InboundHttpRequest) => Inbo
     if (!isJSONRPCRequest(reduced)) return classify(request);
     const skeleton = { ...reduced, id: 0 };
     const key = JSON.stringify([post.protocolVersionHeader ?? null, post.mcpMethodHeader ?? null, post.mcpNameHeader ?? null, skeleton]);
+    if (key.length > LONGEST_SHAPE) return classify(request);
     let outcome = remembered.get(key);
     if (!outcome) {
       // The SDK's outcome for the skeleton is the body's (with the body as its message); the id is not read.
