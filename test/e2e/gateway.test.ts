@@ -14,9 +14,10 @@ import { SUITE_PROJECTS } from './projects.js';
 
 /**
  * The gateway as a user runs it (on the Redis store, at the local Redis it defaults to): generate,
- * install, type-check, run its own suite on Node 22 and 24, then `npm start` it in front of real backends (the example backend over HTTP in its own
- * process and over stdio), drive it with the SDK client, kill and restart a backend, let one hang,
- * stop it with SIGTERM and check that no backend process is left. Finally, verify the checklist.
+ * install, type-check, run its own suite on Node 22 and 24, then `npm start` it in front of real
+ * backends (the example backend over HTTP in its own process and over stdio), drive it with the
+ * SDK client, kill and restart a backend, let one hang, stop it with SIGTERM and check that no
+ * backend process is left. Finally, verify the checklist.
  */
 const work = mkdtempSync(join(tmpdir(), 'e2e-gateway-'));
 const app = join(work, 'app');

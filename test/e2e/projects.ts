@@ -1,12 +1,12 @@
+import { join } from 'node:path';
+import { ROOT } from '../cli/run-bin.js';
+
 /**
  * Generated projects whose own suite an end-to-end file runs in full, by the arguments that
  * generate them. An evolve chain that ends on the options of one of them names it instead of
  * running the same suite again: the chain's steps are checked exactly against the rendering of
  * those options, so what is left for the chain to prove is its edits and what it added.
  */
-import { join } from 'node:path';
-import { ROOT } from '../cli/run-bin.js';
-
 export const SUITE_PROJECTS = {
   /** test/e2e/gateway.test.ts: the 2025 sessions in Redis, as a gateway with replicas keeps them. */
   gateway: ['--pattern', 'gateway', '--store', 'redis'],

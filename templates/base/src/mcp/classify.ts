@@ -25,8 +25,7 @@ const LONGEST_SHAPE = 4096;
  * call that was about a sixth of the gateway's CPU.
  *
  * For such a request its outcome depends on the headers, the method and the `_meta` object alone
- * (the SDK reads the params through `_meta` only, and a body without `result` or `error` is no
- * response). So the SDK classifies a skeleton of the request (`params` reduced to its `_meta`)
+ * (the SDK reads the params through `_meta` only). So the SDK classifies a skeleton of the request (`params` reduced to its `_meta`)
  * once per shape, and a request of a remembered shape gets that outcome with its own message.
  * Anything else (a batch, a response, a notification, `initialize`, a body that is no valid
  * request, a skeleton the SDK refuses, a shape longer than 4 KiB) is classified by the SDK as it
@@ -39,11 +38,12 @@ export function createClassifier(classify: (request: InboundHttpRequest) => Inbo
   return (post) => {
     const request: InboundHttpRequest = { httpMethod: 'POST', ...post };
     const body = post.body as Record<string, unknown>;
-    if (!isPlainObject(body) || 'result' in body || 'error' in body || body.method === 'initialize') return classify(request);
+    if (!isPlainObject(body) || body.method === 'initialize') return classify(request);
     const { params } = body;
     if (params !== undefined && !isPlainObject(params)) return classify(request);
     // The request with its params reduced to `_meta`: the SDK's request schema is strict about the
-    // members and declares only `_meta` in the params, so this is a valid request exactly when the body is.
+    // members and declares only `_meta` in the params, so this is a valid request exactly when the
+    // body is (a response, with its `result` or `error`, is none).
     const reduced = params === undefined ? body : { ...body, params: '_meta' in params ? { _meta: params._meta } : {} };
     if (!isJSONRPCRequest(reduced)) return classify(request);
     const skeleton = { ...reduced, id: 0 };
