@@ -23,7 +23,8 @@ export const base: Component = {
   // The tests drive /mcp with the SDK's client in both protocol eras.
   devDependencies: ['typescript', 'vitest', 'tsx', '@types/node', '@modelcontextprotocol/client', GENERATOR_PACKAGE],
   scripts: {
-    build: 'tsc -p tsconfig.build.json',
+    // Build mode: a build with nothing changed since the last one (`npm start` after `npm run build`) ends at once.
+    build: 'tsc -b tsconfig.build.json',
     prestart: 'npm run build',
     start: 'node dist/index.js',
     dev: 'tsx watch src/index.ts',

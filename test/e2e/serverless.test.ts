@@ -51,8 +51,7 @@ process.stdout.write(JSON.stringify({ type: typeof module[name], results }));
 `;
 
 describe('generated serverless project', { timeout: 240_000 }, () => {
-  it('type-checks and passes its own tests on Node 24', async () => {
-    await npmOk(app, ['run', 'typecheck'], node24);
+  it('passes its own tests on Node 24', async () => {
     const summary = await npmOk(app, ['test'], node24);
     for (const file of ['lambda.test.ts', 'vercel.test.ts', 'sam-template.test.ts', 'serverless-config.test.ts'])
       expect(summary).toContain(file);

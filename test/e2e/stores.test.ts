@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../cli/run-bin.js';
-import { generateInstalled, npmOk, ownTests } from './generated.js';
+import { generateInstalled, ownTests } from './generated.js';
 import { envWithNode, nodeBinDir } from './node-runtime.js';
 import { freePort, waitForHealth } from './processes.js';
 import { SUITE_PROJECTS } from './projects.js';
@@ -113,10 +113,6 @@ describe('generated project with the hybrid store', { timeout: 240_000 }, () => 
     const memory = await generatedDependencies('plain', ['--pattern', 'single']);
     expect(memory.filter((name) => /ioredis|^pg$|@types\/pg/.test(name))).toEqual([]);
     expect(existsSync(join(work, 'plain', 'src', 'store'))).toBe(false);
-  });
-
-  it('type-checks', async () => {
-    await npmOk(app, ['run', 'typecheck'], node24);
   });
 
   it('passes its own tests with Redis and Postgres: the contract ran against every store', async () => {

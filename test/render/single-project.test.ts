@@ -29,6 +29,18 @@ describe('generated single project artifacts', () => {
     expect(file('.dockerignore')).toMatch(/node_modules/);
   });
 
+  it('builds incrementally, keeping the build state in dist/ and out of the image', () => {
+    const pkg = JSON.parse(file('package.json')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.build).toBe('tsc -b tsconfig.build.json');
+    const { compilerOptions } = JSON.parse(file('tsconfig.build.json')) as {
+      compilerOptions: { outDir: string; incremental: boolean; tsBuildInfoFile: string };
+    };
+    expect(compilerOptions.incremental).toBe(true);
+    // Removing dist/ removes the state with it, so the next build starts afresh.
+    expect(compilerOptions.tsBuildInfoFile.startsWith(`${compilerOptions.outDir}/`)).toBe(true);
+    expect(file('Dockerfile')).toContain(`rm ${compilerOptions.tsBuildInfoFile}`);
+  });
+
   it('has a CI workflow that parses and tests on every supported Node line', () => {
     const workflow = parse(file('.github/workflows/ci.yml')) as {
       jobs: Record<string, { strategy?: { matrix?: { node?: string[] } }; steps: { run?: string }[] }>;
