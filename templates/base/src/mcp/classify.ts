@@ -25,8 +25,9 @@ const LONGEST_SHAPE = 4096;
  * call that was about a sixth of the gateway's CPU.
  *
  * For such a request its outcome depends on the headers, the method and the `_meta` object alone
- * (the SDK reads the params through `_meta` only). So the SDK classifies a skeleton of the request (`params` reduced to its `_meta`)
- * once per shape, and a request of a remembered shape gets that outcome with its own message.
+ * (the SDK reads the params through `_meta` only). So the SDK classifies a skeleton of the request
+ * (`params` reduced to its `_meta`) once per shape, and a request of a remembered shape gets that
+ * outcome with its own message.
  * Anything else (a batch, a response, a notification, `initialize`, a body that is no valid
  * request, a skeleton the SDK refuses, a shape longer than 4 KiB) is classified by the SDK as it
  * is, every time.
