@@ -103,6 +103,8 @@ export interface LocalInstance {
   readonly pid: number;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): { stdout: string; stderr: string };
+  /** How the process ended, once it has; undefined while it runs. */
+  exited(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
   /** Sends `signal` (default SIGTERM) and waits for the exit; SIGKILL after `timeoutMs`. */
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }

@@ -10,6 +10,8 @@
 //   ready-ignores-store  /ready answers 200 even when REDIS_URL cannot be reached
 //   ignore-audience   accepts JWTs for any audience
 //   no-breaker        with GATEWAY_CONFIG, forwards every echo call to the backend, failing or not
+//   no-half-open      with GATEWAY_CONFIG, a breaker that once open stays open
+//   exit-on-backend-failure  with GATEWAY_CONFIG, exits (code 3) when the backend first fails
 // PID_FILE, when set, gets this process id appended, so tests can prove it was stopped.
 import { createPublicKey, randomBytes, randomUUID, verify as verifySignature } from 'node:crypto';
 import { appendFileSync, readFileSync } from 'node:fs';
@@ -96,7 +98,8 @@ const breaker = { failures: 0, openedAt: 0 };
 async function forward(text) {
   const threshold = Number(process.env.GATEWAY_BREAKER_THRESHOLD ?? 5);
   const cooldown = Number(process.env.GATEWAY_BREAKER_COOLDOWN_MS ?? 10_000);
-  if (!faults.has('no-breaker') && breaker.failures >= threshold && Date.now() - breaker.openedAt < cooldown)
+  const open = breaker.failures >= threshold;
+  if (!faults.has('no-breaker') && open && (faults.has('no-half-open') || Date.now() - breaker.openedAt < cooldown))
     throw new Error('circuit open');
   const response = await fetch(backendUrl, {
     method: 'POST',
@@ -109,6 +112,10 @@ async function forward(text) {
     }),
   }).catch(() => undefined);
   if (!response?.ok) {
+    if (faults.has('exit-on-backend-failure')) {
+      process.stderr.write('backend failed: exiting\n');
+      process.exit(3);
+    }
     breaker.failures++;
     breaker.openedAt = Date.now();
     throw new Error('backend failed');

@@ -166,6 +166,26 @@ describe('verify --live starts the project itself', () => {
     );
   }, 90_000);
 
+  it('names what the last call got when calls still fail after the backend recovered', async () => {
+    const project = await launchedProject({ pattern: 'gateway' });
+    const { report } = await liveRun(project, ['resilience'], ['no-half-open']);
+    expect(result(report, 'resilience.circuit-breakers')?.status).toBe('fail');
+    expect(messages(report, 'resilience.circuit-breakers')).toMatch(
+      /calls still failed \(the last one got the tool error "circuit open"\): the breaker never half-opens/,
+    );
+  }, 60_000);
+
+  it('says so when the gateway it probes exits, with what it printed, instead of judging its breaker', async () => {
+    const project = await launchedProject({ pattern: 'gateway' });
+    const { report } = await liveRun(project, ['resilience'], ['exit-on-backend-failure']);
+    expect(result(report, 'resilience.circuit-breakers')?.status).toBe('fail');
+    const text = messages(report, 'resilience.circuit-breakers');
+    expect(text).toMatch(
+      /exited during it \(code 3\), so its breaker could not be judged; its last output:\nbackend failed: exiting/,
+    );
+    expect(text).not.toMatch(/kept calling it|never half-opens/);
+  }, 60_000);
+
   it('stops the project when the run is interrupted', async () => {
     const project = await launchedProject();
     const controller = new AbortController();

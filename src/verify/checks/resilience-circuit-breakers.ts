@@ -128,16 +128,21 @@ export async function probeCircuitBreaker(ctx: LiveContext): Promise<CheckOutcom
           summary: "The gateway did not list the probe backend's echo tool, so no call could be routed to it",
           findings: [],
         };
+      /** What the last failed call got, so that a finding says it. */
+      let lastFailure = '';
       const call = async () => {
         try {
           const result = await client.callTool({ name: echo.name, arguments: { text: 'breaker' } }, undefined, {
             timeout: 10_000,
           });
+          if (result.isError === true) lastFailure = `the tool error "${toolErrorText(result)}"`;
           return result.isError !== true;
-        } catch {
+        } catch (error) {
+          lastFailure = `the error "${error instanceof Error ? error.message : String(error)}"`;
           return false;
         }
       };
+      const gone = () => exitFinding(instance!);
 
       backend.down = true;
       const hitsPerCall: number[] = [];
@@ -146,6 +151,9 @@ export async function probeCircuitBreaker(ctx: LiveContext): Promise<CheckOutcom
         await call();
         hitsPerCall.push(backend.hits - before);
       }
+      // Calls to an instance that is gone say nothing of its breaker.
+      const goneWhileDown = gone();
+      if (goneWhileDown) return conclude('', { failures: [goneWhileDown] });
       // A reconnect loop may touch the backend now and then; without a breaker every call does.
       const tailHits = hitsPerCall.slice(-TAIL).reduce((sum, hits) => sum + hits, 0);
       if (tailHits >= TAIL) {
@@ -162,9 +170,11 @@ export async function probeCircuitBreaker(ctx: LiveContext): Promise<CheckOutcom
         recovered = await call();
         if (!recovered) await sleep(COOLDOWN_MS / 2);
       }
-      if (!recovered)
+      const goneAfter = gone();
+      if (goneAfter) failures.push(goneAfter);
+      else if (!recovered)
         failures.push({
-          message: `After the backend recovered and ${COOLDOWN_MS} ms passed, calls still failed: the breaker never half-opens`,
+          message: `After the backend recovered and ${COOLDOWN_MS} ms passed, calls still failed (the last one got ${lastFailure}): the breaker never half-opens`,
           remediation,
         });
       const opened = hitsPerCall.findIndex((hits, index) => index > 0 && hits === 0);
@@ -180,4 +190,28 @@ export async function probeCircuitBreaker(ctx: LiveContext): Promise<CheckOutcom
     await backend.close();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The text of a tool error result, shortened for a finding. */
+function toolErrorText(result: object): string {
+  const raw = (result as { content?: unknown }).content;
+  const content = Array.isArray(raw) ? (raw as { type?: string; text?: string }[]) : [];
+  const text = content
+    .map((item) => (item.type === 'text' ? item.text : ''))
+    .join(' ')
+    .trim();
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text || 'without text';
+}
+
+/** A finding when the probed instance ended during the probe, with the end of what it printed; undefined while it runs. */
+function exitFinding(instance: LocalInstance): Finding | undefined {
+  const exit = instance.exited();
+  if (!exit) return undefined;
+  const { stdout, stderr } = instance.output();
+  const tail = `${stderr}\n${stdout}`.trim().split('\n').slice(-10).join('\n');
+  return {
+    message: `The gateway instance verify started for this probe exited during it (${exit.signal ?? `code ${exit.code}`}), so its breaker could not be judged${tail ? `; its last output:\n${tail}` : ''}`,
+    remediation:
+      'Run the gateway with a backend that fails (or times out) and fix what makes it exit: a failing backend must not end the gateway.',
+  };
 }

@@ -190,6 +190,7 @@ export async function startInstance(options: StartInstanceOptions): Promise<Loca
     url,
     pid: child.pid ?? -1,
     output: () => ({ stdout, stderr }),
+    exited: () => exit,
     async stop(signal = 'SIGTERM', timeoutMs = 15_000) {
       if (exit) {
         killGroup(child, 'SIGKILL');
