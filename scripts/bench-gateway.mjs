@@ -363,9 +363,34 @@ try {
       .map((r) => r[key])
       .filter((v) => v !== undefined)
       .sort((a, b) => a - b);
-    return found.length === 0 ? undefined : found[Math.floor(found.length / 2)];
+    if (found.length === 0) return undefined;
+    const middle = Math.floor(found.length / 2);
+    return found.length % 2 === 1 ? found[middle] : (found[middle - 1] + found[middle]) / 2;
   };
   const cell = (n, d = 3, suffix = '') => (n === undefined ? '-' : `${n.toFixed(d)}${suffix}`).padStart(11);
+  const range = (values, d) =>
+    values.length < 2 ? '-' : `${Math.min(...values).toFixed(d)}..${Math.max(...values).toFixed(d)}`;
+  /**
+   * One side against another, round by round (rounds of both ran back to back): the added p50 and
+   * the share of throughput kept in each round, their medians, and their spread. Pairing the rounds
+   * keeps the drift of the machine between rounds out of the ratio.
+   */
+  const paired = (side, base) => {
+    const added = side.map((r, i) => r.p50 - base[i].p50);
+    const kept = side.map((r, i) => (r.rps / base[i].rps) * 100);
+    return {
+      added: median(
+        added.map((value) => ({ value })),
+        'value',
+      ),
+      kept: median(
+        kept.map((value) => ({ value })),
+        'value',
+      ),
+      addedRange: range(added, 2),
+      keptRange: range(kept, 0),
+    };
+  };
 
   /**
    * Measures every side (`{ label, target, proxy?, backend? }`, the first one the baseline),
@@ -383,18 +408,21 @@ try {
     const rows = results.map((list) =>
       Object.fromEntries(['p50', 'p99', 'rps', 'cpuBackend', 'cpuProxy'].map((key) => [key, median(list, key)])),
     );
-    const [base] = rows;
     console.log(`\n${title}\n`);
     console.log(
-      `${''.padEnd(14)}${'p50 ms'.padStart(11)}${'p99 ms'.padStart(11)}${'+p50 ms'.padStart(11)}${'calls/s'.padStart(11)}${'kept'.padStart(11)}${'proxy CPU'.padStart(11)}${'backend CPU'.padStart(12)}`,
+      `${''.padEnd(14)}${'p50 ms'.padStart(11)}${'p99 ms'.padStart(11)}${'+p50 ms'.padStart(11)}${'(rounds)'.padStart(13)}${'calls/s'.padStart(11)}${'kept'.padStart(9)}${'(rounds)'.padStart(11)}${'proxy CPU'.padStart(11)}${'backend CPU'.padStart(12)}`,
     );
     for (const [index, side] of sides.entries()) {
       const r = rows[index];
-      const vs = index === 0 ? undefined : r;
+      const vs = index === 0 ? undefined : paired(results[index], results[0]);
+      Object.assign(r, vs ?? {}, { rounds: results[index] });
       console.log(
-        `${side.label.padEnd(14)}${cell(r.p50)}${cell(r.p99)}${cell(vs && r.p50 - base.p50)}${cell(r.rps, 0)}${cell(vs && (r.rps / base.rps) * 100, 1, '%')}${cell(r.cpuProxy)}${cell(r.cpuBackend).padStart(12)}`,
+        `${side.label.padEnd(14)}${cell(r.p50)}${cell(r.p99)}${cell(vs?.added)}${(vs?.addedRange ?? '-').padStart(13)}${cell(r.rps, 0)}${cell(vs?.kept, 1, '%').slice(2)}${(vs ? `${vs.keptRange}%` : '-').padStart(11)}${cell(r.cpuProxy)}${cell(r.cpuBackend).padStart(12)}`,
       );
     }
+    console.log(
+      `(+p50 and kept: medians of the rounds' own figures, each round's side against the baseline's run just before it; (rounds): their lowest and highest)`,
+    );
     return Object.fromEntries(sides.map((side, index) => [side.label, rows[index]]));
   }
 
@@ -469,15 +497,13 @@ try {
         : []),
     ]);
     console.log('(CPU columns: ms of CPU per call in the throughput runs, for the proxy in front and for the backend)');
-    const { direct, gateway, 'node:http': plain } = httpRows;
-    const added = gateway.p50 - direct.p50;
-    const kept = gateway.rps / direct.rps;
+    const { gateway, 'node:http': plain } = httpRows;
     console.log(
-      `\nadded p50: ${added.toFixed(3)} ms (target <= 0.5 ms: ${added <= 0.5 ? 'met' : 'NOT met'}); throughput kept: ${(kept * 100).toFixed(1)}% (target >= 80%: ${kept >= 0.8 ? 'met' : 'NOT met'})`,
+      `\nadded p50: ${gateway.added.toFixed(3)} ms, rounds ${gateway.addedRange} (target <= 0.5 ms: ${gateway.added <= 0.5 ? 'met' : 'NOT met'}); throughput kept: ${gateway.kept.toFixed(1)}%, rounds ${gateway.keptRange}% (target >= 80%: ${gateway.kept >= 80 ? 'met' : 'NOT met'})`,
     );
-
+    const beyond = paired(gateway.rounds, plain.rounds);
     console.log(
-      `the plain node:http proxy: added p50 ${(plain.p50 - direct.p50).toFixed(3)} ms, throughput kept ${((plain.rps / direct.rps) * 100).toFixed(1)}%; the gateway beyond it: +${(gateway.p50 - plain.p50).toFixed(3)} ms p50, ${((gateway.rps / plain.rps) * 100).toFixed(1)}% of its throughput`,
+      `the plain node:http proxy: added p50 ${plain.added.toFixed(3)} ms, throughput kept ${plain.kept.toFixed(1)}%; the gateway beyond it: +${beyond.added.toFixed(3)} ms p50 (rounds ${beyond.addedRange}), ${beyond.kept.toFixed(1)}% of its throughput (rounds ${beyond.keptRange}%)`,
     );
 
     if (values.bridges && era === 'modern')
@@ -496,8 +522,12 @@ try {
     const bridges = sides.slice(2).map((side) => side.label);
     if (bridges.length > 0) {
       const g = stdioRows.gateway;
+      const against = (name) => {
+        const { added, kept } = paired(g.rounds, stdioRows[name].rounds);
+        return `${(kept / 100).toFixed(2)}x the throughput of ${name}, p50 ${Math.abs(added).toFixed(3)} ms ${added <= 0 ? 'lower' : 'higher'}`;
+      };
       console.log(
-        `\nthe gateway over stdio, against each bridge: ${bridges.map((name) => `${(g.rps / stdioRows[name].rps).toFixed(2)}x the throughput of ${name}, p50 ${Math.abs(g.p50 - stdioRows[name].p50).toFixed(3)} ms ${g.p50 <= stdioRows[name].p50 ? 'lower' : 'higher'}`).join('; ')}`,
+        `\nthe gateway over stdio, against each bridge (medians of the rounds): ${bridges.map(against).join('; ')}`,
       );
     }
   }
