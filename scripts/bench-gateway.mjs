@@ -358,15 +358,14 @@ try {
     return { rps: total / seconds, cpuBackend: cpu.backend, cpuProxy: cpu.proxy };
   }
 
-  const median = (list, key) => {
-    const found = list
-      .map((r) => r[key])
-      .filter((v) => v !== undefined)
-      .sort((a, b) => a - b);
+  /** The middle of some numbers (the mean of the middle two for an even count); undefined for none. */
+  const middle = (values) => {
+    const found = values.filter((v) => v !== undefined).sort((a, b) => a - b);
     if (found.length === 0) return undefined;
-    const middle = Math.floor(found.length / 2);
-    return found.length % 2 === 1 ? found[middle] : (found[middle - 1] + found[middle]) / 2;
+    const half = Math.floor(found.length / 2);
+    return found.length % 2 === 1 ? found[half] : (found[half - 1] + found[half]) / 2;
   };
+  const median = (list, key) => middle(list.map((r) => r[key]));
   const cell = (n, d = 3, suffix = '') => (n === undefined ? '-' : `${n.toFixed(d)}${suffix}`).padStart(11);
   const range = (values, d) =>
     values.length < 2 ? '-' : `${Math.min(...values).toFixed(d)}..${Math.max(...values).toFixed(d)}`;
@@ -379,14 +378,8 @@ try {
     const added = side.map((r, i) => r.p50 - base[i].p50);
     const kept = side.map((r, i) => (r.rps / base[i].rps) * 100);
     return {
-      added: median(
-        added.map((value) => ({ value })),
-        'value',
-      ),
-      kept: median(
-        kept.map((value) => ({ value })),
-        'value',
-      ),
+      added: middle(added),
+      kept: middle(kept),
       addedRange: range(added, 2),
       keptRange: range(kept, 0),
     };
@@ -405,17 +398,19 @@ try {
         results[index].push({ p50, p99, ...(await throughput(side.target, side.proxy, side.backend)) });
       }
     }
-    const rows = results.map((list) =>
-      Object.fromEntries(['p50', 'p99', 'rps', 'cpuBackend', 'cpuProxy'].map((key) => [key, median(list, key)])),
-    );
+    // Each side's medians and its rounds; every side but the baseline also against the baseline, round by round.
+    const rows = results.map((list, index) => ({
+      ...Object.fromEntries(['p50', 'p99', 'rps', 'cpuBackend', 'cpuProxy'].map((key) => [key, median(list, key)])),
+      ...(index === 0 ? {} : paired(list, results[0])),
+      rounds: list,
+    }));
     console.log(`\n${title}\n`);
     console.log(
       `${''.padEnd(14)}${'p50 ms'.padStart(11)}${'p99 ms'.padStart(11)}${'+p50 ms'.padStart(11)}${'(rounds)'.padStart(13)}${'calls/s'.padStart(11)}${'kept'.padStart(9)}${'(rounds)'.padStart(11)}${'proxy CPU'.padStart(11)}${'backend CPU'.padStart(12)}`,
     );
     for (const [index, side] of sides.entries()) {
       const r = rows[index];
-      const vs = index === 0 ? undefined : paired(results[index], results[0]);
-      Object.assign(r, vs ?? {}, { rounds: results[index] });
+      const vs = index === 0 ? undefined : r;
       console.log(
         `${side.label.padEnd(14)}${cell(r.p50)}${cell(r.p99)}${cell(vs?.added)}${(vs?.addedRange ?? '-').padStart(13)}${cell(r.rps, 0)}${cell(vs?.kept, 1, '%').slice(2)}${(vs ? `${vs.keptRange}%` : '-').padStart(11)}${cell(r.cpuProxy)}${cell(r.cpuBackend).padStart(12)}`,
       );

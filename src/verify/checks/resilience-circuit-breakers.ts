@@ -19,6 +19,7 @@ import { sleep } from '../runtime/http.js';
 import { startMcpBackend } from '../runtime/loopback.js';
 import { notStartedByVerify } from '../runtime/context.js';
 import { OWN_INSTANCE_ENV } from '../runtime/local.js';
+import { outputTail } from '../runtime/launch.js';
 
 const BREAKER = /circuit\s*-?\s*breaker|CircuitBreaker|\bbreaker\b/i;
 const LIBRARY = /from\s+['"](?:opossum|cockatiel)['"]/;
@@ -142,7 +143,6 @@ export async function probeCircuitBreaker(ctx: LiveContext): Promise<CheckOutcom
           return false;
         }
       };
-      const gone = () => exitFinding(instance!);
 
       backend.down = true;
       const hitsPerCall: number[] = [];
@@ -152,7 +152,7 @@ export async function probeCircuitBreaker(ctx: LiveContext): Promise<CheckOutcom
         hitsPerCall.push(backend.hits - before);
       }
       // Calls to an instance that is gone say nothing of its breaker.
-      const goneWhileDown = gone();
+      const goneWhileDown = exitFinding(instance);
       if (goneWhileDown) return conclude('', { failures: [goneWhileDown] });
       // A reconnect loop may touch the backend now and then; without a breaker every call does.
       const tailHits = hitsPerCall.slice(-TAIL).reduce((sum, hits) => sum + hits, 0);
@@ -170,7 +170,7 @@ export async function probeCircuitBreaker(ctx: LiveContext): Promise<CheckOutcom
         recovered = await call();
         if (!recovered) await sleep(COOLDOWN_MS / 2);
       }
-      const goneAfter = gone();
+      const goneAfter = exitFinding(instance);
       if (goneAfter) failures.push(goneAfter);
       else if (!recovered)
         failures.push({
@@ -207,8 +207,7 @@ function toolErrorText(result: object): string {
 function exitFinding(instance: LocalInstance): Finding | undefined {
   const exit = instance.exited();
   if (!exit) return undefined;
-  const { stdout, stderr } = instance.output();
-  const tail = `${stderr}\n${stdout}`.trim().split('\n').slice(-10).join('\n');
+  const tail = outputTail(instance.output(), 10);
   return {
     message: `The gateway instance verify started for this probe exited during it (${exit.signal ?? `code ${exit.code}`}), so its breaker could not be judged${tail ? `; its last output:\n${tail}` : ''}`,
     remediation:

@@ -156,6 +156,11 @@ export interface StartInstanceOptions {
   readyTimeoutMs?: number;
 }
 
+/** The last `lines` lines of what an instance printed, its errors first: enough to show why it stopped. */
+export function outputTail({ stdout, stderr }: { stdout: string; stderr: string }, lines: number): string {
+  return `${stderr}\n${stdout}`.trim().split('\n').slice(-lines).join('\n');
+}
+
 /**
  * Starts the server and waits until its liveness endpoint answers. If it exits first or never
  * answers, it is stopped and the error carries what it printed.
@@ -213,7 +218,7 @@ export async function startInstance(options: StartInstanceOptions): Promise<Loca
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? READY_TIMEOUT_MS);
   // Enough lines to hold an error message and its stack, not a whole log.
-  const tail = () => `${stderr}\n${stdout}`.trim().split('\n').slice(-30).join('\n');
+  const tail = () => outputTail({ stdout, stderr }, 30);
   try {
     for (;;) {
       if (options.signal?.aborted)
