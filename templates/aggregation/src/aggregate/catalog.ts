@@ -86,6 +86,22 @@ export interface Route {
   name: string;
 }
 
+/** A backend's listed tools or prompts by the names clients see, worked out once per listing (a new listing is a new array). */
+const exposedNames = new WeakMap<(Tool | Prompt)[], Map<string, Tool | Prompt>>();
+function byExposedName(items: (Tool | Prompt)[], prefix: string): Map<string, Tool | Prompt> {
+  let names = exposedNames.get(items);
+  if (!names) {
+    names = new Map();
+    // The first of two items of the same name wins, as a search through the list would find it.
+    for (const item of items) {
+      const name = namespaced(prefix, item.name);
+      if (!names.has(name)) names.set(name, item);
+    }
+    exposedNames.set(items, names);
+  }
+  return names;
+}
+
 /**
  * Lists of every backend, cached until the backend says they changed (list_changed) or its
  * connection is re-established. Listing shows backends that are up; routing also remembers the
@@ -211,10 +227,15 @@ export class Catalog {
     };
   }
 
-  /** Finds the backend of a namespaced tool or prompt, refreshing the lists once if it is unknown. */
-  async route(kind: 'tools' | 'prompts', exposed: string): Promise<Route | undefined> {
-    const found = this.lookup(kind, exposed);
-    if (found) return found;
+  /**
+   * Finds the backend of a namespaced tool or prompt, refreshing the lists once if it is unknown. A
+   * name the lists know is answered at once (not a promise): it is looked up on every call.
+   */
+  route(kind: 'tools' | 'prompts', exposed: string): Route | undefined | Promise<Route | undefined> {
+    return this.lookup(kind, exposed) ?? this.routeAfterListing(kind, exposed);
+  }
+
+  private async routeAfterListing(kind: 'tools' | 'prompts', exposed: string): Promise<Route | undefined> {
     await this.list(kind);
     return this.lookup(kind, exposed) ?? this.transparent(exposed);
   }
@@ -223,7 +244,7 @@ export class Catalog {
     for (const backend of this.backends) {
       if (!backend.config.enabled) continue;
       const items = this.caches.get(backend.name)?.[kind]?.items as (Tool | Prompt)[] | undefined;
-      const item = items?.find((candidate) => namespaced(backend.config.prefix, candidate.name) === exposed);
+      const item = items && byExposedName(items, backend.config.prefix).get(exposed);
       if (item) return { backend, name: item.name };
     }
     return undefined;

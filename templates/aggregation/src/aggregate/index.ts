@@ -161,7 +161,7 @@ export async function openAggregator(options: AggregatorOptions): Promise<Aggreg
   // A shared session the backend forgot (it restarted): reconnected at once, the request sent once more.
   const shared = new Router(
     catalog,
-    async (backend) => backend.sharedClient(),
+    (backend) => backend.sharedClient(),
     (backend, client) => backend.recover(client),
   );
   // What clients are shown now is the reference the first change is compared with.

@@ -24,7 +24,7 @@ import {
   type ResourceUpdatedNotification,
 } from '@modelcontextprotocol/client';
 import { AggregateErrorCode, type Backend } from './backend.js';
-import type { Catalog, ChangedKind } from './catalog.js';
+import type { Catalog, ChangedKind, Route } from './catalog.js';
 import { connectBackend, isSessionLost, type AggregateLogger, type BackendClient } from './connection.js';
 import { asCaller } from './token-exchange.js';
 
@@ -84,7 +84,8 @@ function retryFields(client: Client, options: CallOptions): Record<string, unkno
 export class Router {
   constructor(
     protected readonly catalog: Catalog,
-    private readonly clientFor: (backend: Backend) => Promise<Client>,
+    /** The connection to a backend; a ready one is returned as it is, so a request waits for nothing. */
+    private readonly clientFor: (backend: Backend) => Client | Promise<Client>,
     /** A connection the backend no longer knows (it restarted); returns true when a fresh one may be tried. */
     private readonly onSessionLost: (backend: Backend, client: Client) => Promise<boolean> = async () => false,
   ) {}
@@ -100,8 +101,10 @@ export class Router {
       for (let attempt = 0; ; attempt++) {
         if (backend.breaker.state === 'open') throw backend.unavailable();
         // A backend with token exchange gets this request with the token exchanged for the calling client.
-        const asClient = await asCaller(backend.config);
-        const client = await this.clientFor(backend);
+        const scope = asCaller(backend.config);
+        const asClient = typeof scope === 'function' ? scope : await scope;
+        const connecting = this.clientFor(backend);
+        const client = connecting instanceof Promise ? await connecting : connecting;
         try {
           return await asClient(() => backend.run(operation, request, { client, signal, onlog }));
         } catch (error) {
@@ -227,7 +230,7 @@ export class Router {
   }
 
   /** The backend serving a namespaced tool, and the backend's own name for it; undefined when none serves it. */
-  routeTool(name: string): Promise<{ backend: Backend; name: string } | undefined> {
+  routeTool(name: string): Route | undefined | Promise<Route | undefined> {
     return this.catalog.route('tools', name);
   }
 

@@ -180,9 +180,19 @@ export function tokenForRequest(tokens: BackendTokens): BearerToken {
  * error, not the backend's breaker) and returns a runner that sends the request as that client.
  * Other backends get a runner that changes nothing.
  */
-export async function asCaller(server: ServerConfig): Promise<<T>(run: () => Promise<T>) => Promise<T>> {
+export function asCaller(server: ServerConfig): CallerScope | Promise<CallerScope> {
   const exchanged = backendTokens(server)?.exchanged;
-  if (!exchanged) return (run) => run();
+  // Without an exchange nothing needs waiting for: the runner comes at once (no turn of the event loop per request).
+  if (!exchanged) return asItself;
+  return exchangedScope(server, exchanged);
+}
+
+/** Runs a request in the caller's scope (see `asCaller`). */
+export type CallerScope = <T>(run: () => Promise<T>) => Promise<T>;
+
+const asItself: CallerScope = (run) => run();
+
+async function exchangedScope(server: ServerConfig, exchanged: ExchangedTokens): Promise<CallerScope> {
   const auth = server.target.transport === 'http' ? server.target.auth : undefined;
   const subject = callers.getStore()?.token;
   if (!subject) {

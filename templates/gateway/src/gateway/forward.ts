@@ -49,11 +49,19 @@ export interface ForwarderOptions {
 /** Connections to backends are kept open between calls (a proxy's upstream keepalive). */
 const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
-/** Each backend URL as request options, worked out once: taking a URL apart on every call is a measurable part of the hop. */
+/**
+ * Each backend URL as request options, worked out once: taking a URL apart on every call is a
+ * measurable part of the hop, and so is copying members `http.request` does not read (`href`,
+ * `search`, `hash`, `pathname`).
+ */
 const requestTargets = new WeakMap<URL, RequestOptions>();
 function requestTarget(url: URL): RequestOptions {
   let options = requestTargets.get(url);
-  if (!options) requestTargets.set(url, (options = urlToHttpOptions(url)));
+  if (!options) {
+    const { protocol, hostname, port, path, auth } = urlToHttpOptions(url);
+    options = { protocol, hostname, path, ...(port ? { port } : {}), ...(auth ? { auth } : {}) };
+    requestTargets.set(url, options);
+  }
   return options;
 }
 
@@ -119,7 +127,8 @@ export function createForwarder(options: ForwarderOptions): Forward {
       return undefined;
     const router = session ? options.sessionOf(session) : aggregator;
     if (!router) return undefined;
-    const route = await router.routeTool(params.name);
+    const routing = router.routeTool(params.name);
+    const route = routing instanceof Promise ? await routing : routing;
     const target = route?.backend.config.target;
     if (!route || !target || (target.transport === 'http' && target.auth)) return undefined;
     // A 2025 client's call goes to a 2026-07-28 backend as a 2026-07-28 request, as the session path
@@ -288,18 +297,22 @@ export function createForwarder(options: ForwarderOptions): Forward {
           metrics.toolDuration.observe({ tool: name, outcome }, (performance.now() - started) / 1000);
         }
       };
-      // The tool's span covers the call until the backend's last message, as on the session path.
-      let final!: Final;
-      const traced = async (): Promise<ToolResult> => {
-        final = await call();
-        if (!final.reply) throw new Error('cancelled by the client');
-        if ('error' in final.reply) throw new ProtocolError(final.reply.error.code, final.reply.error.message);
-        return (final.reply as unknown as { result: ToolResult }).result;
-      };
-      const settled = (options.tracing ? options.tracing.instrumentTool(name, traced, params._meta) : traced()).then(
-        () => stream.finish(final.reply, final.status),
-        () => stream.finish(final.reply, final.status),
-      );
+      const answer = (final: Final) => stream.finish(final.reply, final.status);
+      let settled: Promise<Response | undefined>;
+      if (options.tracing) {
+        // The tool's span covers the call until the backend's last message, as on the session path.
+        let final!: Final;
+        const traced = async (): Promise<ToolResult> => {
+          final = await call();
+          if (!final.reply) throw new Error('cancelled by the client');
+          if ('error' in final.reply) throw new ProtocolError(final.reply.error.code, final.reply.error.message);
+          return (final.reply as unknown as { result: ToolResult }).result;
+        };
+        settled = options.tracing.instrumentTool(name, traced, params._meta).then(
+          () => answer(final),
+          () => answer(final),
+        );
+      } else settled = call().then(answer);
       // The whole answer when the backend sent only its result; the stream as soon as it sent more.
       return Promise.race([settled, stream.streaming]).then((response) => response ?? stream.streaming);
     };
@@ -483,10 +496,19 @@ function post(
         ),
       timeoutMs,
     );
+    // The abort ends the request itself (one listener for the call), instead of `http.request`'s
+    // `signal` option, which ties the request's stream to it with listeners of its own on each call.
+    const aborted = () =>
+      fail(
+        signal.reason instanceof Error
+          ? signal.reason
+          : Object.assign(new Error('The call was cancelled'), { name: 'AbortError' }),
+      );
     const finish = (answer: Answer) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      signal.removeEventListener('abort', aborted);
       if ('error' in answer.message) {
         const { code, message, data } = answer.message.error;
         reject(Object.assign(new ProtocolError(code, message, data), { httpStatus: answer.status }));
@@ -496,28 +518,29 @@ function post(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      outgoing.destroy();
+      signal.removeEventListener('abort', aborted);
+      outgoing?.destroy();
       reject(error);
     };
-    let outgoing!: ClientRequest;
+    let outgoing: ClientRequest | undefined;
     const attempt = (mayRetry: boolean) => {
       let answered = false;
-      outgoing = send({
+      const sent = send({
         ...requestTarget(url),
         method: 'POST',
         headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
         agent: secure ? agents.https : agents.http,
-        signal,
       });
-      outgoing.on('error', (error: NodeJS.ErrnoException) => {
-        if (mayRetry && !answered && !settled && outgoing.reusedSocket && error.code === 'ECONNRESET') attempt(false);
+      outgoing = sent;
+      sent.on('error', (error: NodeJS.ErrnoException) => {
+        if (mayRetry && !answered && !settled && sent.reusedSocket && error.code === 'ECONNRESET') attempt(false);
         else fail(error);
       });
-      outgoing.on('response', (response: IncomingMessage) => {
+      sent.on('response', (response: IncomingMessage) => {
         answered = true;
         read(response);
       });
-      outgoing.end(body);
+      sent.end(body);
     };
     const read = (response: IncomingMessage) => {
       const type = response.headers['content-type'] ?? '';
@@ -593,6 +616,8 @@ function post(
           );
       });
     };
+    if (signal.aborted) return aborted();
+    signal.addEventListener('abort', aborted, { once: true });
     attempt(true);
   });
 }
