@@ -24,6 +24,11 @@
 // nothing of MCP. A second yardstick is the least a proxy written for Node does: node:http in
 // and out (a kept-alive upstream agent, bodies piped through, no parsing, no middleware), on the
 // same Node as the gateway; what the gateway costs beyond it is the price of what it understands.
+// With --catalog N, the HTTP table has one side more: a gateway in front of four namespaced
+// backends (the same backend process listed four times, prefixes c1..c4), each with N tools added
+// to its catalog, the calls going to the last one's echo (c4__echo). Routing, listing caches and
+// anything else that grows with the catalog shows there, against the gateway with one backend.
+//
 // On Linux the table also shows each server process's CPU time per call during
 // the throughput runs (read from /proc): the load generator, the backend and the proxy share the
 // machine's cores, so a proxy's CPU per call is what its throughput ratio pays for.
@@ -47,6 +52,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     era: { type: 'string', default: 'both' },
     bridges: { type: 'boolean', default: true },
+    catalog: { type: 'string', default: '0' },
   },
   allowNegative: true,
 });
@@ -58,6 +64,12 @@ let era = ERAS[0];
 const CALLS = Number(values.calls);
 const CONCURRENCY = Number(values.concurrency);
 const ROUNDS = Number(values.rounds);
+const CATALOG = Number(values.catalog);
+// The example backend lists 5 tools a page, and the SDK's clients read at most 64 pages of a list.
+if (!Number.isInteger(CATALOG) || CATALOG < 0 || CATALOG > 300)
+  throw new Error(
+    `--catalog must be a whole number of tools per backend from 0 to 300 (the example backend's lists must fit in 64 pages of 5), not ${values.catalog}`,
+  );
 
 /** The stdio-to-HTTP bridges compared with the gateway, pinned: what a user would install today. */
 const BRIDGES = { supergateway: '4.0.0', 'mcp-proxy': '6.7.19' };
@@ -256,11 +268,34 @@ try {
     await waitForHealth(`http://127.0.0.1:${port}/ready`);
     return { url: `http://127.0.0.1:${port}/mcp`, child };
   }
+  // --catalog: the backend's catalog grown by N tools before any gateway lists it.
+  let catalogSize = 0;
+  if (CATALOG > 0) {
+    const client = new Client(
+      { name: 'bench', version: '1.0.0' },
+      { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    );
+    await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${backendPort}/mcp`)));
+    for (let i = 0; i < CATALOG; i++)
+      await client.callTool({ name: 'add_tool', arguments: { name: `catalog_tool_${i}` } });
+    // The client reads every page.
+    catalogSize = (await client.listTools()).tools.length;
+    await client.close();
+  }
   const httpGateway = await startGateway('gateway', {
     bench: { url: `http://127.0.0.1:${backendPort}/mcp`, prefix: '' },
   });
   const targets = { direct: `http://127.0.0.1:${backendPort}/mcp`, gateway: httpGateway.url };
   const [backendProcess] = children;
+  const catalogGateway =
+    CATALOG > 0
+      ? await startGateway(
+          'catalog',
+          Object.fromEntries(
+            [1, 2, 3, 4].map((n) => [`c${n}`, { url: `http://127.0.0.1:${backendPort}/mcp`, prefix: `c${n}` }]),
+          ),
+        )
+      : undefined;
   // The node:http yardstick: one process, nothing but the hop.
   const plainPort = await freePort();
   startProcess(['--input-type=module', '-e', PLAIN_NODE_PROXY, String(plainPort), String(backendPort)], {}, (out) =>
@@ -320,15 +355,15 @@ try {
     };
     return client;
   };
-  const call = (client, i) => client.callTool({ name: 'echo', arguments: { text: `call ${i}` } });
+  const call = (client, i, tool = 'echo') => client.callTool({ name: tool, arguments: { text: `call ${i}` } });
 
-  async function latency(target) {
+  async function latency(target, tool) {
     const client = await connect(target);
-    for (let i = 0; i < 200; i++) await call(client, i);
+    for (let i = 0; i < 200; i++) await call(client, i, tool);
     const samples = [];
     for (let i = 0; i < CALLS; i++) {
       const started = performance.now();
-      await call(client, i);
+      await call(client, i, tool);
       samples.push(performance.now() - started);
     }
     await client.end();
@@ -336,16 +371,16 @@ try {
     return { p50: samples[Math.floor(samples.length * 0.5)], p99: samples[Math.floor(samples.length * 0.99)] };
   }
 
-  async function throughput(target, proxy, backend) {
+  async function throughput(target, proxy, backend, tool) {
     const clients = await Promise.all(Array.from({ length: CONCURRENCY }, () => connect(target)));
-    await Promise.all(clients.map((client) => call(client, 0)));
+    await Promise.all(clients.map((client) => call(client, 0, tool)));
     let next = 0;
     const total = CALLS * 2;
     const cpuBefore = { backend: backend && cpuMs(backend.pid), proxy: proxy && cpuMs(proxy.pid) };
     const started = performance.now();
     await Promise.all(
       clients.map(async (client) => {
-        while (next < total) await call(client, next++);
+        while (next < total) await call(client, next++, tool);
       }),
     );
     const seconds = (performance.now() - started) / 1000;
@@ -386,7 +421,7 @@ try {
   };
 
   /**
-   * Measures every side (`{ label, target, proxy?, backend? }`, the first one the baseline),
+   * Measures every side (`{ label, target, proxy?, backend?, tool? }`, the first one the baseline),
    * rounds alternating between them so drift (CPU frequency, GC) hits all alike; the median
    * round counts. Prints the table and returns the rows by label.
    */
@@ -394,8 +429,8 @@ try {
     const results = sides.map(() => []);
     for (let round = 0; round < ROUNDS; round++) {
       for (const [index, side] of sides.entries()) {
-        const { p50, p99 } = await latency(side.target);
-        results[index].push({ p50, p99, ...(await throughput(side.target, side.proxy, side.backend)) });
+        const { p50, p99 } = await latency(side.target, side.tool);
+        results[index].push({ p50, p99, ...(await throughput(side.target, side.proxy, side.backend, side.tool)) });
       }
     }
     // Each side's medians and its rounds; every side but the baseline also against the baseline, round by round.
@@ -490,7 +525,22 @@ try {
       ...(targets.nginx
         ? [{ label: 'nginx proxy', target: targets.nginx, proxy: nginxProcess, backend: backendProcess }]
         : []),
+      ...(catalogGateway
+        ? [
+            {
+              label: `gateway 4x${catalogSize}`,
+              target: catalogGateway.url,
+              proxy: catalogGateway.child,
+              backend: backendProcess,
+              tool: 'c4__echo',
+            },
+          ]
+        : []),
     ]);
+    if (catalogGateway)
+      console.log(
+        `(gateway 4x${catalogSize}: four namespaced backends of ${catalogSize} tools each, the calls going to the last one's echo)`,
+      );
     console.log('(CPU columns: ms of CPU per call in the throughput runs, for the proxy in front and for the backend)');
     const { gateway, 'node:http': plain } = httpRows;
     console.log(

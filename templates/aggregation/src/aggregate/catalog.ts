@@ -171,7 +171,36 @@ export class Catalog {
   }
 
   /** The merged list as clients see it: namespaced, collisions resolved and recorded. */
-  async list<K extends ListKind>(kind: K): Promise<Item[K][]> {
+  list<K extends ListKind>(kind: K): Promise<Item[K][]> {
+    // Read on every tool call (the `Mcp-Param-*` check): nothing to fetch, nothing to merge, no promise per backend.
+    const unchanged = this.unchanged(kind);
+    return unchanged ? Promise.resolve(unchanged) : this.merge(kind);
+  }
+
+  /**
+   * The last merged list when listing again would give it: each enabled backend's list is what the
+   * last merge took (its fresh cache; none for a backend that is down or does not list this kind).
+   * Undefined when a list must be fetched or merged anew.
+   */
+  private unchanged<K extends ListKind>(kind: K): Item[K][] | undefined {
+    const last = this.mergedByKind[kind];
+    if (!last) return undefined;
+    let index = 0;
+    for (const backend of this.backends) {
+      if (!backend.config.enabled) continue;
+      let items: unknown;
+      if (backend.ready) {
+        // As `listOf` decides: a fresh cache is the list; otherwise a backend that lists this kind is asked.
+        const cached = this.caches.get(backend.name)?.[kind];
+        if (cached && !cached.stale) items = cached.items;
+        else if (backend.capabilities?.[CAPABILITY[kind]]) return undefined;
+      }
+      if (last.sources[index++] !== items) return undefined;
+    }
+    return index === last.sources.length ? (last.items as Item[K][]) : undefined;
+  }
+
+  private async merge<K extends ListKind>(kind: K): Promise<Item[K][]> {
     const perBackend = await Promise.all(
       this.backends
         .filter((backend) => backend.config.enabled)
