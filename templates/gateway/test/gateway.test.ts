@@ -317,6 +317,35 @@ describe('gateway with an HTTP and a stdio backend', () => {
   });
 });
 
+describe('gateway listing a backend that goes down', () => {
+  let http: HttpBackend;
+  let gateway: TestServer;
+  let client: Client | undefined;
+  beforeAll(async () => {
+    http = await startHttpBackend({ name: 'remote' });
+    gateway = await startGateway({ remote: { url: http.url, timeoutMs: 2000 }, local: stdioBackend('local').entry });
+  });
+  afterAll(async () => {
+    await client?.close().catch(() => {});
+    await gateway?.close();
+    await http?.kill();
+  });
+
+  it('leaves the tools of a backend that is down out of the list, and lists them again once it is back', async () => {
+    client = await connect(gateway.mcpUrl);
+    const names = async () => (await allTools(client!)).names;
+    expect(await names()).toEqual(expect.arrayContaining(['remote__echo', 'local__echo']));
+    // Listed again unchanged (the merged list as it was), then without the backend once it is down.
+    expect(await names()).toEqual(expect.arrayContaining(['remote__echo', 'local__echo']));
+    const port = http.port;
+    await http.kill();
+    await waitFor(async () => !(await names()).includes('remote__echo'), { timeoutMs: 10_000, intervalMs: 100 });
+    expect(await names()).toContain('local__echo');
+    http = await startHttpBackend({ port, name: 'remote' });
+    await waitFor(async () => (await names()).includes('remote__echo'), { timeoutMs: 10_000, intervalMs: 200 });
+  });
+});
+
 describe('gateway with a hanging backend', () => {
   let hanging: HttpBackend;
   let gateway: TestServer;

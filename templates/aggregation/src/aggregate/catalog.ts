@@ -86,6 +86,9 @@ export interface Route {
   name: string;
 }
 
+/** What `Catalog.known` says of a backend whose list must be fetched. */
+const FETCH = Symbol('fetch');
+
 /** A backend's listed tools or prompts by the names clients see, worked out once per listing (a new listing is a new array). */
 const exposedNames = new WeakMap<(Tool | Prompt)[], Map<string, Tool | Prompt>>();
 function byExposedName(items: (Tool | Prompt)[], prefix: string): Map<string, Tool | Prompt> {
@@ -129,13 +132,23 @@ export class Catalog {
     for (const kind of kinds) if (cache[kind]) cache[kind].stale = true;
   }
 
+  /**
+   * One backend's list as far as it is known without asking the backend: its fresh cache; none for
+   * a backend that is down or does not list this kind; `FETCH` when the backend must be asked.
+   */
+  private known<K extends ListKind>(backend: Backend, kind: K): Item[K][] | undefined | typeof FETCH {
+    if (!backend.ready) return undefined;
+    const cached = this.caches.get(backend.name)?.[kind] as (Listing<K> & { stale: boolean }) | undefined;
+    if (cached && !cached.stale) return cached.items;
+    return backend.capabilities?.[CAPABILITY[kind]] ? FETCH : undefined;
+  }
+
   /** Fetches (or reuses) one backend's list; a failure leaves the backend out of this listing. */
   private async listOf<K extends ListKind>(backend: Backend, kind: K): Promise<Item[K][] | undefined> {
+    const known = this.known(backend, kind);
+    if (known !== FETCH) return known;
     const cache = this.caches.get(backend.name) ?? {};
     this.caches.set(backend.name, cache);
-    const cached = cache[kind] as (Listing<K> & { stale: boolean }) | undefined;
-    if (cached && !cached.stale) return cached.items;
-    if (!backend.ready || !backend.capabilities?.[CAPABILITY[kind]]) return undefined;
     const key = `${backend.name}\0${kind}`;
     let fetching = this.pending.get(key) as Promise<Listing<K>> | undefined;
     if (!fetching) {
@@ -188,14 +201,8 @@ export class Catalog {
     let index = 0;
     for (const backend of this.backends) {
       if (!backend.config.enabled) continue;
-      let items: unknown;
-      if (backend.ready) {
-        // As `listOf` decides: a fresh cache is the list; otherwise a backend that lists this kind is asked.
-        const cached = this.caches.get(backend.name)?.[kind];
-        if (cached && !cached.stale) items = cached.items;
-        else if (backend.capabilities?.[CAPABILITY[kind]]) return undefined;
-      }
-      if (last.sources[index++] !== items) return undefined;
+      const items = this.known(backend, kind);
+      if (items === FETCH || last.sources[index++] !== items) return undefined;
     }
     return index === last.sources.length ? (last.items as Item[K][]) : undefined;
   }
@@ -204,7 +211,7 @@ export class Catalog {
     const perBackend = await Promise.all(
       this.backends
         .filter((backend) => backend.config.enabled)
-        .map(async (backend) => ({ backend, items: backend.ready ? await this.listOf(backend, kind) : undefined })),
+        .map(async (backend) => ({ backend, items: await this.listOf(backend, kind) })),
     );
     // The same backend lists as last time (each backend's cached array) give the same merged list.
     const sources = perBackend.map(({ items }) => items);

@@ -102,7 +102,7 @@ export class Router {
         if (backend.breaker.state === 'open') throw backend.unavailable();
         // A backend with token exchange gets this request with the token exchanged for the calling client.
         const scope = asCaller(backend.config);
-        const asClient = typeof scope === 'function' ? scope : await scope;
+        const asClient = scope instanceof Promise ? await scope : scope;
         const connecting = this.clientFor(backend);
         const client = connecting instanceof Promise ? await connecting : connecting;
         try {

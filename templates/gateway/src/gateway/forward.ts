@@ -498,12 +498,7 @@ function post(
     );
     // The abort ends the request itself (one listener for the call), instead of `http.request`'s
     // `signal` option, which ties the request's stream to it with listeners of its own on each call.
-    const aborted = () =>
-      fail(
-        signal.reason instanceof Error
-          ? signal.reason
-          : Object.assign(new Error('The call was cancelled'), { name: 'AbortError' }),
-      );
+    const aborted = () => fail(abortError(signal));
     const finish = (answer: Answer) => {
       if (settled) return;
       settled = true;
@@ -622,6 +617,11 @@ function post(
   });
 }
 
+/** What a forwarded call that was aborted fails with: the signal's reason when it is an error. */
+function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : Object.assign(new Error('The call was cancelled'), { name: 'AbortError' });
+}
+
 /** A 404, or a 400 naming the session: left to the SDK's error (the session is re-opened), not passed to the client. */
 function sessionRefusal(status: number, text: string): boolean {
   return status === 404 || (status === 400 && /session|not initiali[sz]ed/i.test(text));
@@ -707,7 +707,7 @@ class StdioCalls {
         () => settle(undefined, new ProtocolError(AggregateErrorCode.BackendTimeout, `Backend "${this.backend}" did not answer tools/call within ${timeoutMs} ms`, { backend: this.backend, timeoutMs })),
         timeoutMs,
       );
-      const aborted = () => settle(undefined, signal.reason instanceof Error ? signal.reason : Object.assign(new Error('The call was cancelled'), { name: 'AbortError' }));
+      const aborted = () => settle(undefined, abortError(signal));
       const settle = (message?: JSONRPCMessage, error?: unknown) => {
         if (!this.calls.delete(request.id)) return;
         clearTimeout(timer);
