@@ -32,7 +32,7 @@ export const gateway: Component = {
       default: 'gateway.config.json',
       schema: 'z.string().min(1)',
       description:
-        'The backends: an mcpServers file (url + headers or auth, or command + args + env; prefix, timeoutMs, enabled, maxSessions per server)',
+        'The backends: an mcpServers file (url + headers or auth, or command + args + env; prefix, timeoutMs, enabled, maxSessions, maxListPages per server)',
     },
     {
       name: 'GATEWAY_PAGE_SIZE',

@@ -13,15 +13,15 @@ describe('servers file', () => {
         mcpServers: {
           files: { url: 'http://127.0.0.1:4000/mcp', headers: { Authorization: 'Bearer ${FILES_TOKEN}' }, timeoutMs: 2000 },
           local: { command: 'node', args: ['server.js'], env: { MODE: 'x' }, prefix: '', enabled: false },
-          other: { command: 'node' },
+          other: { command: 'node', maxListPages: 500 },
         },
       },
       { FILES_TOKEN: 'secret-token' },
     );
-    expect(config.servers.map((s) => [s.name, s.target.transport, s.prefix, s.timeoutMs, s.enabled])).toEqual([
-      ['files', 'http', 'files', 2000, true],
-      ['local', 'stdio', '', 30000, false],
-      ['other', 'stdio', 'other', 30000, true],
+    expect(config.servers.map((s) => [s.name, s.target.transport, s.prefix, s.timeoutMs, s.enabled, s.maxListPages])).toEqual([
+      ['files', 'http', 'files', 2000, true, 64],
+      ['local', 'stdio', '', 30000, false, 64],
+      ['other', 'stdio', 'other', 30000, true, 500],
     ]);
     const files = config.servers[0]!.target;
     expect(files.transport === 'http' && files.headers.Authorization).toBe('Bearer secret-token');
@@ -35,6 +35,8 @@ describe('servers file', () => {
     [{ mcpServers: { a: { url: 'not a url' } } }, /mcpServers\.a\.url: not a URL/],
     [{ mcpServers: { a: { url: 'ftp://host/x' } } }, /mcpServers\.a\.url: expected an http\(s\) URL/],
     [{ mcpServers: { a: { url: 'http://x', timeoutMs: 5 } } }, /mcpServers\.a\.timeoutMs: expected a whole number/],
+    [{ mcpServers: { a: { url: 'http://x', maxListPages: 0 } } }, /mcpServers\.a\.maxListPages: expected a whole number of pages between 1 and 100000, got 0/],
+    [{ mcpServers: { a: { url: 'http://x', maxListPages: '10' } } }, /mcpServers\.a\.maxListPages: expected a whole number/],
     [{ mcpServers: { a: { url: 'http://x', prefix: 'has space' } } }, /mcpServers\.a\.prefix/],
     [{ mcpServers: { 'bad name': { url: 'http://x' } } }, /mcpServers\.bad name: server names may only use/],
     [{ mcpServers: { a: { url: 'http://x', tiemout: 1 } } }, /mcpServers\.a\.tiemout: unknown field/],

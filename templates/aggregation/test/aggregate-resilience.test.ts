@@ -1,4 +1,4 @@
-import { SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
+import { SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, CircuitBreaker, isRetryable, mergeNamespaced, namespaced, plainCalls, withRetry } from '../src/aggregate/index.js';
 
@@ -24,6 +24,9 @@ describe('retry', () => {
     expect(await withRetry(async () => { if (++calls < 2) throw httpError(503, 'busy'); return 'ok'; }, { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 })).toBe('ok');
     expect(isRetryable(httpError(429, 'slow down'))).toBe(true);
     expect(isRetryable(httpError(404, 'gone'))).toBe(false);
+    // A list cut off at the backend's maxListPages is as long when asked again.
+    expect(isRetryable(new SdkError(SdkErrorCode.ListPaginationExceeded, 'tools/list: exceeded listMaxPages (1)'))).toBe(false);
+    expect(isRetryable(new SdkError(SdkErrorCode.RequestTimeout, 'timed out'))).toBe(true);
   });
 });
 

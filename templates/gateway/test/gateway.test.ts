@@ -399,6 +399,25 @@ describe('gateway start', () => {
     }
   });
 
+  it('reads every page of a backend up to its maxListPages, and names the setting when a list is longer', async () => {
+    // The example backend lists 5 tools a page and has more than 5: two pages at least.
+    const gateway = await startGateway({
+      short: stdioBackend('short', { prefix: 'short', maxListPages: 1 }).entry,
+      long: stdioBackend('long', { prefix: 'long', maxListPages: 20 }).entry,
+    });
+    try {
+      const client = await connect(gateway.mcpUrl);
+      const { names } = await allTools(client);
+      expect(names).toContain('long__filler_4');
+      expect(names.filter((name) => name.startsWith('short__'))).toEqual([]);
+      const logged = gateway.logLines().map((line) => String(line.msg));
+      expect(logged).toContainEqual(expect.stringMatching(/listing backend "short" gave up after 1 pages of tools.*raise "maxListPages" of "short" in the servers file/));
+      await client.close();
+    } finally {
+      await gateway.close();
+    }
+  });
+
   // A restart with backoff and a cold start of the backend take seconds on a loaded machine: generous limits.
   it('restarts a stdio backend whose processes died, and the next call of a session gets a fresh one', async () => {
     const { entry, tag } = stdioBackend('local');

@@ -1,4 +1,6 @@
 import {
+  SdkError,
+  SdkErrorCode,
   UriTemplate,
   type Client,
   type Prompt,
@@ -168,7 +170,13 @@ export class Catalog {
       (cache as Record<string, unknown>)[kind] = { ...listing, stale: false };
       return listing.items;
     } catch (error) {
-      this.logger.warn({ backend: backend.name, kind, err: error }, 'listing a backend failed; leaving it out');
+      if (error instanceof SdkError && error.code === SdkErrorCode.ListPaginationExceeded) {
+        const pages = backend.config.maxListPages;
+        this.logger.warn(
+          { backend: backend.name, kind, maxListPages: pages },
+          `listing backend "${backend.name}" gave up after ${pages} pages of ${kind}, leaving it out: its pagination did not end; if its list is that long, raise "maxListPages" of "${backend.name}" in the servers file`,
+        );
+      } else this.logger.warn({ backend: backend.name, kind, err: error }, 'listing a backend failed; leaving it out');
       return undefined;
     }
   }

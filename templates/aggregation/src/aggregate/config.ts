@@ -45,6 +45,11 @@ export interface ServerConfig {
   enabled: boolean;
   /** Backend sessions held at once for downstream sessions (a stdio backend is one process each). */
   maxSessions: number;
+  /**
+   * Pages of one list (tools, prompts, resources, templates) read from this backend before the
+   * listing is given up as endless; a backend with small pages and a long catalog needs more.
+   */
+  maxListPages: number;
 }
 
 export interface ServersConfig {
@@ -62,10 +67,12 @@ export class ServersConfigError extends Error {
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_SESSIONS = 64;
+/** As many pages as the SDK's client reads by default. */
+export const DEFAULT_MAX_LIST_PAGES = 64;
 /** Server names become tool name prefixes, so they must fit MCP tool names. */
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const PREFIX = /^[A-Za-z0-9_.-]{0,64}$/;
-const KNOWN_FIELDS = new Set(['url', 'headers', 'auth', 'command', 'args', 'env', 'cwd', 'prefix', 'timeoutMs', 'enabled', 'maxSessions', 'type', 'transport']);
+const KNOWN_FIELDS = new Set(['url', 'headers', 'auth', 'command', 'args', 'env', 'cwd', 'prefix', 'timeoutMs', 'enabled', 'maxSessions', 'maxListPages', 'type', 'transport']);
 const AUTH_FIELDS = {
   client_credentials: new Set(['type', 'tokenUrl', 'clientId', 'clientSecret', 'scope']),
   token_exchange: new Set(['type', 'tokenUrl', 'clientId', 'clientSecret', 'audience', 'resource', 'scope']),
@@ -195,8 +202,20 @@ export function parseServersConfig(json: unknown, source: string, env: Record<st
     if (typeof maxSessions !== 'number' || !Number.isInteger(maxSessions) || maxSessions < 1 || maxSessions > 10_000) {
       fail(at('maxSessions'), `expected a whole number between 1 and 10000, got ${JSON.stringify(maxSessions)}`);
     }
+    const maxListPages = raw.maxListPages === undefined ? DEFAULT_MAX_LIST_PAGES : raw.maxListPages;
+    if (typeof maxListPages !== 'number' || !Number.isInteger(maxListPages) || maxListPages < 1 || maxListPages > 100_000) {
+      fail(at('maxListPages'), `expected a whole number of pages between 1 and 100000, got ${JSON.stringify(maxListPages)}`);
+    }
     if (raw.enabled !== undefined && typeof raw.enabled !== 'boolean') fail(at('enabled'), 'expected true or false');
-    return { name, target, prefix: prefix as string, timeoutMs: timeoutMs as number, enabled: raw.enabled !== false, maxSessions: maxSessions as number };
+    return {
+      name,
+      target,
+      prefix: prefix as string,
+      timeoutMs: timeoutMs as number,
+      enabled: raw.enabled !== false,
+      maxSessions: maxSessions as number,
+      maxListPages: maxListPages as number,
+    };
   });
   if (!servers.some((server) => server.enabled)) fail('mcpServers', 'every server has "enabled": false; enable at least one');
   return { source, servers };

@@ -83,6 +83,8 @@ async function connectOnce(server: ServerConfig, options: ConnectOptions, legacy
     // A relay keeps its own list cache (until list_changed) and must not serve one client's
     // resource to another from the SDK's response cache: every request goes to the backend.
     defaultCacheTtlMs: 0,
+    // A listing reads every page up to the backend's `maxListPages`; beyond it, the backend's pagination is taken as endless.
+    listMaxPages: server.maxListPages,
   });
   options.setup?.(client);
   // A backend that asks for what this connection did not declare is told why nobody answers.

@@ -1,4 +1,4 @@
-import { SdkHttpError } from '@modelcontextprotocol/client';
+import { SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 
 export interface RetryOptions {
   /** Attempts in total, the first one included. */
@@ -13,9 +13,11 @@ export interface RetryOptions {
 
 /**
  * A 4xx answer (bad credentials, bad request, unknown route) will not fix itself: repeating it
- * only adds load. Network errors, timeouts, 5xx and 429 are transient and worth retrying.
+ * only adds load; neither will a listing cut off at its page limit. Network errors, timeouts, 5xx and 429 are transient and worth retrying.
  */
 export function isRetryable(error: unknown): boolean {
+  // A list longer than the backend's page limit is as long the next time.
+  if (error instanceof SdkError && error.code === SdkErrorCode.ListPaginationExceeded) return false;
   const status = httpStatus(error);
   if (status === undefined) return true;
   return status === 429 || status === 408 || status >= 500;
