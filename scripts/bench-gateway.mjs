@@ -30,8 +30,12 @@
 // anything else that grows with the catalog shows there, against the gateway with one backend.
 //
 // On Linux the table also shows each server process's CPU time per call during
-// the throughput runs (read from /proc): the load generator, the backend and the proxy share the
-// machine's cores, so a proxy's CPU per call is what its throughput ratio pays for.
+// the throughput runs (read from /proc), and the load generator's own (this process): the load
+// generator, the backend and the proxy share the machine's cores, so a proxy's CPU per call is
+// what its throughput ratio pays for. "by CPU" is the share of throughput a side would keep if
+// the machine's cores were the only limit (the direct side's CPU per call, client and backend,
+// against the side's, client, backend and proxy), and the line under the table turns the 80%
+// target into the CPU per call a proxy may spend on this machine.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
@@ -377,6 +381,7 @@ try {
     let next = 0;
     const total = CALLS * 2;
     const cpuBefore = { backend: backend && cpuMs(backend.pid), proxy: proxy && cpuMs(proxy.pid) };
+    const ownBefore = process.cpuUsage();
     const started = performance.now();
     await Promise.all(
       clients.map(async (client) => {
@@ -384,13 +389,19 @@ try {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    const own = process.cpuUsage(ownBefore);
     const perCall = (before, pid) => (before === undefined ? undefined : (cpuMs(pid) - before) / total);
     const cpu = {
       backend: backend ? perCall(cpuBefore.backend, backend.pid) : undefined,
       proxy: proxy ? perCall(cpuBefore.proxy, proxy.pid) : undefined,
     };
     await Promise.all(clients.map((client) => client.end()));
-    return { rps: total / seconds, cpuBackend: cpu.backend, cpuProxy: cpu.proxy };
+    return {
+      rps: total / seconds,
+      cpuBackend: cpu.backend,
+      cpuProxy: cpu.proxy,
+      cpuClient: (own.user + own.system) / 1000 / total,
+    };
   }
 
   /** The middle of some numbers (the mean of the middle two for an even count); undefined for none. */
@@ -435,19 +446,26 @@ try {
     }
     // Each side's medians and its rounds; every side but the baseline also against the baseline, round by round.
     const rows = results.map((list, index) => ({
-      ...Object.fromEntries(['p50', 'p99', 'rps', 'cpuBackend', 'cpuProxy'].map((key) => [key, median(list, key)])),
+      ...Object.fromEntries(
+        ['p50', 'p99', 'rps', 'cpuBackend', 'cpuProxy', 'cpuClient'].map((key) => [key, median(list, key)]),
+      ),
       ...(index === 0 ? {} : paired(list, results[0])),
       rounds: list,
     }));
+    // The share kept if CPU were the only limit: known where the backend's CPU is (not behind a bridge).
+    const direct = rows[0];
+    for (const row of rows.slice(1))
+      if (direct.cpuBackend !== undefined && row.cpuBackend !== undefined && row.cpuProxy !== undefined)
+        row.byCpu = ((direct.cpuClient + direct.cpuBackend) / (row.cpuClient + row.cpuBackend + row.cpuProxy)) * 100;
     console.log(`\n${title}\n`);
     console.log(
-      `${''.padEnd(14)}${'p50 ms'.padStart(11)}${'p99 ms'.padStart(11)}${'+p50 ms'.padStart(11)}${'(rounds)'.padStart(13)}${'calls/s'.padStart(11)}${'kept'.padStart(9)}${'(rounds)'.padStart(11)}${'proxy CPU'.padStart(11)}${'backend CPU'.padStart(12)}`,
+      `${''.padEnd(14)}${'p50 ms'.padStart(11)}${'p99 ms'.padStart(11)}${'+p50 ms'.padStart(11)}${'(rounds)'.padStart(13)}${'calls/s'.padStart(11)}${'kept'.padStart(9)}${'(rounds)'.padStart(11)}${'by CPU'.padStart(9)}${'proxy CPU'.padStart(11)}${'backend CPU'.padStart(12)}${'client CPU'.padStart(12)}`,
     );
     for (const [index, side] of sides.entries()) {
       const r = rows[index];
       const vs = index === 0 ? undefined : r;
       console.log(
-        `${side.label.padEnd(14)}${cell(r.p50)}${cell(r.p99)}${cell(vs?.added)}${(vs?.addedRange ?? '-').padStart(13)}${cell(r.rps, 0)}${cell(vs?.kept, 1, '%').slice(2)}${(vs ? `${vs.keptRange}%` : '-').padStart(11)}${cell(r.cpuProxy)}${cell(r.cpuBackend).padStart(12)}`,
+        `${side.label.padEnd(14)}${cell(r.p50)}${cell(r.p99)}${cell(vs?.added)}${(vs?.addedRange ?? '-').padStart(13)}${cell(r.rps, 0)}${cell(vs?.kept, 1, '%').slice(2)}${(vs ? `${vs.keptRange}%` : '-').padStart(11)}${cell(r.byCpu, 1, '%').slice(2)}${cell(r.cpuProxy)}${cell(r.cpuBackend).padStart(12)}${cell(r.cpuClient).padStart(12)}`,
       );
     }
     console.log(
@@ -541,8 +559,16 @@ try {
       console.log(
         `(gateway 4x${catalogSize}: four namespaced backends of ${catalogSize} tools each, the calls going to the last one's echo)`,
       );
-    console.log('(CPU columns: ms of CPU per call in the throughput runs, for the proxy in front and for the backend)');
-    const { gateway, 'node:http': plain } = httpRows;
+    console.log(
+      '(CPU columns: ms of CPU per call in the throughput runs, for the proxy in front, the backend and the load generator; by CPU: the share kept if the cores were the only limit)',
+    );
+    const { direct, gateway, 'node:http': plain } = httpRows;
+    // Kept = (client + backend) / (client + backend + proxy) when the cores are the limit: 80% leaves the proxy a quarter of the rest.
+    const budget = (direct.cpuClient + direct.cpuBackend) / 4;
+    if (Number.isFinite(budget))
+      console.log(
+        `on this machine 80% kept leaves a proxy ${budget.toFixed(3)} ms of CPU per call (a quarter of the direct side's client and backend, ${(direct.cpuClient + direct.cpuBackend).toFixed(3)} ms), with the backend no busier than direct; the gateway spent ${gateway.cpuProxy.toFixed(3)} ms and made the backend spend ${(gateway.cpuBackend - direct.cpuBackend).toFixed(3)} ms more`,
+      );
     console.log(
       `\nadded p50: ${gateway.added.toFixed(3)} ms, rounds ${gateway.addedRange} (target <= 0.5 ms: ${gateway.added <= 0.5 ? 'met' : 'NOT met'}); throughput kept: ${gateway.kept.toFixed(1)}%, rounds ${gateway.keptRange}% (target >= 80%: ${gateway.kept >= 80 ? 'met' : 'NOT met'})`,
     );
