@@ -567,7 +567,7 @@ try {
     const budget = (direct.cpuClient + direct.cpuBackend) / 4;
     if (Number.isFinite(budget))
       console.log(
-        `on this machine 80% kept leaves a proxy ${budget.toFixed(3)} ms of CPU per call (a quarter of the direct side's client and backend, ${(direct.cpuClient + direct.cpuBackend).toFixed(3)} ms), with the backend no busier than direct; the gateway spent ${gateway.cpuProxy.toFixed(3)} ms and made the backend spend ${(gateway.cpuBackend - direct.cpuBackend).toFixed(3)} ms more`,
+        `on this machine 80% kept leaves a proxy ${budget.toFixed(3)} ms of CPU per call (a quarter of the direct side's client and backend, ${(direct.cpuClient + direct.cpuBackend).toFixed(3)} ms), with the backend no busier than direct; the gateway spent ${gateway.cpuProxy.toFixed(3)} ms, and the backend behind it ${gateway.cpuBackend.toFixed(3)} ms against ${direct.cpuBackend.toFixed(3)} ms direct`,
       );
     console.log(
       `\nadded p50: ${gateway.added.toFixed(3)} ms, rounds ${gateway.addedRange} (target <= 0.5 ms: ${gateway.added <= 0.5 ? 'met' : 'NOT met'}); throughput kept: ${gateway.kept.toFixed(1)}%, rounds ${gateway.keptRange}% (target >= 80%: ${gateway.kept >= 80 ? 'met' : 'NOT met'})`,
