@@ -145,7 +145,10 @@ export class Catalog {
     return backend.capabilities?.[CAPABILITY[kind]] ? FETCH : undefined;
   }
 
-  /** Fetches (or reuses) one backend's list; a failure leaves the backend out of this listing. */
+  /**
+   * Fetches (or reuses) one backend's list; a failure leaves the backend out of this listing, a
+   * list past the backend's `maxListPages` until it changes.
+   */
   private async listOf<K extends ListKind>(backend: Backend, kind: K): Promise<Item[K][] | undefined> {
     const known = this.known(backend, kind);
     if (known !== FETCH) return known;
@@ -171,11 +174,15 @@ export class Catalog {
       return listing.items;
     } catch (error) {
       if (error instanceof SdkError && error.code === SdkErrorCode.ListPaginationExceeded) {
+        // Remembered as an empty list until the backend says its list changed or reconnects: asking
+        // again on every client's listing would cost the backend all those pages each time, to the same end.
+        (cache as Record<string, unknown>)[kind] = { items: [], stale: false };
         const pages = backend.config.maxListPages;
         this.logger.warn(
           { backend: backend.name, kind, maxListPages: pages },
-          `listing backend "${backend.name}" gave up after ${pages} pages of ${kind}, leaving it out: its pagination did not end; if its list is that long, raise "maxListPages" of "${backend.name}" in the servers file`,
+          `listing backend "${backend.name}" gave up after ${pages} pages of ${kind}, leaving them out until it announces a change or reconnects: its pagination did not end; if its list is that long, raise "maxListPages" of "${backend.name}" in the servers file`,
         );
+        return [];
       } else this.logger.warn({ backend: backend.name, kind, err: error }, 'listing a backend failed; leaving it out');
       return undefined;
     }
