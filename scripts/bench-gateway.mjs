@@ -564,10 +564,10 @@ try {
     );
     const { direct, gateway, 'node:http': plain } = httpRows;
     // Kept = (client + backend) / (client + backend + proxy) when the cores are the limit: 80% leaves the proxy a quarter of the rest.
-    const budget = (direct.cpuClient + direct.cpuBackend) / 4;
-    if (Number.isFinite(budget))
+    const directCpu = direct.cpuClient + direct.cpuBackend;
+    if (Number.isFinite(directCpu))
       console.log(
-        `on this machine 80% kept leaves a proxy ${budget.toFixed(3)} ms of CPU per call (a quarter of the direct side's client and backend, ${(direct.cpuClient + direct.cpuBackend).toFixed(3)} ms), with the backend no busier than direct; the gateway spent ${gateway.cpuProxy.toFixed(3)} ms, and the backend behind it ${gateway.cpuBackend.toFixed(3)} ms against ${direct.cpuBackend.toFixed(3)} ms direct`,
+        `on this machine 80% kept leaves a proxy ${(directCpu / 4).toFixed(3)} ms of CPU per call (a quarter of the direct side's client and backend, ${directCpu.toFixed(3)} ms), with the backend no busier than direct; the gateway spent ${gateway.cpuProxy.toFixed(3)} ms, and the backend behind it ${gateway.cpuBackend.toFixed(3)} ms against ${direct.cpuBackend.toFixed(3)} ms direct`,
       );
     console.log(
       `\nadded p50: ${gateway.added.toFixed(3)} ms, rounds ${gateway.addedRange} (target <= 0.5 ms: ${gateway.added <= 0.5 ? 'met' : 'NOT met'}); throughput kept: ${gateway.kept.toFixed(1)}%, rounds ${gateway.keptRange}% (target >= 80%: ${gateway.kept >= 80 ? 'met' : 'NOT met'})`,

@@ -183,7 +183,8 @@ export class Catalog {
           `listing backend "${backend.name}" gave up after ${pages} pages of ${kind}, leaving them out until it announces a change or reconnects: its pagination did not end; if its list is that long, raise "maxListPages" of "${backend.name}" in the servers file`,
         );
         return [];
-      } else this.logger.warn({ backend: backend.name, kind, err: error }, 'listing a backend failed; leaving it out');
+      }
+      this.logger.warn({ backend: backend.name, kind, err: error }, 'listing a backend failed; leaving it out');
       return undefined;
     }
   }

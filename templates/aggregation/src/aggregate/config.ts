@@ -194,28 +194,19 @@ export function parseServersConfig(json: unknown, source: string, env: Record<st
     }
     const prefix = raw.prefix === undefined ? name : raw.prefix;
     if (typeof prefix !== 'string' || !PREFIX.test(prefix)) fail(at('prefix'), 'expected letters, digits, _, - or . (at most 64), or "" for no prefix');
-    const timeoutMs = raw.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : raw.timeoutMs;
-    if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 3_600_000) {
-      fail(at('timeoutMs'), `expected a whole number of milliseconds between 100 and 3600000, got ${JSON.stringify(timeoutMs)}`);
-    }
-    const maxSessions = raw.maxSessions === undefined ? DEFAULT_MAX_SESSIONS : raw.maxSessions;
-    if (typeof maxSessions !== 'number' || !Number.isInteger(maxSessions) || maxSessions < 1 || maxSessions > 10_000) {
-      fail(at('maxSessions'), `expected a whole number between 1 and 10000, got ${JSON.stringify(maxSessions)}`);
-    }
-    const maxListPages = raw.maxListPages === undefined ? DEFAULT_MAX_LIST_PAGES : raw.maxListPages;
-    if (typeof maxListPages !== 'number' || !Number.isInteger(maxListPages) || maxListPages < 1 || maxListPages > 100_000) {
-      fail(at('maxListPages'), `expected a whole number of pages between 1 and 100000, got ${JSON.stringify(maxListPages)}`);
-    }
-    if (raw.enabled !== undefined && typeof raw.enabled !== 'boolean') fail(at('enabled'), 'expected true or false');
-    return {
-      name,
-      target,
-      prefix: prefix as string,
-      timeoutMs: timeoutMs as number,
-      enabled: raw.enabled !== false,
-      maxSessions: maxSessions as number,
-      maxListPages: maxListPages as number,
+    /** A whole-number field, or its default when absent; `unit` says what it counts, in the message. */
+    const wholeNumber = (field: string, fallback: number, min: number, max: number, unit = ''): number => {
+      const value = raw[field] === undefined ? fallback : raw[field];
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+        return fail(at(field), `expected a whole number${unit} between ${min} and ${max}, got ${JSON.stringify(value)}`);
+      }
+      return value;
     };
+    const timeoutMs = wholeNumber('timeoutMs', DEFAULT_TIMEOUT_MS, 100, 3_600_000, ' of milliseconds');
+    const maxSessions = wholeNumber('maxSessions', DEFAULT_MAX_SESSIONS, 1, 10_000);
+    const maxListPages = wholeNumber('maxListPages', DEFAULT_MAX_LIST_PAGES, 1, 100_000, ' of pages');
+    if (raw.enabled !== undefined && typeof raw.enabled !== 'boolean') fail(at('enabled'), 'expected true or false');
+    return { name, target, prefix: prefix as string, timeoutMs, enabled: raw.enabled !== false, maxSessions, maxListPages };
   });
   if (!servers.some((server) => server.enabled)) fail('mcpServers', 'every server has "enabled": false; enable at least one');
   return { source, servers };

@@ -13,7 +13,8 @@ export interface RetryOptions {
 
 /**
  * A 4xx answer (bad credentials, bad request, unknown route) will not fix itself: repeating it
- * only adds load; neither will a listing cut off at its page limit. Network errors, timeouts, 5xx and 429 are transient and worth retrying.
+ * only adds load; neither will a listing cut off at its page limit. Network errors, timeouts, 5xx
+ * and 429 are transient and worth retrying.
  */
 export function isRetryable(error: unknown): boolean {
   // A list longer than the backend's page limit is as long the next time.
