@@ -1,6 +1,18 @@
 import { SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, CircuitBreaker, isRetryable, mergeNamespaced, namespaced, plainCalls, withRetry } from '../src/aggregate/index.js';
+import type { Backend } from '../src/aggregate/backend.js';
+import {
+  backoffDelay,
+  Catalog,
+  CircuitBreaker,
+  isRetryable,
+  LIST_FAILURE_BACKOFF,
+  mergeNamespaced,
+  namespaced,
+  plainCalls,
+  withRetry,
+  type AggregateLogger,
+} from '../src/aggregate/index.js';
 
 /** What the SDK's HTTP client transport throws for an HTTP error status. */
 const httpError = (status: number, message: string) => new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, message, { status });
@@ -94,5 +106,83 @@ describe('tasks', () => {
     expect(listed.map((tool) => tool.name)).toEqual(['export', 'echo', 'ping']);
     expect(listed.every((tool) => tool.execution?.taskSupport === undefined)).toBe(true);
     expect(listed.find((tool) => tool.name === 'export')).toEqual({ name: 'export', inputSchema: schema });
+  });
+});
+
+describe('catalog', () => {
+  /** A backend whose `tools/list` fails while `failing` is set, counting how often it is asked. */
+  function flakyBackend(name: string) {
+    const state = { failing: true, asked: 0, status: 503 };
+    const client = {
+      listTools: async () => {
+        state.asked++;
+        if (state.failing) throw httpError(state.status, 'refused');
+        return { tools: [{ name: 'echo', inputSchema: { type: 'object' } }] };
+      },
+    };
+    const backend = {
+      name,
+      ready: true,
+      capabilities: { tools: {} },
+      config: { name, enabled: true, prefix: name, timeoutMs: 1000, maxListPages: 64 },
+      run: (_method: string, operation: (c: typeof client) => Promise<unknown>) => operation(client),
+    } as unknown as Backend;
+    return { backend, state };
+  }
+
+  it('leaves a backend whose listing failed out for a growing while, and asks again at once when it announces a change', async () => {
+    let now = 0;
+    const warnings: Record<string, unknown>[] = [];
+    const logger: AggregateLogger = { debug() {}, info() {}, error() {}, warn: (fields) => void warnings.push(fields as Record<string, unknown>) };
+    const flaky = flakyBackend('flaky');
+    const steady = flakyBackend('steady');
+    steady.state.failing = false;
+    const catalog = new Catalog([flaky.backend, steady.backend], logger, () => now);
+    const names = async () => (await catalog.list('tools')).map((tool) => tool.name);
+
+    expect(await names()).toEqual(['steady__echo']);
+    // One listing: three attempts (the retries of a transient failure), then left out.
+    expect(flaky.state.asked).toBe(3);
+    expect(warnings).toEqual([expect.objectContaining({ backend: 'flaky', kind: 'tools', failures: 1, retryInMs: LIST_FAILURE_BACKOFF.baseMs })]);
+    // Other clients listing within the backoff do not ask the failing backend again.
+    expect(await names()).toEqual(['steady__echo']);
+    expect(await names()).toEqual(['steady__echo']);
+    expect(flaky.state.asked).toBe(3);
+    expect(warnings).toHaveLength(1);
+    // After it, the backend is asked again; failing again doubles the wait.
+    now += LIST_FAILURE_BACKOFF.baseMs;
+    expect(await names()).toEqual(['steady__echo']);
+    expect(flaky.state.asked).toBe(6);
+    expect(warnings[1]).toEqual(expect.objectContaining({ failures: 2, retryInMs: 2 * LIST_FAILURE_BACKOFF.baseMs }));
+    now += LIST_FAILURE_BACKOFF.baseMs;
+    await names();
+    expect(flaky.state.asked).toBe(6);
+    // A change the backend announces (or a reconnect) asks at once; a success forgets the failures.
+    flaky.state.failing = false;
+    catalog.invalidate(flaky.backend, ['tools']);
+    expect(await names()).toEqual(['flaky__echo', 'steady__echo']);
+    expect(flaky.state.asked).toBe(7);
+    // The steady backend was asked once in all: its list is cached until it changes.
+    expect(steady.state.asked).toBe(1);
+    flaky.state.failing = true;
+    catalog.invalidate(flaky.backend, ['tools']);
+    await names();
+    expect(warnings[2]).toEqual(expect.objectContaining({ failures: 1, retryInMs: LIST_FAILURE_BACKOFF.baseMs }));
+  });
+
+  it('never waits longer than the backoff cap', async () => {
+    let now = 0;
+    const flaky = flakyBackend('flaky');
+    // Not retried within a listing (a 4xx does not fix itself): one request per listing.
+    flaky.state.status = 401;
+    const warnings: Record<string, unknown>[] = [];
+    const logger: AggregateLogger = { debug() {}, info() {}, error() {}, warn: (fields) => void warnings.push(fields as Record<string, unknown>) };
+    const catalog = new Catalog([flaky.backend], logger, () => now);
+    for (let failures = 1; failures <= 7; failures++) {
+      await catalog.list('tools');
+      now += LIST_FAILURE_BACKOFF.maxMs;
+    }
+    expect(flaky.state.asked).toBe(7);
+    expect(warnings.map((w) => w.retryInMs)).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000]);
   });
 });

@@ -80,7 +80,19 @@ export function plainCalls(tools: Tool[]): Tool[] {
   });
 }
 
-type Cache = { [K in ListKind]?: Listing<K> & { stale: boolean } };
+/** A list that could not be fetched: how many times in a row, and when it may be asked for again. */
+interface Failure {
+  count: number;
+  retryAt: number;
+}
+type Cache = { [K in ListKind]?: Listing<K> & { stale: boolean } } & { failed?: Partial<Record<ListKind, Failure>> };
+
+/**
+ * After a listing fails (its retries spent), the backend is left out of that list for a while
+ * instead of being asked again on every client's listing: 1 s, doubling with each failure in a
+ * row, at most 30 s; a change the backend announces or a reconnect asks again at once.
+ */
+export const LIST_FAILURE_BACKOFF = { baseMs: 1000, maxMs: 30_000 };
 
 /** Where a namespaced tool or prompt lives and its name there. */
 export interface Route {
@@ -122,6 +134,8 @@ export class Catalog {
   constructor(
     private readonly backends: Backend[],
     private readonly logger: AggregateLogger,
+    /** Injected in tests. */
+    private readonly now: () => number = Date.now,
   ) {}
 
   get collisions(): Collision[] {
@@ -131,23 +145,30 @@ export class Catalog {
   invalidate(backend: Backend, kinds: ListKind[] = ['tools', 'resources', 'resourceTemplates', 'prompts']): void {
     const cache = this.caches.get(backend.name);
     if (!cache) return;
-    for (const kind of kinds) if (cache[kind]) cache[kind].stale = true;
+    for (const kind of kinds) {
+      if (cache[kind]) cache[kind].stale = true;
+      delete cache.failed?.[kind];
+    }
   }
 
   /**
    * One backend's list as far as it is known without asking the backend: its fresh cache; none for
-   * a backend that is down or does not list this kind; `FETCH` when the backend must be asked.
+   * a backend that is down, does not list this kind or failed to list it a moment ago; `FETCH` when
+   * the backend must be asked.
    */
   private known<K extends ListKind>(backend: Backend, kind: K): Item[K][] | undefined | typeof FETCH {
     if (!backend.ready) return undefined;
-    const cached = this.caches.get(backend.name)?.[kind] as (Listing<K> & { stale: boolean }) | undefined;
+    const cache = this.caches.get(backend.name);
+    const cached = cache?.[kind] as (Listing<K> & { stale: boolean }) | undefined;
     if (cached && !cached.stale) return cached.items;
-    return backend.capabilities?.[CAPABILITY[kind]] ? FETCH : undefined;
+    if (!backend.capabilities?.[CAPABILITY[kind]]) return undefined;
+    const failed = cache?.failed?.[kind];
+    return failed && this.now() < failed.retryAt ? undefined : FETCH;
   }
 
   /**
-   * Fetches (or reuses) one backend's list; a failure leaves the backend out of this listing, a
-   * list past the backend's `maxListPages` until it changes.
+   * Fetches (or reuses) one backend's list; a failure leaves the backend out of this listing and of
+   * those in the next `LIST_FAILURE_BACKOFF`, a list past the backend's `maxListPages` until it changes.
    */
   private async listOf<K extends ListKind>(backend: Backend, kind: K): Promise<Item[K][] | undefined> {
     const known = this.known(backend, kind);
@@ -171,6 +192,7 @@ export class Catalog {
     try {
       const listing = await fetching;
       (cache as Record<string, unknown>)[kind] = { ...listing, stale: false };
+      delete cache.failed?.[kind];
       return listing.items;
     } catch (error) {
       if (error instanceof SdkError && error.code === SdkErrorCode.ListPaginationExceeded) {
@@ -184,7 +206,13 @@ export class Catalog {
         );
         return [];
       }
-      this.logger.warn({ backend: backend.name, kind, err: error }, 'listing a backend failed; leaving it out');
+      const count = (cache.failed?.[kind]?.count ?? 0) + 1;
+      const retryInMs = Math.min(LIST_FAILURE_BACKOFF.maxMs, LIST_FAILURE_BACKOFF.baseMs * 2 ** (count - 1));
+      (cache.failed ??= {})[kind] = { count, retryAt: this.now() + retryInMs };
+      this.logger.warn(
+        { backend: backend.name, kind, err: error, failures: count, retryInMs },
+        `listing ${kind} of backend "${backend.name}" failed; leaving them out for ${retryInMs / 1000} s, or until it announces a change or reconnects`,
+      );
       return undefined;
     }
   }

@@ -20,7 +20,7 @@ import { AggregatorSession, Router, type CallOptions, type SessionOptions } from
 
 export { AggregateErrorCode, classify, type BackendState, type BackendStatus, type CallEvent, type CallOutcome } from './backend.js';
 export { CircuitBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
-export { listAll, plainCalls, type CacheHint, type ChangedKind, type ListKind, type Listing } from './catalog.js';
+export { Catalog, LIST_FAILURE_BACKOFF, listAll, plainCalls, type CacheHint, type ChangedKind, type ListKind, type Listing } from './catalog.js';
 export { ClientCredentialsToken, TokenEndpointError, withBearerToken, withClientCredentials, type BearerToken } from './client-credentials.js';
 export { DEFAULT_MAX_SESSIONS, DEFAULT_TIMEOUT_MS, loadServersConfig, parseServersConfig, ServersConfigError, type ClientCredentials, type ServerConfig, type TokenExchange, type ServersConfig, type ServerTarget } from './config.js';
 export { isConnectionFailure, isSessionLost, priorOf, silentLogger, type AggregateLogger } from './connection.js';
