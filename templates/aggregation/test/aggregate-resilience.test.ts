@@ -1,7 +1,8 @@
-import { SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
+import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../src/aggregate/backend.js';
 import {
+  AggregateErrorCode,
   backoffDelay,
   Catalog,
   CircuitBreaker,
@@ -25,7 +26,7 @@ describe('retry', () => {
     expect(backoffDelay(10, { baseDelayMs: 100, maxDelayMs: 1000, random: () => 0.25 })).toBe(250);
   });
 
-  it('retries transient failures up to the attempt limit, never a 4xx', async () => {
+  it('retries transient failures up to the attempt limit, never a 4xx or an error the backend answered with', async () => {
     let calls = 0;
     await expect(withRetry(async () => { calls++; throw new Error('fetch failed'); }, { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 })).rejects.toThrow('fetch failed');
     expect(calls).toBe(3);
@@ -39,6 +40,12 @@ describe('retry', () => {
     // A list cut off at the backend's maxListPages is as long when asked again.
     expect(isRetryable(new SdkError(SdkErrorCode.ListPaginationExceeded, 'tools/list: exceeded listMaxPages (1)'))).toBe(false);
     expect(isRetryable(new SdkError(SdkErrorCode.RequestTimeout, 'timed out'))).toBe(true);
+    // An error the backend answered with is its answer the next time; one it could not be reached for is not.
+    expect(isRetryable(new ProtocolError(ProtocolErrorCode.InternalError, 'tools/list failed'))).toBe(false);
+    expect(isRetryable(new ProtocolError(ProtocolErrorCode.MethodNotFound, 'Method not found'))).toBe(false);
+    expect(isRetryable(new SdkError(SdkErrorCode.InvalidResult, 'invalid tools/list result'))).toBe(false);
+    expect(isRetryable(new ProtocolError(AggregateErrorCode.BackendUnavailable, 'Backend "a" is unavailable: connect ECONNREFUSED'))).toBe(true);
+    expect(isRetryable(new SdkError(SdkErrorCode.ConnectionClosed, 'Connection closed'))).toBe(true);
   });
 });
 

@@ -1,7 +1,5 @@
 import {
   ProtocolError,
-  SdkError,
-  SdkErrorCode,
   type Client,
   type Implementation,
   type LoggingMessageNotification,
@@ -12,7 +10,8 @@ import {
 import { CircuitBreaker, type BreakerState } from './breaker.js';
 import { listAll } from './catalog.js';
 import type { ServerConfig } from './config.js';
-import { connectBackend, isConnectionFailure, isSessionLost, priorOf, type AggregateLogger, type BackendClient, type ConnectOptions } from './connection.js';
+import { connectBackend, isSessionLost, priorOf, type AggregateLogger, type BackendClient, type ConnectOptions } from './connection.js';
+import { AggregateErrorCode, classify, type CallOutcome } from './outcome.js';
 import { backoffDelay, sleep } from './retry.js';
 import { refusedForCaller } from './token-exchange.js';
 
@@ -24,16 +23,6 @@ export interface BackendStatus {
   state: BackendState;
   lastError?: string;
 }
-
-/** JSON-RPC error codes of the aggregation layer (server-defined range). */
-export const AggregateErrorCode = {
-  /** The backend is down or its circuit breaker is open: fail fast instead of waiting. */
-  BackendUnavailable: -32010,
-  /** The backend did not answer within its `timeoutMs` (the code 2025-era SDKs used for a timeout). */
-  BackendTimeout: -32001,
-} as const;
-
-export type CallOutcome = 'success' | 'error' | 'timeout' | 'unavailable' | 'cancelled';
 
 export interface CallEvent {
   backend: string;
@@ -421,18 +410,4 @@ export class Backend {
     await this.connecting?.catch(() => {});
     await Promise.all([...this.closing]);
   }
-}
-
-/** How a failed request ended: answered by the backend ('error'), or a failure of the backend. */
-export function classify(error: unknown): CallOutcome {
-  if ((error as Error | undefined)?.name === 'AbortError') return 'cancelled';
-  if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) return 'timeout';
-  if (error instanceof ProtocolError) {
-    if (error.code === AggregateErrorCode.BackendTimeout) return 'timeout';
-    if (error.code === AggregateErrorCode.BackendUnavailable) return 'unavailable';
-    return 'error';
-  }
-  // An answer the SDK refused locally (an invalid result, an unsupported result type) came from a working backend.
-  if (error instanceof SdkError && !isConnectionFailure(error)) return 'error';
-  return 'unavailable';
 }

@@ -18,7 +18,8 @@ import { silentLogger, type AggregateLogger } from './connection.js';
 import type { Collision } from './namespace.js';
 import { AggregatorSession, Router, type CallOptions, type SessionOptions } from './session.js';
 
-export { AggregateErrorCode, classify, type BackendState, type BackendStatus, type CallEvent, type CallOutcome } from './backend.js';
+export { type BackendState, type BackendStatus, type CallEvent } from './backend.js';
+export { AggregateErrorCode, classify, type CallOutcome } from './outcome.js';
 export { CircuitBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
 export { Catalog, LIST_FAILURE_BACKOFF, listAll, plainCalls, type CacheHint, type ChangedKind, type ListKind, type Listing } from './catalog.js';
 export { ClientCredentialsToken, TokenEndpointError, withBearerToken, withClientCredentials, type BearerToken } from './client-credentials.js';

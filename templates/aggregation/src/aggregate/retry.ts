@@ -1,4 +1,5 @@
-import { SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
+import { SdkHttpError } from '@modelcontextprotocol/client';
+import { classify } from './outcome.js';
 
 export interface RetryOptions {
   /** Attempts in total, the first one included. */
@@ -12,13 +13,13 @@ export interface RetryOptions {
 }
 
 /**
- * A 4xx answer (bad credentials, bad request, unknown route) will not fix itself: repeating it
- * only adds load; neither will a listing cut off at its page limit. Network errors, timeouts, 5xx
- * and 429 are transient and worth retrying.
+ * What a working backend answered will be its answer the next time: an error it returned (JSON-RPC
+ * `error`), an answer the SDK refused (an invalid result, a list cut off at its page limit), a 4xx
+ * (bad credentials, bad request, unknown route). Repeating those only adds load. Network errors,
+ * timeouts, a backend the gateway cannot reach, 5xx and 429 are transient and worth retrying.
  */
 export function isRetryable(error: unknown): boolean {
-  // A list longer than the backend's page limit is as long the next time.
-  if (error instanceof SdkError && error.code === SdkErrorCode.ListPaginationExceeded) return false;
+  if (classify(error) === 'error') return false;
   const status = httpStatus(error);
   if (status === undefined) return true;
   return status === 429 || status === 408 || status >= 500;

@@ -23,7 +23,8 @@ import {
   type RequestOptions,
   type ResourceUpdatedNotification,
 } from '@modelcontextprotocol/client';
-import { AggregateErrorCode, type Backend } from './backend.js';
+import type { Backend } from './backend.js';
+import { AggregateErrorCode } from './outcome.js';
 import type { Catalog, ChangedKind, Route } from './catalog.js';
 import { connectBackend, isSessionLost, type AggregateLogger, type BackendClient } from './connection.js';
 import { asCaller } from './token-exchange.js';
