@@ -1,5 +1,5 @@
 import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Backend } from '../src/aggregate/backend.js';
 import {
   AggregateErrorCode,
@@ -11,6 +11,7 @@ import {
   mergeNamespaced,
   namespaced,
   plainCalls,
+  silentLogger,
   withRetry,
   type AggregateLogger,
 } from '../src/aggregate/index.js';
@@ -175,6 +176,36 @@ describe('catalog', () => {
     catalog.invalidate(flaky.backend, ['tools']);
     await names();
     expect(warnings[2]).toEqual(expect.objectContaining({ failures: 1, retryInMs: LIST_FAILURE_BACKOFF.baseMs }));
+  });
+
+  it('says when a failed list may be asked for again, once per wait, and not after it loaded or changed', async () => {
+    vi.useFakeTimers();
+    try {
+      const flaky = flakyBackend('flaky');
+      flaky.state.status = 401;
+      const due: string[] = [];
+      const catalog = new Catalog([flaky.backend], silentLogger, Date.now, (kind) => void due.push(kind));
+      await catalog.list('tools');
+      await vi.advanceTimersByTimeAsync(LIST_FAILURE_BACKOFF.baseMs - 1);
+      expect(due).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(due).toEqual(['tools']);
+      // Failing again: due after twice the wait.
+      await catalog.list('tools');
+      await vi.advanceTimersByTimeAsync(2 * LIST_FAILURE_BACKOFF.baseMs - 1);
+      expect(due).toEqual(['tools']);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(due).toEqual(['tools', 'tools']);
+      // Listed at once after a change the backend announced, and loaded: nothing is due any more.
+      await catalog.list('tools');
+      flaky.state.failing = false;
+      catalog.invalidate(flaky.backend, ['tools']);
+      expect((await catalog.list('tools')).map((tool) => tool.name)).toEqual(['flaky__echo']);
+      await vi.advanceTimersByTimeAsync(LIST_FAILURE_BACKOFF.maxMs);
+      expect(due).toEqual(['tools', 'tools']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('never waits longer than the backoff cap', async () => {

@@ -1,8 +1,11 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { loadGatewaySettings } from '../src/gateway/settings.js';
 import { API_KEY, metricValue, waitFor, type TestServer } from './helpers.js';
+import { tempDir } from './own.js';
 import { allTools, BACKEND_TOKEN, connect, pidsWith, processesWith, startGateway, startHttpBackend, stdioBackend, text, type HttpBackend } from './gateway-helpers.js';
 
 /**
@@ -420,6 +423,38 @@ describe('gateway start', () => {
       await gateway.close();
     }
   });
+
+  it('lists a backend whose list failed to load once it loads, without a client asking, and tells the clients', async () => {
+    const loading = join(tempDir('loading'), 'still-loading');
+    writeFileSync(loading, '');
+    const backend = stdioBackend('loading');
+    const gateway = await startGateway({
+      local: stdioBackend('local').entry,
+      loading: { ...backend.entry, args: ['test/fixtures/loading-stdio.mjs', backend.tag], env: { FAIL_WHILE: loading } },
+    });
+    const lists = (outcome: string) => metricValue(gateway.url, 'mcp_backend_requests_total', { backend: 'loading', operation: 'tools/list', outcome });
+    try {
+      let changed = 0;
+      const client = await connect(gateway.mcpUrl, { setup: (c) => c.setNotificationHandler('notifications/tools/list_changed', () => void changed++) });
+      const before = (await client.listTools()).tools.map((tool) => tool.name);
+      expect(before).toContain('local__echo');
+      expect(before).not.toContain('loading__ready');
+      rmSync(loading);
+      // Listed again when its wait is over (no client lists meanwhile), and the change announced.
+      await waitFor(() => changed > 0, { timeoutMs: 20_000, intervalMs: 50 });
+      expect(await lists('success')).toBe(1);
+      expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('loading__ready');
+      expect(text(await client.callTool({ name: 'loading__ready', arguments: {} }))).toBe('loaded');
+      // Asked once per wait while it failed (an error it answered is not retried), the wait doubling each time.
+      const failures = gateway.logLines().filter((line) => String(line.msg).startsWith('listing tools of backend "loading" failed'));
+      expect(await lists('error')).toBe(failures.length);
+      expect(failures.map((line) => line.retryInMs)).toEqual(failures.map((_, index) => Math.min(1000 * 2 ** index, 30_000)));
+      expect(await lists('success')).toBe(1);
+      await client.close();
+    } finally {
+      await gateway.close();
+    }
+  }, 60_000);
 
   // A restart with backoff and a cold start of the backend take seconds on a loaded machine: generous limits.
   it('restarts a stdio backend whose processes died, and the next call of a session gets a fresh one', async () => {

@@ -80,17 +80,19 @@ export function plainCalls(tools: Tool[]): Tool[] {
   });
 }
 
-/** A list that could not be fetched: how many times in a row, and when it may be asked for again. */
+/** A list that could not be fetched: how many times in a row, when it may be asked for again, the timer that will. */
 interface Failure {
   count: number;
   retryAt: number;
+  timer?: NodeJS.Timeout;
 }
 type Cache = { [K in ListKind]?: Listing<K> & { stale: boolean } } & { failed?: Partial<Record<ListKind, Failure>> };
 
 /**
  * After a listing fails (its retries spent), the backend is left out of that list for a while
  * instead of being asked again on every client's listing: 1 s, doubling with each failure in a
- * row, at most 30 s; a change the backend announces or a reconnect asks again at once.
+ * row, at most 30 s; a change the backend announces or a reconnect asks again at once. When the
+ * wait is over, `retryDue` lets the owner list again, so that clients learn of the list once it loads.
  */
 export const LIST_FAILURE_BACKOFF = { baseMs: 1000, maxMs: 30_000 };
 
@@ -136,6 +138,8 @@ export class Catalog {
     private readonly logger: AggregateLogger,
     /** Injected in tests. */
     private readonly now: () => number = Date.now,
+    /** A failed list's wait is over: listing it now asks the backend again. */
+    private readonly retryDue?: (kind: ListKind) => void,
   ) {}
 
   get collisions(): Collision[] {
@@ -147,8 +151,13 @@ export class Catalog {
     if (!cache) return;
     for (const kind of kinds) {
       if (cache[kind]) cache[kind].stale = true;
-      delete cache.failed?.[kind];
+      this.forgetFailure(cache, kind);
     }
+  }
+
+  private forgetFailure(cache: Cache, kind: ListKind): void {
+    clearTimeout(cache.failed?.[kind]?.timer);
+    delete cache.failed?.[kind];
   }
 
   /**
@@ -192,7 +201,7 @@ export class Catalog {
     try {
       const listing = await fetching;
       (cache as Record<string, unknown>)[kind] = { ...listing, stale: false };
-      delete cache.failed?.[kind];
+      this.forgetFailure(cache, kind);
       return listing.items;
     } catch (error) {
       if (error instanceof SdkError && error.code === SdkErrorCode.ListPaginationExceeded) {
@@ -208,7 +217,11 @@ export class Catalog {
       }
       const count = (cache.failed?.[kind]?.count ?? 0) + 1;
       const retryInMs = Math.min(LIST_FAILURE_BACKOFF.maxMs, LIST_FAILURE_BACKOFF.baseMs * 2 ** (count - 1));
-      (cache.failed ??= {})[kind] = { count, retryAt: this.now() + retryInMs };
+      this.forgetFailure(cache, kind);
+      const retryDue = this.retryDue;
+      // Unref'd: a wait that is not over never keeps the process alive.
+      const timer = retryDue && setTimeout(() => retryDue(kind), retryInMs).unref();
+      (cache.failed ??= {})[kind] = { count, retryAt: this.now() + retryInMs, ...(timer ? { timer } : {}) };
       this.logger.warn(
         { backend: backend.name, kind, err: error, failures: count, retryInMs },
         `listing ${kind} of backend "${backend.name}" failed; leaving them out for ${retryInMs / 1000} s, or until it announces a change or reconnects`,
