@@ -138,31 +138,37 @@ describe('catalog', () => {
     return { backend, state };
   }
 
-  it('leaves a backend whose listing failed out for a growing while, and asks again at once when it announces a change', async () => {
-    let now = 0;
+  /** A logger that keeps the fields of every warning. */
+  function recordingLogger() {
     const warnings: Record<string, unknown>[] = [];
     const logger: AggregateLogger = { debug() {}, info() {}, error() {}, warn: (fields) => void warnings.push(fields as Record<string, unknown>) };
+    return { logger, warnings };
+  }
+
+  it('leaves a backend whose listing failed out for a growing while, and asks again at once when it announces a change', async () => {
+    let now = 0;
+    const { logger, warnings } = recordingLogger();
     const flaky = flakyBackend('flaky');
     const steady = flakyBackend('steady');
     steady.state.failing = false;
-    const catalog = new Catalog([flaky.backend, steady.backend], logger, () => now);
+    const catalog = new Catalog([flaky.backend, steady.backend], logger, { now: () => now });
     const names = async () => (await catalog.list('tools')).map((tool) => tool.name);
 
     expect(await names()).toEqual(['steady__echo']);
     // One listing: three attempts (the retries of a transient failure), then left out.
     expect(flaky.state.asked).toBe(3);
-    expect(warnings).toEqual([expect.objectContaining({ backend: 'flaky', kind: 'tools', failures: 1, retryInMs: LIST_FAILURE_BACKOFF.baseMs })]);
+    expect(warnings).toEqual([expect.objectContaining({ backend: 'flaky', kind: 'tools', failures: 1, retryInMs: LIST_FAILURE_BACKOFF.baseDelayMs })]);
     // Other clients listing within the backoff do not ask the failing backend again.
     expect(await names()).toEqual(['steady__echo']);
     expect(await names()).toEqual(['steady__echo']);
     expect(flaky.state.asked).toBe(3);
     expect(warnings).toHaveLength(1);
     // After it, the backend is asked again; failing again doubles the wait.
-    now += LIST_FAILURE_BACKOFF.baseMs;
+    now += LIST_FAILURE_BACKOFF.baseDelayMs;
     expect(await names()).toEqual(['steady__echo']);
     expect(flaky.state.asked).toBe(6);
-    expect(warnings[1]).toEqual(expect.objectContaining({ failures: 2, retryInMs: 2 * LIST_FAILURE_BACKOFF.baseMs }));
-    now += LIST_FAILURE_BACKOFF.baseMs;
+    expect(warnings[1]).toEqual(expect.objectContaining({ failures: 2, retryInMs: 2 * LIST_FAILURE_BACKOFF.baseDelayMs }));
+    now += LIST_FAILURE_BACKOFF.baseDelayMs;
     await names();
     expect(flaky.state.asked).toBe(6);
     // A change the backend announces (or a reconnect) asks at once; a success forgets the failures.
@@ -175,7 +181,7 @@ describe('catalog', () => {
     flaky.state.failing = true;
     catalog.invalidate(flaky.backend, ['tools']);
     await names();
-    expect(warnings[2]).toEqual(expect.objectContaining({ failures: 1, retryInMs: LIST_FAILURE_BACKOFF.baseMs }));
+    expect(warnings[2]).toEqual(expect.objectContaining({ failures: 1, retryInMs: LIST_FAILURE_BACKOFF.baseDelayMs }));
   });
 
   it('says when a failed list may be asked for again, once per wait, and not after it loaded or changed', async () => {
@@ -184,15 +190,15 @@ describe('catalog', () => {
       const flaky = flakyBackend('flaky');
       flaky.state.status = 401;
       const due: string[] = [];
-      const catalog = new Catalog([flaky.backend], silentLogger, Date.now, (kind) => void due.push(kind));
+      const catalog = new Catalog([flaky.backend], silentLogger, { retryDue: (kind) => void due.push(kind) });
       await catalog.list('tools');
-      await vi.advanceTimersByTimeAsync(LIST_FAILURE_BACKOFF.baseMs - 1);
+      await vi.advanceTimersByTimeAsync(LIST_FAILURE_BACKOFF.baseDelayMs - 1);
       expect(due).toEqual([]);
       await vi.advanceTimersByTimeAsync(1);
       expect(due).toEqual(['tools']);
       // Failing again: due after twice the wait.
       await catalog.list('tools');
-      await vi.advanceTimersByTimeAsync(2 * LIST_FAILURE_BACKOFF.baseMs - 1);
+      await vi.advanceTimersByTimeAsync(2 * LIST_FAILURE_BACKOFF.baseDelayMs - 1);
       expect(due).toEqual(['tools']);
       await vi.advanceTimersByTimeAsync(1);
       expect(due).toEqual(['tools', 'tools']);
@@ -201,7 +207,7 @@ describe('catalog', () => {
       flaky.state.failing = false;
       catalog.invalidate(flaky.backend, ['tools']);
       expect((await catalog.list('tools')).map((tool) => tool.name)).toEqual(['flaky__echo']);
-      await vi.advanceTimersByTimeAsync(LIST_FAILURE_BACKOFF.maxMs);
+      await vi.advanceTimersByTimeAsync(LIST_FAILURE_BACKOFF.maxDelayMs);
       expect(due).toEqual(['tools', 'tools']);
     } finally {
       vi.useRealTimers();
@@ -213,12 +219,11 @@ describe('catalog', () => {
     const flaky = flakyBackend('flaky');
     // Not retried within a listing (a 4xx does not fix itself): one request per listing.
     flaky.state.status = 401;
-    const warnings: Record<string, unknown>[] = [];
-    const logger: AggregateLogger = { debug() {}, info() {}, error() {}, warn: (fields) => void warnings.push(fields as Record<string, unknown>) };
-    const catalog = new Catalog([flaky.backend], logger, () => now);
+    const { logger, warnings } = recordingLogger();
+    const catalog = new Catalog([flaky.backend], logger, { now: () => now });
     for (let failures = 1; failures <= 7; failures++) {
       await catalog.list('tools');
-      now += LIST_FAILURE_BACKOFF.maxMs;
+      now += LIST_FAILURE_BACKOFF.maxDelayMs;
     }
     expect(flaky.state.asked).toBe(7);
     expect(warnings.map((w) => w.retryInMs)).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000]);

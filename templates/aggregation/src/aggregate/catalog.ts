@@ -11,7 +11,7 @@ import {
 import type { Backend } from './backend.js';
 import type { AggregateLogger } from './connection.js';
 import { mergeNamespaced, namespaced, type Collision } from './namespace.js';
-import { withRetry } from './retry.js';
+import { cappedBackoff, withRetry } from './retry.js';
 
 export type ListKind = 'tools' | 'resources' | 'resourceTemplates' | 'prompts';
 export type ChangedKind = 'tools' | 'resources' | 'prompts';
@@ -84,7 +84,14 @@ export function plainCalls(tools: Tool[]): Tool[] {
 interface Failure {
   count: number;
   retryAt: number;
-  timer?: NodeJS.Timeout;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export interface CatalogOptions {
+  /** Injected in tests. */
+  now?: () => number;
+  /** A failed list's wait is over: listing it now asks the backend again. */
+  retryDue?: (kind: ListKind) => void;
 }
 type Cache = { [K in ListKind]?: Listing<K> & { stale: boolean } } & { failed?: Partial<Record<ListKind, Failure>> };
 
@@ -94,7 +101,7 @@ type Cache = { [K in ListKind]?: Listing<K> & { stale: boolean } } & { failed?: 
  * row, at most 30 s; a change the backend announces or a reconnect asks again at once. When the
  * wait is over, `retryDue` lets the owner list again, so that clients learn of the list once it loads.
  */
-export const LIST_FAILURE_BACKOFF = { baseMs: 1000, maxMs: 30_000 };
+export const LIST_FAILURE_BACKOFF = { baseDelayMs: 1000, maxDelayMs: 30_000 };
 
 /** Where a namespaced tool or prompt lives and its name there. */
 export interface Route {
@@ -136,11 +143,12 @@ export class Catalog {
   constructor(
     private readonly backends: Backend[],
     private readonly logger: AggregateLogger,
-    /** Injected in tests. */
-    private readonly now: () => number = Date.now,
-    /** A failed list's wait is over: listing it now asks the backend again. */
-    private readonly retryDue?: (kind: ListKind) => void,
+    private readonly options: CatalogOptions = {},
   ) {}
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
 
   get collisions(): Collision[] {
     return Object.values(this.collisionsByKind).flat();
@@ -216,12 +224,12 @@ export class Catalog {
         return [];
       }
       const count = (cache.failed?.[kind]?.count ?? 0) + 1;
-      const retryInMs = Math.min(LIST_FAILURE_BACKOFF.maxMs, LIST_FAILURE_BACKOFF.baseMs * 2 ** (count - 1));
+      const retryInMs = cappedBackoff(count - 1, LIST_FAILURE_BACKOFF);
       this.forgetFailure(cache, kind);
-      const retryDue = this.retryDue;
+      const { retryDue } = this.options;
       // Unref'd: a wait that is not over never keeps the process alive.
       const timer = retryDue && setTimeout(() => retryDue(kind), retryInMs).unref();
-      (cache.failed ??= {})[kind] = { count, retryAt: this.now() + retryInMs, ...(timer ? { timer } : {}) };
+      (cache.failed ??= {})[kind] = { count, retryAt: this.now() + retryInMs, timer };
       this.logger.warn(
         { backend: backend.name, kind, err: error, failures: count, retryInMs },
         `listing ${kind} of backend "${backend.name}" failed; leaving them out for ${retryInMs / 1000} s, or until it announces a change or reconnects`,

@@ -158,7 +158,7 @@ export async function openAggregator(options: AggregatorOptions): Promise<Aggreg
     );
   }
   // A list that failed to load is listed again when its wait is over; clients hear of it if it changed what they see.
-  catalog = new Catalog(backends, logger, Date.now, (kind) => changed(kind === 'resourceTemplates' ? 'resources' : kind));
+  catalog = new Catalog(backends, logger, { retryDue: (kind) => changed(kind === 'resourceTemplates' ? 'resources' : kind) });
   await Promise.all(backends.map((backend) => backend.start()));
   // A shared session the backend forgot (it restarted): reconnected at once, the request sent once more.
   const shared = new Router(

@@ -31,10 +31,15 @@ function httpStatus(error: unknown): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
+/** The exponential backoff of an attempt (0 for the first retry), capped. */
+export function cappedBackoff(attempt: number, { baseDelayMs, maxDelayMs }: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs'>): number {
+  return Math.min(maxDelayMs, baseDelayMs * 2 ** attempt);
+}
+
 /** Full jitter: a random delay up to the capped exponential backoff, so clients never retry in lockstep. */
-export function backoffDelay(attempt: number, { baseDelayMs, maxDelayMs, random = Math.random }: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs' | 'random'>): number {
+export function backoffDelay(attempt: number, { random = Math.random, ...backoff }: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs' | 'random'>): number {
   const jitter = random();
-  return Math.round(jitter * Math.min(maxDelayMs, baseDelayMs * 2 ** attempt));
+  return Math.round(jitter * cappedBackoff(attempt, backoff));
 }
 
 /**
