@@ -26,7 +26,7 @@ const PARAMS: (Record<string, unknown> | undefined)[] = [
   { name: 'echo', _meta: null },
 ];
 const METHODS = ['tools/call', 'tools/list', 'initialize', 'ping'];
-const IDS: unknown[] = [1, 'a', 1.5, null];
+const IDS: unknown[] = [1, 'a', 1.5, null, 2 ** 53, -(2 ** 53) + 1];
 /** Bodies that are no single request. */
 const OTHERS: unknown[] = [
   [{ jsonrpc: '2.0', id: 1, method: 'ping' }],

@@ -20,7 +20,7 @@ interface RecordingBackend<Seen> {
 /** The 2025-only backend of test/fixtures/legacy-http.mjs: it records the JSON-RPC ids of the calls. */
 type LegacyBackend = RecordingBackend<string | number>;
 /** The 2026-07-28-only backend of test/fixtures/recording-modern-http.mjs: it records ids and routing headers. */
-type ModernBackend = RecordingBackend<{ id: string | number; method: string | null; name: string | null; client: string | null }>;
+type ModernBackend = RecordingBackend<{ id: string | number; method: string | null; name: string | null; client: string | null; params?: Record<string, string> }>;
 
 const startLegacyBackend = (): Promise<LegacyBackend> => startRecordingBackend('test/fixtures/legacy-http.mjs');
 
@@ -288,6 +288,48 @@ describe('the forwarding path for 2026-07-28 clients', () => {
     const [answer] = await readMessages(response);
     expect(answer).toMatchObject({ id: 'client-9', result: { content: [{ type: 'text', text: 'hi' }] } });
     expect(await seenIds()).not.toContain('client-9');
+  });
+});
+
+describe('the forwarding path for a tool that mirrors arguments in Mcp-Param-* headers', () => {
+  let modern: ModernBackend;
+  let gateway: TestServer;
+
+  beforeAll(async () => {
+    modern = await startRecordingBackend('test/fixtures/recording-modern-http.mjs', { TOOLS: 'headers' });
+    gateway = await startGateway({ h: { url: modern.url } });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await modern?.kill();
+  });
+
+  it('carries the headers the tool declares on as the client sent them, and no other', async () => {
+    const request = modernRequest('tools/call', { name: 'h__lookup', arguments: { region: 'eu-west', limit: 5, key: 'k' } }, 'mirror-1', 'h__lookup');
+    const response = await mcpPost(gateway.mcpUrl, request.body, {
+      ...request.headers,
+      'Mcp-Param-Region': '=?base64?ZXUtd2VzdA==?=',
+      'mcp-param-limit': '5',
+      'Mcp-Param-Other': 'not declared',
+    });
+    expect(response.status).toBe(200);
+    const [answer] = await readMessages(response);
+    expect(answer).toMatchObject({ id: 'mirror-1', result: { content: [{ type: 'text', text: 'k in eu-west' }] } });
+    // Forwarded (the client's own id), the Base64 value as it was written.
+    expect(await modern.seen()).toContainEqual({
+      id: 'mirror-1',
+      method: 'tools/call',
+      name: 'lookup',
+      client: 'raw-test',
+      params: { 'mcp-param-region': '=?base64?ZXUtd2VzdA==?=', 'mcp-param-limit': '5' },
+    });
+  });
+
+  it('an argument the call leaves out goes without its header', async () => {
+    const request = modernRequest('tools/call', { name: 'h__lookup', arguments: { region: 'eu-west', key: 'k' } }, 'mirror-2', 'h__lookup');
+    const response = await mcpPost(gateway.mcpUrl, request.body, { ...request.headers, 'mcp-param-region': 'eu-west' });
+    expect(response.status).toBe(200);
+    expect((await modern.seen()).find((entry) => entry.id === 'mirror-2')?.params).toEqual({ 'mcp-param-region': 'eu-west' });
   });
 });
 

@@ -46,11 +46,14 @@ export function createClassifier(classify: (request: InboundHttpRequest) => Inbo
     // members and declares only `_meta` in the params, so this is a valid request exactly when the
     // body is (a response, with its `result` or `error`, is none).
     const reduced = params === undefined ? body : { ...body, params: '_meta' in params ? { _meta: params._meta } : {} };
-    if (!isJSONRPCRequest(reduced)) return classify(request);
     const skeleton = { ...reduced, id: 0 };
     const key = JSON.stringify([post.protocolVersionHeader ?? null, post.mcpMethodHeader ?? null, post.mcpNameHeader ?? null, skeleton]);
-    if (key.length > LONGEST_SHAPE) return classify(request);
     let outcome = remembered.get(key);
+    // A remembered shape passed the SDK's request schema with the id 0. A request of that shape differs
+    // from it in its id alone, so it passes too when the schema takes its id (a string, a safe integer):
+    // the schema's parse, the larger part of the cost, runs once per shape as well.
+    const known = outcome !== undefined && isRequestId(body.id);
+    if (!known && (!isJSONRPCRequest(reduced) || key.length > LONGEST_SHAPE)) return classify(request);
     if (!outcome) {
       // The SDK's outcome for the skeleton is the body's (with the body as its message); the id is not read.
       outcome = classify({ ...request, body: skeleton });
@@ -60,6 +63,11 @@ export function createClassifier(classify: (request: InboundHttpRequest) => Inbo
     }
     return outcome.kind === 'modern' && outcome.messageKind === 'request' ? { ...outcome, message: body as JSONRPCRequest } : { ...outcome };
   };
+}
+
+/** What the SDK's `RequestIdSchema` takes: a string, or a number that is a safe integer. */
+function isRequestId(id: unknown): boolean {
+  return typeof id === 'string' || Number.isSafeInteger(id);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

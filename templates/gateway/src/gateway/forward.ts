@@ -30,7 +30,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics, ToolOutcome } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing.js';
 import { toWireError } from './errors.js';
-import { mirroredTools } from './param-headers.js';
+import { mirroredTools, sentParamHeaders } from './param-headers.js';
 import { needsSession, relayed } from './server.js';
 
 export interface ForwarderOptions {
@@ -64,9 +64,6 @@ function requestTarget(url: URL): RequestOptions {
   }
   return options;
 }
-
-/** Headers of the client's request that a forwarded call carries on: the routing and argument mirrors of 2026-07-28. */
-const PASSED = /^(?:mcp-method$|mcp-param-)/i;
 
 /**
  * The forwarding path: a `tools/call` for an HTTP backend of the client's own era goes to the
@@ -139,6 +136,10 @@ export function createForwarder(options: ForwarderOptions): Forward {
     const crossing = era === 'legacy' && wire === 'modern';
     if (wire !== era && !crossing) return undefined;
     if (era === 'modern' && !plainRouting(headers, params.name, params._meta, route.backend.revision)) return undefined;
+    // The tool's `Mcp-Param-*` declarations: a 2026-07-28 call carries those headers on as the client sent
+    // them (the layer checked them against the arguments). Looked up by name, since going through every
+    // header of the request would build the whole header list, a measurable part of the hop.
+    const mirrored = era === 'modern' && wire === 'modern' ? mirroredTools(await aggregator.listTools()).get(params.name) : undefined;
     if (
       crossing &&
       (capabilities.elicitation ||
@@ -230,9 +231,7 @@ export function createForwarder(options: ForwarderOptions): Forward {
               if (version) httpHeaders['mcp-protocol-version'] = version;
               if (http.sessionId) httpHeaders['mcp-session-id'] = http.sessionId;
               if (wire === 'modern') {
-                headers.forEach((value, key) => {
-                  if (PASSED.test(key)) httpHeaders[key] = value;
-                });
+                if (mirrored) Object.assign(httpHeaders, sentParamHeaders(mirrored, headers));
                 httpHeaders['mcp-method'] = 'tools/call';
                 httpHeaders['mcp-name'] = route.name;
               }

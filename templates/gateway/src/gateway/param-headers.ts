@@ -129,6 +129,17 @@ export function paramHeaderMismatch(
   return undefined;
 }
 
+/** The `Mcp-Param-*` headers of the declarations that the request carries, as it carries them (names in lower case). */
+export function sentParamHeaders(declarations: Declaration[], headers: Headers): Record<string, string> {
+  const sent: Record<string, string> = {};
+  for (const { header: declared } of declarations) {
+    const header = `${HEADER_PREFIX}${declared}`.toLowerCase();
+    const value = headers.get(header);
+    if (value !== null) sent[header] = value;
+  }
+  return sent;
+}
+
 const declared = new WeakMap<Tool[], Map<string, Declaration[]>>();
 
 /** The tools of a listing that mirror arguments in headers, with their declarations; worked out once per listing. */
