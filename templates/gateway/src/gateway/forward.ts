@@ -87,9 +87,8 @@ export function createForwarder(options: ForwarderOptions): Forward {
   /** Forwarded calls of 2025 sessions in flight, so the client's cancellation reaches them. */
   const inflight = new Map<unknown, Map<string | number, (reason: string) => void>>();
   let sequence = 0;
-  /** Whether a 2026-07-28 request for the tool mirrors arguments in `Mcp-Param-*` headers. */
-  const mirrorsArguments = async (name: string): Promise<boolean> =>
-    mirroredTools(await aggregator.listTools()).has(name);
+  /** The tool's `x-mcp-header` declarations: the arguments a 2026-07-28 request of it mirrors in `Mcp-Param-*` headers. */
+  const declarationsOf = async (name: string) => mirroredTools(await aggregator.listTools()).get(name);
 
   /** A client's answer to a relayed request, or its cancellation of a forwarded call. */
   const fromClient = async (request: ForwardRequest): Promise<Response | undefined> => {
@@ -139,13 +138,13 @@ export function createForwarder(options: ForwarderOptions): Forward {
     // The tool's `Mcp-Param-*` declarations: a 2026-07-28 call carries those headers on as the client sent
     // them (the layer checked them against the arguments). Looked up by name, since going through every
     // header of the request would build the whole header list, a measurable part of the hop.
-    const mirrored = era === 'modern' && wire === 'modern' ? mirroredTools(await aggregator.listTools()).get(params.name) : undefined;
+    const mirrored = era === 'modern' && wire === 'modern' ? await declarationsOf(params.name) : undefined;
     if (
       crossing &&
       (capabilities.elicitation ||
         capabilities.sampling ||
         capabilities.roots ||
-        (target.transport === 'http' && (await mirrorsArguments(params.name))))
+        (target.transport === 'http' && (await declarationsOf(params.name)) !== undefined))
     )
       return undefined;
 
