@@ -331,6 +331,21 @@ describe('the forwarding path for a tool that mirrors arguments in Mcp-Param-* h
     expect(response.status).toBe(200);
     expect((await modern.seen()).find((entry) => entry.id === 'mirror-2')?.params).toEqual({ 'mcp-param-region': 'eu-west' });
   });
+
+  it("a 2025 client's call of it, sent on by the gateway's own session, carries the headers made from its arguments", async () => {
+    const client = await connect(gateway.mcpUrl);
+    try {
+      const result = await client.callTool({ name: 'h__lookup', arguments: { region: 'ü-west', limit: 7, key: 'k' } });
+      expect(result.isError).toBeFalsy();
+      expect(text(result)).toBe('k in ü-west');
+    } finally {
+      await client.close();
+    }
+    // Not the client's request forwarded (its id), but the gateway's, with the value that is not ASCII in Base64.
+    const [sent] = (await modern.seen()).slice(-1);
+    expect(sent).toMatchObject({ method: 'tools/call', name: 'lookup', params: { 'mcp-param-region': '=?base64?w7wtd2VzdA==?=', 'mcp-param-limit': '7' } });
+    expect(String(sent?.id)).not.toMatch(/^mirror-/);
+  });
 });
 
 describe('the forwarding path over kept-alive connections', () => {

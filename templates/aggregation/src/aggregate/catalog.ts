@@ -107,6 +107,8 @@ export const LIST_FAILURE_BACKOFF = { baseDelayMs: 1000, maxDelayMs: 30_000 };
 export interface Route {
   backend: Backend;
   name: string;
+  /** The tool or prompt as the backend listed it; none for a name passed on unlisted (a transparent gateway). */
+  listed?: Tool | Prompt;
 }
 
 /** What `Catalog.known` says of a backend whose list must be fetched. */
@@ -346,7 +348,7 @@ export class Catalog {
       if (!backend.config.enabled) continue;
       const items = this.caches.get(backend.name)?.[kind]?.items as (Tool | Prompt)[] | undefined;
       const item = items && byExposedName(items, backend.config.prefix).get(exposed);
-      if (item) return { backend, name: item.name };
+      if (item) return { backend, name: item.name, listed: item };
     }
     return undefined;
   }

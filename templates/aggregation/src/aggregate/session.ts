@@ -22,6 +22,7 @@ import {
   type ReadResourceResult,
   type RequestOptions,
   type ResourceUpdatedNotification,
+  type Tool,
 } from '@modelcontextprotocol/client';
 import type { Backend } from './backend.js';
 import { AggregateErrorCode } from './outcome.js';
@@ -45,8 +46,6 @@ export interface CallOptions {
   /** The retry of an `input_required` round: the caller's answers and the backend's `requestState`, passed back. */
   inputResponses?: Record<string, unknown>;
   requestState?: string;
-  /** HTTP headers for this request (the caller's `Mcp-Param-*` mirrors of tool arguments). */
-  headers?: Record<string, string>;
   /** The backend's log lines while serving this request (on a shared connection: see `Backend.deliverLog`). */
   onlog?: (params: LoggingMessageNotification['params']) => void;
 }
@@ -70,6 +69,16 @@ export interface SessionOptions {
   /** The downstream client's capabilities: backends are told only about these, and only those with a handler. */
   clientCapabilities?: ClientCapabilities;
   handlers?: SessionHandlers;
+}
+
+/**
+ * The tool as the SDK's `callTool` sees it on a relay: the input schema the backend listed (for its
+ * `Mcp-Param-*` headers), never an output schema. Given on every call, also for a tool not listed, so
+ * that the SDK neither checks a result against a listing it cached nor lists again on a header mismatch.
+ */
+function relayed(route: Route): Tool {
+  const listed = route.listed as Tool | undefined;
+  return { name: route.name, inputSchema: listed?.inputSchema ?? { type: 'object' } };
 }
 
 /** The retry fields of an `input_required` round, for a backend that speaks 2026-07-28 (a 2025 one has no such thing). */
@@ -149,13 +158,14 @@ export class Router {
       signal: options.signal,
       timeout: options.timeoutMs ?? backend.config.timeoutMs,
       ...(options.allowInputRequired ? { allowInputRequired: true } : {}),
-      ...(options.headers ? { headers: options.headers } : {}),
     };
   }
 
   /**
-   * A tool call, its result passed on as the backend sent it: a relay does not re-validate
-   * structured output (the caller's own SDK does), so this is the SDK's `request`, not `callTool`.
+   * A tool call, its result passed on as the backend sent it. The SDK's `callTool` is told of the
+   * tool through `toolDefinition`: its input schema, so that a call to a 2026-07-28 backend over HTTP
+   * carries the `Mcp-Param-*` headers the tool declares (whatever era the caller speaks), and no
+   * output schema, since a relay does not re-validate structured output (the caller's own SDK does).
    */
   async callTool(
     name: string,
@@ -181,7 +191,7 @@ export class Router {
           ...this.meta(client, options),
           ...retryFields(client, options),
         };
-        return client.request({ method: 'tools/call', params }, requestOptions);
+        return client.callTool(params, { ...requestOptions, toolDefinition: relayed(route) });
       },
       options,
     );

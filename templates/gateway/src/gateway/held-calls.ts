@@ -229,8 +229,8 @@ export class HeldCalls {
       },
     });
     this.held.set(call.id, call);
-    // What describes only this round (its signal, progress, log lines) or a 2026-07-28 hop (retry fields, header mirrors) stays here.
-    const { signal: _signal, onprogress: _onprogress, onlog: _onlog, inputResponses: _responses, requestState: _state, allowInputRequired: _allow, headers: _headers, ...carried } = options;
+    // What describes only this round (its signal, progress, log lines) or a 2026-07-28 hop (retry fields) stays here.
+    const { signal: _signal, onprogress: _onprogress, onlog: _onlog, inputResponses: _responses, requestState: _state, allowInputRequired: _allow, ...carried } = options;
     call.result = call.session.callTool(name, args, {
       ...carried,
       signal: call.controller.signal,

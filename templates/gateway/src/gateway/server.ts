@@ -233,14 +233,12 @@ export function createGatewayServer(
             relay(ctx, ctx.mcpReq.notify({ method: 'notifications/message', params }))
         : undefined;
     const requestState = ctx.mcpReq.requestState<string>();
-    const mirrored = modern && ctx.http?.req ? paramHeaders(ctx.http.req.headers) : undefined;
     return {
       signal: ctx.mcpReq.signal,
       allowInputRequired: true,
       ...(Object.keys(kept).length > 0 ? { _meta: kept } : {}),
       ...(ctx.mcpReq.inputResponses ? { inputResponses: ctx.mcpReq.inputResponses } : {}),
       ...(typeof requestState === 'string' ? { requestState } : {}),
-      ...(mirrored ? { headers: mirrored } : {}),
       ...(onlog ? { onlog } : {}),
     };
   };
@@ -445,15 +443,6 @@ export function needsSession(tool: string): CallToolResult {
       },
     ],
   };
-}
-
-/** The client's `Mcp-Param-*` headers (mirrors of tool arguments), passed on so a backend that asks for them gets them. */
-function paramHeaders(headers: Headers): Record<string, string> | undefined {
-  const mirrored: Record<string, string> = {};
-  headers.forEach((value, name) => {
-    if (name.toLowerCase().startsWith('mcp-param-')) mirrored[name] = value;
-  });
-  return Object.keys(mirrored).length > 0 ? mirrored : undefined;
 }
 
 /** Only what the gateway knows how to forward, so it never claims a feature it would drop. */
