@@ -76,7 +76,7 @@ export interface SessionOptions {
  * `Mcp-Param-*` headers), never an output schema. Given on every call, also for a tool not listed, so
  * that the SDK neither checks a result against a listing it cached nor lists again on a header mismatch.
  */
-function relayed(route: Route): Tool {
+function toolForRelay(route: Route): Tool {
   const listed = route.listed as Tool | undefined;
   return { name: route.name, inputSchema: listed?.inputSchema ?? { type: 'object' } };
 }
@@ -191,7 +191,7 @@ export class Router {
           ...this.meta(client, options),
           ...retryFields(client, options),
         };
-        return client.callTool(params, { ...requestOptions, toolDefinition: relayed(route) });
+        return client.callTool(params, { ...requestOptions, toolDefinition: toolForRelay(route) });
       },
       options,
     );
